@@ -1,0 +1,110 @@
+/**
+ * The browser <-> bridge protocol: one module both ends import.
+ * Client messages are validated at the bridge boundary (byte size -> safe JSON parse -> schema);
+ * bridge messages are trusted by the app (same origin, same build).
+ */
+import { z } from 'zod';
+import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
+
+/** Largest WebSocket message the bridge accepts; ws's maxPayload is set to this. */
+export const MAX_CLIENT_MESSAGE_BYTES = 256 * 1024;
+/** Longest line a learner may send from the terminal (long enough to try a 100 KB line on purpose). */
+export const MAX_TERMINAL_LINE = 128 * 1024;
+
+const ref = z.string().max(64).optional();
+const conversationId = z.string().min(1).max(64);
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  /** Open a new terminal conversation with the lab's SMTP server. */
+  z.object({ type: z.literal('terminal.open'), ref }),
+  /** Send one line; CR and LF are stripped by the bridge as well as by the app. */
+  z.object({
+    type: z.literal('terminal.line'),
+    ref,
+    conversation: conversationId,
+    text: z.string().max(MAX_TERMINAL_LINE),
+  }),
+  /** Drop the connection without QUIT. */
+  z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
+  /** Ask for the full detail (all lines) of one conversation. */
+  z.object({ type: z.literal('conversation.get'), ref, conversation: conversationId }),
+]);
+
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+export interface LabInfo {
+  /** Where outside clients reach the lab's SMTP server. */
+  smtp: { host: string; port: number };
+  /** Demo credentials, shown in the UI on purpose. */
+  credentials: { user: string; pass: string };
+  /** The advertised SIZE limit in bytes. */
+  maxMessageSize: number;
+}
+
+export type ErrorCode =
+  | 'too-large'
+  | 'bad-json'
+  | 'bad-message'
+  | 'unknown-conversation'
+  | 'not-connected'
+  | 'internal';
+
+export type BridgeMessage =
+  | { type: 'welcome'; lab: LabInfo; conversations: ConversationDetail[]; messages: MessageSummary[] }
+  | { type: 'conversation.started'; conversation: ConversationSummary }
+  | { type: 'conversation.ended'; id: string; endedAt: number; state: string }
+  | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }
+  | { type: 'wire'; event: WireEvent }
+  | { type: 'message.stored'; message: MessageSummary }
+  | { type: 'terminal.opened'; ref?: string; conversation: ConversationSummary }
+  | { type: 'error'; ref?: string; code: ErrorCode; message: string };
+
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+/** UTF-8 length of a string, without TextEncoder (core has neither Node nor DOM). */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Validate one raw client message in the order: size, JSON, schema. Never throws.
+ * `bytes` is the size as received (the bridge knows it before decoding).
+ */
+export function parseClientMessage(text: string, bytes = utf8ByteLength(text)): ParseResult {
+  if (bytes > MAX_CLIENT_MESSAGE_BYTES) {
+    return { ok: false, code: 'too-large', message: `Message of ${bytes} bytes is over the limit of ${MAX_CLIENT_MESSAGE_BYTES}.` };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad-json', message: 'Message is not valid JSON.' };
+  }
+  const result = clientMessageSchema.safeParse(data);
+  if (!result.success) {
+    const maybeRef = typeof data === 'object' && data !== null && typeof (data as { ref?: unknown }).ref === 'string'
+      ? ((data as { ref: string }).ref).slice(0, 64)
+      : undefined;
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+    return { ok: false, code: 'bad-message', message: `Message rejected${where}: ${issue?.message ?? 'invalid'}.`, ref: maybeRef };
+  }
+  return { ok: true, message: result.data };
+}
+
+/** Exhaustiveness check for switches over message types. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected message: ${JSON.stringify(value)}`);
+}

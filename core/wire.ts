@@ -1,0 +1,68 @@
+/**
+ * Wire events: the one record of every SMTP conversation in the lab.
+ * Everything the learner sees (transcript, statechart, explanations) is derived from these.
+ */
+
+/** Who put the line on the wire; `info` marks something that is not a line (connect, TLS, close). */
+export type Direction = 'client' | 'server' | 'info';
+
+/** What an `info` event reports. */
+export type InfoKind = 'connected' | 'tls' | 'closed' | 'error';
+
+export interface WireEvent {
+  /** Conversation id. */
+  conversation: string;
+  /** Which hop of a delivery this conversation is (0 for the first, or for a terminal session). */
+  hop: number;
+  dir: Direction;
+  /** The line without its CRLF (printable form for binary junk; long lines are cut, see `cut`). */
+  text: string;
+  /** Milliseconds since the conversation began. */
+  at: number;
+  /** True when this line travelled inside TLS. */
+  tls: boolean;
+  /** Only for dir === 'info'. */
+  info?: InfoKind;
+  /** Bytes of the line that were not kept in `text`, when it was longer than the tap records. */
+  cut?: number;
+}
+
+/** Where a conversation came from. */
+export type Origin = 'terminal' | 'external';
+
+export interface ConversationSummary {
+  id: string;
+  origin: Origin;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  endedAt: number | null;
+  /** Peer as the server sees it, e.g. "127.0.0.1:53422". */
+  peer: string;
+  /** The session machine's current state, as derived from the lines. */
+  state: string;
+}
+
+export interface ConversationDetail extends ConversationSummary {
+  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info'>>;
+}
+
+export interface MessageSummary {
+  id: string;
+  /** The conversation that delivered it. */
+  conversation: string;
+  /** Envelope sender (MAIL FROM), '' for the null reverse-path. */
+  envelopeFrom: string;
+  /** Envelope recipients (RCPT TO). */
+  envelopeTo: string[];
+  /** Header From: as text, or ''. */
+  from: string;
+  /** Header To: addresses as text. */
+  to: string[];
+  subject: string;
+  /** Header Date: as ISO 8601, or null when absent or unreadable. */
+  date: string | null;
+  /** Epoch milliseconds when the server accepted it. */
+  receivedAt: number;
+  /** Size of the raw source in bytes. */
+  size: number;
+}
