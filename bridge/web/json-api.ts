@@ -1,0 +1,73 @@
+/** The JSON API: read-only views of the lab for scripts, tests and the curious. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Lab } from '../lab/lab-types';
+import { SECURITY_HEADERS } from './security-headers';
+
+function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, extra: Record<string, string> = {}) {
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...extra,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown) {
+  send(res, status, JSON.stringify(value, null, 2) + '\n', 'application/json; charset=utf-8');
+}
+
+function notFound(res: ServerResponse, what: string) {
+  sendJson(res, 404, { error: `${what} not found` });
+}
+
+/** Handles the request and returns true when the path belongs to the API. */
+export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): boolean {
+  const { pathname } = new URL(req.url ?? '/', 'http://lab');
+  if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
+
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'Only GET is supported.\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
+    return true;
+  }
+
+  if (pathname === '/healthz') {
+    sendJson(res, 200, { ok: true, smtp: lab.smtpAddress });
+    return true;
+  }
+  if (pathname === '/api/conversations') {
+    const details = lab.listConversations().map((c) => lab.getConversation(c.id)).filter((c) => c !== undefined);
+    sendJson(res, 200, details);
+    return true;
+  }
+  if (pathname === '/api/messages') {
+    sendJson(res, 200, lab.listMessages());
+    return true;
+  }
+  if (pathname === '/api/ca.pem') {
+    send(res, 200, lab.caPem, 'application/x-pem-file', {
+      'Content-Disposition': 'attachment; filename="smtp-lab-ca.pem"',
+    });
+    return true;
+  }
+
+  const conversation = /^\/api\/conversations\/([\w-]{1,64})$/.exec(pathname);
+  if (conversation) {
+    const detail = lab.getConversation(conversation[1] ?? '');
+    if (detail) sendJson(res, 200, detail);
+    else notFound(res, 'conversation');
+    return true;
+  }
+
+  const raw = /^\/api\/messages\/([\w.-]{1,64})\/raw$/.exec(pathname);
+  if (raw) {
+    const source = lab.getRawMessage(raw[1] ?? '');
+    if (source) send(res, 200, source, 'message/rfc822', { 'Content-Disposition': `inline; filename="${raw[1]}.eml"` });
+    else notFound(res, 'message');
+    return true;
+  }
+
+  notFound(res, 'API path');
+  return true;
+}

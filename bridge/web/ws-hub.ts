@@ -1,0 +1,221 @@
+/**
+ * The WebSocket side of the bridge: relays lab events to every page and carries terminal lines to
+ * the lab. Every client message is validated at this boundary; a bad one gets an `error` message
+ * back and the socket stays open.
+ */
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  MAX_CLIENT_MESSAGE_BYTES,
+  assertNever,
+  parseClientMessage,
+  type BridgeMessage,
+  type ClientMessage,
+  type ErrorCode,
+} from '../../core/protocol/messages';
+import type { Lab, LabEvents, TerminalSession } from '../lab/lab-types';
+import { log } from '../log';
+import { checkUpgrade } from './upgrade-guard';
+
+export interface WsHubOptions {
+  boundHost: string;
+  /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
+  maxBufferedBytes?: number;
+  /** How long a terminal outlives the page that opened it (a reload or a network blip). */
+  terminalGraceMs?: number;
+}
+
+interface TerminalEntry {
+  session: TerminalSession;
+  owner: WebSocket | null;
+  orphanTimer: NodeJS.Timeout | null;
+}
+
+export class WsHub {
+  readonly #lab: Lab;
+  readonly #wss: WebSocketServer;
+  readonly #options: Required<WsHubOptions>;
+  readonly #terminals = new Map<string, TerminalEntry>();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(lab: Lab, options: WsHubOptions) {
+    this.#lab = lab;
+    this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, ...options };
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, clientTracking: true });
+    this.#wss.on('connection', (socket) => this.#welcome(socket));
+    this.#relay('conversation.started', (conversation) => this.#broadcast({ type: 'conversation.started', conversation }));
+    this.#relay('wire', (event) => this.#broadcast({ type: 'wire', event }));
+    this.#relay('conversation.ended', (id, endedAt, state) => {
+      this.#dropTerminal(id);
+      this.#broadcast({ type: 'conversation.ended', id, endedAt, state });
+    });
+    this.#relay('message.stored', (message) => this.#broadcast({ type: 'message.stored', message }));
+  }
+
+  get clientCount(): number {
+    return this.#wss.clients.size;
+  }
+
+  /** Called from the HTTP server's 'upgrade' event. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const { pathname } = new URL(req.url ?? '/', 'http://lab');
+    const verdict = pathname === '/ws' ? checkUpgrade(req, this.#options.boundHost) : { ok: false, reason: 'no WebSocket here' };
+    if (!verdict.ok) {
+      log('warn', 'WebSocket upgrade refused', { reason: verdict.reason ?? '', origin: req.headers.origin ?? '' });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.#unsubscribe) stop();
+    for (const entry of this.#terminals.values()) {
+      if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
+      entry.session.close();
+    }
+    this.#terminals.clear();
+    for (const client of this.#wss.clients) client.close(1001, 'lab shutting down');
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+
+  #relay<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void {
+    this.#lab.on(event, listener);
+    this.#unsubscribe.push(() => this.#lab.off(event, listener));
+  }
+
+  #welcome(socket: WebSocket): void {
+    const conversations = this.#lab
+      .listConversations()
+      .map((c) => this.#lab.getConversation(c.id))
+      .filter((c) => c !== undefined);
+    this.#send(socket, { type: 'welcome', lab: this.#lab.info, conversations, messages: this.#lab.listMessages() });
+    socket.on('message', (data, isBinary) => {
+      void this.#receive(socket, data, isBinary).catch((error: unknown) => {
+        log('error', 'WebSocket message failed', { error: String(error) });
+        this.#sendError(socket, 'internal', 'The bridge could not handle that message; it is still running.');
+      });
+    });
+    socket.on('error', (error) => log('warn', 'WebSocket error', { error: error.message }));
+    socket.on('close', () => this.#orphanTerminalsOf(socket));
+  }
+
+  async #receive(socket: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) {
+      log('warn', 'binary WebSocket message refused', { bytes: buffer.byteLength });
+      this.#sendError(socket, 'bad-message', 'Binary messages are not part of the protocol; send JSON text.');
+      return;
+    }
+    const parsed = parseClientMessage(buffer.toString('utf8'), buffer.byteLength);
+    if (!parsed.ok) {
+      log('warn', 'bad WebSocket message', { code: parsed.code, detail: parsed.message });
+      this.#sendError(socket, parsed.code, parsed.message, parsed.ref);
+      return;
+    }
+    await this.#handle(socket, parsed.message);
+  }
+
+  async #handle(socket: WebSocket, message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'terminal.open': {
+        const session = await this.#lab.openTerminal();
+        this.#terminals.set(session.conversation.id, { session, owner: socket, orphanTimer: null });
+        this.#send(socket, { type: 'terminal.opened', ref: message.ref, conversation: session.conversation });
+        return;
+      }
+      case 'terminal.line': {
+        const entry = this.#claim(socket, message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        if (entry.session.closed) {
+          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
+          return;
+        }
+        entry.session.send(message.text.replace(/[\r\n]/g, ''));
+        return;
+      }
+      case 'terminal.close': {
+        const entry = this.#terminals.get(message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        entry.session.close();
+        return;
+      }
+      case 'conversation.get': {
+        const conversation = this.#lab.getConversation(message.conversation);
+        if (!conversation) {
+          this.#sendError(socket, 'unknown-conversation', `No conversation ${message.conversation}.`, message.ref);
+          return;
+        }
+        this.#send(socket, { type: 'conversation.detail', ref: message.ref, conversation });
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** A page that reconnects (reload, blip) takes its terminal back. */
+  #claim(socket: WebSocket, id: string): TerminalEntry | undefined {
+    const entry = this.#terminals.get(id);
+    if (!entry) return undefined;
+    if (entry.orphanTimer) {
+      clearTimeout(entry.orphanTimer);
+      entry.orphanTimer = null;
+    }
+    entry.owner = socket;
+    return entry;
+  }
+
+  #orphanTerminalsOf(socket: WebSocket): void {
+    for (const [id, entry] of this.#terminals) {
+      if (entry.owner !== socket) continue;
+      entry.owner = null;
+      entry.orphanTimer = setTimeout(() => {
+        log('info', 'closing a terminal whose page went away', { conversation: id });
+        entry.session.close();
+        this.#terminals.delete(id);
+      }, this.#options.terminalGraceMs);
+      entry.orphanTimer.unref();
+    }
+  }
+
+  #dropTerminal(id: string): void {
+    const entry = this.#terminals.get(id);
+    if (!entry) return;
+    if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
+    this.#terminals.delete(id);
+  }
+
+  #unknownTerminal(socket: WebSocket, id: string, ref: string | undefined): void {
+    const known = this.#lab.getConversation(id);
+    if (known?.endedAt) {
+      this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', ref);
+      return;
+    }
+    this.#sendError(socket, 'unknown-conversation', `No open terminal conversation ${id}.`, ref);
+  }
+
+  #sendError(socket: WebSocket, code: ErrorCode, message: string, ref?: string): void {
+    this.#send(socket, { type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+  }
+
+  #broadcast(message: BridgeMessage): void {
+    const text = JSON.stringify(message);
+    for (const client of this.#wss.clients) this.#sendText(client, text);
+  }
+
+  #send(socket: WebSocket, message: BridgeMessage): void {
+    this.#sendText(socket, JSON.stringify(message));
+  }
+
+  #sendText(socket: WebSocket, text: string): void {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      log('warn', 'a page stopped reading; closing its WebSocket', { buffered: socket.bufferedAmount });
+      socket.close(1013, 'too far behind; reload the page');
+      return;
+    }
+    socket.send(text);
+  }
+}
