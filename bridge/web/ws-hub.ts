@@ -7,7 +7,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  MAX_CLIENT_MESSAGE_BYTES,
+  WS_MAX_PAYLOAD_BYTES,
   assertNever,
   parseClientMessage,
   type BridgeMessage,
@@ -42,7 +42,7 @@ export class WsHub {
   constructor(lab: Lab, options: WsHubOptions) {
     this.#lab = lab;
     this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, ...options };
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, clientTracking: true });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, clientTracking: true });
     this.#wss.on('connection', (socket) => this.#welcome(socket));
     this.#relay('conversation.started', (conversation) => this.#broadcast({ type: 'conversation.started', conversation }));
     this.#relay('wire', (event) => this.#broadcast({ type: 'wire', event }));

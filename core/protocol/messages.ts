@@ -6,8 +6,14 @@
 import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
 
-/** Largest WebSocket message the bridge accepts; ws's maxPayload is set to this. */
+/** Largest client message the bridge reads; a bigger one is answered with a `too-large` error. */
 export const MAX_CLIENT_MESSAGE_BYTES = 256 * 1024;
+/**
+ * ws's maxPayload: frames past this are not even buffered and the socket is closed with 1009
+ * (Message Too Big). It sits above MAX_CLIENT_MESSAGE_BYTES so that a message a little too large
+ * still gets an error reply the page can show.
+ */
+export const WS_MAX_PAYLOAD_BYTES = 4 * MAX_CLIENT_MESSAGE_BYTES;
 /** Longest line a learner may send from the terminal (long enough to try a 100 KB line on purpose). */
 export const MAX_TERMINAL_LINE = 128 * 1024;
 
