@@ -1,0 +1,137 @@
+/**
+ * A learner's first conversation, in a real Chromium against the real bridge and smtp-server:
+ * type each command, read each reply, and watch the statechart follow.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
+import { launchBrowser, type TestBrowser } from '../support/browser';
+import { startTestBridge, type TestBridge } from '../support/lab-process';
+
+const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
+
+let bridge: TestBridge;
+let browser: TestBrowser;
+let page: Page;
+
+beforeAll(async () => {
+  await ensureAppBuilt();
+  bridge = await startTestBridge();
+  browser = await launchBrowser({ width: 1440, height: 900 });
+  page = await browser.context.newPage();
+  await page.goto(bridge.webUrl);
+  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await bridge?.close();
+});
+
+async function state(): Promise<string> {
+  return ((await page.getByTestId('current-state').textContent()) ?? '').trim();
+}
+
+async function text(testId: string): Promise<string> {
+  return (await page.getByTestId(testId).textContent()) ?? '';
+}
+
+async function serverLines(): Promise<string[]> {
+  return page.locator('[data-testid="transcript-line"][data-dir="server"]').allTextContents();
+}
+
+/** Types a line, presses Enter, and waits until a new server line that matches arrives. */
+async function type(line: string, expectReply: RegExp | null, expectState: string): Promise<void> {
+  const before = (await serverLines()).length;
+  const input = page.getByTestId('terminal-input');
+  await input.fill(line);
+  await input.press('Enter');
+  if (expectReply) {
+    await expect
+      .poll(async () => (await serverLines()).slice(before).some((text) => expectReply.test(text)), { timeout: 10_000 })
+      .toBe(true);
+  }
+  await expect.poll(state, { timeout: 10_000 }).toBe(expectState);
+  await expect.poll(() => page.locator(`[data-testid="statechart"] [data-state="${expectState}"][data-active="true"]`).count()).toBe(1);
+}
+
+describe('the terminal, end to end', () => {
+  it('walks a whole SMTP transaction and the statechart follows every reply', async () => {
+    await page.getByTestId('connect').click();
+    await expect.poll(async () => (await serverLines()).some((t) => /220/.test(t)), { timeout: 10_000 }).toBe(true);
+    await expect.poll(state).toBe('greeted');
+    await expect.poll(() => page.getByTestId('terminal-input').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByTestId('valid-now').textContent()).toMatch(/EHLO/);
+
+    await type('EHLO browser.test', /250 /, 'ready');
+    expect((await serverLines()).join('\n')).toMatch(/PIPELINING/);
+    expect(await page.getByTestId('valid-now').textContent()).toMatch(/MAIL/);
+
+    await type('MAIL FROM:<learner@lab.test>', /^.*250/, 'mail');
+    await type('RCPT TO:<alice@example.test>', /250/, 'rcpt');
+    await type('DATA', /354/, 'data');
+    await expect.poll(() => text('terminal-mode')).toContain('DATA');
+
+    for (const line of ['From: learner@lab.test', 'To: alice@example.test', 'Subject: Typed by hand', '', 'Hello from the lab.']) {
+      await type(line, null, 'data');
+    }
+    await type('.', /250.*queued/i, 'ready');
+    await expect.poll(() => text('terminal-mode')).not.toContain('DATA');
+
+    // Selecting a reply explains it.
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: '354' }).first().click();
+    await expect.poll(() => text('explanation')).toContain('354');
+    await expect.poll(() => text('explanation')).toMatch(/RFC 5321/);
+
+    await type('QUIT', /221/, 'closed');
+    await expect.poll(() => page.getByTestId('terminal-input').isDisabled()).toBe(true);
+
+    const messages = (await (await fetch(new URL('/api/messages', bridge.webUrl))).json()) as Array<{ subject: string }>;
+    expect(messages.map((m) => m.subject)).toContain('Typed by hand');
+
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'terminal.png') });
+  });
+
+  it('keeps history on Up/Down and marks lines after STARTTLS as encrypted', async () => {
+    await page.getByTestId('connect').click();
+    await expect.poll(state, { timeout: 10_000 }).toBe('greeted');
+    await type('EHLO tls.test', /250 /, 'ready');
+    await type('STARTTLS', /220/, 'greeted');
+    await type('EHLO tls.test', /250 /, 'ready');
+    const tlsFlags = await page.locator('[data-testid="transcript-line"][data-dir="server"]').evaluateAll((rows) =>
+      rows.map((row) => row.getAttribute('data-tls')),
+    );
+    expect(tlsFlags.at(-1)).toBe('true');
+    expect(tlsFlags[0]).toBe('false');
+    expect((await serverLines()).join('\n')).toMatch(/AUTH PLAIN LOGIN/);
+
+    const input = page.getByTestId('terminal-input');
+    await input.press('ArrowUp');
+    await expect.poll(() => input.inputValue()).toBe('EHLO tls.test');
+    await input.press('ArrowUp');
+    await expect.poll(() => input.inputValue()).toBe('STARTTLS');
+    await input.press('ArrowDown');
+    await expect.poll(() => input.inputValue()).toBe('EHLO tls.test');
+    await input.fill('');
+    await page.getByTestId('disconnect').click();
+    await expect.poll(state).toBe('closed');
+  });
+
+  it('shows an outside client live in the list of conversations', async () => {
+    const items = page.getByTestId('conversation-item').and(page.locator('[data-origin="external"]'));
+    const before = await items.count();
+    const socket = connect(bridge.smtp.port, '127.0.0.1');
+    socket.on('data', (chunk) => {
+      if (/^220 /m.test(String(chunk))) socket.write('EHLO outside.test\r\n');
+    });
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(before + 1);
+    await items.first().click();
+    await expect.poll(state, { timeout: 10_000 }).toBe('ready');
+    socket.end('QUIT\r\n');
+    await expect.poll(state, { timeout: 10_000 }).toBe('closed');
+  });
+});
