@@ -1,0 +1,157 @@
+/**
+ * The data of the SMTP session machine: its context, its events, and the small pure rules the
+ * guards and actions share (which reply codes match, how a BDAT chunk is counted, edge labels).
+ * Kept apart from the machine so the tracker, the graph and the app can use them without XState.
+ */
+import type { Reply } from '../smtp/reply';
+
+/** A client line still waiting for its reply: the verb it was read as, and the line as sent. */
+export interface PendingCommand {
+  verb: string;
+  line: string;
+}
+
+export interface ReplySummary {
+  code: number;
+  enhanced: string | null;
+  /** The reply's lines joined by "\n". */
+  text: string;
+}
+
+/** What the server said to the end of a message (the "." after DATA, or BDAT … LAST). */
+export interface Delivery {
+  accepted: boolean;
+  code: number;
+  text: string;
+}
+
+export interface SessionContext {
+  /** True after an accepted EHLO, false after HELO (and before either). */
+  esmtp: boolean;
+  /** EHLO reply lines 2..n with the keyword upper-cased, e.g. 'SIZE 10485760'. */
+  extensions: string[];
+  tls: boolean;
+  authenticated: boolean;
+  /** The name the client gave in its accepted EHLO/HELO. */
+  clientDomain: string | null;
+  /** The MAIL FROM path ('' for the null reverse-path <>); null outside a transaction. */
+  reversePath: string | null;
+  recipients: string[];
+  /** Unanswered client lines, oldest first; each complete reply answers pending[0]. */
+  pending: PendingCommand[];
+  /** The command the latest reply answered (null when it answered nothing). */
+  answered: PendingCommand | null;
+  /** Octets of BDAT chunk data still owed by the client; lines inside it are not commands. */
+  bdatRemaining: number;
+  lastReply: ReplySummary | null;
+  lastDelivery: Delivery | null;
+  /** The most commands that were ever waiting for replies at once (> 1 means pipelining). */
+  commandsBeforeReply: number;
+  /** Replies that arrived with no command waiting for them. */
+  unexpectedReplies: number;
+}
+
+export type SessionEvent =
+  /** Every client line; `cut` is how many octets the tap left out of `text`. */
+  | { type: 'client.line'; text: string; cut?: number }
+  /** A complete (possibly multi-line) server reply. */
+  | { type: 'server.reply'; reply: Reply }
+  | { type: 'tls.established' }
+  | { type: 'closed' };
+
+export const SESSION_STATES = [
+  'connecting', 'greeted', 'ready', 'mail', 'rcpt', 'data', 'bdat', 'auth', 'tls', 'refused', 'closed',
+] as const;
+export type SessionStateName = (typeof SESSION_STATES)[number];
+
+/** Pseudo-verbs for pending entries that are not commands. */
+export const GREETING = '<greeting>';
+export const END_OF_DATA = '.';
+export const AUTH_RESPONSE = 'AUTH-RESPONSE';
+/** A BDAT command carrying the LAST keyword ends the message, so it gets its own key. */
+export const BDAT_LAST = 'BDAT LAST';
+/** Guard verb that matches whatever the reply answers (e.g. 421, which can come any time). */
+export const ANY_VERB = '*';
+
+/** Params of the `answers` guard: the command the reply answers and the codes that match. */
+export interface AnswersParams {
+  /** A verb as kept in `pending` (or BDAT_LAST, or ANY_VERB). */
+  verb: string;
+  /** Code patterns joined by "|": '250', '2xx', '4xx|5xx', '250|251'. */
+  codes: string;
+}
+
+export function initialContext(): SessionContext {
+  return {
+    esmtp: false,
+    extensions: [],
+    tls: false,
+    authenticated: false,
+    clientDomain: null,
+    reversePath: null,
+    recipients: [],
+    // The greeting is a reply like any other, so it waits in the queue like a command.
+    pending: [{ verb: GREETING, line: GREETING }],
+    answered: null,
+    bdatRemaining: 0,
+    lastReply: null,
+    lastDelivery: null,
+    commandsBeforeReply: 0,
+    unexpectedReplies: 0,
+  };
+}
+
+export function codesMatch(codes: string, code: number): boolean {
+  const digits = String(code);
+  return codes
+    .split('|')
+    .some((pattern) => pattern.length === 3 && [...pattern].every((c, i) => c === 'x' || c === digits[i]));
+}
+
+const BDAT_ARGUMENT = /^\s*(\d+)(\s+LAST)?\s*$/i;
+
+/** `BDAT <size> [LAST]` → its size and whether it is the last chunk; null when malformed. */
+export function bdatChunk(argument: string): { size: number; last: boolean } | null {
+  const match = BDAT_ARGUMENT.exec(argument);
+  return match ? { size: Number(match[1]), last: match[2] !== undefined } : null;
+}
+
+/** The key a pending entry is matched by: its verb, except that a last BDAT chunk is BDAT_LAST. */
+export function commandKey(command: PendingCommand): string {
+  if (command.verb !== 'BDAT') return command.verb;
+  const argument = command.line.replace(/^\s*\S+/, '');
+  return bdatChunk(argument)?.last ? BDAT_LAST : 'BDAT';
+}
+
+/** UTF-8 length of a line (BDAT sizes count octets, JavaScript strings count UTF-16 units). */
+export function octetsOf(text: string): number {
+  let octets = 0;
+  for (const char of text) {
+    const point = char.codePointAt(0) ?? 0;
+    octets += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+  }
+  return octets;
+}
+
+const VERB_NAMES: Record<string, string> = {
+  [GREETING]: 'greeting',
+  [END_OF_DATA]: 'end of data',
+  [AUTH_RESPONSE]: 'AUTH response',
+  [ANY_VERB]: 'any',
+};
+
+/** Edge label for a reply transition: "MAIL → 2xx", "greeting → 220", "end of data → 250". */
+export function answerLabel(verb: string, codes: string): string {
+  return `${VERB_NAMES[verb] ?? verb} → ${codes.split('|').join('/')}`;
+}
+
+/** How a client line is read given the state and context when it was sent. */
+export type LineMode = 'command' | 'data' | 'auth' | 'bdat';
+
+export function lineModeOf(state: SessionStateName, context: SessionContext): LineMode {
+  if (context.bdatRemaining > 0) return 'bdat';
+  // Once the "." is on its way, what follows is pipelined commands again (RFC 2920).
+  if (state === 'data' && !context.pending.some((p) => p.verb === END_OF_DATA)) return 'data';
+  if (state === 'auth') return 'auth';
+  return 'command';
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { SessionTracker } from './session-tracker';
+import { opening, wire } from './test-wire';
+
+describe('SessionTracker', () => {
+  it('says how each client line was read', () => {
+    const tracker = SessionTracker.replay(wire(`${opening('AUTH LOGIN', 'CHUNKING')}
+      C: AUTH LOGIN
+      S: 334 VXNlcm5hbWU6
+      C: YW5u
+      S: 235 ok
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok
+      C: RCPT TO:<c@d.test>
+      S: 250 ok
+      C: DATA
+      S: 354 go
+      C: QUIT
+      C: .
+      C: BDAT 3
+      C: x`));
+    const modes = tracker.lines.filter((l) => l.event.dir === 'client').map((l) => `${l.mode}:${l.event.text}`);
+    expect(modes).toEqual([
+      'command:EHLO client.test', 'command:AUTH LOGIN', 'auth:YW5u', 'command:MAIL FROM:<a@b.test>',
+      'command:RCPT TO:<c@d.test>', 'command:DATA', 'data:QUIT', 'data:.', 'command:BDAT 3', 'bdat:x',
+    ]);
+  });
+
+  it('pairs each complete reply with the command it answers, oldest first', () => {
+    const tracker = SessionTracker.replay(wire(`${opening('PIPELINING')}
+      C: MAIL FROM:<a@b.test>
+      C: RCPT TO:<c@d.test>
+      S: 250 sender ok
+      S: 550 no such user
+      S: 250 extra`));
+    const answers = tracker.lines.flatMap((l) => (l.reply ? [[l.reply.reply.code, l.reply.answers]] : []));
+    expect(answers).toEqual([
+      [220, '<greeting>'], [250, 'EHLO client.test'], [250, 'MAIL FROM:<a@b.test>'], [550, 'RCPT TO:<c@d.test>'], [250, null],
+    ]);
+    expect(tracker.state).toBe('mail');
+  });
+
+  it('labels transitions with the verb and the actual code', () => {
+    const tracker = SessionTracker.replay(wire(`${opening('STARTTLS')}
+      C: STARTTLS
+      S: 220 go ahead
+      * tls
+      C: MAIL FROM:<a@b.test>
+      S: 421 shutting down`));
+    expect(tracker.lines.flatMap((l) => (l.transition ? [l.transition] : []))).toEqual([
+      { from: 'connecting', to: 'greeted', label: 'greeting → 220' },
+      { from: 'greeted', to: 'ready', label: 'EHLO → 250' },
+      { from: 'ready', to: 'tls', label: 'STARTTLS → 220' },
+      { from: 'tls', to: 'greeted', label: 'TLS established' },
+      { from: 'greeted', to: 'closed', label: 'MAIL → 421' },
+    ]);
+  });
+
+  it('shows a line that is no reply without letting it answer anything', () => {
+    const tracker = SessionTracker.replay(wire('S: 220 hi\nC: EHLO a.test\nS: hello there\nS: 250 hi'));
+    expect(tracker.lines[2]?.reply).toEqual({ reply: { code: 0, enhanced: null, lines: ['hello there'] }, answers: null });
+    expect(tracker.state).toBe('ready');
+  });
+
+  it('ignores connected and error, and anything after the close', () => {
+    const tracker = SessionTracker.replay(wire('* connected\nS: 220 hi\n* error\n* closed\nS: 250 late\nC: NOOP'));
+    expect(tracker.state).toBe('closed');
+    expect(tracker.lines.map((l) => l.state)).toEqual(['connecting', 'greeted', 'greeted', 'closed', 'closed', 'closed']);
+  });
+});

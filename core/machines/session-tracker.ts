@@ -1,0 +1,90 @@
+/**
+ * Feeds wire events to the session machine and says, line by line, what each one meant:
+ * how a client line was read, which command a reply answered, and which transition it caused.
+ * Pure: the same events always give the same lines, so a recorded conversation can be replayed.
+ */
+import { createActor, type Actor } from 'xstate';
+import { ReplyAssembler, type Reply } from '../smtp/reply';
+import type { WireEvent } from '../wire';
+import { sessionMachine } from './session-machine';
+import {
+  ANY_VERB, answerLabel, commandKey, lineModeOf,
+  type LineMode, type SessionContext, type SessionEvent, type SessionStateName,
+} from './session-model';
+
+export type { LineMode, SessionContext, SessionStateName } from './session-model';
+
+export interface TrackedLine {
+  event: WireEvent;
+  /** For client lines: how the line was read given the state when it was sent. */
+  mode?: LineMode;
+  /** On the LAST line of a complete server reply: the reply, and the client command line it answers ('<greeting>' for the greeting, null if none). */
+  reply?: { reply: Reply; answers: string | null };
+  /** The machine state after this line. */
+  state: SessionStateName;
+  /** When this line moved the machine to another state. */
+  transition?: { from: SessionStateName; to: SessionStateName; label: string };
+}
+
+export class SessionTracker {
+  #actor: Actor<typeof sessionMachine> = createActor(sessionMachine).start();
+  #assembler = new ReplyAssembler();
+  #lines: TrackedLine[] = [];
+
+  static replay(events: WireEvent[]): SessionTracker {
+    const tracker = new SessionTracker();
+    for (const event of events) tracker.push(event);
+    return tracker;
+  }
+
+  get state(): SessionStateName {
+    return this.#actor.getSnapshot().value as SessionStateName;
+  }
+
+  get context(): SessionContext {
+    return this.#actor.getSnapshot().context;
+  }
+
+  get lines(): readonly TrackedLine[] {
+    return this.#lines;
+  }
+
+  push(event: WireEvent): TrackedLine {
+    const from = this.state;
+    const tracked: Omit<TrackedLine, 'state'> = { event };
+    let label: string | null = null;
+
+    if (event.dir === 'client') {
+      tracked.mode = lineModeOf(from, this.context);
+      this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
+    } else if (event.dir === 'server') {
+      const reply = this.#assembler.push(event.text);
+      // Code 0 means the line was no reply at all: show it, but it answers nothing.
+      if (reply && reply.code === 0) tracked.reply = { reply, answers: null };
+      else if (reply) {
+        this.#send({ type: 'server.reply', reply });
+        const answered = this.context.answered;
+        tracked.reply = { reply, answers: answered?.line ?? null };
+        label = answerLabel(answered ? commandKey(answered) : ANY_VERB, String(reply.code));
+      }
+    } else if (event.info === 'tls') {
+      this.#send({ type: 'tls.established' });
+      label = 'TLS established';
+    } else if (event.info === 'closed') {
+      this.#send({ type: 'closed' });
+      label = 'connection closed';
+    }
+    // 'connected' and 'error' change nothing: the reply or the close that follows does.
+
+    const to = this.state;
+    const line: TrackedLine = { ...tracked, state: to };
+    if (to !== from) line.transition = { from, to, label: label ?? to };
+    this.#lines.push(line);
+    return line;
+  }
+
+  #send(event: SessionEvent): void {
+    // A finished session takes no more events; XState would only warn.
+    if (this.#actor.getSnapshot().status === 'active') this.#actor.send(event);
+  }
+}
