@@ -1,0 +1,142 @@
+/**
+ * Every SMTP conversation the lab has seen: who started it, its lines as the tap recorded them,
+ * and its session state as the session machine derives it from those lines. Bounded on both
+ * axes, because a lab left open for a day must not keep every line of every message.
+ */
+import { randomBytes } from 'node:crypto';
+import { SessionTracker } from '../../core/machines/session-tracker';
+import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
+import type { TapEvent } from '../tap/line-tap';
+import type { LabEvents } from './lab-types';
+
+export interface ConversationLimits {
+  /** Conversations kept; the oldest finished ones are forgotten first. */
+  maxConversations: number;
+  /** Lines kept per conversation: the first half and the most recent half (a long DATA is the usual cause). */
+  maxLinesPerConversation: number;
+}
+
+export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
+  maxConversations: 200,
+  maxLinesPerConversation: 5_000,
+};
+
+type Line = ConversationDetail['lines'][number] & { cut?: number };
+
+export type Emit = <E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>) => void;
+
+export class Conversation {
+  readonly id: string;
+  readonly origin: Origin;
+  readonly peer: string;
+  readonly startedAt = Date.now();
+  endedAt: number | null = null;
+  readonly #tracker = new SessionTracker();
+  readonly #head: Line[] = [];
+  #tail: Line[] = [];
+  #skipped = 0;
+  readonly #maxLines: number;
+
+  constructor(id: string, origin: Origin, peer: string, maxLines: number) {
+    this.id = id;
+    this.origin = origin;
+    this.peer = peer;
+    this.#maxLines = Math.max(2, maxLines);
+  }
+
+  get state(): string {
+    return this.#tracker.state;
+  }
+
+  /** Track and keep one event; the tracker sees every line even when the record keeps only some. */
+  add(event: WireEvent): void {
+    this.#tracker.push(event);
+    const line: Line = { dir: event.dir, text: event.text, at: event.at, tls: event.tls };
+    if (event.info) line.info = event.info;
+    if (event.cut) line.cut = event.cut;
+    const half = Math.floor(this.#maxLines / 2);
+    if (this.#head.length < half) {
+      this.#head.push(line);
+      return;
+    }
+    this.#tail.push(line);
+    // Trim in batches so a long message does not shift the array on every line.
+    if (this.#tail.length > this.#maxLines - half + 256) {
+      const drop = this.#tail.length - (this.#maxLines - half);
+      this.#tail = this.#tail.slice(drop);
+      this.#skipped += drop;
+    }
+  }
+
+  summary(): ConversationSummary {
+    return { id: this.id, origin: this.origin, startedAt: this.startedAt, endedAt: this.endedAt, peer: this.peer, state: this.state };
+  }
+
+  detail(): ConversationDetail {
+    const room = this.#maxLines - this.#head.length;
+    const over = Math.max(0, this.#tail.length - room);
+    const tail = this.#tail.slice(over);
+    const skipped = this.#skipped + over;
+    const gap: Line[] = skipped > 0 ? [{ dir: 'info', text: `… ${skipped} lines not kept …`, at: tail[0]?.at ?? 0, tls: tail[0]?.tls ?? false }] : [];
+    return { ...this.summary(), lines: [...this.#head, ...gap, ...tail] };
+  }
+}
+
+export class Conversations {
+  readonly #limits: ConversationLimits;
+  readonly #emit: Emit;
+  /** Insertion order is start order. */
+  readonly #all = new Map<string, Conversation>();
+
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}) {
+    this.#emit = emit;
+    this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
+  }
+
+  start(origin: Origin, peer: string): Conversation {
+    const conversation = new Conversation(this.#newId(), origin, peer, this.#limits.maxLinesPerConversation);
+    this.#all.set(conversation.id, conversation);
+    this.#evict();
+    this.#emit('conversation.started', conversation.summary());
+    return conversation;
+  }
+
+  /** A tap event becomes a wire event of this conversation. */
+  record(conversation: Conversation, event: TapEvent, hop = 0): void {
+    const wire: WireEvent = { conversation: conversation.id, hop, ...event };
+    conversation.add(wire);
+    this.#emit('wire', wire);
+  }
+
+  end(conversation: Conversation): void {
+    if (conversation.endedAt !== null) return;
+    conversation.endedAt = Date.now();
+    this.#emit('conversation.ended', conversation.id, conversation.endedAt, conversation.state);
+  }
+
+  list(): ConversationSummary[] {
+    return [...this.#all.values()].map((conversation) => conversation.summary());
+  }
+
+  get(id: string): Conversation | undefined {
+    return this.#all.get(id);
+  }
+
+  #newId(): string {
+    for (;;) {
+      const id = `c${randomBytes(3).toString('hex').slice(0, 5)}`;
+      if (!this.#all.has(id)) return id;
+    }
+  }
+
+  /** Forget the oldest finished conversations; live ones stay (their sockets bound them). */
+  #evict(): void {
+    let excess = this.#all.size - this.#limits.maxConversations;
+    for (const [id, conversation] of this.#all) {
+      if (excess <= 0) break;
+      if (conversation.endedAt === null) continue;
+      this.#all.delete(id);
+      excess--;
+    }
+  }
+}

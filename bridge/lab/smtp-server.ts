@@ -1,0 +1,181 @@
+/**
+ * The lab's SMTP server: a real smtp-server that never listens on a port of its own. The lab
+ * accepts sockets (outside clients, the terminal) and hands each one over with `accept`, so one
+ * instance serves every conversation. Its limits are named options because learners trip them on
+ * purpose, and each has an integration test.
+ */
+import type net from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { MessageSummary } from '../../core/wire';
+import type { LabCertificates } from './certificates';
+import { MessageStore } from './message-store';
+
+export interface ServerLimits {
+  /** Advertised SIZE and the largest message accepted (bytes). */
+  maxMessageSize: number;
+  /** Recipients per message; the next RCPT gets 452. */
+  maxRecipients: number;
+  /** Longest command line; a longer one gets 421 and the connection ends (smtp-server's rule). */
+  maxCommandLength: number;
+  /** Unrecognised commands (500s) before the server says 421 and hangs up. smtp-server's own is 10. */
+  maxUnrecognizedCommands: number;
+  /** Idle time before the server says 421 and hangs up; learners type slowly. */
+  socketTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxMessageSize: 10 * 1024 * 1024,
+  maxRecipients: 100,
+  maxCommandLength: 16 * 1024,
+  maxUnrecognizedCommands: 50,
+  socketTimeoutMs: 10 * 60_000,
+};
+
+/** The lab's demo account, shown in the UI on purpose. */
+export const DEMO_CREDENTIALS = { user: 'learner', pass: 'learner' } as const;
+
+export const SERVER_NAME = 'smtp.lab.test';
+
+export interface LabSmtpServerOptions {
+  certificates: LabCertificates;
+  store: MessageStore;
+  limits?: Partial<ServerLimits>;
+  onMessage(message: MessageSummary): void;
+  log?(message: string): void;
+}
+
+export interface Peer {
+  /** Becomes the smtp-server session id, so stored messages know their conversation. */
+  conversation: string;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface LabSmtpServer {
+  readonly limits: ServerLimits;
+  /** Serve an already connected socket as if it had come in on a listener. */
+  accept(socket: net.Socket, peer: Peer): void;
+  close(): Promise<void>;
+}
+
+export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServer {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.log ?? (() => {});
+  const { certificates, store } = options;
+
+  const server = new SMTPServer({
+    name: SERVER_NAME,
+    banner: 'SMTP Lab says hello. Try EHLO.',
+    key: certificates.keyPem,
+    cert: certificates.certPem,
+    disableReverseLookup: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    // Outside apps may send without AUTH (a welcoming local lab); AUTH itself needs TLS.
+    authOptional: true,
+    allowInsecureAuth: false,
+    // smtp-server hides ENHANCEDSTATUSCODES by default; the lab teaches them, so it shows them.
+    hideENHANCEDSTATUSCODES: false,
+    size: limits.maxMessageSize,
+    // smtp-server answers an oversized message with 552 5.3.4 itself; onData still drops it.
+    rejectOversized: true,
+    maxRecipients: limits.maxRecipients,
+    maxCommandLength: limits.maxCommandLength,
+    maxAllowedUnauthenticatedCommands: false,
+    socketTimeout: limits.socketTimeoutMs,
+    logger: false,
+    // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
+    // smtpd_tls_auth_only, the lab offers AUTH only inside TLS: disabled per session until onSecure.
+    onConnect(session, callback) {
+      session.disabledCommands = ['AUTH'];
+      callback();
+    },
+    onSecure(_socket, session, callback) {
+      session.disabledCommands = [];
+      callback();
+    },
+    onAuth(auth, _session, callback) {
+      if (auth.username === DEMO_CREDENTIALS.user && auth.password === DEMO_CREDENTIALS.pass) {
+        callback(null, { user: auth.username });
+        return;
+      }
+      callback(replyError(535, 'Authentication credentials invalid'));
+    },
+    onData(stream, session, callback) {
+      readMessage(stream)
+        .then(async (raw) => {
+          if (stream.sizeExceeded) {
+            callback(replyError(552, 'Message exceeds fixed maximum message size'));
+            return;
+          }
+          const id = MessageStore.newId();
+          const summary = await store.add(id, raw, envelopeOf(session));
+          callback(null, `Ok: queued as ${id}`);
+          options.onMessage(summary);
+        })
+        .catch((error: unknown) => {
+          log(`smtp-server: message not stored: ${String(error)}`);
+          callback(replyError(451, 'Message could not be stored, try again'));
+        });
+    },
+  });
+  // Connection errors are reported per conversation by the tap; here they must only not crash us.
+  server.on('error', (error) => log(`smtp-server: ${error.message}`));
+
+  return {
+    limits,
+    accept(socket, peer) {
+      const before = new Set(server.connections);
+      server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
+      for (const connection of server.connections) {
+        if (!before.has(connection)) raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
+      }
+    },
+    close() {
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** smtp-server turns an error's `responseCode` into the reply code. */
+function replyError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+function envelopeOf(session: SMTPServerSession) {
+  const { mailFrom, rcptTo } = session.envelope;
+  return {
+    conversation: session.id,
+    from: mailFrom ? mailFrom.address : '',
+    to: rcptTo.map((rcpt) => rcpt.address),
+  };
+}
+
+/** Collects the message; past the size limit it only drains, so a huge message costs no memory. */
+function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/**
+ * smtp-server hangs up after 10 unrecognised commands, a constant with no option. Learners
+ * mistype more than that, so the counter is replaced with one that reports "10" (the hang-up
+ * value) only after `limit` unrecognised commands. It counts up by one per mistake and the server
+ * resets it to 0 after each accepted message, which this keeps.
+ */
+function raiseUnrecognizedLimit(connection: object, limit: number): void {
+  const SERVER_HANG_UP_AT = 10;
+  let count = 0;
+  Object.defineProperty(connection, '_unrecognizedCommands', {
+    configurable: true,
+    get: () => (count >= limit ? SERVER_HANG_UP_AT : Math.min(count, SERVER_HANG_UP_AT - 1)),
+    set: (value: number) => {
+      count = value === 0 ? 0 : count + 1;
+    },
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The terminal's end of a conversation: a real SMTP client socket that sends exactly what the
+ * learner types, one line at a time. It does not record anything (the tap does); it only has to
+ * notice a 220 that answers STARTTLS and start TLS itself, as any client would.
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { ConversationSummary } from '../../core/wire';
+import { ExchangeTracker } from '../tap/exchange-tracker';
+import { LineSplitter } from '../tap/line-splitter';
+import type { TerminalSession } from './lab-types';
+
+export interface TerminalOptions {
+  socket: net.Socket;
+  caPem: string;
+  /** The conversation's current summary (its state changes as lines pass). */
+  summary(): ConversationSummary;
+}
+
+export class Terminal implements TerminalSession {
+  readonly #options: TerminalOptions;
+  readonly #tracker = new ExchangeTracker();
+  readonly #splitter = new LineSplitter();
+  #stream: net.Socket | tls.TLSSocket;
+  /** Lines typed while the TLS handshake runs; sent once it is done. */
+  #held: string[] | null = null;
+  #closed = false;
+
+  constructor(options: TerminalOptions) {
+    this.#options = options;
+    this.#stream = options.socket;
+    options.socket.on('data', this.#onPlainData);
+    options.socket.on('close', () => {
+      this.#closed = true;
+    });
+    // Errors end the connection; the tap reports them on the wire.
+    options.socket.on('error', () => options.socket.destroy());
+  }
+
+  get conversation(): ConversationSummary {
+    return this.#options.summary();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(line: string): void {
+    if (this.#closed) throw new Error('The terminal connection is closed.');
+    // One Enter is one command: a CR or LF inside the text would split it in two.
+    const text = line.replace(/[\r\n]/g, '');
+    this.#tracker.clientLine(text);
+    if (this.#held) this.#held.push(text);
+    else this.#stream.write(`${text}\r\n`);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#stream.destroy();
+    this.#options.socket.destroy();
+  }
+
+  readonly #onPlainData = (chunk: Buffer): void => {
+    for (const line of this.#splitter.push(chunk)) {
+      const exchange = this.#tracker.serverLine(line.text);
+      if (exchange && ExchangeTracker.startsTls(exchange)) {
+        this.#startTls();
+        return;
+      }
+    }
+  };
+
+  #startTls(): void {
+    const { socket, caPem } = this.#options;
+    socket.removeListener('data', this.#onPlainData);
+    this.#held = [];
+    const secure = tls.connect({ socket, ca: caPem, servername: 'localhost' });
+    this.#stream = secure;
+    secure.on('data', () => {}); // replies are read by the tap; keep the stream flowing
+    secure.on('error', () => socket.destroy());
+    secure.once('secureConnect', () => {
+      const held = this.#held ?? [];
+      this.#held = null;
+      for (const text of held) secure.write(`${text}\r\n`);
+    });
+  }
+}

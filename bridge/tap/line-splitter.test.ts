@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, printable } from './line-splitter';
+
+describe('LineSplitter', () => {
+  it('splits CRLF lines across chunks and reports where each ends', () => {
+    const splitter = new LineSplitter();
+    expect(splitter.push(Buffer.from('EHLO a\r\nNO'))).toEqual([{ text: 'EHLO a', cut: 0, end: 8 }]);
+    expect(splitter.push(Buffer.from('OP\r'))).toEqual([]);
+    expect(splitter.push(Buffer.from('\nQUIT\n'))).toEqual([
+      { text: 'NOOP', cut: 0, end: 1 },
+      { text: 'QUIT', cut: 0, end: 6 },
+    ]);
+  });
+
+  it('keeps the head of a long line and counts the rest as cut', () => {
+    const splitter = new LineSplitter(10);
+    const [line] = splitter.push(Buffer.from(`${'x'.repeat(25)}\r\n`));
+    expect(line).toEqual({ text: 'x'.repeat(10), cut: 15, end: 27 });
+    // The next line is whole again.
+    expect(splitter.push(Buffer.from('ok\r\n'))[0]?.text).toBe('ok');
+  });
+
+  it('does not cut a UTF-8 character in half', () => {
+    const splitter = new LineSplitter(4);
+    const [line] = splitter.push(Buffer.from('abcé\r\n')); // é is 2 bytes, the 4th and 5th
+    expect(line?.text).toBe('abc');
+    expect(line?.cut).toBe(2);
+  });
+
+  it('shows binary junk escaped', () => {
+    expect(printable(Buffer.from([0x00, 0x41, 0xff, 0x1b, 0x09]))).toBe('\\x00A\\xff\\x1b\t');
+    expect(printable(Buffer.from('Grüße'))).toBe('Grüße');
+  });
+
+  it('flushes a line that never ended', () => {
+    const splitter = new LineSplitter();
+    splitter.push(Buffer.from('MAIL FROM:<a'));
+    expect(splitter.flush()).toEqual({ text: 'MAIL FROM:<a', cut: 0 });
+    expect(splitter.flush()).toBeNull();
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * The line tap: sits between a client and the lab's smtp-server, forwards every byte both ways
+ * untouched, and records each line as a wire event. When STARTTLS succeeds it terminates TLS on
+ * both sides with the lab's certificates, so the learner keeps seeing the lines inside TLS.
+ * Nothing thrown here may escape a socket handler: failures become 'error' events and a clean close.
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { InfoKind, WireEvent } from '../../core/wire';
+import { ExchangeTracker } from './exchange-tracker';
+import { LineSplitter, MAX_RECORDED_LINE } from './line-splitter';
+
+/** A wire event before the conversation registry adds its id and hop. */
+export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
+
+export interface TapOptions {
+  /** The socket the client talks to. */
+  client: net.Socket;
+  /** The socket connected to smtp-server. */
+  server: net.Socket;
+  /** Lab server certificate, presented to the client after STARTTLS. */
+  certPem: string;
+  keyPem: string;
+  /** Lab CA, to verify the server's certificate on the inner hop. */
+  caPem: string;
+  onEvent(event: TapEvent): void;
+  /** Called once, when both sides are closed. */
+  onClose?(): void;
+  log?(message: string): void;
+  /** Longest line kept in a record. */
+  maxRecordedLine?: number;
+}
+
+type Side = 'client' | 'server';
+type Stream = net.Socket | tls.TLSSocket;
+
+/** How long a half-closed connection may linger before the tap destroys it. */
+export const LINGER_MS = 2_000;
+
+export class LineTap {
+  readonly #options: TapOptions;
+  readonly #start = performance.now();
+  readonly #tracker = new ExchangeTracker();
+  readonly #splitters: Record<Side, LineSplitter>;
+  /** The current stream on each side: the raw socket, or its TLS wrapper after STARTTLS. */
+  readonly #streams: Record<Side, Stream>;
+  #tls = false;
+  /** Client bytes that arrive while the server side is still in its TLS handshake. */
+  #heldForServer: Buffer[] | null = null;
+  #closedBy: Side | null = null;
+  #finished = false;
+  readonly #open: Record<Side, boolean> = { client: true, server: true };
+
+  constructor(options: TapOptions) {
+    this.#options = options;
+    const limit = options.maxRecordedLine ?? MAX_RECORDED_LINE;
+    this.#splitters = { client: new LineSplitter(limit), server: new LineSplitter(limit) };
+    this.#streams = { client: options.client, server: options.server };
+    for (const side of ['client', 'server'] as const) {
+      const socket = this.#streams[side];
+      socket.setNoDelay(true); // Nagle made a line-by-line tap 14x slower
+      socket.on('close', () => this.#onSocketClosed(side));
+      this.#listen(side, socket);
+    }
+    const { remoteAddress, remotePort } = options.client;
+    this.#info('connected', `Connected from ${remoteAddress ?? '?'}:${remotePort ?? '?'}`);
+  }
+
+  get tls(): boolean {
+    return this.#tls;
+  }
+
+  /** Drop both sides now (lab shutdown, or the terminal's "close without QUIT"). */
+  destroy(): void {
+    for (const stream of [this.#streams.client, this.#streams.server, this.#options.client, this.#options.server]) {
+      stream.destroy();
+    }
+  }
+
+  #listen(side: Side, stream: Stream): void {
+    stream.on('data', (chunk: Buffer) => this.#guard(() => this.#onData(side, chunk)));
+    stream.on('end', () => this.#guard(() => this.#onEnd(side)));
+    stream.on('error', (error: Error) => this.#onError(side, error));
+  }
+
+  #at(): number {
+    return Math.round((performance.now() - this.#start) * 10) / 10;
+  }
+
+  #emit(event: TapEvent): void {
+    try {
+      this.#options.onEvent(event);
+    } catch (error) {
+      this.#options.log?.(`tap: event listener failed: ${String(error)}`);
+    }
+  }
+
+  #info(info: InfoKind, text: string): void {
+    this.#emit({ dir: 'info', info, text, at: this.#at(), tls: this.#tls });
+  }
+
+  #guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#onError('server', error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #onData(side: Side, chunk: Buffer): void {
+    const lines = this.#splitters[side].push(chunk);
+    if (side === 'client') {
+      for (const line of lines) {
+        this.#record('client', line.text, line.cut);
+        this.#tracker.clientLine(line.text);
+      }
+      this.#forward('server', chunk);
+      return;
+    }
+    for (const line of lines) {
+      this.#record('server', line.text, line.cut);
+      const exchange = this.#tracker.serverLine(line.text);
+      if (exchange && ExchangeTracker.startsTls(exchange)) {
+        this.#startTls(chunk.subarray(0, line.end), chunk.subarray(line.end));
+        return;
+      }
+    }
+    this.#forward('client', chunk);
+  }
+
+  #record(dir: Side, text: string, cut: number): void {
+    const event: TapEvent = { dir, text, at: this.#at(), tls: this.#tls };
+    if (cut > 0) event.cut = cut;
+    this.#emit(event);
+  }
+
+  #forward(to: Side, bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (to === 'server' && this.#heldForServer) {
+      this.#heldForServer.push(Buffer.from(bytes));
+      return;
+    }
+    const stream = this.#streams[to];
+    if (!stream.destroyed && stream.writable) stream.write(bytes);
+  }
+
+  /**
+   * The server said 220 to STARTTLS. Order matters: wrap the client socket in TLS *before* the 220
+   * reaches the client, or its ClientHello would arrive while we still read plain lines.
+   */
+  #startTls(replyBytes: Buffer, rest: Buffer): void {
+    const { client, server, certPem, keyPem, caPem } = this.#options;
+    // Stop reading plain text on both raw sockets; the TLS wrappers take over from here.
+    client.removeAllListeners('data');
+    server.removeAllListeners('data');
+    this.#splitters.client = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
+    this.#splitters.server = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
+    this.#tracker.reset();
+
+    const secureClient = new tls.TLSSocket(client, { isServer: true, cert: certPem, key: keyPem });
+    client.write(replyBytes);
+    if (rest.length) server.unshift(rest); // never expected: the server waits for our ClientHello
+    this.#heldForServer = [];
+    const secureServer = tls.connect({ socket: server, ca: caPem, servername: 'localhost' });
+    this.#streams.client = secureClient;
+    this.#streams.server = secureServer;
+    this.#listen('client', secureClient);
+    this.#listen('server', secureServer);
+    // The wrappers own the sockets' handles now; their close is the one that counts.
+    secureClient.on('close', () => this.#onSocketClosed('client'));
+    secureServer.on('close', () => this.#onSocketClosed('server'));
+
+    let ready = 0;
+    const onSecure = () => {
+      if (++ready < 2) return;
+      this.#tls = true;
+      const cipher = secureClient.getCipher();
+      this.#info('tls', `TLS established (${secureClient.getProtocol() ?? 'TLS'}, ${cipher.name})`);
+      const held = this.#heldForServer ?? [];
+      this.#heldForServer = null;
+      for (const bytes of held) this.#forward('server', bytes);
+    };
+    secureClient.once('secure', onSecure);
+    secureServer.once('secureConnect', onSecure);
+  }
+
+  #onEnd(side: Side): void {
+    this.#closedBy ??= side;
+    this.#flushPartial(side);
+    const other = side === 'client' ? 'server' : 'client';
+    const stream = this.#streams[other];
+    // Pass the close on, after whatever is still queued for that side.
+    if (!stream.destroyed) stream.end();
+    setTimeout(() => this.destroy(), LINGER_MS).unref();
+  }
+
+  #flushPartial(side: Side): void {
+    const partial = this.#splitters[side].flush();
+    if (partial) this.#record(side, partial.text, partial.cut);
+  }
+
+  #onError(side: Side, error: Error): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A peer that just goes away is an ordinary close, not something to explain as an error.
+    if (code === 'ECONNRESET' || code === 'EPIPE') {
+      this.#closedBy ??= side;
+    } else {
+      const where = side === 'client' ? 'client side' : 'server side';
+      this.#info('error', `${this.#tls || this.#heldForServer ? 'TLS ' : ''}error on the ${where}: ${error.message}`);
+      this.#options.log?.(`tap: ${where}: ${error.message}`);
+    }
+    this.destroy();
+  }
+
+  #onSocketClosed(side: Side): void {
+    if (!this.#open[side]) return;
+    this.#open[side] = false;
+    this.#closedBy ??= side;
+    const other = side === 'client' ? 'server' : 'client';
+    if (this.#open[other]) {
+      this.#flushPartial(side);
+      // A hard close (no FIN first) leaves the other side waiting: end it, then make sure.
+      const stream = this.#streams[other];
+      if (!stream.destroyed) stream.end();
+      setTimeout(() => this.#streams[other].destroy(), LINGER_MS).unref();
+      return;
+    }
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#info('closed', this.#closedBy === 'server' ? 'The server closed the connection' : 'The client closed the connection');
+    try {
+      this.#options.onClose?.();
+    } catch (error) {
+      this.#options.log?.(`tap: close listener failed: ${String(error)}`);
+    }
+  }
+}

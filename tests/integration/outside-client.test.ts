@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../../bridge/lab/lab-types';
+import { eventually, RawClient, startLab, textOf } from './smtp-client';
+
+let lab: Lab;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ lab, stop } = await startLab());
+});
+afterAll(() => stop());
+
+describe('an outside client on the lab SMTP port', () => {
+  it('greets, lists the extensions without AUTH before TLS, and accepts a message', async () => {
+    const client = await RawClient.connect(lab.smtpAddress.port);
+    const greeting = await client.reply();
+    expect(greeting.code).toBe(220);
+    expect(textOf(greeting)).toContain('smtp.lab.test');
+
+    const ehlo = await client.command('EHLO client.example');
+    expect(ehlo.code).toBe(250);
+    const keywords = ehlo.lines.slice(1).map((line) => line.split(' ')[0]);
+    expect(keywords).toEqual(expect.arrayContaining(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'SIZE', 'ENHANCEDSTATUSCODES', 'STARTTLS']));
+    expect(keywords).not.toContain('AUTH');
+
+    expect((await client.command('MAIL FROM:<alice@example.test>')).code).toBe(250);
+    expect((await client.command('RCPT TO:<bob@lab.test>')).code).toBe(250);
+    expect((await client.command('DATA')).code).toBe(354);
+    client.write('From: Alice <alice@example.test>\r\nTo: Bob <bob@lab.test>\r\nSubject: Hello lab\r\n\r\nHi Bob.\r\n.\r\n');
+    const queued = await client.reply();
+    expect(queued.code).toBe(250);
+    const id = /queued as (\w+)/.exec(textOf(queued))?.[1];
+    expect(id).toBeTruthy();
+    expect((await client.command('QUIT')).code).toBe(221);
+    await client.ended;
+
+    const message = lab.listMessages().find((m) => m.id === id);
+    expect(message).toMatchObject({
+      subject: 'Hello lab',
+      from: 'Alice <alice@example.test>',
+      to: ['Bob <bob@lab.test>'],
+      envelopeFrom: 'alice@example.test',
+      envelopeTo: ['bob@lab.test'],
+    });
+    expect(lab.getRawMessage(id!)?.toString()).toContain('Hi Bob.');
+
+    const conversation = await eventually(() => {
+      const found = lab.getConversation(message!.conversation);
+      return found?.endedAt ? found : null;
+    });
+    expect(conversation.origin).toBe('external');
+    const lines = conversation.lines.filter((line) => line.dir !== 'info').map((line) => [line.dir, line.text]);
+    expect(lines.filter(([dir]) => dir === 'client').map(([, text]) => text)).toEqual([
+      'EHLO client.example',
+      'MAIL FROM:<alice@example.test>',
+      'RCPT TO:<bob@lab.test>',
+      'DATA',
+      'From: Alice <alice@example.test>',
+      'To: Bob <bob@lab.test>',
+      'Subject: Hello lab',
+      '',
+      'Hi Bob.',
+      '.',
+      'QUIT',
+    ]);
+    // Each command is followed by its reply: the record keeps wire order.
+    const mailAt = lines.findIndex(([, text]) => text === 'MAIL FROM:<alice@example.test>');
+    expect(lines[mailAt + 1]?.[0]).toBe('server');
+    expect(lines[mailAt + 1]?.[1]).toMatch(/^250 /);
+    expect(lines[0]?.[0]).toBe('server');
+    expect(lines[0]?.[1]).toMatch(/^220 /);
+    expect(conversation.lines[0]).toMatchObject({ dir: 'info', info: 'connected' });
+    expect(conversation.lines.at(-1)).toMatchObject({ dir: 'info', info: 'closed' });
+    expect(conversation.lines.every((line) => !line.tls)).toBe(true);
+  });
+});
