@@ -1,0 +1,129 @@
+/**
+ * Enhanced status codes (RFC 3463, registry RFC 5248): `class.subject.detail`, e.g. "5.1.1".
+ * Servers that advertise ENHANCEDSTATUSCODES (RFC 2034) put one at the start of reply text.
+ */
+
+export interface EnhancedExplanation {
+  /** The code as given, e.g. "5.1.1". */
+  code: string;
+  /** The first number in plain words. */
+  class: string;
+  /** The second number in plain words. */
+  subject: string;
+  /** The whole code in plain words, or null when the detail is not one this lab knows. */
+  detail: string | null;
+  /** Where the detail (or, when unknown, the class and subject) is defined. */
+  rfc: string;
+}
+
+const CLASSES: Record<string, string> = {
+  '2': 'Success: the action was completed.',
+  '4': 'Persistent transient failure: the message is valid, but a temporary condition stopped it; trying again later may work.',
+  '5': 'Permanent failure: sending the same thing again will fail the same way until something is changed.',
+};
+
+const SUBJECTS: Record<string, string> = {
+  '0': 'Other or undefined: no more specific subject applies.',
+  '1': 'Addressing: about the sender or recipient address.',
+  '2': 'Mailbox: about the recipient mailbox itself.',
+  '3': 'Mail system: about the receiving mail system as a whole.',
+  '4': 'Network and routing: about reaching the destination.',
+  '5': 'Mail delivery protocol: about the SMTP exchange itself.',
+  '6': 'Message content or media: about the message body and its encoding.',
+  '7': 'Security or policy: about permission, authentication or encryption.',
+};
+
+/** RFC 3463 §3.x holds each subject's details. */
+const SUBJECT_SECTION: Record<string, string> = {
+  '0': '§3.1', '1': '§3.2', '2': '§3.3', '3': '§3.4', '4': '§3.5', '5': '§3.6', '6': '§3.7', '7': '§3.8',
+};
+
+/** Details keyed by "subject.detail"; the rfc is given only when it is not RFC 3463. */
+const DETAILS: Record<string, { text: string; rfc?: string }> = {
+  '0.0': { text: 'Other or undefined status: nothing more specific to say.' },
+  '1.0': { text: 'Something about an address went wrong, nothing more specific.' },
+  '1.1': { text: 'Bad destination mailbox address: the part before the "@" does not exist at that domain.' },
+  '1.2': { text: 'Bad destination system address: the domain after the "@" does not exist or does not take mail.' },
+  '1.3': { text: 'Bad destination mailbox address syntax: the recipient address is not written correctly.' },
+  '1.4': { text: 'Destination mailbox address ambiguous: the address matches more than one mailbox.' },
+  '1.5': { text: 'Destination address valid: the recipient address was accepted.' },
+  '1.6': { text: 'Destination mailbox has moved, and there is no forwarding address.' },
+  '1.7': { text: "Bad sender's mailbox address syntax: the MAIL FROM address is not written correctly." },
+  '1.8': { text: "Bad sender's system address: the sender's domain does not exist or cannot take replies." },
+  '1.9': { text: 'Message relayed to a non-compliant mailer: delivery notifications may stop here.', rfc: 'RFC 3886' },
+  '1.10': { text: 'Recipient address has a null MX: its domain publishes that it takes no mail.', rfc: 'RFC 7505' },
+  '2.0': { text: 'Something about the mailbox went wrong, nothing more specific.' },
+  '2.1': { text: 'Mailbox disabled: it exists but is not accepting messages.' },
+  '2.2': { text: 'Mailbox full: the recipient is over quota.' },
+  '2.3': { text: 'Message length exceeds an administrative limit for this mailbox.' },
+  '2.4': { text: 'Mailing list expansion problem: the address is a list that could not be expanded.' },
+  '3.0': { text: 'Something about the mail system went wrong, nothing more specific.' },
+  '3.1': { text: 'Mail system full: the server is out of storage.' },
+  '3.2': { text: 'System not accepting network messages: it is shutting down or not taking mail now.' },
+  '3.3': { text: 'System not capable of the selected features, such as an extension the message needs.' },
+  '3.4': { text: 'Message too big for the system.' },
+  '3.5': { text: 'System incorrectly configured.' },
+  '3.6': { text: 'The requested priority was changed.', rfc: 'RFC 6710' },
+  '4.0': { text: 'Something about the network or routing went wrong, nothing more specific.' },
+  '4.1': { text: 'No answer from host: the next server did not respond.' },
+  '4.2': { text: 'Bad connection: the connection broke during the exchange.' },
+  '4.3': { text: 'Directory server failure, for example DNS could not be reached.' },
+  '4.4': { text: 'Unable to route: no way to reach the destination was found.' },
+  '4.5': { text: 'Mail system congestion: the server is too busy now.' },
+  '4.6': { text: 'Routing loop detected: the message has gone round in a circle.' },
+  '4.7': { text: 'Delivery time expired: the message waited too long in the queue.' },
+  '5.0': { text: 'Something about the SMTP exchange went wrong, nothing more specific.' },
+  '5.1': { text: 'Invalid command: not a command this server knows, or not allowed now.' },
+  '5.2': { text: 'Syntax error in the command line.' },
+  '5.3': { text: 'Too many recipients for one message.' },
+  '5.4': { text: 'Invalid command arguments: the command is known but its arguments are not acceptable.' },
+  '5.5': { text: 'Wrong protocol version.' },
+  '5.6': { text: 'Authentication exchange line is too long.', rfc: 'RFC 4954 §6' },
+  '6.0': { text: 'Something about the content or its encoding went wrong, nothing more specific.' },
+  '6.1': { text: 'Media not supported: the content type or encoding is not accepted.' },
+  '6.2': { text: 'Conversion required but prohibited by the sender.' },
+  '6.3': { text: 'Conversion required but not supported.' },
+  '6.4': { text: 'Conversion with loss performed: the message was delivered after a lossy conversion.' },
+  '6.5': { text: 'Conversion failed.' },
+  '6.6': { text: 'Message content not available.', rfc: 'RFC 4468' },
+  '6.7': { text: 'Non-ASCII addresses are not permitted for that sender or recipient.', rfc: 'RFC 6531' },
+  '6.8': { text: 'A UTF-8 reply is required, but the client did not ask for SMTPUTF8.', rfc: 'RFC 6531' },
+  '6.9': { text: 'The message has UTF-8 headers and cannot be passed on to one or more recipients.', rfc: 'RFC 6531' },
+  '7.0': { text: 'Security or policy status, nothing more specific (also used for "authentication required" and "authentication succeeded").' },
+  '7.1': { text: 'Delivery not authorized, message refused: policy forbids it, for example relaying for a stranger.' },
+  '7.2': { text: 'Mailing list expansion prohibited.' },
+  '7.3': { text: 'Security conversion required but not possible.' },
+  '7.4': { text: 'Security features not supported.' },
+  '7.5': { text: 'Cryptographic failure.' },
+  '7.6': { text: 'Cryptographic algorithm not supported.' },
+  '7.7': { text: 'Message integrity failure.' },
+  '7.8': { text: 'Authentication credentials invalid: wrong user name or password.', rfc: 'RFC 4954 §6' },
+  '7.9': { text: 'Authentication mechanism is too weak for this server or this user.', rfc: 'RFC 4954 §6' },
+  '7.10': { text: 'Encryption needed: a strong privacy layer (TLS) is required first.', rfc: 'RFC 5248' },
+  '7.11': { text: 'Encryption required for the requested authentication mechanism: use STARTTLS first.', rfc: 'RFC 4954 §6' },
+  '7.12': { text: 'A password transition is needed: authenticate once with the PLAIN mechanism (over TLS) before the chosen one will work.', rfc: 'RFC 4954 §6' },
+  '7.13': { text: 'User account disabled.', rfc: 'RFC 5248' },
+  '7.14': { text: 'Trust relationship required: the server only takes this from partners it trusts.', rfc: 'RFC 5248' },
+  '7.30': { text: 'REQUIRETLS support required: the message demands TLS all the way, and the next hop cannot promise it.', rfc: 'RFC 8689' },
+};
+
+const SHAPE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Explain an enhanced status code such as "5.1.1"; null when it is not shaped like one. */
+export function explainEnhanced(code: string): EnhancedExplanation | null {
+  const match = SHAPE.exec(code.trim());
+  if (!match) return null;
+  const [, cls = '', subjectDigits = '', detailDigits = ''] = match;
+  // "05" and "5" are the same number; the table uses the plain form.
+  const subjectKey = String(Number(subjectDigits));
+  const detailKey = `${subjectKey}.${Number(detailDigits)}`;
+  const known = DETAILS[detailKey];
+  const section = SUBJECT_SECTION[subjectKey];
+  return {
+    code: `${cls}.${subjectKey}.${Number(detailDigits)}`,
+    class: CLASSES[cls] ?? '',
+    subject: SUBJECTS[subjectKey] ?? 'A subject RFC 3463 does not define.',
+    detail: known?.text ?? null,
+    rfc: known?.rfc ?? (section ? `RFC 3463 ${section}` : 'RFC 3463 §2'),
+  };
+}
