@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../../bridge/lab/lab-types';
+import type { WireEvent } from '../../core/wire';
+import { eventually, startLab } from './smtp-client';
+
+let lab: Lab;
+let stop: () => Promise<void>;
+const events: WireEvent[] = [];
+
+beforeAll(async () => {
+  ({ lab, stop } = await startLab());
+  lab.on('wire', (event) => events.push(event));
+});
+afterAll(() => stop());
+
+/** Server lines of one conversation after the first `skip` of them, once a final reply line is there. */
+async function nextReply(conversation: string, skip: number): Promise<WireEvent[]> {
+  return eventually(() => {
+    const lines = events.filter((e) => e.conversation === conversation && e.dir === 'server').slice(skip);
+    const final = lines.findIndex((e) => /^\d{3}( |$)/.test(e.text));
+    return final === -1 ? null : lines.slice(0, final + 1);
+  });
+}
+
+describe('the terminal', () => {
+  it('types a session by hand: STARTTLS, EHLO again with AUTH, AUTH PLAIN, a message', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    expect(terminal.conversation.origin).toBe('terminal');
+    let seen = 0;
+    const reply = async () => {
+      const lines = await nextReply(id, seen);
+      seen += lines.length;
+      return lines;
+    };
+
+    expect((await reply())[0]?.text).toMatch(/^220 smtp\.lab\.test/);
+    terminal.send('EHLO terminal.example\r\n'); // a stray CR/LF from the keyboard must not split the command
+    const ehlo = (await reply()).map((e) => e.text);
+    expect(ehlo).toContain('250-STARTTLS');
+    expect(ehlo.some((text) => text.includes('AUTH'))).toBe(false);
+
+    terminal.send('STARTTLS');
+    expect((await reply())[0]?.text).toMatch(/^220 /);
+    await eventually(() => events.find((e) => e.conversation === id && e.info === 'tls'));
+
+    terminal.send('EHLO terminal.example');
+    const secureEhlo = await reply();
+    expect(secureEhlo.map((e) => e.text)).toContain('250-AUTH PLAIN LOGIN');
+    expect(secureEhlo.every((e) => e.tls)).toBe(true);
+
+    terminal.send(`AUTH PLAIN ${Buffer.from('\0learner\0learner').toString('base64')}`);
+    expect((await reply())[0]?.text).toMatch(/^235 2\.7\.0/);
+    // The session machine follows the wire: authenticated and ready for a transaction.
+    expect(terminal.conversation.state).toBe('ready');
+
+    terminal.send('MAIL FROM:<learner@lab.test>');
+    expect((await reply())[0]?.text).toMatch(/^250 /);
+    terminal.send('RCPT TO:<friend@lab.test>');
+    expect((await reply())[0]?.text).toMatch(/^250 /);
+    terminal.send('DATA');
+    expect((await reply())[0]?.text).toMatch(/^354 /);
+    for (const line of ['Subject: typed by hand', '', 'Hello from the terminal.', '.']) terminal.send(line);
+    const queued = (await reply())[0]?.text ?? '';
+    expect(queued).toMatch(/^250 .*queued as/);
+    terminal.send('QUIT');
+    expect((await reply())[0]?.text).toMatch(/^221 /);
+    await eventually(() => terminal.closed);
+    expect(() => terminal.send('NOOP')).toThrow(/closed/);
+    await eventually(() => terminal.conversation.endedAt !== null);
+    expect(terminal.conversation.state).toBe('closed');
+
+    const detail = await eventually(() => lab.getConversation(id)?.endedAt && lab.getConversation(id));
+    const clientLines = detail.lines.filter((line) => line.dir === 'client');
+    expect(clientLines[0]).toMatchObject({ text: 'EHLO terminal.example', tls: false });
+    expect(clientLines.filter((line) => line.tls).map((line) => line.text)).toContain('Subject: typed by hand');
+    expect(lab.listMessages().some((m) => m.subject === 'typed by hand' && m.conversation === id)).toBe(true);
+    expect(detail.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(detail.lines[0]?.text).toMatch(/^Connected from 127\.0\.0\.1:\d+$/);
+  });
+
+  it('close() drops the connection without QUIT and the conversation ends', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    await nextReply(id, 0);
+    terminal.close();
+    const ended = await eventually(() => lab.listConversations().find((c) => c.id === id && c.endedAt !== null));
+    expect(ended.endedAt).not.toBeNull();
+    expect(lab.getConversation(id)?.lines.at(-1)).toMatchObject({ info: 'closed', text: 'The client closed the connection' });
+  });
+});
