@@ -1,0 +1,247 @@
+/**
+ * The WebSocket link to the bridge: connects, reconnects with a visible countdown, sends
+ * ClientMessages and turns BridgeMessages into app state (conversations, messages, lab info,
+ * notices). The bridge owns the truth; on every (re)connect its `welcome` replaces what we had.
+ */
+import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
+import type { ConversationSummary, MessageSummary } from '../../core/wire';
+import { Conversation } from './conversation.svelte';
+
+export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface Notice {
+  id: number;
+  text: string;
+}
+
+interface LabConnectionOptions {
+  /** Called when a conversation this page asked for with `openTerminal()` exists. */
+  onTerminalOpened?: (conversationId: string) => void;
+}
+
+const FIRST_RETRY_MS = 1000;
+const LONGEST_RETRY_MS = 15000;
+const MAX_NOTICES = 5;
+
+/** Where the bridge listens: `/ws` on the page's own origin (the CSP allows nothing else). */
+function socketUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws`;
+}
+
+/** Kept local so the app bundle does not pull in the bridge-side schema library. */
+function unreachable(value: never): never {
+  throw new Error(`Unexpected bridge message: ${JSON.stringify(value)}`);
+}
+
+export class LabConnection {
+  #status = $state<LinkStatus>('connecting');
+  #retryInSeconds = $state(0);
+  #lab = $state.raw<LabInfo | null>(null);
+  #conversations = $state.raw<Conversation[]>([]);
+  #messages = $state.raw<MessageSummary[]>([]);
+  #notices = $state.raw<Notice[]>([]);
+
+  #socket: WebSocket | null = null;
+  #failedAttempts = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #countdownTimer: ReturnType<typeof setInterval> | undefined;
+  #noticeCounter = 0;
+  #refCounter = 0;
+  #openRefs = new Set<string>();
+  #requested = new Set<string>();
+  #options: LabConnectionOptions;
+
+  constructor(options: LabConnectionOptions = {}) {
+    this.#options = options;
+  }
+
+  get status(): LinkStatus {
+    return this.#status;
+  }
+  get retryInSeconds(): number {
+    return this.#retryInSeconds;
+  }
+  get lab(): LabInfo | null {
+    return this.#lab;
+  }
+  /** Newest first. */
+  get conversations(): Conversation[] {
+    return this.#conversations;
+  }
+  /** Newest first. */
+  get messages(): MessageSummary[] {
+    return this.#messages;
+  }
+  get notices(): Notice[] {
+    return this.#notices;
+  }
+
+  conversation(id: string | null): Conversation | null {
+    return id === null ? null : (this.#conversations.find((c) => c.id === id) ?? null);
+  }
+
+  connect(): void {
+    this.#clearTimers();
+    this.#status = 'connecting';
+    const socket = new WebSocket(socketUrl());
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      this.#failedAttempts = 0;
+      this.#status = 'connected';
+    });
+    socket.addEventListener('message', (event) => {
+      if (typeof event.data !== 'string') return;
+      try {
+        this.#dispatch(JSON.parse(event.data) as BridgeMessage);
+      } catch (error) {
+        this.notify(`Could not handle a message from the bridge: ${(error as Error).message}`);
+      }
+    });
+    socket.addEventListener('close', () => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#scheduleReconnect();
+    });
+  }
+
+  /** Skip the countdown. */
+  reconnectNow(): void {
+    this.#socket?.close();
+    this.#socket = null;
+    this.connect();
+  }
+
+  disconnect(): void {
+    this.#clearTimers();
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close();
+    this.#status = 'disconnected';
+  }
+
+  /** Ask the bridge for a new terminal conversation; `onTerminalOpened` fires when it exists. */
+  openTerminal(): void {
+    const ref = `open-${++this.#refCounter}`;
+    this.#openRefs.add(ref);
+    this.#send({ type: 'terminal.open', ref });
+  }
+
+  /** Send exactly one line: CR and LF are stripped so one Enter can never send two commands. */
+  sendLine(conversation: string, text: string): void {
+    this.#send({ type: 'terminal.line', conversation, text: text.replace(/[\r\n]/g, '') });
+  }
+
+  closeTerminal(conversation: string): void {
+    this.#send({ type: 'terminal.close', conversation });
+  }
+
+  notify(text: string): void {
+    const notice = { id: ++this.#noticeCounter, text };
+    this.#notices = [...this.#notices, notice].slice(-MAX_NOTICES);
+  }
+
+  dismiss(id: number): void {
+    this.#notices = this.#notices.filter((n) => n.id !== id);
+  }
+
+  #send(message: ClientMessage): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      this.notify('Not connected to the lab bridge; wait for the connection to come back and try again.');
+      return;
+    }
+    socket.send(JSON.stringify(message));
+  }
+
+  #dispatch(message: BridgeMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.#lab = message.lab;
+        this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
+        this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
+        return;
+      case 'conversation.started':
+        this.#ensureConversation(message.conversation);
+        return;
+      case 'conversation.ended':
+        this.conversation(message.id)?.markEnded(message.endedAt, message.state);
+        return;
+      case 'conversation.detail': {
+        const existing = this.conversation(message.conversation.id);
+        if (existing) {
+          const { lines, ...summary } = message.conversation;
+          existing.updateSummary(summary);
+          existing.replaceLines(lines);
+        } else {
+          this.#add(Conversation.fromDetail(message.conversation));
+        }
+        return;
+      }
+      case 'wire': {
+        const existing = this.conversation(message.event.conversation);
+        if (existing) {
+          existing.push(message.event);
+        } else {
+          // We missed its start (e.g. it began while we reconnected): fetch it whole, once.
+          const id = message.event.conversation;
+          if (!this.#requested.has(id)) {
+            this.#requested.add(id);
+            this.#send({ type: 'conversation.get', conversation: id });
+          }
+        }
+        return;
+      }
+      case 'message.stored':
+        this.#messages = [message.message, ...this.#messages.filter((m) => m.id !== message.message.id)];
+        return;
+      case 'terminal.opened':
+        this.#ensureConversation(message.conversation);
+        if (message.ref !== undefined && this.#openRefs.delete(message.ref)) {
+          this.#options.onTerminalOpened?.(message.conversation.id);
+        }
+        return;
+      case 'error':
+        if (message.ref !== undefined) this.#openRefs.delete(message.ref);
+        this.notify(describeError(message.code, message.message));
+        return;
+      default:
+        unreachable(message);
+    }
+  }
+
+  #ensureConversation(summary: ConversationSummary): void {
+    if (!this.conversation(summary.id)) this.#add(new Conversation(summary));
+  }
+
+  #add(conversation: Conversation): void {
+    this.#conversations = sortNewestFirst([conversation, ...this.#conversations]);
+  }
+
+  #scheduleReconnect(): void {
+    this.#clearTimers();
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** this.#failedAttempts, LONGEST_RETRY_MS);
+    this.#failedAttempts++;
+    this.#status = 'disconnected';
+    this.#retryInSeconds = Math.ceil(delay / 1000);
+    this.#countdownTimer = setInterval(() => {
+      this.#retryInSeconds = Math.max(0, this.#retryInSeconds - 1);
+    }, 1000);
+    this.#retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#countdownTimer);
+  }
+}
+
+function sortNewestFirst(conversations: Conversation[]): Conversation[] {
+  return conversations.sort((a, b) => b.summary.startedAt - a.summary.startedAt);
+}
+
+function describeError(code: ErrorCode, message: string): string {
+  if (code === 'not-connected') return `That SMTP connection is closed. ${message}`;
+  if (code === 'unknown-conversation') return `The bridge does not know that conversation. ${message}`;
+  return message;
+}

@@ -1,0 +1,110 @@
+/**
+ * Lays out the session statechart (read from the machine by statechartGraph, never drawn by
+ * hand) with dagre, top to bottom, into coordinates an SVG can use directly.
+ */
+import dagre from '@dagrejs/dagre';
+import {
+  statechartGraph,
+  type StatechartEdge,
+  type StatechartGraph,
+  type StatechartNode,
+} from '../../core/machines/statechart-graph';
+
+export interface PlacedNode extends StatechartNode {
+  /** Centre. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PlacedEdge extends StatechartEdge {
+  /** SVG path data. */
+  path: string;
+  /** Where a label for this edge can sit. */
+  labelAt: { x: number; y: number };
+  /** Ends where it starts (the state is kept, e.g. another RCPT accepted). */
+  selfLoop: boolean;
+  /** One of the many "QUIT / 421 / dropped" edges into `closed`, drawn quietly. */
+  toClosed: boolean;
+}
+
+export interface StatechartLayout {
+  width: number;
+  height: number;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+}
+
+const CHAR_WIDTH = 7.4;
+const NODE_HEIGHT = 26;
+const NODE_PADDING = 22;
+const LOOP_SIZE = 14;
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/** A smooth curve through dagre's bend points: straight segments joined by quadratic corners. */
+function curveThrough(points: Point[]): string {
+  const [start, ...rest] = points;
+  if (!start) return '';
+  let d = `M${start.x.toFixed(1)},${start.y.toFixed(1)}`;
+  for (let i = 0; i < rest.length - 1; i++) {
+    const corner = rest[i] as Point;
+    const next = rest[i + 1] as Point;
+    d += ` Q${corner.x.toFixed(1)},${corner.y.toFixed(1)} ${((corner.x + next.x) / 2).toFixed(1)},${((corner.y + next.y) / 2).toFixed(1)}`;
+  }
+  const end = rest.at(-1);
+  if (end) d += ` L${end.x.toFixed(1)},${end.y.toFixed(1)}`;
+  return d;
+}
+
+/** A small loop on the right side of a node. */
+function loopPath(node: PlacedNode): string {
+  const right = node.x + node.width / 2;
+  const top = node.y - node.height / 4;
+  const bottom = node.y + node.height / 4;
+  return `M${right},${top} C${right + LOOP_SIZE * 1.6},${top - LOOP_SIZE} ${right + LOOP_SIZE * 1.6},${bottom + LOOP_SIZE} ${right},${bottom}`;
+}
+
+export function layoutStatechart(graph: StatechartGraph = statechartGraph()): StatechartLayout {
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: 30, edgesep: 10, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+
+  for (const node of graph.nodes) {
+    g.setNode(node.id, { width: node.label.length * CHAR_WIDTH + NODE_PADDING, height: NODE_HEIGHT });
+  }
+  for (const edge of graph.edges) {
+    if (edge.from === edge.to) continue; // loops are drawn beside their node, not routed
+    // Edges into `closed` come from every state; a light weight keeps them from bending the main flow.
+    g.setEdge(edge.from, edge.to, { weight: edge.to === 'closed' ? 0.2 : 2, minlen: 1 }, edge.id);
+  }
+  dagre.layout(g);
+
+  const nodes: PlacedNode[] = graph.nodes.map((node) => {
+    const placed = g.node(node.id);
+    return { ...node, x: placed.x ?? 0, y: placed.y ?? 0, width: placed.width, height: placed.height };
+  });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+
+  const edges: PlacedEdge[] = graph.edges.map((edge) => {
+    const toClosed = edge.to === 'closed';
+    if (edge.from === edge.to) {
+      const node = byId.get(edge.from);
+      const path = node ? loopPath(node) : '';
+      const labelAt = node ? { x: node.x + node.width / 2 + LOOP_SIZE * 1.5, y: node.y } : { x: 0, y: 0 };
+      return { ...edge, path, labelAt, selfLoop: true, toClosed };
+    }
+    const points: Point[] = g.edge({ v: edge.from, w: edge.to, name: edge.id })?.points ?? [];
+    const middle = points[Math.floor(points.length / 2)] ?? { x: 0, y: 0 };
+    return { ...edge, path: curveThrough(points), labelAt: middle, selfLoop: false, toClosed };
+  });
+
+  const graphLabel = g.graph();
+  // Loops stick out to the right of their node; widen the canvas so they are not clipped.
+  const width = Math.max(graphLabel.width ?? 0, ...nodes.map((n) => n.x + n.width / 2 + LOOP_SIZE * 2));
+  return { width, height: graphLabel.height ?? 0, nodes, edges };
+}

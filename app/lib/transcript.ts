@@ -1,0 +1,62 @@
+/** Pure helpers over tracked lines, shared by the terminal, the transcript and the explanation. */
+import type { TrackedLine } from '../../core/machines/session-tracker';
+
+/**
+ * The line that completes the reply a server line belongs to (multi-line replies end on the
+ * line with `NNN `; the tracker hangs the whole Reply there). Null while the reply is incomplete.
+ */
+export function replyEndIndex(lines: readonly TrackedLine[], index: number): number | null {
+  for (let i = index; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line || line.event.dir !== 'server') return null;
+    if (line.reply) return i;
+  }
+  return null;
+}
+
+/** First line of the reply that ends at `end`. */
+export function replyStartIndex(lines: readonly TrackedLine[], end: number): number {
+  let start = end;
+  while (start > 0) {
+    const previous = lines[start - 1];
+    if (!previous || previous.event.dir !== 'server' || previous.reply) break;
+    start--;
+  }
+  return start;
+}
+
+/** The most recent complete reply, which the explanation shows unless a line is chosen. */
+export function latestReplyIndex(lines: readonly TrackedLine[]): number | null {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]?.reply) return i;
+  return null;
+}
+
+/** The line whose arrival last moved the session machine, for the statechart's animation. */
+export function latestTransitionIndex(lines: readonly TrackedLine[]): number | null {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]?.transition) return i;
+  return null;
+}
+
+export function formatOffset(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const INFO_LABELS: Record<string, string> = {
+  connected: 'connected',
+  tls: 'TLS established',
+  closed: 'connection closed',
+  error: 'error',
+};
+
+/** How an info event reads in the transcript and the terminal. */
+export function infoLabel(line: TrackedLine): string {
+  // The tap's own words ("Connected from 127.0.0.1:53422") say more than the bare kind.
+  const text = line.event.text.trim();
+  return text || (INFO_LABELS[line.event.info ?? ''] ?? line.event.info ?? 'info');
+}
