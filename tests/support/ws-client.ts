@@ -35,7 +35,14 @@ export class LabSocket {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Resolves with the first message (already received or future) that passes the test. */
+  /** The welcome message, which may already have arrived. */
+  welcome(): Promise<Extract<BridgeMessage, { type: 'welcome' }>> {
+    const isWelcome = (m: BridgeMessage): m is Extract<BridgeMessage, { type: 'welcome' }> => m.type === 'welcome';
+    const seen = this.received.find(isWelcome);
+    return seen ? Promise.resolve(seen) : this.next(isWelcome);
+  }
+
+  /** Resolves with the next message from now on that passes the test. */
   next<T extends BridgeMessage>(test: (m: BridgeMessage) => m is T, timeoutMs?: number): Promise<T>;
   next(test: (m: BridgeMessage) => boolean, timeoutMs?: number): Promise<BridgeMessage>;
   next(test: (m: BridgeMessage) => boolean, timeoutMs = 10_000): Promise<BridgeMessage> {
@@ -51,7 +58,7 @@ export class LabSocket {
     });
   }
 
-  /** Waits for a server line of the conversation starting with `prefix`, after `after` lines already seen. */
+  /** Waits for the next server line of the conversation that starts with `prefix`. */
   serverLine(conversation: string, prefix: string): Promise<BridgeMessage> {
     return this.next((m) => m.type === 'wire' && m.event.conversation === conversation && m.event.dir === 'server' && m.event.text.startsWith(prefix));
   }
