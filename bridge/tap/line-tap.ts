@@ -49,6 +49,8 @@ export class LineTap {
   #heldForServer: Buffer[] | null = null;
   #closedBy: Side | null = null;
   #finished = false;
+  /** Set once a TLS error has been reported, so a failed handshake is explained only once. */
+  #handshakeError = false;
   readonly #open: Record<Side, boolean> = { client: true, server: true };
 
   constructor(options: TapOptions) {
@@ -205,6 +207,7 @@ export class LineTap {
     if (code === 'ECONNRESET' || code === 'EPIPE') {
       this.#closedBy ??= side;
     } else {
+      if (this.#heldForServer) this.#handshakeError = true;
       const where = side === 'client' ? 'client side' : 'server side';
       this.#info('error', `${this.#tls || this.#heldForServer ? 'TLS ' : ''}error on the ${where}: ${error.message}`);
       this.#options.log?.(`tap: ${where}: ${error.message}`);
@@ -231,6 +234,10 @@ export class LineTap {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    // The usual cause: an app that does not trust the lab CA drops the handshake without a word.
+    if (this.#heldForServer && !this.#handshakeError) {
+      this.#info('error', 'The TLS handshake did not finish. Does the client trust the lab CA certificate?');
+    }
     this.#info('closed', this.#closedBy === 'server' ? 'The server closed the connection' : 'The client closed the connection');
     try {
       this.#options.onClose?.();

@@ -123,3 +123,26 @@ describe('STARTTLS through the tap', () => {
     client.close();
   });
 });
+
+describe('a client that does not trust the lab CA', () => {
+  it('fails its handshake; the conversation records the error and ends, and the lab keeps serving', async () => {
+    const client = await RawClient.connect(lab.smtpAddress.port);
+    await client.reply();
+    await client.command('EHLO untrusting.example');
+    expect((await client.command('STARTTLS')).code).toBe(220);
+    await expect(client.startTls('')).rejects.toThrow(/certificate/i);
+    client.close();
+    const conversation = await eventually(() =>
+      lab.listConversations().map((c) => lab.getConversation(c.id)).find((c) => c?.lines.some((l) => l.text === 'EHLO untrusting.example') && c.endedAt),
+    );
+    expect(conversation.lines.find((l) => l.info === 'error')?.text).toMatch(/trust the lab CA/);
+    expect(conversation.lines.at(-1)?.info).toBe('closed');
+
+    const next = await RawClient.connect(lab.smtpAddress.port);
+    expect((await next.reply()).code).toBe(220);
+    expect((await next.command('STARTTLS')).code).toBe(220);
+    expect((await next.startTls(lab.caPem)).authorized).toBe(true);
+    expect((await next.command('EHLO trusting.example')).code).toBe(250);
+    next.close();
+  });
+});
