@@ -70,7 +70,10 @@ describe('the terminal', () => {
     await eventually(() => terminal.conversation.endedAt !== null);
     expect(terminal.conversation.state).toBe('closed');
 
-    const detail = await eventually(() => lab.getConversation(id)?.endedAt && lab.getConversation(id));
+    const detail = await eventually(() => {
+      const found = lab.getConversation(id);
+      return found?.endedAt ? found : null;
+    });
     const clientLines = detail.lines.filter((line) => line.dir === 'client');
     expect(clientLines[0]).toMatchObject({ text: 'EHLO terminal.example', tls: false });
     expect(clientLines.filter((line) => line.tls).map((line) => line.text)).toContain('Subject: typed by hand');
