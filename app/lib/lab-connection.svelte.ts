@@ -157,6 +157,7 @@ export class LabConnection {
   #dispatch(message: BridgeMessage): void {
     switch (message.type) {
       case 'welcome':
+        this.#requested.clear();
         this.#lab = message.lab;
         this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);

@@ -60,3 +60,18 @@ export function infoLabel(line: TrackedLine): string {
   const text = line.event.text.trim();
   return text || (INFO_LABELS[line.event.info ?? ''] ?? line.event.info ?? 'info');
 }
+
+/** Longest part of a line drawn on screen; the rest is summarised (the explanation has it all). */
+export const SHOWN_CHARS = 300;
+
+const encoder = new TextEncoder();
+
+/**
+ * A line as shown: at most SHOWN_CHARS characters, plus how many bytes were left out, both by us
+ * and by the tap (`cut`), for the "… N more bytes" marker.
+ */
+export function shownText(text: string, cut = 0, limit = SHOWN_CHARS): { text: string; hiddenBytes: number } {
+  if (text.length <= limit) return { text, hiddenBytes: cut };
+  const shown = text.slice(0, limit);
+  return { text: shown, hiddenBytes: cut + encoder.encode(text).length - encoder.encode(shown).length };
+}
