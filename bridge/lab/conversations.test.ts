@@ -3,7 +3,9 @@ import { Conversations, type Emit } from './conversations';
 
 function registry(limits: { maxConversations?: number; maxLinesPerConversation?: number }) {
   const emitted: string[] = [];
-  const emit: Emit = (event) => emitted.push(event);
+  const emit: Emit = (event, ..._args) => {
+    emitted.push(event);
+  };
   return { conversations: new Conversations(emit, limits), emitted };
 }
 

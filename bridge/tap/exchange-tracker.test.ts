@@ -23,7 +23,8 @@ describe('ExchangeTracker', () => {
   it('treats message content as content, and the final dot as what 250 answers', () => {
     const tracker = new ExchangeTracker();
     for (const line of ['DATA', 'STARTTLS', 'QUIT', '.']) tracker.clientLine(line);
-    expect(answers(tracker, ['354 go', '250 queued'])).toEqual([
+    expect(answers(tracker, ['220 hi', '354 go', '250 queued'])).toEqual([
+      ['', 220],
       ['DATA', 354],
       ['.', 250],
     ]);
@@ -31,10 +32,19 @@ describe('ExchangeTracker', () => {
 
   it('sees a 220 to STARTTLS behind earlier pipelined commands', () => {
     const tracker = new ExchangeTracker();
+    tracker.serverLine('220 hi');
     tracker.clientLine('NOOP');
     tracker.clientLine('STARTTLS');
     const [noop, starttls] = ['250 ok', '220 go ahead'].map((line) => tracker.serverLine(line));
     expect(noop && ExchangeTracker.startsTls(noop)).toBe(false);
+    expect(starttls && ExchangeTracker.startsTls(starttls)).toBe(true);
+  });
+
+  it('does not take the greeting for the reply to a command typed before it arrived', () => {
+    const tracker = new ExchangeTracker();
+    tracker.clientLine('STARTTLS');
+    expect(answers(tracker, ['220 smtp.lab.test ESMTP'])).toEqual([['', 220]]);
+    const starttls = tracker.serverLine('220 go ahead');
     expect(starttls && ExchangeTracker.startsTls(starttls)).toBe(true);
   });
 
@@ -49,6 +59,7 @@ describe('ExchangeTracker', () => {
 
   it('counts an AUTH challenge answer as part of AUTH', () => {
     const tracker = new ExchangeTracker();
+    tracker.serverLine('220 hi');
     tracker.clientLine('AUTH LOGIN');
     expect(answers(tracker, ['334 VXNlcm5hbWU6'])).toEqual([['AUTH', 334]]);
     tracker.clientLine('bGVhcm5lcg==');

@@ -8,13 +8,17 @@ import { parseCommand } from '../../core/smtp/command';
 import { ReplyAssembler, type Reply } from '../../core/smtp/reply';
 
 export interface Exchange {
-  /** The verb of the command the reply answers ('' when none was pending, e.g. the greeting). */
+  /** The verb of the command the reply answers; GREETING ('') for the greeting or when none was pending. */
   verb: string;
   reply: Reply;
 }
 
+/** What the first reply of a connection answers: the connection itself, not a command. */
+export const GREETING = '';
+
 export class ExchangeTracker {
-  #pending: string[] = [];
+  /** A client may type before the greeting arrives; the greeting must not be taken as that reply. */
+  #pending: string[] = [GREETING];
   #assembler = new ReplyAssembler();
   /** True between DATA and the lone "." that ends the message: those lines are content, not commands. */
   #inData = false;
@@ -46,7 +50,7 @@ export class ExchangeTracker {
     const reply = this.#assembler.push(line);
     if (!reply) return null;
     if (reply.code === 0) return { verb: '', reply };
-    const verb = this.#pending.shift() ?? '';
+    const verb = this.#pending.shift() ?? GREETING;
     // DATA refused: the lines after it were commands after all (the server will answer them).
     if (verb === 'DATA' && reply.code !== 354) this.#inData = false;
     if (reply.code === 334) this.#saslTurn = true;
@@ -58,7 +62,7 @@ export class ExchangeTracker {
     return exchange.verb === 'STARTTLS' && exchange.reply.code === 220;
   }
 
-  /** Forget everything after a TLS upgrade (RFC 3207 §4.2: the session starts over). */
+  /** Forget everything after a TLS upgrade (RFC 3207 §4.2: the session starts over, without a new greeting). */
   reset(): void {
     this.#pending = [];
     this.#assembler = new ReplyAssembler();

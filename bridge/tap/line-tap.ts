@@ -80,8 +80,8 @@ export class LineTap {
   }
 
   #listen(side: Side, stream: Stream): void {
-    stream.on('data', (chunk: Buffer) => this.#guard(() => this.#onData(side, chunk)));
-    stream.on('end', () => this.#guard(() => this.#onEnd(side)));
+    stream.on('data', (chunk: Buffer) => this.#guard(side, () => this.#onData(side, chunk)));
+    stream.on('end', () => this.#guard(side, () => this.#onEnd(side)));
     stream.on('error', (error: Error) => this.#onError(side, error));
   }
 
@@ -101,11 +101,11 @@ export class LineTap {
     this.#emit({ dir: 'info', info, text, at: this.#at(), tls: this.#tls });
   }
 
-  #guard(action: () => void): void {
+  #guard(side: Side, action: () => void): void {
     try {
       action();
     } catch (error) {
-      this.#onError('server', error instanceof Error ? error : new Error(String(error)));
+      this.#onError(side, error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -143,7 +143,13 @@ export class LineTap {
       return;
     }
     const stream = this.#streams[to];
-    if (!stream.destroyed && stream.writable) stream.write(bytes);
+    if (stream.destroyed || !stream.writable) return;
+    if (!stream.write(bytes)) {
+      // Backpressure: a client pumping a huge message must not pile it up in our memory.
+      const source = this.#streams[to === 'server' ? 'client' : 'server'];
+      source.pause();
+      stream.once('drain', () => source.resume());
+    }
   }
 
   /**
