@@ -82,6 +82,25 @@ describe('the terminal', () => {
     expect(detail.lines[0]?.text).toMatch(/^Connected from 127\.0\.0\.1:\d+$/);
   });
 
+  it('starts TLS even when the learner types before the terminal has read the greeting', async () => {
+    // The tap reports the greeting before the terminal's socket has it; typing right then must not
+    // make the terminal take the greeting for the reply to EHLO (and miss the 220 to STARTTLS).
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    const typeEarly = (event: WireEvent) => {
+      if (event.conversation !== id || event.dir !== 'server') return;
+      lab.off('wire', typeEarly);
+      terminal.send('EHLO early.example');
+      terminal.send('STARTTLS');
+    };
+    lab.on('wire', typeEarly);
+    await eventually(() => events.find((e) => e.conversation === id && e.info === 'tls'));
+    terminal.send('NOOP');
+    const noop = await eventually(() => events.find((e) => e.conversation === id && e.tls && e.dir === 'server'));
+    expect(noop.text).toMatch(/^250 /);
+    terminal.close();
+  });
+
   it('close() drops the connection without QUIT and the conversation ends', async () => {
     const terminal = await lab.openTerminal();
     const id = terminal.conversation.id;
