@@ -107,6 +107,20 @@ const DETAILS: Record<string, { text: string; rfc?: string }> = {
   '7.30': { text: 'REQUIRETLS support required: the message demands TLS all the way, and the next hop cannot promise it.', rfc: 'RFC 8689' },
 };
 
+/**
+ * The detail table above names what went wrong. With class 2 the same numbers only say what the
+ * success is about (RFC 3463 §3), so success codes get words of their own.
+ */
+const SUCCESS_DETAILS: Record<string, string> = {
+  '0.0': 'Done, nothing more specific to report.',
+  '1.0': 'The address is fine.',
+  '1.5': 'Destination address valid: this recipient is accepted.',
+  '2.0': 'The mailbox is fine.',
+  '5.0': 'The command was carried out.',
+  '6.0': 'The message content was accepted.',
+  '7.0': 'The security or policy check passed (for example, authentication succeeded).',
+};
+
 const SHAPE = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Explain an enhanced status code such as "5.1.1"; null when it is not shaped like one. */
@@ -117,13 +131,14 @@ export function explainEnhanced(code: string): EnhancedExplanation | null {
   // "05" and "5" are the same number; the table uses the plain form.
   const subjectKey = String(Number(subjectDigits));
   const detailKey = `${subjectKey}.${Number(detailDigits)}`;
-  const known = DETAILS[detailKey];
+  const success = cls === '2';
+  const known = success ? undefined : DETAILS[detailKey];
   const section = SUBJECT_SECTION[subjectKey];
   return {
     code: `${cls}.${subjectKey}.${Number(detailDigits)}`,
     class: CLASSES[cls] ?? '',
     subject: SUBJECTS[subjectKey] ?? 'A subject RFC 3463 does not define.',
-    detail: known?.text ?? null,
+    detail: success ? (SUCCESS_DETAILS[detailKey] ?? null) : (known?.text ?? null),
     rfc: known?.rfc ?? (section ? `RFC 3463 ${section}` : 'RFC 3463 §2'),
   };
 }
