@@ -13,11 +13,20 @@ export interface BridgeProcess {
 
 export async function spawnBridge(): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--no-build', '--state-dir', stateDir],
-    { cwd: PROJECT_ROOT, env: { ...process.env, SMTP_LAB_LOG: 'quiet' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  return spawnServer(['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--no-build', '--state-dir', stateDir], stateDir);
+}
+
+/** A bare smtp-server in its own process; only `smtp` is meaningful. */
+export function spawnPlainSmtpServer(): Promise<BridgeProcess> {
+  return spawnServer(['bench/plain-smtp-server.ts'], null);
+}
+
+async function spawnServer(args: string[], stateDir: string | null): Promise<BridgeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, SMTP_LAB_LOG: 'quiet' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const output = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -28,15 +37,15 @@ export async function spawnBridge(): Promise<BridgeProcess> {
   });
   const web = /web: (\S+)/.exec(output)?.[1];
   const smtp = /smtp: (\S+):(\d+)/.exec(output);
-  if (!web || !smtp) throw new Error(`unexpected bridge output: ${output}`);
+  if (!smtp) throw new Error(`unexpected output: ${output}`);
   return {
-    webUrl: web,
+    webUrl: web ?? '',
     smtp: { host: smtp[1] ?? '127.0.0.1', port: Number(smtp[2]) },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
-      await rm(stateDir, { recursive: true, force: true });
+      if (stateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };
 }

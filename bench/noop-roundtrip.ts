@@ -5,15 +5,19 @@
  */
 import { connect, type Socket } from 'node:net';
 import { LabSocket } from '../tests/support/ws-client';
-import type { BridgeProcess } from './bridge-process';
+/** Where the bridge answers: its web address and its SMTP listener. */
+export interface BridgeTarget {
+  webUrl: string;
+  smtp: { host: string; port: number };
+}
 import { summarize, type Summary } from './stats';
 
-interface Client {
+export interface Client {
   noop(): Promise<number>;
   close(): void;
 }
 
-async function directClient(bridge: BridgeProcess): Promise<Client> {
+export async function directClient(bridge: BridgeTarget): Promise<Client> {
   const socket: Socket = connect(bridge.smtp.port, bridge.smtp.host);
   socket.setNoDelay(true);
   let buffer = '';
@@ -49,7 +53,7 @@ async function directClient(bridge: BridgeProcess): Promise<Client> {
   };
 }
 
-async function webSocketClient(bridge: BridgeProcess): Promise<Client> {
+async function webSocketClient(bridge: BridgeTarget): Promise<Client> {
   const client = await LabSocket.open(bridge.webUrl);
   client.send({ type: 'terminal.open' });
   const opened = await client.next((m) => m.type === 'terminal.opened');
@@ -78,7 +82,7 @@ export interface NoopResult {
   webSocket: Summary;
 }
 
-export async function measureNoopRoundTrip(bridge: BridgeProcess, rounds = 10, perRound = 300): Promise<NoopResult> {
+export async function measureNoopRoundTrip(bridge: BridgeTarget, rounds = 10, perRound = 300): Promise<NoopResult> {
   const direct = await directClient(bridge);
   const web = await webSocketClient(bridge);
   const samples = { direct: [] as number[], web: [] as number[] };

@@ -31,7 +31,7 @@ export class Conversation {
   readonly peer: string;
   readonly startedAt = Date.now();
   endedAt: number | null = null;
-  readonly #tracker = new SessionTracker();
+  readonly #tracker = new SessionTracker({ keepLines: false });
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;

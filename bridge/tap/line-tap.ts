@@ -111,23 +111,28 @@ export class LineTap {
 
   #onData(side: Side, chunk: Buffer): void {
     const lines = this.#splitters[side].push(chunk);
+    // Forward first and record after: recording (tracker, WebSocket fan-out) must not sit on the
+    // round trip. Only a 220 to STARTTLS must be seen before its bytes move on.
     if (side === 'client') {
-      for (const line of lines) {
-        this.#record('client', line.text, line.cut);
-        this.#tracker.clientLine(line.text);
-      }
       this.#forward('server', chunk);
+      for (const line of lines) {
+        this.#tracker.clientLine(line.text);
+        this.#record('client', line.text, line.cut);
+      }
       return;
     }
-    for (const line of lines) {
-      this.#record('server', line.text, line.cut);
+    const tlsAt = lines.findIndex((line) => {
       const exchange = this.#tracker.serverLine(line.text);
-      if (exchange && ExchangeTracker.startsTls(exchange)) {
-        this.#startTls(chunk.subarray(0, line.end), chunk.subarray(line.end));
-        return;
-      }
+      return exchange !== null && ExchangeTracker.startsTls(exchange);
+    });
+    if (tlsAt === -1) {
+      this.#forward('client', chunk);
+      for (const line of lines) this.#record('server', line.text, line.cut);
+      return;
     }
-    this.#forward('client', chunk);
+    const reply = lines[tlsAt];
+    for (const line of lines.slice(0, tlsAt + 1)) this.#record('server', line.text, line.cut);
+    if (reply) this.#startTls(chunk.subarray(0, reply.end), chunk.subarray(reply.end));
   }
 
   #record(dir: Side, text: string, cut: number): void {

@@ -67,4 +67,28 @@ describe('SessionTracker', () => {
     expect(tracker.state).toBe('closed');
     expect(tracker.lines.map((l) => l.state)).toEqual(['connecting', 'greeted', 'greeted', 'closed', 'closed', 'closed']);
   });
+
+  it('reaches the same states without keeping lines, as the bridge runs it', () => {
+    const events = wire(`${opening('PIPELINING')}
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok
+      C: RCPT TO:<c@d.test>
+      S: 250 ok
+      C: DATA
+      S: 354 go
+      C: Subject: hi
+      C:
+      C: RSET
+      C: .
+      C: NOOP
+      S: 250 queued
+      S: 250 noop`);
+    const full = SessionTracker.replay(events);
+    const lean = new SessionTracker({ keepLines: false });
+    const states = events.map((event) => lean.push(event).state);
+    expect(states).toEqual(full.lines.map((line) => line.state));
+    expect(lean.lines).toHaveLength(0);
+    expect(lean.state).toBe('ready');
+    expect(lean.context.lastDelivery?.accepted).toBe(true);
+  });
 });

@@ -8,7 +8,7 @@ import { ReplyAssembler, type Reply } from '../smtp/reply';
 import type { WireEvent } from '../wire';
 import { sessionMachine } from './session-machine';
 import {
-  ANY_VERB, answerLabel, commandKey, lineModeOf,
+  ANY_VERB, END_OF_DATA, answerLabel, commandKey, lineModeOf,
   type LineMode, type SessionContext, type SessionEvent, type SessionStateName,
 } from './session-model';
 
@@ -26,10 +26,23 @@ export interface TrackedLine {
   transition?: { from: SessionStateName; to: SessionStateName; label: string };
 }
 
+export interface SessionTrackerOptions {
+  /**
+   * Keep every TrackedLine (the app shows them). The bridge only needs the state, and a 10 MB
+   * message is ~200,000 lines, so it turns this off.
+   */
+  keepLines?: boolean;
+}
+
 export class SessionTracker {
   #actor: Actor<typeof sessionMachine> = createActor(sessionMachine).start();
   #assembler = new ReplyAssembler();
   #lines: TrackedLine[] = [];
+  readonly #keepLines: boolean;
+
+  constructor(options: SessionTrackerOptions = {}) {
+    this.#keepLines = options.keepLines ?? true;
+  }
 
   static replay(events: WireEvent[]): SessionTracker {
     const tracker = new SessionTracker();
@@ -56,6 +69,9 @@ export class SessionTracker {
 
     if (event.dir === 'client') {
       tracked.mode = lineModeOf(from, this.context);
+      // Message content cannot move the machine (only the lone "." and what follows it can), and
+      // it is most of the lines: skip the machine for it.
+      if (this.#isPlainContent(from, event.text)) return this.#record({ ...tracked, state: from });
       this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
     } else if (event.dir === 'server') {
       const reply = this.#assembler.push(event.text);
@@ -79,7 +95,15 @@ export class SessionTracker {
     const to = this.state;
     const line: TrackedLine = { ...tracked, state: to };
     if (to !== from) line.transition = { from, to, label: label ?? to };
-    this.#lines.push(line);
+    return this.#record(line);
+  }
+
+  #isPlainContent(state: SessionStateName, text: string): boolean {
+    return state === 'data' && text !== '.' && !this.context.pending.some((p) => p.verb === END_OF_DATA);
+  }
+
+  #record(line: TrackedLine): TrackedLine {
+    if (this.#keepLines) this.#lines.push(line);
     return line;
   }
 
