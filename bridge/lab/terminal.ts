@@ -22,8 +22,13 @@ export class Terminal implements TerminalSession {
   readonly #tracker = new ExchangeTracker();
   readonly #splitter = new LineSplitter();
   #stream: net.Socket | tls.TLSSocket;
-  /** Lines typed while the TLS handshake runs; sent once it is done. */
-  #held: string[] | null = null;
+  /**
+   * Lines typed before the greeting, or while the TLS handshake runs; sent once it is done.
+   * smtp-server answers a client that talks before its greeting with 421 ("You talk too soon"),
+   * and a learner who types fast after Connect should not be thrown out for it.
+   */
+  #held: string[] | null = [];
+  #greeted = false;
   #closed = false;
 
   constructor(options: TerminalOptions) {
@@ -63,6 +68,10 @@ export class Terminal implements TerminalSession {
   readonly #onPlainData = (chunk: Buffer): void => {
     for (const line of this.#splitter.push(chunk)) {
       const exchange = this.#tracker.serverLine(line.text);
+      if (exchange && !this.#greeted) {
+        this.#greeted = true;
+        this.#release(this.#stream);
+      }
       if (exchange && ExchangeTracker.startsTls(exchange)) {
         this.#startTls();
         return;
@@ -78,10 +87,12 @@ export class Terminal implements TerminalSession {
     this.#stream = secure;
     secure.on('data', () => {}); // replies are read by the tap; keep the stream flowing
     secure.on('error', () => socket.destroy());
-    secure.once('secureConnect', () => {
-      const held = this.#held ?? [];
-      this.#held = null;
-      for (const text of held) secure.write(`${text}\r\n`);
-    });
+    secure.once('secureConnect', () => this.#release(secure));
+  }
+
+  #release(stream: net.Socket | tls.TLSSocket): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    if (held.length) stream.write(held.map((text) => `${text}\r\n`).join(''));
   }
 }

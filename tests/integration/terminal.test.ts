@@ -101,6 +101,20 @@ describe('the terminal', () => {
     terminal.close();
   });
 
+  it('holds lines typed before the greeting instead of letting the server say "talk too soon"', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    terminal.send('EHLO hasty.example'); // smtp-server holds its 220 for 100 ms; this comes first
+    const lines = await eventually(() => {
+      const server = events.filter((e) => e.conversation === id && e.dir === 'server');
+      return server.some((e) => /^250 /.test(e.text)) ? server : null;
+    });
+    expect(lines[0]?.text).toMatch(/^220 /);
+    expect(lines.some((e) => e.text.startsWith('421'))).toBe(false);
+    expect(events.filter((e) => e.conversation === id && e.dir !== 'info').map((e) => e.dir).slice(0, 2)).toEqual(['server', 'client']);
+    terminal.close();
+  });
+
   it('close() drops the connection without QUIT and the conversation ends', async () => {
     const terminal = await lab.openTerminal();
     const id = terminal.conversation.id;
