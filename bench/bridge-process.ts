@@ -13,7 +13,7 @@ export interface BridgeProcess {
 
 export async function spawnBridge(): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-  return spawnServer(['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--no-build', '--state-dir', stateDir], stateDir);
+  return spawnServer(['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir], stateDir);
 }
 
 /** A bare smtp-server in its own process; only `smtp` is meaningful. */

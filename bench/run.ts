@@ -24,7 +24,7 @@ console.log('against a NOOP over a direct TCP socket to the same lab SMTP server
 
 // 1. Bridge and clients in one process: the bridge's own cost, without cross-process wake-ups.
 const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-const local = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, stateDir });
+const local = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
 let goal: { ratio50: number; p99: number };
 try {
   goal = report('Bridge in this process', await measureNoopRoundTrip(local));

@@ -13,6 +13,7 @@ Usage: npm start -- [options]
   --host <address>      address to listen on (default 127.0.0.1)
   --http-port <port>    web app, JSON API and WebSocket (default 5025; 0 = any free port)
   --smtp-port <port>    the lab's SMTP server for your own clients (default 2525; 0 = any free port)
+  --smtps-port <port>   the same with implicit TLS, the port 465 role (default 2465; 0 = any free port)
   --state-dir <dir>     where the lab CA and server certificate are kept (default ~/.smtp-lab)
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
@@ -20,6 +21,7 @@ Usage: npm start -- [options]
 Once listening it prints:
   web: http://HOST:PORT/
   smtp: HOST:PORT
+  smtps: HOST:PORT
 `;
 
 function port(value: string, flag: string): number {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'http-port': { type: 'string', default: '5025' },
       'smtp-port': { type: 'string', default: '2525' },
+      'smtps-port': { type: 'string', default: '2465' },
       'state-dir': { type: 'string', default: join(homedir(), '.smtp-lab') },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -48,10 +51,19 @@ async function main(): Promise<void> {
   }
   const httpPort = port(values['http-port'], '--http-port');
   const smtpPort = port(values['smtp-port'], '--smtp-port');
+  const smtpsPort = port(values['smtps-port'], '--smtps-port');
 
   if (!values['no-build']) await ensureAppBuilt();
-  const bridge = await startBridge({ host: values.host, httpPort, smtpPort, stateDir: values['state-dir'] });
-  process.stdout.write(`web: ${bridge.webUrl}\nsmtp: ${bridge.smtp.host}:${bridge.smtp.port}\n`);
+  const bridge = await startBridge({
+    host: values.host,
+    httpPort,
+    smtpPort,
+    smtpsPort,
+    stateDir: values['state-dir'],
+  });
+  process.stdout.write(
+    `web: ${bridge.webUrl}\nsmtp: ${bridge.smtp.host}:${bridge.smtp.port}\nsmtps: ${bridge.smtps.host}:${bridge.smtps.port}\n`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -13,6 +13,7 @@ export interface BridgeOptions {
   host: string;
   httpPort: number;
   smtpPort: number;
+  smtpsPort: number;
   stateDir: string;
 }
 
@@ -20,6 +21,7 @@ export interface Bridge {
   readonly lab: Lab;
   readonly webUrl: string;
   readonly smtp: { host: string; port: number };
+  readonly smtps: { host: string; port: number };
   close(): Promise<void>;
 }
 
@@ -29,7 +31,12 @@ function urlHost(host: string): string {
 }
 
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const lab = await createLab({ host: options.host, smtpPort: options.smtpPort, stateDir: options.stateDir });
+  const lab = await createLab({
+    host: options.host,
+    smtpPort: options.smtpPort,
+    smtpsPort: options.smtpsPort,
+    stateDir: options.stateDir,
+  });
   const hub = new WsHub(lab, { boundHost: options.host });
   const serveStatic = createStaticHandler(APP_BUILD_DIR);
 
@@ -71,6 +78,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     lab,
     webUrl,
     smtp: lab.smtpAddress,
+    smtps: lab.smtpsAddress,
     close() {
       closing ??= (async () => {
         await hub.close();

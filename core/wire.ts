@@ -7,7 +7,16 @@
 export type Direction = 'client' | 'server' | 'info';
 
 /** What an `info` event reports. */
-export type InfoKind = 'connected' | 'tls' | 'closed' | 'error';
+export type InfoKind = 'connected' | 'tls' | 'closed' | 'error' | 'record';
+
+/** What an eavesdropper sees of one TLS record: who sent it, its type and its size, never its text. */
+export interface TlsRecord {
+  from: 'client' | 'server';
+  /** 'handshake', 'application-data', 'alert', 'change-cipher-spec', or 'unknown'. */
+  type: string;
+  /** Length of the record's payload in bytes (the 5-byte header not counted). */
+  bytes: number;
+}
 
 export interface WireEvent {
   /** Conversation id. */
@@ -25,6 +34,10 @@ export interface WireEvent {
   info?: InfoKind;
   /** Bytes of the line that were not kept in `text`, when it was longer than the tap records. */
   cut?: number;
+  /** Only for info === 'record': one TLS record as seen on the wire. */
+  record?: TlsRecord;
+  /** Set when the text was replaced because it carried a credential that is not a lab one. */
+  redacted?: boolean;
 }
 
 /** Where a conversation came from. */

@@ -4,13 +4,29 @@
  */
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { LabInfo } from '../../core/protocol/messages';
+import type {
+  ComposeForm,
+  ConnectionSettings,
+  DeliveryAction,
+  DeliverySummary,
+  GateState,
+} from '../../core/protocol/delivery';
 
 export interface LabEvents {
   'conversation.started': (conversation: ConversationSummary) => void;
   wire: (event: WireEvent) => void;
   'conversation.ended': (id: string, endedAt: number, state: string) => void;
   'message.stored': (message: MessageSummary) => void;
+  'delivery.started': (delivery: DeliverySummary) => void;
+  'delivery.gate': (gate: GateState) => void;
+  'delivery.finished': (delivery: DeliverySummary) => void;
 }
+
+/** A compose form the lab refused before sending anything; `message` says what to fix. */
+export class ComposeError extends Error {}
+
+/** No delivery with that id (or it has ended and its gate is gone). */
+export class UnknownDeliveryError extends Error {}
 
 export interface TerminalSession {
   readonly conversation: ConversationSummary;
@@ -27,6 +43,8 @@ export interface Lab {
   readonly caPem: string;
   /** Address the outside-client SMTP listener is bound to. */
   readonly smtpAddress: { host: string; port: number };
+  /** Address of the implicit-TLS listener (the 465 role) for outside clients. */
+  readonly smtpsAddress: { host: string; port: number };
 
   listConversations(): ConversationSummary[];
   getConversation(id: string): ConversationDetail | undefined;
@@ -36,6 +54,16 @@ export interface Lab {
 
   /** Open a terminal conversation: a real SMTP client connection from the bridge to the lab server. */
   openTerminal(): Promise<TerminalSession>;
+
+  listDeliveries(): DeliverySummary[];
+  /**
+   * Send an email with the bridge's nodemailer through a tap to the lab's submission side.
+   * Resolves once the delivery has started (its conversation exists), not when it ends.
+   * Rejects with ComposeError for a form that cannot be sent (e.g. an attachment over the limit).
+   */
+  send(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant'): Promise<DeliverySummary>;
+  /** Next, Play, Pause, Run to end, Abort. Throws UnknownDeliveryError. */
+  controlDelivery(id: string, action: DeliveryAction, intervalMs?: number): void;
 
   on<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
   off<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
@@ -48,6 +76,8 @@ export interface LabOptions {
   host: string;
   /** 0 = any free port. */
   smtpPort: number;
+  /** Implicit TLS (the 465 role); 0 = any free port. */
+  smtpsPort: number;
   /** Directory for the lab CA and server certificate (created at first start). */
   stateDir: string;
 }

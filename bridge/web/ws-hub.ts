@@ -14,7 +14,7 @@ import {
   type ClientMessage,
   type ErrorCode,
 } from '../../core/protocol/messages';
-import type { Lab, LabEvents, TerminalSession } from '../lab/lab-types';
+import { ComposeError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
 import { log } from '../log';
 import { checkUpgrade } from './upgrade-guard';
 
@@ -51,6 +51,9 @@ export class WsHub {
       this.#broadcast({ type: 'conversation.ended', id, endedAt, state });
     });
     this.#relay('message.stored', (message) => this.#broadcast({ type: 'message.stored', message }));
+    this.#relay('delivery.started', (delivery) => this.#broadcast({ type: 'delivery.started', delivery }));
+    this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
+    this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
   }
 
   get clientCount(): number {
@@ -90,7 +93,13 @@ export class WsHub {
       .listConversations()
       .map((c) => this.#lab.getConversation(c.id))
       .filter((c) => c !== undefined);
-    this.#send(socket, { type: 'welcome', lab: this.#lab.info, conversations, messages: this.#lab.listMessages() });
+    this.#send(socket, {
+      type: 'welcome',
+      lab: this.#lab.info,
+      conversations,
+      messages: this.#lab.listMessages(),
+      deliveries: this.#lab.listDeliveries(),
+    });
     socket.on('message', (data, isBinary) => {
       void this.#receive(socket, data, isBinary).catch((error: unknown) => {
         log('error', 'WebSocket message failed', { error: String(error) });
@@ -148,6 +157,26 @@ export class WsHub {
           return;
         }
         this.#send(socket, { type: 'conversation.detail', ref: message.ref, conversation });
+        return;
+      }
+      case 'compose.send': {
+        try {
+          const delivery = await this.#lab.send(message.compose, message.connection, message.mode);
+          // Everyone hears of it through the lab event; the sender also gets its ref answered.
+          this.#send(socket, { type: 'delivery.started', ref: message.ref, delivery });
+        } catch (error) {
+          if (!(error instanceof ComposeError)) throw error;
+          this.#sendError(socket, 'invalid-compose', error.message, message.ref);
+        }
+        return;
+      }
+      case 'delivery.control': {
+        try {
+          this.#lab.controlDelivery(message.delivery, message.action, message.intervalMs);
+        } catch (error) {
+          if (!(error instanceof UnknownDeliveryError)) throw error;
+          this.#sendError(socket, 'unknown-delivery', error.message, message.ref);
+        }
         return;
       }
       default:

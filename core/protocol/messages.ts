@@ -5,15 +5,25 @@
  */
 import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
+import {
+  DELIVERY_ACTIONS,
+  composeSchema,
+  connectionSchema,
+  type DeliverySummary,
+  type GateState,
+} from './delivery';
 
-/** Largest client message the bridge reads; a bigger one is answered with a `too-large` error. */
-export const MAX_CLIENT_MESSAGE_BYTES = 256 * 1024;
+/**
+ * Largest client message the bridge reads; a bigger one is answered with a `too-large` error.
+ * Room for a compose message with its attachments (base64) and bodies.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024;
 /**
  * ws's maxPayload: frames past this are not even buffered and the socket is closed with 1009
  * (Message Too Big). It sits above MAX_CLIENT_MESSAGE_BYTES so that a message a little too large
  * still gets an error reply the page can show.
  */
-export const WS_MAX_PAYLOAD_BYTES = 4 * MAX_CLIENT_MESSAGE_BYTES;
+export const WS_MAX_PAYLOAD_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES;
 /** Longest line a learner may send from the terminal (long enough to try a 100 KB line on purpose). */
 export const MAX_TERMINAL_LINE = 128 * 1024;
 
@@ -34,6 +44,22 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
   /** Ask for the full detail (all lines) of one conversation. */
   z.object({ type: z.literal('conversation.get'), ref, conversation: conversationId }),
+  /** Send an email with the bridge's nodemailer: held at every client unit (step) or at once (instant). */
+  z.object({
+    type: z.literal('compose.send'),
+    ref,
+    compose: composeSchema,
+    connection: connectionSchema,
+    mode: z.enum(['step', 'instant']),
+  }),
+  /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
+  z.object({
+    type: z.literal('delivery.control'),
+    ref,
+    delivery: z.string().min(1).max(64),
+    action: z.enum(DELIVERY_ACTIONS),
+    intervalMs: z.number().int().min(50).max(10_000).optional(),
+  }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
@@ -41,6 +67,8 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export interface LabInfo {
   /** Where outside clients reach the lab's SMTP server. */
   smtp: { host: string; port: number };
+  /** The implicit-TLS submission port (the 465 role) for outside clients. */
+  smtps: { host: string; port: number };
   /** Demo credentials, shown in the UI on purpose. */
   credentials: { user: string; pass: string };
   /** The advertised SIZE limit in bytes. */
@@ -52,11 +80,22 @@ export type ErrorCode =
   | 'bad-json'
   | 'bad-message'
   | 'unknown-conversation'
+  | 'unknown-delivery'
   | 'not-connected'
+  | 'invalid-compose'
   | 'internal';
 
 export type BridgeMessage =
-  | { type: 'welcome'; lab: LabInfo; conversations: ConversationDetail[]; messages: MessageSummary[] }
+  | {
+      type: 'welcome';
+      lab: LabInfo;
+      conversations: ConversationDetail[];
+      messages: MessageSummary[];
+      deliveries: DeliverySummary[];
+    }
+  | { type: 'delivery.started'; ref?: string; delivery: DeliverySummary }
+  | { type: 'delivery.gate'; gate: GateState }
+  | { type: 'delivery.finished'; delivery: DeliverySummary }
   | { type: 'conversation.started'; conversation: ConversationSummary }
   | { type: 'conversation.ended'; id: string; endedAt: number; state: string }
   | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }

@@ -11,11 +11,12 @@ export interface TestBridge extends Bridge {
 export async function startTestBridge(): Promise<TestBridge> {
   process.env.SMTP_LAB_LOG ??= 'quiet';
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
-  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, stateDir });
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
   return {
     lab: bridge.lab,
     webUrl: bridge.webUrl,
     smtp: bridge.smtp,
+    smtps: bridge.smtps,
     stateDir,
     async close() {
       await bridge.close();

@@ -1,0 +1,110 @@
+/**
+ * Compose and step-through: the messages that send a real email with the bridge's nodemailer and
+ * hold it at every client unit until the learner says Next.
+ */
+import { z } from 'zod';
+
+/** Attachments travel inside the compose message, base64-encoded; their decoded total is capped. */
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+export const MAX_RECIPIENTS_PER_FIELD = 20;
+
+/**
+ * How the client connects, as in a mail client's account dialog:
+ * submission = port 587 role, STARTTLS then AUTH; smtps = port 465 role, implicit TLS then AUTH;
+ * plain = port 25 role, no TLS, no AUTH.
+ */
+export const CONNECTION_PROFILES = ['submission', 'smtps', 'plain'] as const;
+export type ConnectionProfile = (typeof CONNECTION_PROFILES)[number];
+
+/** An address as SMTP carries it: local@domain, no display name, no spaces or brackets. */
+export const mailboxAddress = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[^\s<>@",;:()[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, {
+    message: 'is not an address like name@example.test',
+  });
+
+const addressList = z.array(mailboxAddress).max(MAX_RECIPIENTS_PER_FIELD);
+
+export const attachmentSchema = z.object({
+  filename: z.string().min(1).max(200),
+  contentType: z.string().max(100).default('application/octet-stream'),
+  /** base64 of the file's bytes */
+  contentBase64: z.string().max(Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 4),
+});
+
+export const composeSchema = z
+  .object({
+    from: mailboxAddress,
+    to: addressList,
+    cc: addressList.default([]),
+    bcc: addressList.default([]),
+    subject: z.string().max(998).default(''),
+    text: z.string().max(1024 * 1024).default(''),
+    html: z.string().max(1024 * 1024).optional(),
+    attachments: z.array(attachmentSchema).max(10).default([]),
+  })
+  .refine((c) => c.to.length + c.cc.length + c.bcc.length > 0, {
+    message: 'needs at least one recipient (To, Cc or Bcc)',
+    path: ['to'],
+  });
+
+export const connectionSchema = z.object({
+  profile: z.enum(CONNECTION_PROFILES),
+  /** Credentials for AUTH (ignored by the plain profile). Only lab credentials are ever shown decoded. */
+  user: z.string().max(200).optional(),
+  pass: z.string().max(200).optional(),
+});
+
+export type ComposeForm = z.infer<typeof composeSchema>;
+export type ConnectionSettings = z.infer<typeof connectionSchema>;
+
+export const DELIVERY_ACTIONS = ['next', 'play', 'pause', 'run', 'abort'] as const;
+export type DeliveryAction = (typeof DELIVERY_ACTIONS)[number];
+
+/** Play speeds the UI offers: milliseconds between units. */
+export const PLAY_INTERVALS_MS = [250, 700, 1500] as const;
+
+/** One thing the client wants to send, held by the gate: a command, or the whole message content. */
+export interface GateUnit {
+  /** 0-based count of units released before this one. */
+  index: number;
+  kind: 'command' | 'content';
+  /** The lines of the unit as the client wrote them (for AUTH with non-lab credentials: redacted). */
+  lines: string[];
+  /** Bytes the unit takes on the wire. */
+  bytes: number;
+  tls: boolean;
+}
+
+export type DeliveryOutcome = 'accepted' | 'refused' | 'aborted' | 'failed';
+
+export interface DeliverySummary {
+  id: string;
+  /** The conversation that carries this delivery's first hop. */
+  conversation: string;
+  mode: 'step' | 'instant';
+  profile: ConnectionProfile;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: DeliveryOutcome | null;
+  /** The last reply's text when the delivery ended, e.g. "250 2.6.0 Ok: queued as 1A2B3C". */
+  response: string | null;
+  /** The queue id in the final 250 reply. */
+  queueId: string | null;
+  /** The captured message's id, for a link to it. */
+  messageId: string | null;
+  /** Why a failed delivery failed, in plain words. */
+  error: string | null;
+}
+
+export interface GateState {
+  delivery: string;
+  /** The unit waiting for Next; null when nothing is held (the client is waiting for a reply, or it is over). */
+  held: GateUnit | null;
+  /** Units released so far. */
+  released: number;
+  playing: boolean;
+  intervalMs: number;
+}
