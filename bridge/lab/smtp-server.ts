@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
+import { receivedHeader } from './received-header';
 import { MessageStore } from './message-store';
 
 export interface ServerLimits {
@@ -108,7 +109,17 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
             return;
           }
           const id = MessageStore.newId();
-          const summary = await store.add(id, raw, envelopeOf(session));
+          const trace = receivedHeader({
+            helo: session.hostNameAppearsAs || session.clientHostname,
+            remoteAddress: session.remoteAddress,
+            by: SERVER_NAME,
+            protocol: session.transmissionType,
+            id,
+            recipient: session.envelope.rcptTo.length === 1 ? (session.envelope.rcptTo[0]?.address ?? null) : null,
+            tls: session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : null,
+            date: new Date(),
+          });
+          const summary = await store.add(id, Buffer.concat([Buffer.from(trace), raw]), envelopeOf(session));
           callback(null, `Ok: queued as ${id}`);
           options.onMessage(summary);
         })

@@ -42,7 +42,12 @@ describe('an outside client on the lab SMTP port', () => {
       envelopeFrom: 'alice@example.test',
       envelopeTo: ['bob@lab.test'],
     });
-    expect(lab.getRawMessage(id!)?.toString()).toContain('Hi Bob.');
+    const raw = lab.getRawMessage(id!)?.toString() ?? '';
+    expect(raw).toContain('Hi Bob.');
+    // The server's own trace line comes first: who sent it, who took it, how, and the queue id.
+    expect(raw).toMatch(/^Received: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby smtp\.lab\.test \(SMTP Lab\)\r\n\twith ESMTP\r\n/);
+    expect(raw).toContain(`id ${id}`);
+    expect(raw).toContain('for <bob@lab.test>;');
 
     const conversation = await eventually(() => {
       const found = lab.getConversation(message!.conversation);
