@@ -56,7 +56,7 @@ export interface ConversationSummary {
 }
 
 export interface ConversationDetail extends ConversationSummary {
-  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info'>>;
+  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'redacted'>>;
 }
 
 export interface MessageSummary {

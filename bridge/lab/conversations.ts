@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SessionTracker } from '../../core/machines/session-tracker';
+import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
 import type { TapEvent } from '../tap/line-tap';
 import type { LabEvents } from './lab-types';
@@ -21,7 +22,7 @@ export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
   maxLinesPerConversation: 5_000,
 };
 
-type Line = ConversationDetail['lines'][number] & { cut?: number };
+type Line = ConversationDetail['lines'][number] & { cut?: number; redacted?: boolean };
 
 export type Emit = <E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>) => void;
 
@@ -36,28 +37,40 @@ export class Conversation {
   #tail: Line[] = [];
   #skipped = 0;
   readonly #maxLines: number;
+  readonly #credentials: CredentialFilter;
 
-  constructor(id: string, origin: Origin, peer: string, maxLines: number) {
+  constructor(id: string, origin: Origin, peer: string, maxLines: number, accounts: readonly LabAccount[] = []) {
     this.id = id;
     this.origin = origin;
     this.peer = peer;
     this.#maxLines = Math.max(2, maxLines);
+    this.#credentials = new CredentialFilter(accounts);
   }
 
   get state(): string {
     return this.#tracker.state;
   }
 
-  /** Track and keep one event; the tracker sees every line even when the record keeps only some. */
-  add(event: WireEvent): void {
-    this.#tracker.push(event);
+  /**
+   * Track and keep one event; the tracker sees every line even when the record keeps only some.
+   * Returns the event as it may be shown: a credential that is not a lab one is replaced here,
+   * before anything leaves the lab.
+   */
+  add(original: WireEvent): WireEvent {
+    const { mode } = this.#tracker.push(original);
+    let event = original;
+    if (original.dir === 'client' && mode) {
+      const filtered = this.#credentials.filter(original.text, mode);
+      if (filtered.redacted) event = { ...original, text: filtered.text, redacted: true };
+    }
     const line: Line = { dir: event.dir, text: event.text, at: event.at, tls: event.tls };
+    if (event.redacted) line.redacted = true;
     if (event.info) line.info = event.info;
     if (event.cut) line.cut = event.cut;
     const half = Math.floor(this.#maxLines / 2);
     if (this.#head.length < half) {
       this.#head.push(line);
-      return;
+      return event;
     }
     this.#tail.push(line);
     // Trim in batches so a long message does not shift the array on every line.
@@ -66,6 +79,7 @@ export class Conversation {
       this.#tail = this.#tail.slice(drop);
       this.#skipped += drop;
     }
+    return event;
   }
 
   summary(): ConversationSummary {
@@ -85,16 +99,19 @@ export class Conversation {
 export class Conversations {
   readonly #limits: ConversationLimits;
   readonly #emit: Emit;
+  readonly #accounts: readonly LabAccount[];
   /** Insertion order is start order. */
   readonly #all = new Map<string, Conversation>();
 
-  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}) {
+  /** `accounts`: the lab's own credentials, the only ones ever shown decoded. */
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, accounts: readonly LabAccount[] = []) {
     this.#emit = emit;
     this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
+    this.#accounts = accounts;
   }
 
   start(origin: Origin, peer: string): Conversation {
-    const conversation = new Conversation(this.#newId(), origin, peer, this.#limits.maxLinesPerConversation);
+    const conversation = new Conversation(this.#newId(), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
     this.#all.set(conversation.id, conversation);
     this.#evict();
     this.#emit('conversation.started', conversation.summary());
@@ -103,8 +120,7 @@ export class Conversations {
 
   /** A tap event becomes a wire event of this conversation. */
   record(conversation: Conversation, event: TapEvent, hop = 0): void {
-    const wire: WireEvent = { conversation: conversation.id, hop, ...event };
-    conversation.add(wire);
+    const wire = conversation.add({ conversation: conversation.id, hop, ...event });
     this.#emit('wire', wire);
   }
 

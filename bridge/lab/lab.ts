@@ -34,7 +34,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       log(`lab: ${event} listener failed: ${String(error)}`);
     }
   };
-  const conversations = new Conversations(emit, options.conversationLimits);
+  const conversations = new Conversations(emit, options.conversationLimits, [DEMO_CREDENTIALS]);
   const store = new MessageStore(options.maxMessages ?? DEFAULT_MAX_MESSAGES);
   const smtp = createLabSmtpServer({ certificates, store, limits: options.limits, log, onMessage: (message) => emit('message.stored', message) });
   const pairs = await LoopbackPairs.create();

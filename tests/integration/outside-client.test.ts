@@ -79,3 +79,30 @@ describe('an outside client on the lab SMTP port', () => {
     expect(conversation.lines.every((line) => !line.tls)).toBe(true);
   });
 });
+
+describe('credentials on the wire record', () => {
+  it('shows the lab account decoded but never an outside client\'s real password', async () => {
+    const events: string[] = [];
+    const listener = (event: { dir: string; text: string }) => events.push(event.text);
+    lab.on('wire', listener);
+    const client = await RawClient.connect(lab.smtpAddress.port);
+    await client.reply();
+    await client.command('EHLO app.example');
+    expect((await client.command('STARTTLS')).code).toBe(220);
+    await client.startTls(lab.caPem);
+    await client.command('EHLO app.example');
+    const secret = Buffer.from('\0someone@corp.test\0correct horse battery staple').toString('base64');
+    expect((await client.command(`AUTH PLAIN ${secret}`)).code).toBe(535);
+    const labLogin = Buffer.from('\0learner\0learner').toString('base64');
+    expect((await client.command(`AUTH PLAIN ${labLogin}`)).code).toBe(235);
+    await client.command('QUIT');
+    await client.ended;
+    lab.off('wire', listener);
+
+    expect(events.join('\n')).not.toContain(secret);
+    expect(events).toContain('AUTH PLAIN [hidden: not a lab account]');
+    expect(events).toContain(`AUTH PLAIN ${labLogin}`);
+    const stored = lab.listConversations().map((c) => JSON.stringify(lab.getConversation(c.id)));
+    expect(stored.join('\n')).not.toContain(secret);
+  });
+});
