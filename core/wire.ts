@@ -38,10 +38,16 @@ export interface WireEvent {
   record?: TlsRecord;
   /** Set when the text was replaced because it carried a credential that is not a lab one. */
   redacted?: boolean;
+  /**
+   * Only for client lines a gate held: when the client wrote the line (ms since the conversation
+   * began), while `at` is when it was released to the server. A pipelining client writes several
+   * lines before any reply; this keeps that visible although the gate releases them one by one.
+   */
+  sentAt?: number;
 }
 
-/** Where a conversation came from. */
-export type Origin = 'terminal' | 'external';
+/** Where a conversation came from: the terminal, an outside client, or the bridge's own compose client. */
+export type Origin = 'terminal' | 'external' | 'compose';
 
 export interface ConversationSummary {
   id: string;
@@ -56,7 +62,7 @@ export interface ConversationSummary {
 }
 
 export interface ConversationDetail extends ConversationSummary {
-  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'redacted'>>;
+  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'redacted' | 'record' | 'sentAt'>>;
 }
 
 export interface MessageSummary {

@@ -22,7 +22,7 @@ export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
   maxLinesPerConversation: 5_000,
 };
 
-type Line = ConversationDetail['lines'][number] & { cut?: number; redacted?: boolean };
+type Line = ConversationDetail['lines'][number];
 
 export type Emit = <E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>) => void;
 
@@ -67,6 +67,8 @@ export class Conversation {
     if (event.redacted) line.redacted = true;
     if (event.info) line.info = event.info;
     if (event.cut) line.cut = event.cut;
+    if (event.record) line.record = event.record;
+    if (event.sentAt !== undefined) line.sentAt = event.sentAt;
     const half = Math.floor(this.#maxLines / 2);
     if (this.#head.length < half) {
       this.#head.push(line);
