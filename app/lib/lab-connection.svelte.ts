@@ -3,9 +3,11 @@
  * ClientMessages and turns BridgeMessages into app state (conversations, messages, lab info,
  * notices). The bridge owns the truth; on every (re)connect its `welcome` replaces what we had.
  */
+import type { ComposeForm, ConnectionSettings, DeliveryAction, DeliverySummary } from '../../core/protocol/delivery';
 import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
+import { Deliveries } from './deliveries.svelte';
 
 export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -17,6 +19,10 @@ export interface Notice {
 interface LabConnectionOptions {
   /** Called when a conversation this page asked for with `openTerminal()` exists. */
   onTerminalOpened?: (conversationId: string) => void;
+  /** Called when a delivery this page asked for with `sendCompose()` has started. */
+  onDeliveryStarted?: (delivery: DeliverySummary) => void;
+  /** Called when the bridge refuses something this page sent with a ref (e.g. an invalid compose). */
+  onRefused?: (ref: string, code: ErrorCode, message: string) => void;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -41,6 +47,7 @@ export class LabConnection {
   #conversations = $state.raw<Conversation[]>([]);
   #messages = $state.raw<MessageSummary[]>([]);
   #notices = $state.raw<Notice[]>([]);
+  readonly deliveries = new Deliveries();
 
   #socket: WebSocket | null = null;
   #failedAttempts = 0;
@@ -49,6 +56,7 @@ export class LabConnection {
   #noticeCounter = 0;
   #refCounter = 0;
   #openRefs = new Set<string>();
+  #composeRefs = new Set<string>();
   #requested = new Set<string>();
   #options: LabConnectionOptions;
 
@@ -136,6 +144,18 @@ export class LabConnection {
     this.#send({ type: 'terminal.close', conversation });
   }
 
+  /** Ask the bridge's nodemailer to send this email; returns the ref its delivery.started will carry. */
+  sendCompose(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant'): string | null {
+    const ref = `compose-${++this.#refCounter}`;
+    if (!this.#send({ type: 'compose.send', ref, compose, connection, mode })) return null;
+    this.#composeRefs.add(ref);
+    return ref;
+  }
+
+  controlDelivery(delivery: string, action: DeliveryAction, intervalMs?: number): void {
+    this.#send({ type: 'delivery.control', delivery, action, ...(intervalMs !== undefined ? { intervalMs } : {}) });
+  }
+
   notify(text: string): void {
     const notice = { id: ++this.#noticeCounter, text };
     this.#notices = [...this.#notices, notice].slice(-MAX_NOTICES);
@@ -145,13 +165,14 @@ export class LabConnection {
     this.#notices = this.#notices.filter((n) => n.id !== id);
   }
 
-  #send(message: ClientMessage): void {
+  #send(message: ClientMessage): boolean {
     const socket = this.#socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       this.notify('Not connected to the lab bridge; wait for the connection to come back and try again.');
-      return;
+      return false;
     }
     socket.send(JSON.stringify(message));
+    return true;
   }
 
   #dispatch(message: BridgeMessage): void {
@@ -161,6 +182,19 @@ export class LabConnection {
         this.#lab = message.lab;
         this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
+        this.deliveries.reset(message.deliveries);
+        return;
+      case 'delivery.started':
+        this.deliveries.upsert(message.delivery);
+        if (message.ref !== undefined && this.#composeRefs.delete(message.ref)) {
+          this.#options.onDeliveryStarted?.(message.delivery);
+        }
+        return;
+      case 'delivery.gate':
+        this.deliveries.gate(message.gate);
+        return;
+      case 'delivery.finished':
+        this.deliveries.upsert(message.delivery);
         return;
       case 'conversation.started':
         this.#ensureConversation(message.conversation);
@@ -203,7 +237,14 @@ export class LabConnection {
         }
         return;
       case 'error':
-        if (message.ref !== undefined) this.#openRefs.delete(message.ref);
+        if (message.ref !== undefined) {
+          this.#openRefs.delete(message.ref);
+          // A refused compose is shown beside the form, where the learner can fix it.
+          if (this.#composeRefs.delete(message.ref) && this.#options.onRefused) {
+            this.#options.onRefused(message.ref, message.code, message.message);
+            return;
+          }
+        }
         this.notify(describeError(message.code, message.message));
         return;
       default:
@@ -244,5 +285,6 @@ function sortNewestFirst(conversations: Conversation[]): Conversation[] {
 function describeError(code: ErrorCode, message: string): string {
   if (code === 'not-connected') return `That SMTP connection is closed. ${message}`;
   if (code === 'unknown-conversation') return `The bridge does not know that conversation. ${message}`;
+  if (code === 'unknown-delivery') return `The bridge does not know that delivery (it may have ended). ${message}`;
   return message;
 }
