@@ -1,10 +1,13 @@
 /**
- * The lab's SMTP server: a real smtp-server that never listens on a port of its own. The lab
- * accepts sockets (outside clients, the terminal) and hands each one over with `accept`, so one
- * instance serves every conversation. Its limits are named options because learners trip them on
- * purpose, and each has an integration test.
+ * The lab's SMTP servers: real smtp-server instances that never listen on a port of their own. The
+ * lab accepts sockets (outside clients, the terminal, the compose client) and hands each one over
+ * with `accept`, so one instance serves every conversation of its role. Three roles, as a mail
+ * provider has them: the welcoming port-25 server (no AUTH needed), submission (port 587: STARTTLS
+ * before AUTH, AUTH before MAIL) and implicit TLS (port 465: TLS from the first byte, AUTH before
+ * MAIL). Limits are named options because learners trip them on purpose; each has a test.
  */
 import type net from 'node:net';
+import tls from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
@@ -37,7 +40,11 @@ export const DEMO_CREDENTIALS = { user: 'learner', pass: 'learner' } as const;
 
 export const SERVER_NAME = 'smtp.lab.test';
 
+/** welcoming = the port 25 role; submission = 587; smtps = 465 (implicit TLS). */
+export type ServerRole = 'welcoming' | 'submission' | 'smtps';
+
 export interface LabSmtpServerOptions {
+  role?: ServerRole;
   certificates: LabCertificates;
   store: MessageStore;
   limits?: Partial<ServerLimits>;
@@ -63,6 +70,9 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log ?? (() => {});
   const { certificates, store } = options;
+  const role = options.role ?? 'welcoming';
+  const implicitTls = role === 'smtps';
+  const secureContext = implicitTls ? tls.createSecureContext({ key: certificates.keyPem, cert: certificates.certPem }) : null;
 
   const server = new SMTPServer({
     name: SERVER_NAME,
@@ -71,9 +81,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     cert: certificates.certPem,
     disableReverseLookup: true,
     authMethods: ['PLAIN', 'LOGIN'],
-    // Outside apps may send without AUTH (a welcoming local lab); AUTH itself needs TLS.
-    authOptional: true,
+    // The welcoming server takes mail without AUTH; the submission roles answer MAIL before AUTH
+    // with 530 5.7.0. AUTH itself always needs TLS (538 otherwise).
+    authOptional: role === 'welcoming',
     allowInsecureAuth: false,
+    // Implicit TLS: connections arrive already wrapped (see accept), smtp-server only has to know.
+    secure: implicitTls,
     // smtp-server hides ENHANCEDSTATUSCODES by default; the lab teaches them, so it shows them.
     hideENHANCEDSTATUSCODES: false,
     size: limits.maxMessageSize,
@@ -87,7 +100,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
     // smtpd_tls_auth_only, the lab offers AUTH only inside TLS: disabled per session until onSecure.
     onConnect(session, callback) {
-      session.disabledCommands = ['AUTH'];
+      if (!session.secure) session.disabledCommands = ['AUTH'];
       callback();
     },
     onSecure(_socket, session, callback) {
@@ -135,16 +148,42 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
   return {
     limits,
     accept(socket, peer) {
-      const before = new Set(server.connections);
-      server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
-      for (const connection of server.connections) {
-        if (!before.has(connection)) raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
+      if (secureContext) {
+        acceptSecure(socket, peer);
+        return;
       }
+      connect(socket, peer);
     },
     close() {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+
+  /**
+   * smtp-server does the implicit-TLS handshake only for sockets its own listener accepted; a
+   * socket handed to connect() must already be TLS. Same certificate, same result for the client.
+   */
+  function acceptSecure(socket: net.Socket, peer: Peer): void {
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: secureContext ?? undefined });
+    const fail = (error: Error) => {
+      log(`smtp-server: TLS handshake with ${peer.conversation} failed: ${error.message}`);
+      secure.destroy();
+      socket.destroy();
+    };
+    secure.once('error', fail);
+    secure.once('secure', () => {
+      secure.off('error', fail);
+      connect(secure, peer);
+    });
+  }
+
+  function connect(socket: net.Socket, peer: Peer): void {
+    const before = new Set(server.connections);
+    server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
+    for (const connection of server.connections) {
+      if (!before.has(connection)) raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
+    }
+  }
 }
 
 /** smtp-server turns an error's `responseCode` into the reply code. */

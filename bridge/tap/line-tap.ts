@@ -1,14 +1,18 @@
 /**
  * The line tap: sits between a client and the lab's smtp-server, forwards every byte both ways
- * untouched, and records each line as a wire event. When STARTTLS succeeds it terminates TLS on
- * both sides with the lab's certificates, so the learner keeps seeing the lines inside TLS.
+ * untouched, and records each line as a wire event. When STARTTLS succeeds (or from the first byte,
+ * for implicit TLS) it terminates TLS on both sides with the lab's certificates, so the learner keeps
+ * seeing the lines inside TLS, and reports each TLS record the client side carries (what an
+ * eavesdropper sees). With a gate, client lines wait there until released (step mode).
  * Nothing thrown here may escape a socket handler: failures become 'error' events and a clean close.
  */
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { InfoKind, WireEvent } from '../../core/wire';
 import { ExchangeTracker } from './exchange-tracker';
-import { LineSplitter, MAX_RECORDED_LINE } from './line-splitter';
+import type { ClientLine, Gate } from './gate';
+import { LineSplitter, MAX_RECORDED_LINE, type SplitLine } from './line-splitter';
+import { describeRecord, RecordCountingStream } from './tls-records';
 
 /** A wire event before the conversation registry adds its id and hop. */
 export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
@@ -29,6 +33,10 @@ export interface TapOptions {
   log?(message: string): void;
   /** Longest line kept in a record. */
   maxRecordedLine?: number;
+  /** Hold client lines here until released (step mode). */
+  gate?: Gate;
+  /** TLS from the first byte (the port 465 role): no plain-text phase at all. */
+  implicitTls?: boolean;
 }
 
 type Side = 'client' | 'server';
@@ -45,8 +53,11 @@ export class LineTap {
   /** The current stream on each side: the raw socket, or its TLS wrapper after STARTTLS. */
   readonly #streams: Record<Side, Stream>;
   #tls = false;
-  /** Client bytes that arrive while the server side is still in its TLS handshake. */
+  /** Bytes that arrive while the other side is still in its TLS handshake. */
   #heldForServer: Buffer[] | null = null;
+  #heldForClient: Buffer[] | null = null;
+  /** Gate mode: bytes of a client line not yet complete. */
+  #carry: Buffer[] = [];
   #closedBy: Side | null = null;
   #finished = false;
   /** Set once a TLS error has been reported, so a failed handshake is explained only once. */
@@ -58,14 +69,24 @@ export class LineTap {
     const limit = options.maxRecordedLine ?? MAX_RECORDED_LINE;
     this.#splitters = { client: new LineSplitter(limit), server: new LineSplitter(limit) };
     this.#streams = { client: options.client, server: options.server };
+    options.gate?.attach((lines, held) => this.#release(lines, held));
     for (const side of ['client', 'server'] as const) {
       const socket = this.#streams[side];
       socket.setNoDelay(true); // Nagle made a line-by-line tap 14x slower
       socket.on('close', () => this.#onSocketClosed(side));
-      this.#listen(side, socket);
+      if (options.implicitTls) {
+        // Plain-text data handlers would read the handshake as lines: only end/error here.
+        socket.on('end', () => this.#guard(side, () => this.#onEnd(side)));
+        socket.on('error', (error: Error) => this.#onError(side, error));
+      } else {
+        this.#listen(side, socket);
+      }
     }
+    // Everything on an implicit-TLS connection is encrypted, the greeting included.
+    if (options.implicitTls) this.#tls = true;
     const { remoteAddress, remotePort } = options.client;
     this.#info('connected', `Connected from ${remoteAddress ?? '?'}:${remotePort ?? '?'}`);
+    if (options.implicitTls) this.#wrapTls();
   }
 
   get tls(): boolean {
@@ -111,6 +132,11 @@ export class LineTap {
 
   #onData(side: Side, chunk: Buffer): void {
     const lines = this.#splitters[side].push(chunk);
+    const gate = this.#options.gate;
+    if (side === 'client' && gate) {
+      gate.push(this.#gateLines(chunk, lines));
+      return;
+    }
     // Forward first and record after: recording (tracker, WebSocket fan-out) must not sit on the
     // round trip. Only a 220 to STARTTLS must be seen before its bytes move on.
     if (side === 'client') {
@@ -123,6 +149,7 @@ export class LineTap {
     }
     const tlsAt = lines.findIndex((line) => {
       const exchange = this.#tracker.serverLine(line.text);
+      if (exchange) gate?.reply(exchange.verb, exchange.reply.code);
       return exchange !== null && ExchangeTracker.startsTls(exchange);
     });
     if (tlsAt === -1) {
@@ -135,16 +162,44 @@ export class LineTap {
     if (reply) this.#startTls(chunk.subarray(0, reply.end), chunk.subarray(reply.end));
   }
 
-  #record(dir: Side, text: string, cut: number): void {
-    const event: TapEvent = { dir, text, at: this.#at(), tls: this.#tls };
+  #record(dir: Side, text: string, cut: number, sentAt?: number, tls = this.#tls): void {
+    const event: TapEvent = { dir, text, at: this.#at(), tls };
     if (cut > 0) event.cut = cut;
+    if (sentAt !== undefined) event.sentAt = sentAt;
     this.#emit(event);
+  }
+
+  /** Gate mode: complete client lines with their own bytes (a line may span chunks). */
+  #gateLines(chunk: Buffer, lines: SplitLine[]): ClientLine[] {
+    const at = this.#at();
+    const out: ClientLine[] = [];
+    let start = 0;
+    for (const line of lines) {
+      const piece = chunk.subarray(start, line.end);
+      const bytes = this.#carry.length ? Buffer.concat([...this.#carry, piece]) : Buffer.from(piece);
+      this.#carry = [];
+      start = line.end;
+      out.push({ text: line.text, cut: line.cut, bytes, at, tls: this.#tls });
+    }
+    if (start < chunk.length) this.#carry.push(Buffer.from(chunk.subarray(start)));
+    return out;
+  }
+
+  /** The gate lets lines through: now they are on the wire to the server, and recorded. */
+  #release(lines: ClientLine[], held: boolean): void {
+    if (lines.length === 0) return;
+    this.#forward('server', lines.length === 1 && lines[0] ? lines[0].bytes : Buffer.concat(lines.map((line) => line.bytes)));
+    for (const line of lines) {
+      this.#tracker.clientLine(line.text);
+      this.#record('client', line.text, line.cut, held ? line.at : undefined, line.tls);
+    }
   }
 
   #forward(to: Side, bytes: Buffer): void {
     if (bytes.length === 0) return;
-    if (to === 'server' && this.#heldForServer) {
-      this.#heldForServer.push(Buffer.from(bytes));
+    const held = to === 'server' ? this.#heldForServer : this.#heldForClient;
+    if (held) {
+      held.push(Buffer.from(bytes));
       return;
     }
     const stream = this.#streams[to];
@@ -162,24 +217,38 @@ export class LineTap {
    * reaches the client, or its ClientHello would arrive while we still read plain lines.
    */
   #startTls(replyBytes: Buffer, rest: Buffer): void {
-    const { client, server, certPem, keyPem, caPem } = this.#options;
+    const { client, server } = this.#options;
     // Stop reading plain text on both raw sockets; the TLS wrappers take over from here.
     client.removeAllListeners('data');
     server.removeAllListeners('data');
     this.#splitters.client = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
     this.#splitters.server = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
     this.#tracker.reset();
-
-    const secureClient = new tls.TLSSocket(client, { isServer: true, cert: certPem, key: keyPem });
-    client.write(replyBytes);
+    this.#carry = [];
+    this.#wrapTls();
+    client.write(replyBytes); // raw, ahead of anything the TLS wrapper writes
     if (rest.length) server.unshift(rest); // never expected: the server waits for our ClientHello
+  }
+
+  /**
+   * Terminate TLS on both sides: the lab certificate towards the client, the lab CA trusted
+   * towards the server. Until both handshakes are done, bytes for either side wait.
+   */
+  #wrapTls(): void {
+    const { client, server, certPem, keyPem, caPem } = this.#options;
+    // The client's raw bytes pass a record counter: the eavesdropper's view of this connection.
+    const counted = new RecordCountingStream(client, 'client', (record) => {
+      this.#emit({ dir: 'info', info: 'record', record, text: describeRecord(record), at: this.#at(), tls: true });
+    });
+    const secureClient = new tls.TLSSocket(counted, { isServer: true, cert: certPem, key: keyPem });
     this.#heldForServer = [];
+    this.#heldForClient = [];
     const secureServer = tls.connect({ socket: server, ca: caPem, servername: 'localhost' });
     this.#streams.client = secureClient;
     this.#streams.server = secureServer;
     this.#listen('client', secureClient);
     this.#listen('server', secureServer);
-    // The wrappers own the sockets' handles now; their close is the one that counts.
+    // The wrappers own the sockets now; their close is the one that counts.
     secureClient.on('close', () => this.#onSocketClosed('client'));
     secureServer.on('close', () => this.#onSocketClosed('server'));
 
@@ -189,15 +258,24 @@ export class LineTap {
       this.#tls = true;
       const cipher = secureClient.getCipher();
       this.#info('tls', `TLS established (${secureClient.getProtocol() ?? 'TLS'}, ${cipher.name})`);
-      const held = this.#heldForServer ?? [];
+      const forServer = this.#heldForServer ?? [];
+      const forClient = this.#heldForClient ?? [];
       this.#heldForServer = null;
-      for (const bytes of held) this.#forward('server', bytes);
+      this.#heldForClient = null;
+      for (const bytes of forServer) this.#forward('server', bytes);
+      for (const bytes of forClient) this.#forward('client', bytes);
     };
     secureClient.once('secure', onSecure);
     secureServer.once('secureConnect', onSecure);
   }
 
   #onEnd(side: Side): void {
+    const gate = this.#options.gate;
+    // A client that ends right after its last command (QUIT) must not cut off what the gate holds.
+    if (side === 'client' && gate?.holding) {
+      gate.whenDrained(() => this.#onEnd(side));
+      return;
+    }
     this.#closedBy ??= side;
     this.#flushPartial(side);
     const other = side === 'client' ? 'server' : 'client';
