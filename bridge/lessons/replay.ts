@@ -1,0 +1,71 @@
+/**
+ * Plays a lesson's actions (its reference solution, or a wrong attempt) against a real lab, the way
+ * a learner would, and gathers the evidence the goals are checked against.
+ */
+import { SessionTracker } from '../../core/machines/session-tracker';
+import type { Evidence } from '../../core/lessons/evidence';
+import type { LessonAction } from '../../core/lessons/lesson-schema';
+import type { WireEvent } from '../../core/wire';
+import type { Lab, TerminalSession } from '../lab/lab-types';
+
+const REPLY_TIMEOUT_MS = 5_000;
+
+export async function replayActions(lab: Lab, actions: readonly LessonAction[]): Promise<Evidence> {
+  const trackers = new Map<string, SessionTracker>();
+  const onWire = (event: WireEvent) => {
+    let tracker = trackers.get(event.conversation);
+    if (!tracker) trackers.set(event.conversation, (tracker = new SessionTracker()));
+    tracker.push(event);
+  };
+  lab.on('wire', onWire);
+  let terminal: TerminalSession | null = null;
+  try {
+    for (const action of actions) {
+      if ('connect' in action) {
+        terminal = await lab.openTerminal();
+        await settle(trackers, terminal.conversation.id, 0);
+      } else if ('type' in action) {
+        if (!terminal) throw new Error('a "type" action needs a "connect" before it');
+        if (terminal.closed) break;
+        const id = terminal.conversation.id;
+        const sentBefore = clientLines(trackers, id);
+        terminal.send(action.type);
+        await settle(trackers, id, sentBefore + 1);
+      } else {
+        throw new Error('sending from Compose is not part of the lab yet');
+      }
+    }
+  } finally {
+    lab.off('wire', onWire);
+    terminal?.close();
+  }
+  const conversations = [...trackers].map(([id, tracker]) => ({ id, lines: tracker.lines }));
+  const messages = lab.listMessages().map((message) => ({
+    id: message.id,
+    envelopeFrom: message.envelopeFrom,
+    envelopeTo: message.envelopeTo,
+    raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '',
+  }));
+  return { conversations, messages };
+}
+
+function clientLines(trackers: Map<string, SessionTracker>, id: string): number {
+  return trackers.get(id)?.lines.filter((line) => line.event.dir === 'client').length ?? 0;
+}
+
+/**
+ * Waits, as a learner would, until the line typed is on the wire (`clientLinesSent` of them) and
+ * every command sent has its reply — or the session is over. 0 waits for the greeting.
+ */
+async function settle(trackers: Map<string, SessionTracker>, id: string, clientLinesSent: number): Promise<void> {
+  const deadline = Date.now() + REPLY_TIMEOUT_MS;
+  for (;;) {
+    const tracker = trackers.get(id);
+    if (tracker) {
+      const onWire = clientLines(trackers, id) >= clientLinesSent && tracker.state !== 'connecting';
+      if (tracker.state === 'closed' || (onWire && tracker.context.pending.length === 0)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

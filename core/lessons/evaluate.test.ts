@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SessionTracker } from '../machines/session-tracker';
+import { opening, wire } from '../machines/test-wire';
+import { holds } from './evaluate';
+import type { Evidence, LessonMessage } from './evidence';
+import { predicateSchema, type Predicate } from './predicates';
+
+function evidence(script: string, messages: LessonMessage[] = []): Evidence {
+  return { conversations: [{ id: 'c1', lines: SessionTracker.replay(wire(script)).lines }], messages };
+}
+
+const wrongThenRight = evidence(`${opening('PIPELINING')}
+  C: RCPT TO:<alice@example.test>
+  S: 503 5.5.1 Error: need MAIL command
+  C: MAIL FROM:<learner@lab.test>
+  S: 250 2.1.0 Accepted
+  C: RCPT TO:<alice@example.test>
+  S: 250 2.1.5 Accepted
+  C: DATA
+  S: 354 End data with <CR><LF>.<CR><LF>
+  C: ..hidden
+  C: .
+  S: 250 2.6.0 Ok: queued as ABC
+  C: QUIT
+  S: 221 2.0.0 Bye
+  * closed`);
+
+const check = (predicate: Predicate, on: Evidence = wrongThenRight) => holds(predicateSchema.parse(predicate), on);
+
+describe('goal predicates', () => {
+  it('matches replies by code, class, enhanced code and the command they answer', () => {
+    expect(check({ reply: { code: 220, answers: 'greeting' } })).toBe(true);
+    expect(check({ reply: { code: 503, answers: 'RCPT' } })).toBe(true);
+    expect(check({ reply: { code: 503, answers: 'MAIL' } })).toBe(false);
+    expect(check({ reply: { code: '2xx', answers: '.', text: 'queued as' } })).toBe(true);
+    expect(check({ reply: { enhanced: '2.1.5', command: 'alice@example\\.test' } })).toBe(true);
+    expect(check({ reply: { code: 250, answers: 'EHLO', multiline: true } })).toBe(true);
+  });
+
+  it('reads message content as content: a body line "QUIT" is no command', () => {
+    const body = evidence(`${opening()}
+      C: MAIL FROM:<a@lab.test>
+      S: 250 ok
+      C: RCPT TO:<b@lab.test>
+      S: 250 ok
+      C: DATA
+      S: 354 go
+      C: QUIT`);
+    expect(check({ command: { verb: 'QUIT' } }, body)).toBe(false);
+    expect(check({ line: { dir: 'client', matches: '^QUIT$', mode: 'data' } }, body)).toBe(true);
+  });
+
+  it('orders things in one conversation with sequence', () => {
+    expect(check({ sequence: [{ reply: { code: 503 } }, { reply: { code: 250, answers: '.' } }] })).toBe(true);
+    expect(check({ sequence: [{ reply: { code: 250, answers: '.' } }, { reply: { code: 503 } }] })).toBe(false);
+  });
+
+  it('combines with all, any and not, and sees states and dot-stuffing', () => {
+    expect(check({ all: [{ state: 'data' }, { state: 'closed' }] })).toBe(true);
+    expect(check({ any: [{ state: 'auth' }, { tls: true }] })).toBe(false);
+    expect(check({ not: { state: 'auth' } })).toBe(true);
+    expect(check({ line: { dir: 'client', matches: '^\\.\\.', mode: 'data' } })).toBe(true);
+  });
+
+  it('counts pipelined commands', () => {
+    const pipelined = evidence(`${opening('PIPELINING')}
+      C: MAIL FROM:<a@lab.test>
+      C: RCPT TO:<b@lab.test>
+      C: DATA
+      S: 250 ok
+      S: 250 ok
+      S: 354 go`);
+    expect(check({ pipelined: 3 }, pipelined)).toBe(true);
+    expect(check({ pipelined: 3 })).toBe(false);
+  });
+
+  it('looks into stored messages: envelope, headers, body', () => {
+    const raw = 'Received: from x\r\n\tby smtp.lab.test\r\nFrom: learner@lab.test\r\nTo: alice@example.test\r\nSubject: Hi\r\n\r\n.hidden\r\n';
+    const withMail = evidence(opening(), [{ id: 'm1', envelopeFrom: 'learner@lab.test', envelopeTo: ['alice@example.test', 'carol@example.test'], raw }]);
+    expect(check({ message: { to: 'carol@example.test', header: { name: 'To', matches: 'alice' } } }, withMail)).toBe(true);
+    expect(check({ message: { to: 'carol@example.test', header: { name: 'Date' } } }, withMail)).toBe(false);
+    expect(check({ message: { to: 'ALICE@example.test', header: { name: 'received', matches: 'smtp\\.lab\\.test' } } }, withMail)).toBe(true);
+    expect(check({ message: { body: '^\\.hidden$' } }, withMail)).toBe(true);
+    expect(check({ noMessage: { to: 'nobody@example.test' } }, withMail)).toBe(true);
+    expect(check({ message: { headerCount: { name: 'Received', atLeast: 2 } } }, withMail)).toBe(false);
+  });
+
+  it('refuses a predicate that is not one', () => {
+    expect(predicateSchema.safeParse({ reply: { code: 250, colour: 'red' } }).success).toBe(false);
+    expect(predicateSchema.safeParse({ line: { dir: 'client', matches: '(' } }).success).toBe(false);
+    expect(predicateSchema.safeParse({ state: 'sleeping' }).success).toBe(false);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Evaluates goal predicates. Conversation predicates hold at positions (line indices) of one
+ * conversation, which is what "in the same session" and "later" mean; message predicates hold
+ * everywhere or nowhere.
+ */
+import { parseCommand } from '../smtp/command';
+import { bodyOf, headerFields, type Evidence, type LessonConversation, type LessonMessage } from './evidence';
+import type { CommandMatch, LineMatch, MessageMatch, Predicate, ReplyMatch } from './predicates';
+
+/** A position for predicates that do not depend on where in a conversation we are. */
+const ANYWHERE = -1;
+
+const regex = (source: string) => new RegExp(source, 'm');
+
+function codeMatches(expected: number | string | undefined, actual: number): boolean {
+  if (expected === undefined) return true;
+  if (typeof expected === 'number') return expected === actual;
+  return String(actual)[0] === expected[0];
+}
+
+function answeredVerb(answers: string | null): string {
+  if (answers === null) return '';
+  if (answers === '<greeting>') return 'greeting';
+  if (answers === '.') return '.';
+  return parseCommand(answers).verb;
+}
+
+function replyAt(conversation: LessonConversation, match: ReplyMatch): number[] {
+  const found: number[] = [];
+  conversation.lines.forEach((line, index) => {
+    const tracked = line.reply;
+    if (!tracked) return;
+    const { reply, answers } = tracked;
+    if (!codeMatches(match.code, reply.code)) return;
+    if (match.enhanced && reply.enhanced !== match.enhanced) return;
+    if (match.answers && answeredVerb(answers).toUpperCase() !== match.answers.toUpperCase()) return;
+    if (match.command && !(answers !== null && regex(match.command).test(answers))) return;
+    if (match.text && !regex(match.text).test(reply.lines.join('\n'))) return;
+    if (match.multiline !== undefined && (reply.lines.length > 1) !== match.multiline) return;
+    if (match.tls !== undefined && line.event.tls !== match.tls) return;
+    found.push(index);
+  });
+  return found;
+}
+
+function commandAt(conversation: LessonConversation, match: CommandMatch): number[] {
+  const found: number[] = [];
+  conversation.lines.forEach((line, index) => {
+    if (line.event.dir !== 'client' || line.mode !== 'command') return;
+    if (parseCommand(line.event.text).verb !== match.verb.toUpperCase()) return;
+    if (match.line && !regex(match.line).test(line.event.text)) return;
+    if (match.tls !== undefined && line.event.tls !== match.tls) return;
+    found.push(index);
+  });
+  return found;
+}
+
+function lineAt(conversation: LessonConversation, match: LineMatch): number[] {
+  const found: number[] = [];
+  conversation.lines.forEach((line, index) => {
+    if (line.event.dir !== match.dir || !regex(match.matches).test(line.event.text)) return;
+    if (match.mode && line.mode !== match.mode) return;
+    if (match.tls !== undefined && line.event.tls !== match.tls) return;
+    found.push(index);
+  });
+  return found;
+}
+
+/** Positions where a run of `count` client commands was out before a reply came back. */
+function pipelinedAt(conversation: LessonConversation, count: number): number[] {
+  const found: number[] = [];
+  let run = 0;
+  conversation.lines.forEach((line, index) => {
+    if (line.event.dir === 'server') run = 0;
+    else if (line.event.dir === 'client' && line.mode === 'command') {
+      run += 1;
+      if (run >= count) found.push(index);
+    }
+  });
+  return found;
+}
+
+export function messageMatches(message: LessonMessage, match: MessageMatch): boolean {
+  const lower = (text: string) => text.toLowerCase();
+  if (match.to && !message.envelopeTo.some((to) => lower(to) === lower(match.to ?? ''))) return false;
+  if (match.from !== undefined && lower(message.envelopeFrom) !== lower(match.from)) return false;
+  const fields = match.header || match.headerCount ? headerFields(message.raw) : [];
+  if (match.header) {
+    const name = lower(match.header.name);
+    const values = fields.filter((f) => lower(f.name) === name).map((f) => f.value);
+    if (match.header.absent) {
+      if (values.length > 0) return false;
+    } else if (values.length === 0) return false;
+    const pattern = match.header.matches;
+    if (pattern && !values.some((value) => regex(pattern).test(value))) return false;
+  }
+  if (match.headerCount) {
+    const name = lower(match.headerCount.name);
+    if (fields.filter((f) => lower(f.name) === name).length < match.headerCount.atLeast) return false;
+  }
+  if (match.body && !regex(match.body).test(bodyOf(message.raw))) return false;
+  if (match.raw && !regex(match.raw).test(message.raw)) return false;
+  return true;
+}
+
+function positions(predicate: Predicate, conversation: LessonConversation, evidence: Evidence): number[] {
+  if ('reply' in predicate) return replyAt(conversation, predicate.reply);
+  if ('command' in predicate) return commandAt(conversation, predicate.command);
+  if ('line' in predicate) return lineAt(conversation, predicate.line);
+  if ('state' in predicate) {
+    const found: number[] = [];
+    conversation.lines.forEach((line, index) => line.state === predicate.state && found.push(index));
+    return found;
+  }
+  if ('tls' in predicate) {
+    const found: number[] = [];
+    conversation.lines.forEach((line, index) => line.event.info === 'tls' && found.push(index));
+    return found;
+  }
+  if ('pipelined' in predicate) return pipelinedAt(conversation, predicate.pipelined);
+  if ('message' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.message)) ? [ANYWHERE] : [];
+  if ('noMessage' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.noMessage)) ? [] : [ANYWHERE];
+  if ('all' in predicate) {
+    let latest = ANYWHERE;
+    for (const part of predicate.all) {
+      const found = positions(part, conversation, evidence);
+      if (found.length === 0) return [];
+      latest = Math.max(latest, Math.min(...found));
+    }
+    return [latest];
+  }
+  if ('any' in predicate) {
+    const found = new Set<number>();
+    for (const part of predicate.any) for (const position of positions(part, conversation, evidence)) found.add(position);
+    return [...found].sort((a, b) => a - b);
+  }
+  if ('not' in predicate) return positions(predicate.not, conversation, evidence).length === 0 ? [ANYWHERE] : [];
+  // sequence: the earliest position of each part after the previous one
+  let at = ANYWHERE;
+  for (const part of predicate.sequence) {
+    const found = positions(part, conversation, evidence);
+    // "Later" includes the same line: a 221 and the closed state it causes are one moment.
+    const next = found.find((position) => position === ANYWHERE || position >= at);
+    if (next === undefined) return [];
+    if (next !== ANYWHERE) at = next;
+  }
+  return [at];
+}
+
+const EMPTY: LessonConversation = { id: '', lines: [] };
+
+/** True when some conversation (or, for message predicates alone, the mailboxes) satisfies it. */
+export function holds(predicate: Predicate, evidence: Evidence): boolean {
+  const candidates = evidence.conversations.length > 0 ? evidence.conversations : [EMPTY];
+  return candidates.some((conversation) => positions(predicate, conversation, evidence).length > 0);
+}

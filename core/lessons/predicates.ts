@@ -1,0 +1,106 @@
+/**
+ * Lesson goals as data: declarative predicates over what really happened — the lines on the wire,
+ * the replies and the commands they answer, the session machine's states, and the stored messages.
+ * Lesson files write them in YAML; this schema checks them and names the field that is wrong.
+ */
+import { z } from 'zod';
+import { SESSION_STATES } from '../machines/session-model';
+
+/** A regular expression written as a string in a lesson file; checked when the lesson is loaded. */
+const pattern = z.string().min(1).refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid regular expression' },
+);
+
+/** 250, or a class like "5xx". */
+const code = z.union([z.number().int().min(200).max(599), z.string().regex(/^[2-5]xx$/)]);
+
+export const replyMatchSchema = z.strictObject({
+  code: code.optional(),
+  /** Enhanced status code, e.g. "5.1.1". */
+  enhanced: z.string().regex(/^[245]\.\d{1,3}\.\d{1,3}$/).optional(),
+  /** The verb of the command it answers; 'greeting' for the greeting, '.' for the end of data. */
+  answers: z.string().min(1).optional(),
+  /** Pattern over the whole command line it answers. */
+  command: pattern.optional(),
+  /** Pattern over the reply text (all lines joined by "\n"). */
+  text: pattern.optional(),
+  /** True: a reply of several lines (NNN- then NNN ). */
+  multiline: z.boolean().optional(),
+  tls: z.boolean().optional(),
+});
+
+export const commandMatchSchema = z.strictObject({
+  verb: z.string().min(1),
+  /** Pattern over the whole line. */
+  line: pattern.optional(),
+  tls: z.boolean().optional(),
+});
+
+export const lineMatchSchema = z.strictObject({
+  dir: z.enum(['client', 'server']),
+  matches: pattern,
+  /** How the session read a client line: command, data, auth or bdat. */
+  mode: z.enum(['command', 'data', 'auth', 'bdat']).optional(),
+  tls: z.boolean().optional(),
+});
+
+export const messageMatchSchema = z.strictObject({
+  /** An envelope recipient of the message (RCPT TO). */
+  to: z.string().min(3).optional(),
+  /** The envelope sender (MAIL FROM); '' for the null reverse-path. */
+  from: z.string().optional(),
+  header: z
+    .strictObject({ name: z.string().min(1), matches: pattern.optional(), absent: z.boolean().optional() })
+    .optional(),
+  body: pattern.optional(),
+  raw: pattern.optional(),
+  /** Header field name that must appear at least this many times, e.g. Received twice. */
+  headerCount: z.strictObject({ name: z.string().min(1), atLeast: z.number().int().min(1) }).optional(),
+});
+
+export type ReplyMatch = z.infer<typeof replyMatchSchema>;
+export type CommandMatch = z.infer<typeof commandMatchSchema>;
+export type LineMatch = z.infer<typeof lineMatchSchema>;
+export type MessageMatch = z.infer<typeof messageMatchSchema>;
+
+export type Predicate =
+  | { reply: ReplyMatch }
+  | { command: CommandMatch }
+  | { line: LineMatch }
+  | { state: (typeof SESSION_STATES)[number] }
+  | { tls: true }
+  /** At least this many commands were on the wire before the reply to the first of them. */
+  | { pipelined: number }
+  | { message: MessageMatch }
+  | { noMessage: MessageMatch }
+  /** All hold in the same conversation. */
+  | { all: Predicate[] }
+  | { any: Predicate[] }
+  | { not: Predicate }
+  /** Each holds later in the same conversation than the one before. */
+  | { sequence: Predicate[] };
+
+export const predicateSchema: z.ZodType<Predicate> = z.lazy(() =>
+  z.union([
+    z.strictObject({ reply: replyMatchSchema }),
+    z.strictObject({ command: commandMatchSchema }),
+    z.strictObject({ line: lineMatchSchema }),
+    z.strictObject({ state: z.enum(SESSION_STATES) }),
+    z.strictObject({ tls: z.literal(true) }),
+    z.strictObject({ pipelined: z.number().int().min(2) }),
+    z.strictObject({ message: messageMatchSchema }),
+    z.strictObject({ noMessage: messageMatchSchema }),
+    z.strictObject({ all: z.array(predicateSchema).min(1) }),
+    z.strictObject({ any: z.array(predicateSchema).min(1) }),
+    z.strictObject({ not: predicateSchema }),
+    z.strictObject({ sequence: z.array(predicateSchema).min(2) }),
+  ]),
+);
