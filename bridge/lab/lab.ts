@@ -1,26 +1,44 @@
 /**
- * A running lab: the SMTP server, the outside-client listener, terminals, and the record of every
- * conversation. Each connection — from outside or from a terminal — goes client → tap → loopback
- * pair → smtp-server, so every line is recorded the same way and every reply is the server's own.
+ * A running lab: the SMTP servers, the outside-client listeners (plain and implicit TLS),
+ * terminals, deliveries from the compose form, and the record of every conversation. Each
+ * connection — from outside, a terminal or the compose client — goes client → tap → loopback pair
+ * → smtp-server, so every line is recorded the same way and every reply is the server's own.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import type { ConnectionProfile } from '../../core/protocol/delivery';
 import type { Origin } from '../../core/wire';
+import { Deliveries } from '../outbound/deliveries';
+import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
+import type { Gate } from '../tap/gate';
 import { LineTap } from '../tap/line-tap';
 import { LoopbackPairs } from '../tap/loopback-pair';
 import { loadOrCreateCertificates } from './certificates';
-import { Conversations, type ConversationLimits, type Emit } from './conversations';
+import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
 import type { Lab, LabOptions, TerminalSession } from './lab-types';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
-import { createLabSmtpServer, DEMO_CREDENTIALS, type ServerLimits } from './smtp-server';
+import { createLabSmtpServer, DEMO_CREDENTIALS, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
 import { Terminal } from './terminal';
 
 export interface LabSettings extends LabOptions {
   limits?: Partial<ServerLimits>;
   conversationLimits?: Partial<ConversationLimits>;
   maxMessages?: number;
+  /** Tests shorten these to show what a pause longer than a timeout does. */
+  deliveryTimeouts?: Partial<DeliveryTimeouts>;
   log?(message: string): void;
 }
+
+/** Where a connection goes once the tap has it. */
+interface Route {
+  server: LabSmtpServer;
+  implicitTls?: boolean;
+  gate?: Gate;
+  onClose?(): void;
+}
+
+/** The server role behind each compose profile. */
+const PROFILE_ROLES: Record<ConnectionProfile, ServerRole> = { submission: 'submission', smtps: 'smtps', plain: 'welcoming' };
 
 export async function createLab(options: LabSettings): Promise<Lab> {
   const log = options.log ?? ((message: string) => console.error(message));
@@ -36,14 +54,27 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   };
   const conversations = new Conversations(emit, options.conversationLimits, [DEMO_CREDENTIALS]);
   const store = new MessageStore(options.maxMessages ?? DEFAULT_MAX_MESSAGES);
-  const smtp = createLabSmtpServer({ certificates, store, limits: options.limits, log, onMessage: (message) => emit('message.stored', message) });
+  const timeouts: DeliveryTimeouts = { ...DELIVERY_TIMEOUTS, ...options.deliveryTimeouts };
+  const server = (role: ServerRole, limits: Partial<ServerLimits> = {}) =>
+    createLabSmtpServer({ role, certificates, store, limits: { ...options.limits, ...limits }, log, onMessage: (message) => emit('message.stored', message) });
+  // Outside clients and the terminal: the welcoming port-25 role, and implicit TLS on the smtps port.
+  const smtp = server('welcoming');
+  const smtps = server('smtps');
+  // The compose client gets servers of its own, because only a stepped delivery may idle this long.
+  const composeLimits = { socketTimeoutMs: timeouts.serverSocketMs };
+  const composeServers: Record<ConnectionProfile, LabSmtpServer> = {
+    submission: server(PROFILE_ROLES.submission, composeLimits),
+    smtps: server(PROFILE_ROLES.smtps, composeLimits),
+    plain: server(PROFILE_ROLES.plain, composeLimits),
+  };
+  const servers = [smtp, smtps, ...Object.values(composeServers)];
   const pairs = await LoopbackPairs.create();
   const taps = new Set<LineTap>();
   const loose = new Set<net.Socket>();
   let closing = false;
 
-  /** Put a tap between a client socket and the server, under a new conversation. */
-  async function serve(client: net.Socket, origin: Origin, remoteAddress: string, remotePort: number) {
+  /** Put a tap between a client socket and a server, under a new conversation. */
+  async function serve(client: net.Socket, origin: Origin, remoteAddress: string, remotePort: number, route: Route): Promise<{ conversation: Conversation; tap: LineTap } | undefined> {
     const conversation = conversations.start(origin, `${remoteAddress}:${remotePort}`);
     const onEarlyError = () => client.destroy();
     client.on('error', onEarlyError); // until the tap takes over
@@ -55,7 +86,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         far.destroy();
         client.destroy();
         conversations.end(conversation);
-        return;
+        route.onClose?.();
+        return undefined;
       }
       const tap = new LineTap({
         client,
@@ -64,50 +96,91 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         keyPem: certificates.keyPem,
         caPem: certificates.caPem,
         log,
+        gate: route.gate,
+        implicitTls: route.implicitTls,
         onEvent: (event) => conversations.record(conversation, event),
         onClose: () => {
           taps.delete(tap);
           conversations.end(conversation);
+          route.onClose?.();
         },
       });
       taps.add(tap);
-      smtp.accept(far, { conversation: conversation.id, remoteAddress, remotePort });
+      route.server.accept(far, { conversation: conversation.id, remoteAddress, remotePort });
+      return { conversation, tap };
     } catch (error) {
       log(`lab: could not serve ${conversation.id}: ${String(error)}`);
       conversations.record(conversation, { dir: 'info', info: 'error', text: 'The lab could not reach its SMTP server', at: 0, tls: false });
       client.destroy();
       conversations.end(conversation);
+      route.onClose?.();
+      return undefined;
     } finally {
       loose.delete(client);
       client.off('error', onEarlyError);
     }
-    return conversation;
   }
 
-  const listener = net.createServer({ noDelay: true }, (socket) => {
-    void serve(socket, 'external', socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-  });
-  listener.on('error', (error) => log(`lab: SMTP listener: ${error.message}`));
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(options.smtpPort, options.host, () => {
-      listener.off('error', reject);
-      resolve();
+  const listeners: net.Server[] = [];
+  async function listen(port: number, route: Route, name: string) {
+    const listener = net.createServer({ noDelay: true }, (socket) => {
+      void serve(socket, 'external', socket.remoteAddress ?? '?', socket.remotePort ?? 0, route);
     });
-  });
-  const address = listener.address();
-  if (!address || typeof address === 'string') throw new Error('SMTP listener has no address');
-  const smtpAddress = { host: options.host, port: address.port };
+    listener.on('error', (error) => log(`lab: ${name} listener: ${error.message}`));
+    listeners.push(listener);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, options.host, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    const address = listener.address();
+    if (!address || typeof address === 'string') throw new Error(`${name} listener has no address`);
+    return { host: options.host, port: address.port };
+  }
+  let smtpAddress: { host: string; port: number };
+  let smtpsAddress: { host: string; port: number };
+  try {
+    smtpAddress = await listen(options.smtpPort, { server: smtp }, 'SMTP');
+    smtpsAddress = await listen(options.smtpsPort, { server: smtps, implicitTls: true }, 'SMTPS');
+  } catch (error) {
+    // A port in use must not leave the other listener or the servers behind.
+    await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), ...servers.map((s) => s.close()), pairs.close()]);
+    throw error;
+  }
   const terminals = new Set<Terminal>();
+
+  const deliveries = new Deliveries({
+    caPem: certificates.caPem,
+    accounts: [DEMO_CREDENTIALS],
+    demo: DEMO_CREDENTIALS,
+    timeouts,
+    hasMessage: (id) => store.raw(id) !== undefined,
+    emit,
+    async open(profile, gate, onClose) {
+      if (closing) throw new Error('The lab is closing');
+      const { near, far } = await pairs.pair();
+      const route: Route = { server: composeServers[profile], implicitTls: profile === 'smtps', gate, onClose };
+      const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
+      if (!served) {
+        near.destroy();
+        throw new Error('The lab is closing');
+      }
+      return { socket: near, conversation: served.conversation.id, destroy: () => served.tap.destroy() };
+    },
+  });
 
   const lab: Lab = {
     info: {
       smtp: smtpAddress,
+      smtps: smtpsAddress,
       credentials: { user: DEMO_CREDENTIALS.user, pass: DEMO_CREDENTIALS.pass },
       maxMessageSize: smtp.limits.maxMessageSize,
     },
     caPem: certificates.caPem,
     smtpAddress,
+    smtpsAddress,
     listConversations: () => conversations.list(),
     getConversation: (id) => conversations.get(id)?.detail(),
     listMessages: () => store.list(),
@@ -116,7 +189,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     async openTerminal(): Promise<TerminalSession> {
       if (closing) throw new Error('The lab is closing');
       const { near, far } = await pairs.pair();
-      const conversation = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0);
+      const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, { server: smtp });
+      const conversation = served?.conversation;
       if (!conversation) {
         near.destroy();
         throw new Error('The lab is closing');
@@ -125,6 +199,15 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       terminals.add(terminal);
       near.once('close', () => terminals.delete(terminal));
       return terminal;
+    },
+
+    listDeliveries: () => deliveries.list(),
+    send(compose, connection, mode) {
+      if (closing) return Promise.reject(new Error('The lab is closing'));
+      return deliveries.send(compose, connection, mode);
+    },
+    controlDelivery(id, action, intervalMs) {
+      deliveries.control(id, action, intervalMs);
     },
 
     on(event, listener) {
@@ -136,11 +219,12 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     async close() {
       closing = true;
-      const listenerClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      const listenersClosed = listeners.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve())));
+      deliveries.close();
       for (const terminal of terminals) terminal.close();
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
-      await Promise.all([listenerClosed, smtp.close(), pairs.close()]);
+      await Promise.all([...listenersClosed, ...servers.map((s) => s.close()), pairs.close()]);
     },
   };
   return lab;

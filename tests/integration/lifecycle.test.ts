@@ -15,7 +15,7 @@ describe('lab lifecycle', () => {
   it('closes promptly with clients and a terminal still connected, frees its port, and keeps its CA', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-life-'));
     dirs.push(stateDir);
-    const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, stateDir, log: () => {} });
+    const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, smtpsPort: 0, stateDir, log: () => {} });
     const { port } = lab.smtpAddress;
     expect(lab.info.smtp).toEqual({ host: '127.0.0.1', port });
     expect(lab.info.credentials).toEqual({ user: 'learner', pass: 'learner' });
@@ -34,7 +34,7 @@ describe('lab lifecycle', () => {
     ).rejects.toThrow(/ECONNREFUSED/);
 
     // The same port and the same CA at the next start: a learner who trusted the CA keeps trusting it.
-    const again = await createLab({ host: '127.0.0.1', smtpPort: port, stateDir, log: () => {} });
+    const again = await createLab({ host: '127.0.0.1', smtpPort: port, smtpsPort: 0, stateDir, log: () => {} });
     expect(again.smtpAddress.port).toBe(port);
     expect(again.caPem).toBe(lab.caPem);
     await again.close();

@@ -121,7 +121,7 @@ export function textOf(reply: Reply): string {
 export async function startLab(settings: Partial<LabSettings> = {}): Promise<{ lab: Lab; stop(): Promise<void> }> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-test-'));
   const logs: string[] = [];
-  const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, stateDir, log: (line) => logs.push(line), ...settings });
+  const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, smtpsPort: 0, stateDir, log: (line) => logs.push(line), ...settings });
   return {
     lab,
     async stop() {

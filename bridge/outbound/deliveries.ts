@@ -1,0 +1,190 @@
+/**
+ * Deliveries: the bridge's own nodemailer sending a composed email into the lab, through a tap
+ * (and, in step mode, a gate) to the server of the chosen profile. A delivery ends when both the
+ * client has its answer and the connection is closed, so the QUIT a learner still has to release
+ * belongs to it too.
+ */
+import { randomBytes } from 'node:crypto';
+import type net from 'node:net';
+import nodemailer from 'nodemailer';
+import type { ConnectionProfile, DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
+import type { LabAccount } from '../../core/smtp/credential-filter';
+import type { LabEvents } from '../lab/lab-types';
+import { UnknownDeliveryError } from '../lab/lab-types';
+import { Gate } from '../tap/gate';
+import { composeMessage, connectionSettings, transportOptions } from './compose';
+import { describeFailure, parseQueueId } from './outcome';
+import type { DeliveryTimeouts } from './timeouts';
+
+/** Deliveries kept for listing; the oldest finished ones are forgotten first. */
+export const MAX_DELIVERIES = 100;
+
+/** A connection the lab opened for a delivery: the client's end and a way to drop it. */
+export interface DeliveryConnection {
+  socket: net.Socket;
+  conversation: string;
+  /** Destroy both sides of the tap. */
+  destroy(): void;
+}
+
+export interface DeliveryHost {
+  caPem: string;
+  accounts: readonly LabAccount[];
+  demo: LabAccount;
+  timeouts: DeliveryTimeouts;
+  /** Connect through a tap (with `gate`, if any) to the profile's server; `onClose` once it is over. */
+  open(profile: ConnectionProfile, gate: Gate | undefined, onClose: () => void): Promise<DeliveryConnection>;
+  hasMessage(id: string): boolean;
+  emit<E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>): void;
+}
+
+interface Delivery {
+  summary: DeliverySummary;
+  gate: Gate | null;
+  connection: DeliveryConnection | null;
+  settled: boolean;
+  closed: boolean;
+}
+
+export class Deliveries {
+  readonly #host: DeliveryHost;
+  readonly #all = new Map<string, Delivery>();
+
+  constructor(host: DeliveryHost) {
+    this.#host = host;
+  }
+
+  list(): DeliverySummary[] {
+    return [...this.#all.values()].map((delivery) => ({ ...delivery.summary }));
+  }
+
+  async send(compose: unknown, connectionInput: unknown, mode: 'step' | 'instant'): Promise<DeliverySummary> {
+    const mail = composeMessage(compose);
+    const settings = connectionSettings(connectionInput);
+    const host = this.#host;
+    const id = this.#newId();
+    const gate =
+      mode === 'step' ? new Gate(host.accounts, (view) => host.emit('delivery.gate', { delivery: id, ...view } satisfies GateState)) : undefined;
+    const delivery: Delivery = { summary: blankSummary(id, mode, settings.profile), gate: gate ?? null, connection: null, settled: false, closed: false };
+    const connection = await host.open(settings.profile, gate, () => {
+      delivery.closed = true;
+      this.#finishIfDone(delivery);
+    });
+    delivery.connection = connection;
+    delivery.summary.conversation = connection.conversation;
+    this.#all.set(id, delivery);
+    this.#evict();
+    host.emit('delivery.started', { ...delivery.summary });
+    if (gate) host.emit('delivery.gate', { delivery: id, ...gate.view });
+
+    const transport = nodemailer.createTransport({
+      ...transportOptions(settings.profile, settings, { caPem: host.caPem, demo: host.demo, timeouts: host.timeouts }),
+      // The already connected socket whose other end is the tap: no port, no DNS.
+      getSocket: (_options, callback) => callback(null, { connection: connection.socket }),
+    });
+    transport
+      .sendMail(mail)
+      .then((info) => {
+        const queueId = parseQueueId(info.response);
+        Object.assign(delivery.summary, {
+          outcome: 'accepted',
+          response: info.response,
+          queueId,
+          messageId: queueId && host.hasMessage(queueId) ? queueId : null,
+        });
+      })
+      .catch((error: unknown) => {
+        if (delivery.summary.outcome === 'aborted') return;
+        const failure = describeFailure(error);
+        Object.assign(delivery.summary, failure);
+      })
+      .finally(() => {
+        transport.close();
+        delivery.settled = true;
+        this.#finishIfDone(delivery);
+      });
+    return { ...delivery.summary };
+  }
+
+  control(id: string, action: DeliveryAction, intervalMs?: number): void {
+    const delivery = this.#all.get(id);
+    if (!delivery || delivery.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);
+    const gate = delivery.gate;
+    switch (action) {
+      case 'next':
+        gate?.next();
+        return;
+      case 'play':
+        gate?.play(intervalMs);
+        return;
+      case 'pause':
+        gate?.pause();
+        return;
+      case 'run':
+        gate?.run();
+        return;
+      case 'abort':
+        // The 250 already came: the message is in, only the goodbye is cut short.
+        if (!delivery.settled) {
+          Object.assign(delivery.summary, { outcome: 'aborted', error: 'Aborted by the learner: the connection was dropped and nothing was stored.' });
+        }
+        gate?.close();
+        delivery.connection?.destroy();
+        return;
+      default: {
+        const never: never = action;
+        throw new UnknownDeliveryError(`Unknown action ${String(never)}`);
+      }
+    }
+  }
+
+  /** Lab shutdown: drop every delivery still running. */
+  close(): void {
+    for (const delivery of this.#all.values()) {
+      delivery.gate?.close();
+      delivery.connection?.destroy();
+    }
+  }
+
+  #finishIfDone(delivery: Delivery): void {
+    if (!delivery.settled || !delivery.closed || delivery.summary.endedAt !== null) return;
+    delivery.gate?.close();
+    delivery.summary.endedAt = Date.now();
+    // An answer without an outcome would be a bug; say so rather than show a blank.
+    delivery.summary.outcome ??= 'failed';
+    this.#host.emit('delivery.finished', { ...delivery.summary });
+  }
+
+  #newId(): string {
+    for (;;) {
+      const id = `d${randomBytes(3).toString('hex').slice(0, 5)}`;
+      if (!this.#all.has(id)) return id;
+    }
+  }
+
+  #evict(): void {
+    let excess = this.#all.size - MAX_DELIVERIES;
+    for (const [id, delivery] of this.#all) {
+      if (excess <= 0) break;
+      if (delivery.summary.endedAt === null) continue;
+      this.#all.delete(id);
+      excess--;
+    }
+  }
+}
+
+function blankSummary(id: string, mode: 'step' | 'instant', profile: ConnectionProfile): DeliverySummary {
+  return {
+    id,
+    conversation: '',
+    mode,
+    profile,
+    startedAt: Date.now(),
+    endedAt: null,
+    outcome: null,
+    response: null,
+    queueId: null,
+    messageId: null,
+    error: null,
+  };
+}
