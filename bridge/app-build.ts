@@ -8,7 +8,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const APP_BUILD_DIR = join(PROJECT_ROOT, 'dist', 'app');
 
 /** Everything the built app is made from. */
-const SOURCES = ['app', 'core', 'vite.config.ts', 'package-lock.json'];
+const SOURCES = ['app', 'core', 'lessons', 'vite.config.ts', 'package-lock.json'];
 
 async function newestMtime(path: string): Promise<number> {
   const info = await stat(path).catch(() => null);

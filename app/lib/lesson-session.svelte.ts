@@ -1,0 +1,95 @@
+/**
+ * A lesson in progress: what has happened in the lab since it (re)started, checked live against the
+ * lesson's goals by the same pure code the tests use.
+ */
+import { checkLesson, type LessonProgress as Checklist } from '../../core/lessons/check-goals';
+import type { Evidence, LessonMessage } from '../../core/lessons/evidence';
+import type { Lesson } from '../../core/lessons/lesson-schema';
+import type { LabConnection } from './lab-connection.svelte';
+
+export class LessonSession {
+  readonly lesson: Lesson;
+  readonly #lab: LabConnection;
+  /** Only what happens after this moment counts (epoch ms). */
+  #since = $state(Date.now());
+  #step = $state(0);
+  #hintsShown = $state.raw<number[]>([]);
+  #solutionShown = $state(false);
+  /** Raw sources fetched for the goals that look into messages. */
+  #raw = $state.raw<Record<string, string>>({});
+  #fetching = new Set<string>();
+
+  constructor(lesson: Lesson, lab: LabConnection) {
+    this.lesson = lesson;
+    this.#lab = lab;
+    this.#hintsShown = lesson.steps.map(() => 0);
+  }
+
+  get step(): number {
+    return this.#step;
+  }
+  get solutionShown(): boolean {
+    return this.#solutionShown;
+  }
+  hintsShown(step: number): number {
+    return this.#hintsShown[step] ?? 0;
+  }
+
+  /** The live checklist. Reading it subscribes to the lab's conversations and messages. */
+  get checklist(): Checklist {
+    return checkLesson(this.lesson, this.evidence);
+  }
+
+  get evidence(): Evidence {
+    const conversations = this.#lab.conversations
+      .filter((conversation) => conversation.summary.startedAt >= this.#since - 1000)
+      .map((conversation) => ({ id: conversation.id, lines: conversation.lines }));
+    const messages: LessonMessage[] = [];
+    for (const message of this.#lab.messages) {
+      if (message.receivedAt < this.#since - 1000) continue;
+      const raw = this.#raw[message.id];
+      if (raw === undefined) {
+        this.#fetchRaw(message.id);
+        continue;
+      }
+      messages.push({ id: message.id, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, raw });
+    }
+    return { conversations, messages };
+  }
+
+  goToStep(index: number): void {
+    this.#step = Math.max(0, Math.min(this.lesson.steps.length - 1, index));
+  }
+
+  showHint(): void {
+    const hints = this.lesson.steps[this.#step]?.hints.length ?? 0;
+    this.#hintsShown = this.#hintsShown.map((shown, i) => (i === this.#step ? Math.min(hints, shown + 1) : shown));
+  }
+
+  showSolution(): void {
+    this.#solutionShown = true;
+  }
+
+  /** Start the lesson over: earlier conversations and messages no longer count. */
+  restart(): void {
+    this.#since = Date.now();
+    this.#step = 0;
+    this.#solutionShown = false;
+    this.#hintsShown = this.lesson.steps.map(() => 0);
+  }
+
+  #fetchRaw(id: string): void {
+    if (this.#fetching.has(id)) return;
+    this.#fetching.add(id);
+    // Outside the reactive read that asked for it: the answer lands as new state.
+    queueMicrotask(async () => {
+      try {
+        const response = await fetch(`/api/messages/${encodeURIComponent(id)}/raw`);
+        const text = response.ok ? await response.text() : '';
+        this.#raw = { ...this.#raw, [id]: text };
+      } catch {
+        this.#fetching.delete(id);
+      }
+    });
+  }
+}
