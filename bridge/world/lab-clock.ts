@@ -1,0 +1,86 @@
+/**
+ * The lab clock: real time plus whatever the learner has skipped. Retries, greylisting and late
+ * bounces wait on it, so "fast-forward 10 minutes" runs every wait that falls due, in order, at
+ * once. Real timers drive it by default; tests turn them off and only fast-forward.
+ */
+
+export type Task = () => void | Promise<void>;
+
+export interface LabClock {
+  /** Epoch milliseconds on the lab clock. */
+  now(): number;
+  /** Run `task` once the lab clock has moved `delayMs` on. Returns a cancel function. */
+  schedule(delayMs: number, task: Task): () => void;
+  /** Move the clock on and run every task that falls due, awaiting each; resolves when all have run. */
+  fastForward(ms: number): Promise<void>;
+  /** Cancel everything still waiting. */
+  close(): void;
+}
+
+export interface LabClockOptions {
+  /** false: tasks run only on fastForward (tests). Default true. */
+  realTimers?: boolean;
+  log?(message: string): void;
+}
+
+interface Waiting {
+  dueAt: number;
+  seq: number;
+  task: Task;
+  timer: NodeJS.Timeout | null;
+}
+
+export function createLabClock(options: LabClockOptions = {}): LabClock {
+  const realTimers = options.realTimers ?? true;
+  let offset = 0;
+  let seq = 0;
+  const waiting = new Set<Waiting>();
+  const now = () => Date.now() + offset;
+
+  async function run(entry: Waiting): Promise<void> {
+    if (!waiting.delete(entry)) return; // already run, or cancelled
+    if (entry.timer) clearTimeout(entry.timer);
+    try {
+      await entry.task();
+    } catch (error) {
+      options.log?.(`lab clock: task failed: ${String(error)}`);
+    }
+  }
+
+  function arm(entry: Waiting): void {
+    if (!realTimers) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    // Node caps timers at ~24.8 days; a longer wait re-arms when it fires.
+    const delay = Math.min(Math.max(0, entry.dueAt - now()), 2_000_000_000);
+    entry.timer = setTimeout(() => (entry.dueAt <= now() ? void run(entry) : arm(entry)), delay);
+    entry.timer.unref();
+  }
+
+  return {
+    now,
+    schedule(delayMs, task) {
+      const entry: Waiting = { dueAt: now() + Math.max(0, delayMs), seq: seq++, task, timer: null };
+      waiting.add(entry);
+      arm(entry);
+      return () => {
+        waiting.delete(entry);
+        if (entry.timer) clearTimeout(entry.timer);
+      };
+    },
+    async fastForward(ms) {
+      offset += Math.max(0, ms);
+      // Tasks may schedule more; keep going until nothing is due.
+      for (;;) {
+        const due = [...waiting].filter((entry) => entry.dueAt <= now()).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+        const first = due[0];
+        if (!first) break;
+        await run(first);
+      }
+      for (const entry of waiting) arm(entry);
+    },
+    close() {
+      for (const entry of waiting) if (entry.timer) clearTimeout(entry.timer);
+      waiting.clear();
+    },
+  };
+}

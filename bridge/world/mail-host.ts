@@ -1,0 +1,205 @@
+/**
+ * One lab mail host (an MX): a real smtp-server with no listening port of its own, fed sockets by
+ * the world. Its answers come from the recipient policy; what it accepts it stamps with a
+ * Received: header and files into per-address mailboxes.
+ */
+import type net from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
+import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
+import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
+import type { LabCertificates } from '../lab/certificates';
+import { receivedHeader } from '../lab/received-header';
+import type { LabClock } from './lab-clock';
+import { Mailboxes, type StoredMessage } from './mailboxes';
+
+/** Greylist pairs remembered per host; the oldest are forgotten first. */
+const MAX_GREYLIST_ENTRIES = 10_000;
+
+/** A message bounce@ accepted, handed back so the world can bounce it later. */
+export interface LateBounce {
+  host: HostDefinition;
+  envelopeFrom: string;
+  recipient: string;
+  orcpt: string | null;
+  notify: string[] | null;
+  ret: string | null;
+  envid: string | null;
+  raw: Buffer;
+  arrivedAt: number;
+}
+
+export interface MailHostOptions {
+  definition: HostDefinition;
+  world: WorldDefinition;
+  certificates: LabCertificates;
+  clock: LabClock;
+  mailboxes: Mailboxes;
+  slowReplyMs?: number;
+  greylistDelayMs?: number;
+  onStored(message: StoredMessage): void;
+  onLateBounce(bounce: LateBounce): void;
+  log?(message: string): void;
+}
+
+export interface HostPeer {
+  /** Becomes the session id, so stored messages name the conversation that brought them. */
+  conversation: string;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface MailHost {
+  readonly definition: HostDefinition;
+  accept(socket: net.Socket, peer: HostPeer): void;
+  close(): Promise<void>;
+}
+
+export function createMailHost(options: MailHostOptions): MailHost {
+  const { definition, clock, mailboxes } = options;
+  const log = options.log ?? (() => {});
+  const served = domainsServedBy(options.world, definition);
+  const slowMs = options.slowReplyMs ?? SLOW_REPLY_MS;
+  const greylist = new Map<string, number>();
+
+  /** Hold a reply when a slow recipient is involved, so the learner sees the wait on the wire. */
+  const reply = (slow: boolean, callback: (error?: Error | null, message?: string) => void, error?: Error, message?: string) => {
+    const send = () => (error ? callback(error) : callback(null, message));
+    if (slow) setTimeout(send, slowMs).unref();
+    else send();
+  };
+
+  function passesGreylist(sender: string, recipient: string): boolean {
+    const key = greylistKey(sender, recipient);
+    const verdict = greylistVerdict(greylist.get(key), clock.now(), options.greylistDelayMs ?? GREYLIST_MIN_DELAY_MS);
+    if (verdict === 'first') {
+      greylist.set(key, clock.now());
+      if (greylist.size > MAX_GREYLIST_ENTRIES) greylist.delete(greylist.keys().next().value ?? '');
+    }
+    return verdict === 'pass';
+  }
+
+  const server = new SMTPServer({
+    name: definition.name,
+    banner: `${definition.name} ESMTP (SMTP Lab mail host)`,
+    key: options.certificates.keyPem,
+    cert: options.certificates.certPem,
+    hideSTARTTLS: definition.starttls === 'none',
+    disableReverseLookup: true,
+    // An MX takes mail for its own domains from anyone, without AUTH, as on the Internet.
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    hideENHANCEDSTATUSCODES: false,
+    size: definition.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    rejectOversized: true,
+    socketTimeout: 10 * 60_000,
+    logger: false,
+    onMailFrom(_address, session, callback) {
+      if (definition.starttls === 'required' && !session.secure) return callback(replyError(REPLIES.startTlsFirst));
+      callback();
+    },
+    onRcptTo(address, session, callback) {
+      const decision = decideRecipient(served, address.address);
+      if (decision.action === 'accept') return reply(decision.slow, callback);
+      const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      if (decision.action === 'greylist' && passesGreylist(sender, address.address)) return reply(decision.slow, callback);
+      reply(decision.slow, callback, replyError(decision.reply));
+    },
+    onData(stream, session, callback) {
+      readMessage(stream)
+        .then((raw) => {
+          if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
+          const id = Mailboxes.newId();
+          let slow = false;
+          for (const rcpt of session.envelope.rcptTo) {
+            const decision = decideRecipient(served, rcpt.address);
+            slow ||= decision.slow;
+            if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
+            else options.onStored(store(rcpt.address, id, raw, session));
+          }
+          reply(slow, callback, undefined, `Ok: queued as ${id}`);
+        })
+        .catch((error: unknown) => {
+          log(`${definition.name}: message not stored: ${String(error)}`);
+          callback(replyError({ code: 451, enhanced: '4.3.0', text: 'Message could not be stored, try again' }));
+        });
+    },
+  });
+  server.on('error', (error) => log(`${definition.name}: ${error.message}`));
+
+  function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession): StoredMessage {
+    const trace = receivedHeader({
+      helo: session.hostNameAppearsAs || session.clientHostname,
+      remoteAddress: session.remoteAddress,
+      by: definition.name,
+      protocol: session.transmissionType,
+      id,
+      recipient,
+      tls: session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : null,
+      date: new Date(clock.now()),
+    });
+    return mailboxes.add({
+      mailbox: recipient,
+      host: definition.name,
+      conversation: session.id,
+      envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      envelopeTo: [recipient],
+      receivedAt: clock.now(),
+      outside: false,
+      raw: Buffer.concat([Buffer.from(trace), raw]),
+    });
+  }
+
+  return {
+    definition,
+    accept(socket, peer) {
+      const before = new Set(server.connections);
+      server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
+      for (const connection of server.connections) if (!before.has(connection)) useOwnEnhancedCodes(connection);
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** smtp-server turns `responseCode` into the reply code; the enhanced code leads the text. */
+function replyError(reply: LabReply): Error {
+  return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
+}
+
+/**
+ * smtp-server derives the enhanced code from the reply code alone (451 is always 4.3.0), but
+ * greylisting says 451 4.7.1. A reply whose text already starts with an enhanced code is sent
+ * with smtp-server's "no enhanced code" context, so the code appears once, and it is ours.
+ */
+function useOwnEnhancedCodes(connection: object): void {
+  const target = connection as { send(code: number, data: unknown, context?: unknown): void };
+  const original = target.send.bind(connection);
+  target.send = (code, data, context) =>
+    typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data) ? original(code, data, false) : original(code, data, context);
+}
+
+function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTPServerSession['envelope']['rcptTo'][number], raw: Buffer, at: number): LateBounce {
+  return {
+    host,
+    envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    recipient: rcpt.address,
+    orcpt: rcpt.dsn?.orcpt ?? null,
+    notify: rcpt.dsn?.notify ?? null,
+    ret: session.envelope.dsn?.ret ?? null,
+    envid: session.envelope.dsn?.envid ?? null,
+    raw,
+    arrivedAt: at,
+  };
+}
+
+/** Collects the message; past the size limit it only drains. */
+function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * The relay queue: mail the submission server accepted waits here until every recipient is
+ * delivered, kept outside, or given up on. Each attempt looks up the MX of every domain still
+ * pending and relays; 4xx answers wait for a retry with exponential backoff on the lab clock;
+ * 5xx answers, or retries used up, become a DSN to the sender, queued like any other mail.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DsnRecipient } from '../../core/world/dsn';
+import { domainOf, type LabDns, type MxAnswer } from '../../core/world/lab-dns';
+import { REPLIES } from '../../core/world/recipient-policy';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
+import type { QueuedKind, WorldEvent } from '../../core/world/world-events';
+import { rfc5322Date } from '../lab/received-header';
+import { buildDsnMessage } from './dsn-message';
+import type { LabClock } from './lab-clock';
+import type { Mailboxes } from './mailboxes';
+import type { RecipientResult, RelayRecipient } from './relay-client';
+
+export interface QueuedRecipient extends RelayRecipient {
+  state: 'pending' | 'delivered' | 'failed' | 'outside';
+  last: RecipientResult | null;
+}
+
+export interface QueueEntry {
+  queueId: string;
+  kind: QueuedKind;
+  raw: Buffer;
+  envelopeFrom: string;
+  recipients: QueuedRecipient[];
+  dsn: { ret: string | null; envid: string | null };
+  arrivedAt: number;
+  /** The conversation that brought it in (the submission), if known. */
+  conversation: string | null;
+  /** Hop number its relay conversations get: 1 for submitted mail, one more for its bounce. */
+  hop: number;
+  attempts: number;
+  /** The MTA that holds the message: it says EHLO with this name and signs its bounces. */
+  client: { name: string; address: string };
+}
+
+export interface EnqueueInput {
+  raw: Buffer;
+  envelopeFrom: string;
+  envelopeTo: Array<string | { address: string; notify?: string[] | null; orcpt?: string | null }>;
+  queueId?: string;
+  conversation?: string | null;
+  dsn?: { ret?: string | null; envid?: string | null };
+  kind?: QueuedKind;
+  hop?: number;
+  client: { name: string; address: string };
+  arrivedAt?: number;
+}
+
+export interface QueueDeps {
+  dns: LabDns;
+  clock: LabClock;
+  mailboxes: Mailboxes;
+  emit(event: WorldEvent): void;
+  relay(entry: QueueEntry, answer: MxAnswer, recipients: QueuedRecipient[]): Promise<RecipientResult[]>;
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  log?(message: string): void;
+}
+
+export class RelayQueue {
+  readonly #deps: QueueDeps;
+  readonly #entries = new Map<string, QueueEntry>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #cancels = new Set<() => void>();
+  #closed = false;
+
+  constructor(deps: QueueDeps) {
+    this.#deps = deps;
+  }
+
+  static newId(): string {
+    return randomBytes(5).toString('hex').toUpperCase();
+  }
+
+  enqueue(input: EnqueueInput): QueueEntry {
+    const { clock, emit } = this.#deps;
+    const entry: QueueEntry = {
+      queueId: input.queueId ?? RelayQueue.newId(),
+      kind: input.kind ?? 'mail',
+      raw: input.raw,
+      envelopeFrom: input.envelopeFrom,
+      recipients: input.envelopeTo.map((to) => {
+        const r = typeof to === 'string' ? { address: to } : to;
+        return { address: r.address, notify: r.notify ?? null, orcpt: r.orcpt ?? null, state: 'pending', last: null };
+      }),
+      dsn: { ret: input.dsn?.ret ?? null, envid: input.dsn?.envid ?? null },
+      arrivedAt: input.arrivedAt ?? clock.now(),
+      conversation: input.conversation ?? null,
+      hop: input.hop ?? 1,
+      attempts: 0,
+      client: input.client,
+    };
+    this.#entries.set(entry.queueId, entry);
+    emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
+    // The first attempt starts at once (real time); only retries wait on the lab clock.
+    setImmediate(() => this.#track(this.#attempt(entry)));
+    return entry;
+  }
+
+  /** Messages still waiting for a recipient. */
+  list(): QueueEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Resolves once no attempt is running (retries waiting on the lab clock do not count). */
+  async settled(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const cancel of this.#cancels) cancel();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch((error: unknown) => this.#deps.log?.(`queue: attempt failed: ${String(error)}`));
+    this.#inFlight.add(tracked);
+    void tracked.finally(() => this.#inFlight.delete(tracked));
+    return tracked;
+  }
+
+  async #attempt(entry: QueueEntry): Promise<void> {
+    if (this.#closed) return;
+    const { clock, dns, emit } = this.#deps;
+    entry.attempts++;
+    const pending = entry.recipients.filter((r) => r.state === 'pending');
+    const domains = [...new Set(pending.map((r) => domainOf(r.address)))];
+    const results: Array<{ recipient: QueuedRecipient; result: RecipientResult }> = [];
+    // One domain after the other, so the hops line up in the order the learner reads them.
+    for (const domain of domains) {
+      const recipients = pending.filter((r) => domainOf(r.address) === domain);
+      const answer = dns.resolveMx(domain);
+      emit({ type: 'dns.lookup', at: clock.now(), queueId: entry.queueId, query: { name: domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
+      if (answer.kind === 'outside') {
+        for (const recipient of recipients) this.#keepOutside(entry, recipient);
+        continue;
+      }
+      const outcomes =
+        answer.kind === 'null-mx'
+          ? recipients.map((r): RecipientResult => ({ recipient: r.address, outcome: 'failed', response: oneLine(REPLIES.nullMx), status: REPLIES.nullMx.enhanced, host: null }))
+          : await this.#deps.relay(entry, answer, recipients);
+      for (const result of outcomes) {
+        const recipient = recipients.find((r) => r.address === result.recipient);
+        if (recipient) results.push({ recipient, result });
+      }
+    }
+    this.#settle(entry, results);
+  }
+
+  #settle(entry: QueueEntry, results: Array<{ recipient: QueuedRecipient; result: RecipientResult }>): void {
+    const { clock, emit } = this.#deps;
+    const maxAttempts = this.#deps.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
+    const retryIn = (this.#deps.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (entry.attempts - 1);
+    const failed: QueuedRecipient[] = [];
+    for (const { recipient, result } of results) {
+      recipient.last = result;
+      let outcome = result.outcome;
+      if (outcome === 'deferred' && entry.attempts >= maxAttempts) outcome = 'failed';
+      if (outcome === 'delivered') recipient.state = 'delivered';
+      if (outcome === 'failed') {
+        recipient.state = 'failed';
+        failed.push(recipient);
+      }
+      const retryAt = outcome === 'deferred' ? clock.now() + retryIn : null;
+      emit({ type: 'recipient', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome, response: result.response, status: result.status, host: result.host, retryAt });
+    }
+    if (failed.length) this.#bounce(entry, failed);
+    if (entry.recipients.some((r) => r.state === 'pending')) {
+      const cancel = clock.schedule(retryIn, () => {
+        this.#cancels.delete(cancel);
+        return this.#track(this.#attempt(entry));
+      });
+      this.#cancels.add(cancel);
+      return;
+    }
+    this.#entries.delete(entry.queueId);
+    emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
+  }
+
+  #keepOutside(entry: QueueEntry, recipient: QueuedRecipient): void {
+    const { clock, emit, mailboxes } = this.#deps;
+    recipient.state = 'outside';
+    const stored = mailboxes.add({ mailbox: recipient.address, host: entry.client.name, conversation: entry.conversation, envelopeFrom: entry.envelopeFrom, envelopeTo: [recipient.address], receivedAt: clock.now(), outside: true, raw: entry.raw });
+    const response = 'Kept in the outside mailbox: the lab sends nothing beyond this machine';
+    emit({ type: 'recipient', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome: 'outside', response, status: '2.0.0', host: null, retryAt: null });
+    emit({ type: 'stored', at: clock.now(), mailbox: stored.mailbox, messageId: stored.id, host: stored.host, conversation: stored.conversation, outside: true });
+  }
+
+  /** A DSN for the recipients that failed, unless the mail was itself a bounce or they asked for none. */
+  #bounce(entry: QueueEntry, failed: QueuedRecipient[]): void {
+    // Never answer a bounce with a bounce (RFC 5321 §4.5.5): that is how mail loops start.
+    if (entry.envelopeFrom === '') return;
+    const notify = failed.filter((r) => !r.notify || (r.notify.includes('FAILURE') && !r.notify.includes('NEVER')));
+    if (!notify.length) {
+      for (const r of failed) this.#deps.emit({ type: 'recipient', at: this.#deps.clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: r.address, outcome: 'suppressed', response: 'No bounce: the sender asked for none (NOTIFY)', status: r.last?.status ?? '5.0.0', host: r.last?.host ?? null, retryAt: null });
+      return;
+    }
+    const date = rfc5322Date(new Date(this.#deps.clock.now()));
+    const recipients: DsnRecipient[] = notify.map((r) => ({
+      finalRecipient: r.address,
+      originalRecipient: r.orcpt,
+      action: 'failed',
+      status: r.last?.status ?? '5.0.0',
+      remoteMta: r.last?.host ?? null,
+      diagnostic: r.last?.response ?? null,
+      lastAttemptDate: date,
+    }));
+    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: entry.dsn.ret, envid: entry.dsn.envid, recipients, hop: entry.hop + 1 });
+  }
+
+  /** Queue a DSN from `reportingMta` to `to`; also used by hosts that bounce after accepting. */
+  sendBounce(bounce: { reportingMta: { name: string; address: string }; to: string; original: Buffer; queueId: string; arrivedAt: number; ret: string | null; envid: string | null; recipients: DsnRecipient[]; hop: number }): void {
+    const { clock, emit } = this.#deps;
+    const raw = buildDsnMessage({
+      report: { reportingMta: bounce.reportingMta.name, envelopeId: bounce.envid, arrivalDate: rfc5322Date(new Date(bounce.arrivedAt)), queueId: bounce.queueId, recipients: bounce.recipients },
+      to: bounce.to,
+      original: bounce.original,
+      ret: bounce.ret === 'HDRS' ? 'HDRS' : 'FULL',
+      date: new Date(clock.now()),
+    });
+    const dsnEntry = this.enqueue({ raw, envelopeFrom: '', envelopeTo: [bounce.to], kind: 'bounce', hop: bounce.hop, client: bounce.reportingMta });
+    emit({ type: 'bounce', at: clock.now(), queueId: bounce.queueId, bounceQueueId: dsnEntry.queueId, to: bounce.to, recipients: bounce.recipients.map((r) => r.finalRecipient), reportingMta: bounce.reportingMta.name });
+  }
+}
+
+function oneLine(reply: { code: number; enhanced: string; text: string }): string {
+  return `${reply.code} ${reply.enhanced} ${reply.text}`;
+}

@@ -1,0 +1,163 @@
+/**
+ * One delivery attempt for the recipients at one domain: try the MX hosts in preference order
+ * (RFC 5321 §5.1), speak SMTP with nodemailer to the first that answers, and turn its replies into
+ * one result per recipient. A host that cannot be reached sends the relay on to the next one.
+ */
+import type net from 'node:net';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { NodemailerError } from 'nodemailer/lib/errors';
+import { oneLineReply, statusOfReply } from '../../core/world/dsn';
+import type { MxAnswer, MxCandidate } from '../../core/world/lab-dns';
+import type { RecipientOutcome } from '../../core/world/world-events';
+
+export interface RelayRecipient {
+  address: string;
+  /** NOTIFY values (upper case) the submission client asked for, or null for the default. */
+  notify: string[] | null;
+  /** ORCPT as given, e.g. "rfc822;bob@example.test". */
+  orcpt: string | null;
+}
+
+export interface RecipientResult {
+  recipient: string;
+  outcome: Extract<RecipientOutcome, 'delivered' | 'deferred' | 'failed'>;
+  /** The deciding reply on one line, or the relay's own words when no server answered. */
+  response: string;
+  status: string;
+  /** The host that answered, null when none did. */
+  host: string | null;
+}
+
+/** How to reach a host: an already connected (tapped) socket, or a port on 127.0.0.1 to dial. */
+export type HostTarget = { socket: net.Socket } | { port: number };
+
+export interface RelayAttempt {
+  answer: MxAnswer;
+  recipients: RelayRecipient[];
+  envelopeFrom: string;
+  raw: Buffer;
+  dsn: { ret: string | null; envid: string | null };
+  /** Our EHLO name. */
+  clientName: string;
+  /** The lab CA: the relay verifies the hosts' certificates after STARTTLS. */
+  caPem: string;
+  open(candidate: MxCandidate): Promise<HostTarget>;
+  onConnecting(candidate: MxCandidate): void;
+  onUnreachable(candidate: MxCandidate, error: string): void;
+  timeouts?: { connectionMs: number; socketMs: number };
+}
+
+/** Timeouts long enough for a learner stepping through the hop. */
+export const DEFAULT_RELAY_TIMEOUTS = { connectionMs: 10 * 60_000, socketMs: 10 * 60_000 };
+
+export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientResult[]> {
+  for (const candidate of attempt.answer.candidates) {
+    attempt.onConnecting(candidate);
+    if (!candidate.address) {
+      attempt.onUnreachable(candidate, `${candidate.exchange} has no address`);
+      continue;
+    }
+    let connection: SMTPConnection;
+    try {
+      connection = await connect(attempt, await attempt.open(candidate));
+    } catch (error) {
+      attempt.onUnreachable(candidate, describe(error));
+      continue;
+    }
+    try {
+      const results: RecipientResult[] = [];
+      for (const group of groupByDsn(attempt.recipients)) results.push(...(await transaction(connection, attempt, group, candidate.exchange)));
+      return results;
+    } finally {
+      connection.quit();
+    }
+  }
+  // Nobody answered: a temporary condition (RFC 3463 4.4.1), the queue retries later.
+  const response = `No answer from any mail host for ${attempt.answer.domain}`;
+  return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.4.1', host: null }));
+}
+
+function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnection> {
+  const timeouts = attempt.timeouts ?? DEFAULT_RELAY_TIMEOUTS;
+  const connection = new SMTPConnection({
+    ...('socket' in target ? { connection: target.socket } : { host: '127.0.0.1', port: target.port }),
+    name: attempt.clientName,
+    // The lab's hosts present the lab certificate (named localhost); the relay checks it against the lab CA.
+    tls: { ca: [attempt.caPem], servername: 'localhost' },
+    connectionTimeout: timeouts.connectionMs,
+    greetingTimeout: timeouts.connectionMs,
+    socketTimeout: timeouts.socketMs,
+    logger: false,
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      connection.close();
+      reject(error);
+    };
+    connection.once('error', fail);
+    connection.connect(() => {
+      connection.off('error', fail);
+      // Later socket errors reach the send callback; this only keeps them from being unhandled.
+      connection.on('error', () => {});
+      resolve(connection);
+    });
+  });
+}
+
+/** nodemailer sends one set of DSN parameters per transaction, so recipients that differ go in separate ones. */
+function groupByDsn(recipients: RelayRecipient[]): RelayRecipient[][] {
+  const groups = new Map<string, RelayRecipient[]>();
+  for (const r of recipients) {
+    const key = `${(r.notify ?? []).join(',')}|${r.orcpt ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+function transaction(connection: SMTPConnection, attempt: RelayAttempt, group: RelayRecipient[], host: string): Promise<RecipientResult[]> {
+  const first = group[0];
+  const dsn = {
+    ...(attempt.dsn.ret ? { ret: attempt.dsn.ret } : {}),
+    ...(attempt.dsn.envid ? { envid: attempt.dsn.envid } : {}),
+    ...(first?.notify ? { notify: first.notify } : {}),
+    ...(first?.orcpt ? { orcpt: first.orcpt } : {}),
+  };
+  const envelope = {
+    from: attempt.envelopeFrom === '' ? (false as const) : attempt.envelopeFrom,
+    to: group.map((r) => r.address),
+    size: attempt.raw.length,
+    ...(Object.keys(dsn).length ? { dsn } : {}),
+  };
+  return new Promise((resolve) => {
+    connection.send(envelope, attempt.raw, (error, info) => {
+      const rejected = new Map<string, NodemailerError>();
+      // nodemailer drops the RCPT refusals from a failed DATA's error; its envelope still has them.
+      const pending = (connection as unknown as { _envelope?: { rejectedErrors?: NodemailerError[] } })._envelope;
+      for (const e of [...(info?.rejectedErrors ?? []), ...(error?.rejectedErrors ?? []), ...(pending?.rejectedErrors ?? [])]) {
+        if (e.recipient) rejected.set(e.recipient, e);
+      }
+      resolve(
+        group.map((r) => {
+          const refusal = rejected.get(r.address);
+          if (refusal) return fromReply(r.address, refusal.response, host);
+          if (error) return fromReply(r.address, error.response ?? null, host, describe(error));
+          return fromReply(r.address, info?.response ?? '250 Ok', host);
+        }),
+      );
+    });
+  });
+}
+
+function fromReply(recipient: string, reply: string | null | undefined, host: string, fallback = 'The connection failed'): RecipientResult {
+  if (!reply) return { recipient, outcome: 'deferred', response: fallback, status: '4.4.2', host };
+  const line = oneLineReply(reply);
+  const code = Number(line.slice(0, 3));
+  const outcome = code >= 200 && code < 300 ? 'delivered' : code >= 500 ? 'failed' : 'deferred';
+  return { recipient, outcome, response: line, status: statusOfReply(code, line.slice(4)), host };
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodemailerError).originalCode ?? (error as NodemailerError).code;
+  return code ? `${error.message} (${code})` : error.message;
+}

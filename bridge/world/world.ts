@@ -1,0 +1,251 @@
+/**
+ * The mail world, running: the lab DNS, one real smtp-server per lab mail host, the relay queue
+ * and every mailbox. Hosts have no listening port: each relay hop gets a loopback pair to the
+ * relay's side and another into the host, and the caller's tap sits between them so the hop is a
+ * recorded conversation. A host that is down is a closed port on 127.0.0.1: the relay's connect
+ * is refused exactly like a real one.
+ */
+import net from 'node:net';
+import { LabDns, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { REPLIES } from '../../core/world/recipient-policy';
+import {
+  GREYLIST_MIN_DELAY_MS,
+  LAB_WORLD,
+  LATE_BOUNCE_DELAY_MS,
+  MAGIC_LOCAL_PARTS,
+  MAX_DELIVERY_ATTEMPTS,
+  RETRY_BASE_MS,
+  SLOW_REPLY_MS,
+} from '../../core/world/world-definition';
+import type { MailboxSummary, QueuedKind, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { WorldDefinition } from '../../core/world/world-types';
+import type { MessageSummary } from '../../core/wire';
+import type { LabCertificates } from '../lab/certificates';
+import { LineTap } from '../tap/line-tap';
+import { LoopbackPairs } from '../tap/loopback-pair';
+import { createLabClock, type LabClock } from './lab-clock';
+import { createMailHost, type LateBounce, type MailHost } from './mail-host';
+import { Mailboxes, type StoredMessage } from './mailboxes';
+import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
+import { relayToDomain, type HostTarget } from './relay-client';
+
+/** One SMTP hop about to start: what a tap needs to record it as a conversation. */
+export interface HopStart {
+  queueId: string;
+  /** 1: the relay's hop to the recipient's MX; 2: a bounce on its way back; ... */
+  hop: number;
+  /** 1 for the first try, 2 for the first retry, ... */
+  attempt: number;
+  kind: QueuedKind;
+  domain: string;
+  /** The host being connected to, and its lab address. */
+  host: string;
+  address: string;
+  /** The MTA connecting (its EHLO name) and its lab address, e.g. smtp.lab.test. */
+  client: { name: string; address: string };
+}
+
+/**
+ * Put a recorder between the relay's socket (`client`) and the host's (`server`), forwarding every
+ * byte both ways (a LineTap does). Return the conversation id it records under, if any.
+ */
+export type HopTap = (hop: HopStart, client: net.Socket, server: net.Socket) => { conversation: string } | void;
+
+export interface WorldTiming {
+  slowReplyMs: number;
+  greylistDelayMs: number;
+  lateBounceDelayMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
+}
+
+export interface WorldOptions {
+  certificates: LabCertificates;
+  definition?: WorldDefinition;
+  /** Defaults to a lab clock driven by real timers. */
+  clock?: LabClock;
+  timing?: Partial<WorldTiming>;
+  onEvent?(event: WorldEvent): void;
+  /** Defaults to a LineTap that records nothing, so the bytes take the same path either way. */
+  tap?: HopTap;
+  log?(message: string): void;
+}
+
+/** What the submission server hands over after its 250. */
+export type SubmittedMessage = Omit<EnqueueInput, 'kind' | 'hop' | 'client'>;
+
+export interface World {
+  readonly definition: WorldDefinition;
+  readonly clock: LabClock;
+  describe(): WorldDescription;
+  /** An MX lookup outside any delivery (it still emits a dns.lookup event). */
+  resolveMx(domain: string): MxAnswer;
+  /** Queue a message the submission server accepted; returns its queue id. */
+  enqueue(message: SubmittedMessage): string;
+  queue(): Array<Pick<QueueEntry, 'queueId' | 'kind' | 'envelopeFrom' | 'attempts' | 'hop'> & { pending: string[] }>;
+  mailboxes(): MailboxSummary[];
+  mailbox(address: string): StoredMessage[];
+  message(id: string): StoredMessage | undefined;
+  summary(message: StoredMessage): Promise<MessageSummary>;
+  /** Resolves when no delivery attempt is running (waits on the lab clock do not count). */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createWorld(options: WorldOptions): Promise<World> {
+  const definition = options.definition ?? LAB_WORLD;
+  const log = options.log ?? (() => {});
+  const timing: WorldTiming = {
+    slowReplyMs: SLOW_REPLY_MS,
+    greylistDelayMs: GREYLIST_MIN_DELAY_MS,
+    lateBounceDelayMs: LATE_BOUNCE_DELAY_MS,
+    retryBaseMs: RETRY_BASE_MS,
+    maxAttempts: MAX_DELIVERY_ATTEMPTS,
+    ...options.timing,
+  };
+  const clock = options.clock ?? createLabClock({ log });
+  const emit = (event: WorldEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      log(`world: event listener failed: ${String(error)}`);
+    }
+  };
+  const dns = new LabDns(definition);
+  const mailboxes = new Mailboxes();
+  const pairs = await LoopbackPairs.create();
+  const closedPort = await findClosedPort();
+  const tap = options.tap ?? silentTap(options.certificates, log);
+  const taps = new Set<net.Socket>();
+
+  const hosts = new Map<string, MailHost>();
+  for (const host of definition.hosts) {
+    hosts.set(
+      host.name,
+      createMailHost({
+        definition: host,
+        world: definition,
+        certificates: options.certificates,
+        clock,
+        mailboxes,
+        slowReplyMs: timing.slowReplyMs,
+        greylistDelayMs: timing.greylistDelayMs,
+        log,
+        onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
+        onLateBounce: (bounce) => lateBounce(bounce),
+      }),
+    );
+  }
+
+  const queue: RelayQueue = new RelayQueue({
+    dns,
+    clock,
+    mailboxes,
+    emit,
+    log,
+    retryBaseMs: timing.retryBaseMs,
+    maxAttempts: timing.maxAttempts,
+    relay: (entry, answer, recipients) =>
+      relayToDomain({
+        answer,
+        recipients,
+        envelopeFrom: entry.envelopeFrom,
+        raw: entry.raw,
+        dsn: entry.dsn,
+        clientName: entry.client.name,
+        caPem: options.certificates.caPem,
+        open: (candidate) => open(entry, answer.domain, candidate),
+        onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
+        onUnreachable: (c, error) => emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error }),
+      }),
+  });
+
+  /** A tapped connection to a host that is up; the closed port for one that is down. */
+  async function open(entry: QueueEntry, domain: string, candidate: MxCandidate): Promise<HostTarget> {
+    const host = hosts.get(candidate.exchange);
+    if (!host || !host.definition.up) return { port: closedPort };
+    const relaySide = await pairs.pair();
+    const hostSide = await pairs.pair();
+    const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
+    for (const socket of [relaySide.near, relaySide.far, hostSide.near, hostSide.far]) {
+      taps.add(socket);
+      socket.once('close', () => taps.delete(socket));
+    }
+    const conversation = tap(hop, relaySide.far, hostSide.near)?.conversation ?? null;
+    emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
+    // The host sees the relay's lab address, so its Received: header names the sending MTA.
+    host.accept(hostSide.far, { conversation: conversation ?? `${entry.queueId}.${entry.attempts}`, remoteAddress: entry.client.address, remotePort: relaySide.near.localPort ?? 0 });
+    return { socket: relaySide.near };
+  }
+
+  function lateBounce(bounce: LateBounce): void {
+    const wantsBounce = !bounce.notify || (bounce.notify.includes('FAILURE') && !bounce.notify.includes('NEVER'));
+    if (!bounce.envelopeFrom || !wantsBounce) return;
+    clock.schedule(timing.lateBounceDelayMs, () => {
+      const diagnostic = `${REPLIES.lateBounce.code} ${REPLIES.lateBounce.enhanced} ${REPLIES.lateBounce.text}`;
+      queue.sendBounce({
+        reportingMta: { name: bounce.host.name, address: bounce.host.address },
+        to: bounce.envelopeFrom,
+        original: bounce.raw,
+        queueId: RelayQueue.newId(),
+        arrivedAt: bounce.arrivedAt,
+        ret: bounce.ret,
+        envid: bounce.envid,
+        recipients: [{ finalRecipient: bounce.recipient, originalRecipient: bounce.orcpt, action: 'failed', status: REPLIES.lateBounce.enhanced, remoteMta: null, diagnostic, lastAttemptDate: null }],
+        hop: 2,
+      });
+    });
+  }
+
+  return {
+    definition,
+    clock,
+    describe: () => ({
+      relay: { ...definition.relay },
+      domains: definition.domains.map((domain) => ({ ...domain, answer: dns.resolveMx(domain.name) })),
+      hosts: definition.hosts.map((host) => ({ ...host })),
+      magicLocalParts: { ...MAGIC_LOCAL_PARTS },
+      timing: { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts },
+      outside: 'Mail for a domain the lab does not know is kept in an outside mailbox and never leaves this machine.',
+    }),
+    resolveMx(domain) {
+      const answer = dns.resolveMx(domain);
+      emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
+      return answer;
+    },
+    enqueue: (message) => queue.enqueue({ ...message, kind: 'mail', hop: 1, client: { name: definition.relay.name, address: definition.relay.address } }).queueId,
+    queue: () =>
+      queue.list().map((e) => ({ queueId: e.queueId, kind: e.kind, envelopeFrom: e.envelopeFrom, attempts: e.attempts, hop: e.hop, pending: e.recipients.filter((r) => r.state === 'pending').map((r) => r.address) })),
+    mailboxes: () => mailboxes.list(),
+    mailbox: (address) => mailboxes.messages(address),
+    message: (id) => mailboxes.find(id),
+    summary: (message) => mailboxes.summary(message),
+    settled: () => queue.settled(),
+    async close() {
+      clock.close();
+      await queue.close();
+      for (const socket of taps) socket.destroy();
+      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close()]);
+    },
+  };
+}
+
+/** Without a caller's recorder the bytes still pass a LineTap, so TLS is terminated the same way. */
+function silentTap(certificates: LabCertificates, log: (message: string) => void): HopTap {
+  return (_hop, client, server) => {
+    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, log, onEvent: () => {} });
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on: bind one, note it, let it go. */
+async function findClosedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('Could not find a closed port');
+  return address.port;
+}

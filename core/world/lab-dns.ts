@@ -1,0 +1,82 @@
+/**
+ * The lab's DNS, answered from the world definition: MX and A records of the lab domains. A name
+ * the lab does not know is "outside". The answer already lists the hosts to try, in the order
+ * RFC 5321 §5.1 prescribes, so the relay and the journey view read the same thing.
+ */
+import type { MxRecord, WorldDefinition } from './world-types';
+
+/**
+ * mx: ordinary MX records; implicit: no MX, so the domain's own A record stands in (preference 0);
+ * null-mx: the domain declares it takes no mail (RFC 7505); outside: not a lab domain.
+ */
+export type MxAnswerKind = 'mx' | 'implicit' | 'null-mx' | 'outside';
+
+export interface MxCandidate {
+  /** Host name to connect to. */
+  exchange: string;
+  preference: number;
+  /** Its A record, or null when the lab has none (the relay treats it as unreachable). */
+  address: string | null;
+}
+
+export interface MxAnswer {
+  domain: string;
+  kind: MxAnswerKind;
+  /** The MX records exactly as published (empty for implicit and outside). */
+  records: MxRecord[];
+  /** Hosts to try, most preferred first. Empty for null MX and outside. */
+  candidates: MxCandidate[];
+}
+
+export class LabDns {
+  readonly #world: WorldDefinition;
+
+  constructor(world: WorldDefinition) {
+    this.#world = world;
+  }
+
+  /** A records of a host or domain name (lower case, no trailing dot). */
+  resolveA(name: string): string[] {
+    const key = normalise(name);
+    const hostEntry = this.#world.hosts.find((h) => h.name === key);
+    if (hostEntry) return [hostEntry.address];
+    return [...(this.#world.domains.find((d) => d.name === key)?.a ?? [])];
+  }
+
+  resolveMx(domainName: string): MxAnswer {
+    const domain = normalise(domainName);
+    const entry = this.#world.domains.find((d) => d.name === domain);
+    if (!entry) return { domain, kind: 'outside', records: [], candidates: [] };
+    const records = entry.mx.map((record) => ({ ...record }));
+    if (records.some(isNullMx)) return { domain, kind: 'null-mx', records, candidates: [] };
+    if (records.length === 0) {
+      const address = this.resolveA(domain)[0] ?? null;
+      return { domain, kind: 'implicit', records, candidates: [{ exchange: domain, preference: 0, address }] };
+    }
+    // Lowest preference first; sort is stable, so equal preferences keep the published order.
+    const candidates = [...records]
+      .sort((a, b) => a.preference - b.preference)
+      .map((record) => ({ exchange: record.exchange, preference: record.preference, address: this.resolveA(record.exchange)[0] ?? null }));
+    return { domain, kind: 'mx', records, candidates };
+  }
+}
+
+export function isNullMx(record: MxRecord): boolean {
+  return record.exchange === '.' || record.exchange === '';
+}
+
+function normalise(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** The domain part of an address, lower case ('' when there is none). */
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at === -1 ? '' : normalise(address.slice(at + 1));
+}
+
+/** The local part of an address, lower case. */
+export function localPartOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  return (at === -1 ? address : address.slice(0, at)).toLowerCase();
+}

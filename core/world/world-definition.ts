@@ -1,0 +1,131 @@
+/**
+ * The lab's mail world. Every domain sits under the reserved .test top-level domain (RFC 2606),
+ * and every address in the documentation range 192.0.2.0/24 (RFC 5737), so nothing here can be
+ * mistaken for, or leak to, the real Internet. Each domain exists to show one thing.
+ */
+import type { HostDefinition, MagicLocalPart, WorldDefinition } from './world-types';
+
+/** Size limit of hosts that do not set their own (bytes). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
+/** small.test's limit: a photo attachment is enough to trip it. */
+export const SMALL_MESSAGE_SIZE = 10_240;
+/** A greylisted pair is accepted once it comes back at least this long after its first try (lab clock). */
+export const GREYLIST_MIN_DELAY_MS = 60_000;
+/** How long slow@ takes to answer each of its replies (real time: it is a wire delay, not a queue wait). */
+export const SLOW_REPLY_MS = 1_500;
+/** How long after accepting bounce@'s mail its host changes its mind (lab clock). */
+export const LATE_BOUNCE_DELAY_MS = 30_000;
+/** First retry of a deferred recipient; each further retry waits twice as long (lab clock). */
+export const RETRY_BASE_MS = 5 * 60_000;
+/** Delivery attempts before a deferred recipient bounces. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
+export const MAGIC_LOCAL_PARTS: Readonly<Record<MagicLocalPart, string>> = {
+  full: 'Mailbox full: 452 4.2.2 at RCPT, so the relay keeps retrying until it gives up',
+  greylist: 'Greylisted: 451 4.7.1 on the first try, accepted when the relay retries later',
+  slow: `Slow: every reply takes ${SLOW_REPLY_MS / 1000} s, the mail still arrives`,
+  tempfail: 'Temporary failure: 451 4.3.0 at RCPT on every try',
+  bounce: 'Accepted with 250, then bounced afterwards (a late bounce the sender gets as a DSN)',
+};
+
+const host = (name: string, address: string, behaviour: string, extra: Partial<HostDefinition> = {}): HostDefinition => ({
+  name,
+  address,
+  up: true,
+  starttls: 'offered',
+  behaviour,
+  ...extra,
+});
+
+export const LAB_WORLD: WorldDefinition = {
+  relay: { name: 'smtp.lab.test', address: '192.0.2.10', domain: 'lab.test' },
+  domains: [
+    {
+      name: 'lab.test',
+      role: "The learner's provider: its submission server takes your mail and its relay sends it on",
+      mx: [{ preference: 10, exchange: 'mx.lab.test' }],
+      a: ['192.0.2.10'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'example.test',
+      role: 'A well-behaved provider with users alice, bob and carol, and magic addresses that misbehave on purpose',
+      mx: [{ preference: 10, exchange: 'mx.example.test' }],
+      a: ['192.0.2.20'],
+      users: ['alice', 'bob', 'carol'],
+      magicLocalParts: true,
+      greylistAll: false,
+    },
+    {
+      name: 'fallback.test',
+      role: 'Two MX records: the preferred host is down, so the relay falls back to the second',
+      mx: [
+        { preference: 10, exchange: 'mx1.fallback.test' },
+        { preference: 20, exchange: 'mx2.fallback.test' },
+      ],
+      a: ['192.0.2.30'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'greylist.test',
+      role: 'Greylists everyone: the first try is deferred, a retry after a minute is accepted',
+      mx: [{ preference: 10, exchange: 'mx.greylist.test' }],
+      a: ['192.0.2.40'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: true,
+    },
+    {
+      name: 'tls-required.test',
+      role: 'Refuses MAIL FROM until the connection is encrypted with STARTTLS',
+      mx: [{ preference: 10, exchange: 'mx.tls-required.test' }],
+      a: ['192.0.2.50'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'small.test',
+      role: `Takes messages up to ${SMALL_MESSAGE_SIZE / 1024} KB only`,
+      mx: [{ preference: 10, exchange: 'mx.small.test' }],
+      a: ['192.0.2.60'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'nullmx.test',
+      role: 'Publishes a null MX (RFC 7505): it takes no mail, so the relay bounces without trying',
+      mx: [{ preference: 0, exchange: '.' }],
+      a: [],
+      users: [],
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'nomx.test',
+      role: 'No MX record at all: mail goes to the address of the domain itself (implicit MX, RFC 5321 §5.1)',
+      mx: [],
+      a: ['192.0.2.80'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+  ],
+  hosts: [
+    host('mx.lab.test', '192.0.2.11', "Delivers mail for lab.test into its users' mailboxes, bounces included"),
+    host('mx.example.test', '192.0.2.21', 'Knows alice, bob and carol; unknown users get 550 5.1.1; magic addresses behave as listed'),
+    host('mx1.fallback.test', '192.0.2.31', 'Down: refuses every connection', { up: false }),
+    host('mx2.fallback.test', '192.0.2.32', 'The backup MX: takes the mail the preferred host could not'),
+    host('mx.greylist.test', '192.0.2.41', 'Answers 451 4.7.1 to a first attempt, accepts a retry after a minute'),
+    host('mx.tls-required.test', '192.0.2.51', 'Answers 530 5.7.0 to MAIL FROM before STARTTLS', { starttls: 'required' }),
+    host('mx.small.test', '192.0.2.61', `SIZE ${SMALL_MESSAGE_SIZE}: a bigger message gets 552 5.3.4`, { maxMessageSize: SMALL_MESSAGE_SIZE }),
+    host('nomx.test', '192.0.2.80', 'The domain host itself, reached through its A record; speaks plain SMTP without STARTTLS', {
+      starttls: 'none',
+    }),
+  ],
+};

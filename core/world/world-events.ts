@@ -1,0 +1,79 @@
+/**
+ * What happens to mail after the submission server said 250, as events the journey view draws:
+ * queued, looked up, connecting, a hop, each recipient's fate, bounces. `at` is the lab clock
+ * (epoch ms, fast-forwarded when the learner skips ahead), so retries line up with their waits.
+ */
+import type { MxAnswer } from './lab-dns';
+import type { DomainDefinition, HostDefinition, MagicLocalPart } from './world-types';
+
+/** relay: the learner's mail on its way out; bounce: a DSN on its way back to a sender. */
+export type QueuedKind = 'mail' | 'bounce';
+
+/** What a recipient's delivery came to. */
+export type RecipientOutcome = 'delivered' | 'deferred' | 'failed' | 'outside' | 'suppressed';
+
+export type WorldEvent =
+  | { type: 'queued'; at: number; queueId: string; kind: QueuedKind; from: string; to: string[]; conversation: string | null }
+  | {
+      type: 'dns.lookup';
+      at: number;
+      /** null for a lookup that is not part of a delivery (the world page, a lesson). */
+      queueId: string | null;
+      query: { name: string; type: 'MX' };
+      answer: MxAnswer;
+      /** The host the relay tries first, null when there is none to try. */
+      chosen: string | null;
+    }
+  | { type: 'relay.connecting'; at: number; queueId: string; attempt: number; domain: string; host: string; address: string | null; preference: number }
+  | { type: 'relay.unreachable'; at: number; queueId: string; attempt: number; domain: string; host: string; error: string }
+  | {
+      type: 'relay.hop';
+      at: number;
+      queueId: string;
+      attempt: number;
+      /** 1 for the relay's first hop, 2 for a bounce coming back, ... */
+      hop: number;
+      domain: string;
+      host: string;
+      /** The recorded conversation of this hop (from the tap), or null when it is not recorded. */
+      conversation: string | null;
+    }
+  | {
+      type: 'recipient';
+      at: number;
+      queueId: string;
+      attempt: number;
+      recipient: string;
+      outcome: RecipientOutcome;
+      /** The reply that decided it (one line), or the lab's own reason when no server answered. */
+      response: string;
+      /** Enhanced status code. */
+      status: string;
+      host: string | null;
+      /** For deferred: when the next attempt is due (lab clock). */
+      retryAt: number | null;
+    }
+  | { type: 'bounce'; at: number; queueId: string; bounceQueueId: string; to: string; recipients: string[]; reportingMta: string }
+  | { type: 'stored'; at: number; mailbox: string; messageId: string; host: string; conversation: string | null; outside: boolean }
+  | { type: 'done'; at: number; queueId: string };
+
+/** `GET /api/world`: everything the world page shows. */
+export interface WorldDescription {
+  relay: { name: string; address: string; domain: string };
+  domains: Array<DomainDefinition & { answer: MxAnswer }>;
+  hosts: HostDefinition[];
+  magicLocalParts: Record<MagicLocalPart, string>;
+  timing: { greylistMinDelayMs: number; slowReplyMs: number; lateBounceDelayMs: number; retryBaseMs: number; maxAttempts: number };
+  /** How mail for a domain the lab does not know is handled. */
+  outside: string;
+}
+
+/** One mailbox, for the inbox list. */
+export interface MailboxSummary {
+  address: string;
+  /** True for mail to a domain outside the lab, kept here instead of leaving the machine. */
+  outside: boolean;
+  messages: number;
+  /** Epoch ms of the newest message. */
+  latestAt: number | null;
+}

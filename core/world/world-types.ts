@@ -1,0 +1,61 @@
+/**
+ * The mail world as data: domains with their DNS records, the mail hosts those records point to,
+ * and what each host does with the mail it is offered. Pure types, shared by the bridge (which
+ * runs the hosts) and the app (which draws the world page from `GET /api/world`).
+ */
+
+/** One MX record. `exchange: '.'` with preference 0 is a null MX (RFC 7505): "this domain takes no mail". */
+export interface MxRecord {
+  preference: number;
+  exchange: string;
+}
+
+/** Whether a host offers STARTTLS, and whether it insists on it before MAIL FROM. */
+export type StartTlsPolicy = 'offered' | 'required' | 'none';
+
+export interface HostDefinition {
+  /** The host's name, as MX records and A records name it, and as it greets. */
+  name: string;
+  /** Its lab address (documentation range, RFC 5737). Connections really travel over 127.0.0.1. */
+  address: string;
+  /** A host that is down refuses connections the way a closed TCP port does. */
+  up: boolean;
+  starttls: StartTlsPolicy;
+  /** Advertised SIZE; a bigger message gets 552 5.3.4. Absent: the world's default. */
+  maxMessageSize?: number;
+  /** What the host does, in plain words for the world page. */
+  behaviour: string;
+}
+
+export interface DomainDefinition {
+  name: string;
+  /** What this domain is for in the lab, in plain words. */
+  role: string;
+  /** Empty: no MX at all, so mail goes to the A record of the domain itself (RFC 5321 §5.1). */
+  mx: MxRecord[];
+  /** A records of the domain name itself (used for the implicit MX). */
+  a: string[];
+  /** Local parts with a mailbox; 'any' accepts every local part. */
+  users: readonly string[] | 'any';
+  /** Per-recipient behaviour by local part (full@, greylist@, ...), see MAGIC_LOCAL_PARTS. */
+  magicLocalParts: boolean;
+  /** Every first attempt for a (sender, recipient) pair is deferred with 451 4.7.1. */
+  greylistAll: boolean;
+}
+
+export interface WorldDefinition {
+  /** The learner's provider: its outbound relay sends with this name and address. */
+  relay: { name: string; address: string; domain: string };
+  domains: readonly DomainDefinition[];
+  hosts: readonly HostDefinition[];
+}
+
+/** Local parts with a behaviour of their own, at domains that have `magicLocalParts`. */
+export type MagicLocalPart = 'full' | 'greylist' | 'slow' | 'tempfail' | 'bounce';
+
+/** One SMTP reply a lab host gives, with its enhanced status code (RFC 3463). */
+export interface LabReply {
+  code: number;
+  enhanced: string;
+  text: string;
+}
