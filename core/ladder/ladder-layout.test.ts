@@ -106,5 +106,10 @@ describe('ladderLayout', () => {
     expect(ladder.arrows[1]).toMatchObject({ text: `${long.slice(0, 19)}…`, fullText: long, time: '+1 ms' });
     expect([elapsedLabel(0.42), elapsedLabel(123.4), elapsedLabel(12_345)]).toEqual(['+0.4 ms', '+123 ms', '+12.3 s']);
     expect(cutText('short', 20)).toBe('short');
+    // By default a cut text fits between the lifelines of the drawing.
+    const fitted = ladderLayout(events, { width: 500 });
+    const room = fitted.lifelines.server.x - fitted.lifelines.client.x;
+    expect(fitted.arrows[1]!.text.length * 7.5).toBeLessThanOrEqual(room);
+    expect(fitted.arrows[1]!.text.endsWith('…')).toBe(true);
   });
 });

@@ -16,7 +16,10 @@ export interface LadderOptions {
   rowHeight?: number;
   /** Total width, in px. */
   width?: number;
-  /** Longest text drawn on an arrow; longer ones are cut with "…" (the full text stays in `fullText`). */
+  /**
+   * Longest text drawn on an arrow; longer ones are cut with "…" (the full text stays in
+   * `fullText`). By default as many 12 px monospace characters as fit between the lifelines.
+   */
   maxChars?: number;
   clientLabel?: string;
   serverLabel?: string;
@@ -62,7 +65,9 @@ export interface Ladder {
   notes: LadderNote[];
 }
 
-export const LADDER_DEFAULTS = { rowHeight: 28, width: 640, maxChars: 60 } as const;
+export const LADDER_DEFAULTS = { rowHeight: 28, width: 640 } as const;
+/** Advance of one character of the SVG export's 12 px monospace font, with a little slack. */
+const CHAR_WIDTH = 7.5;
 /** Room above the first row for the lifeline labels, and below the last. */
 const HEADER = 48;
 const FOOTER = 16;
@@ -91,10 +96,10 @@ export function cutText(text: string, maxChars: number): string {
 export function ladderLayout(events: readonly LadderEvent[], options: LadderOptions = {}): Ladder {
   const rowHeight = options.rowHeight ?? LADDER_DEFAULTS.rowHeight;
   const width = options.width ?? LADDER_DEFAULTS.width;
-  const maxChars = options.maxChars ?? LADDER_DEFAULTS.maxChars;
   const margin = Math.min(120, width / 5);
   const client = { x: margin, label: options.clientLabel ?? 'client' };
   const server = { x: width - margin, label: options.serverLabel ?? 'server' };
+  const maxChars = options.maxChars ?? Math.max(8, Math.floor((server.x - client.x - 16) / CHAR_WIDTH));
 
   // TLS records belong to the eavesdropper view, not to the ladder.
   const rows = events.flatMap((event, index) => (event.info === 'record' ? [] : [{ event, index }]));
