@@ -1,11 +1,13 @@
 /**
- * Messages the lab server accepted: the raw source exactly as received, and a summary parsed from
- * it for lists. Bounded, newest kept, because a lab left running with a chatty app must not grow
- * without end.
+ * Messages the lab server accepted: the raw source exactly as received, and a summary for lists
+ * read from the headers alone. The full parse waits until someone opens a message: an app pumping
+ * mail into the lab must not pay for MIME parsing that nobody looks at. Bounded, newest kept,
+ * because a lab left running with a chatty app must not grow without end.
  */
-import { randomBytes } from 'node:crypto';
-import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import { randomUUID } from 'node:crypto';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import type { MessageSummary } from '../../core/wire';
+import { headerSummary } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
@@ -32,11 +34,12 @@ export class MessageStore {
 
   /** A fresh id, also used in the "queued as" reply so a learner can find the message. */
   static newId(): string {
-    return randomBytes(6).toString('hex').toUpperCase();
+    // randomUUID draws from a cached pool of entropy; randomBytes made a system call per message.
+    return randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
   }
 
-  /** Parse and keep a message; a message mailparser cannot read is still kept with empty headers. */
-  async add(id: string, raw: Buffer, envelope: Envelope): Promise<MessageSummary> {
+  /** Keep a message; one whose headers cannot be read is still kept, with empty fields. */
+  add(id: string, raw: Buffer, envelope: Envelope): MessageSummary {
     const summary: MessageSummary = {
       id,
       conversation: envelope.conversation,
@@ -50,11 +53,7 @@ export class MessageStore {
       size: raw.length,
     };
     try {
-      const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
-      summary.from = addressTexts(parsed.from).join(', ');
-      summary.to = addressTexts(parsed.to);
-      summary.subject = parsed.subject ?? '';
-      summary.date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null;
+      Object.assign(summary, headerSummary(raw));
     } catch {
       // Learners type broken messages on purpose; the raw source is still worth keeping.
     }
@@ -74,16 +73,10 @@ export class MessageStore {
   raw(id: string): Buffer | undefined {
     return this.#messages.get(id)?.raw;
   }
-}
 
-function addressTexts(header: AddressObject | AddressObject[] | undefined): string[] {
-  if (!header) return [];
-  const objects = Array.isArray(header) ? header : [header];
-  return objects.flatMap((object) => object.value.flatMap(addressText));
-}
-
-function addressText(entry: EmailAddress): string[] {
-  if (entry.group) return entry.group.flatMap(addressText);
-  if (!entry.address) return entry.name ? [entry.name] : [];
-  return [entry.name ? `${entry.name} <${entry.address}>` : entry.address];
+  /** The full parse (body, attachments) for someone opening the message; not kept, as it is seldom asked twice. */
+  async parsed(id: string): Promise<ParsedMail | undefined> {
+    const raw = this.raw(id);
+    return raw ? simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true }) : undefined;
+  }
 }
