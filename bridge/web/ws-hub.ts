@@ -230,6 +230,8 @@ export class WsHub {
   }
 
   #broadcast(message: BridgeMessage): void {
+    // Most wire events under load reach no page at all: do not serialise them for nobody.
+    if (this.#wss.clients.size === 0) return;
     const text = JSON.stringify(message);
     for (const client of this.#wss.clients) this.#sendText(client, text);
   }
