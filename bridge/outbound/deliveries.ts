@@ -148,7 +148,12 @@ export class Deliveries {
 
   #finishIfDone(delivery: Delivery): void {
     if (!delivery.settled || !delivery.closed || delivery.summary.endedAt !== null) return;
-    delivery.gate?.close();
+    const gate = delivery.gate;
+    if (gate) {
+      gate.close();
+      // The last word on the gate: nothing is held any more, whatever was waiting when it ended.
+      this.#host.emit('delivery.gate', { delivery: delivery.summary.id, ...gate.view, held: null, playing: false });
+    }
     delivery.summary.endedAt = Date.now();
     // An answer without an outcome would be a bug; say so rather than show a blank.
     delivery.summary.outcome ??= 'failed';
