@@ -57,6 +57,9 @@ export class Terminal implements TerminalSession {
     this.#tracker.clientLine(text);
     if (this.#held) this.#held.push(text);
     else this.#stream.write(`${text}\r\n`);
+    // After STARTTLS nothing may follow in plain text (RFC 3207 §4): hold what the learner types
+    // until the server has answered and, on a 220, the handshake is done.
+    if (!this.#held && /^\s*STARTTLS\s*$/i.test(text)) this.#held = [];
   }
 
   close(): void {
@@ -76,13 +79,14 @@ export class Terminal implements TerminalSession {
         this.#startTls();
         return;
       }
+      if (exchange?.verb === 'STARTTLS') this.#release(this.#stream); // refused: carry on in plain text
     }
   };
 
   #startTls(): void {
     const { socket, caPem } = this.#options;
     socket.removeListener('data', this.#onPlainData);
-    this.#held = [];
+    this.#held ??= []; // keeps what was typed after STARTTLS
     const secure = tls.connect({ socket, ca: caPem, servername: 'localhost' });
     this.#stream = secure;
     secure.on('data', () => {}); // replies are read by the tap; keep the stream flowing

@@ -115,6 +115,21 @@ describe('the terminal', () => {
     terminal.close();
   });
 
+  it('holds what is typed right after STARTTLS until the handshake is done', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    await nextReply(id, 0);
+    terminal.send('EHLO quick.example');
+    await eventually(() => events.find((e) => e.conversation === id && e.text.startsWith('250 ')));
+    terminal.send('STARTTLS');
+    terminal.send('NOOP'); // no wait: in plain text this would land in the TLS handshake
+    const noop = await eventually(() => events.find((e) => e.conversation === id && e.dir === 'client' && e.text === 'NOOP'));
+    expect(noop.tls).toBe(true);
+    await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.tls && e.text.startsWith('250')));
+    expect(events.some((e) => e.conversation === id && e.info === 'error')).toBe(false);
+    terminal.close();
+  });
+
   it('close() drops the connection without QUIT and the conversation ends', async () => {
     const terminal = await lab.openTerminal();
     const id = terminal.conversation.id;
