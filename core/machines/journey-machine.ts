@@ -71,6 +71,8 @@ export const journeyMachine = journeySetup.createMachine({
       description: 'Connecting: the connection is open and the client waits for the server to greet it.',
       entry: stamp('connecting'),
       on: {
+        // A tap may report the TLS of port 465 as its own event, before the greeting.
+        'tls.established': { actions: 'markImplicitTls', description: 'TLS established before the greeting' },
         'server.reply': replies(
           answer(GREETING, '220', 'greeted'),
           answer(GREETING, '4xx|5xx', 'refused', 'endWithLastReply'),

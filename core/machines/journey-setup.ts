@@ -53,6 +53,7 @@ export const journeySetup = setup({
       return event.tls ? { tls: true, implicitTls: true } : {};
     }),
     markTls: assign({ tls: true }),
+    markImplicitTls: assign({ tls: true, implicitTls: true }),
     /** Every reply starts here. */
     takeReply: assign(({ event }) => {
       assertEvent(event, 'server.reply');

@@ -89,6 +89,12 @@ describe('JourneyTracker on real-looking transcripts', () => {
     expect(journey.context.enteredAt.starttls).toBeUndefined();
   });
 
+  it('takes implicit TLS from a TLS event before the greeting', () => {
+    const journey = JourneyTracker.replay(wire('* connected\n* tls\nS: 220 lab.test ESMTP\nC: EHLO a.test\nS: 250 hi'));
+    expect(journey.state).toBe('ehlo');
+    expect(journey.context).toMatchObject({ tls: true, implicitTls: true });
+  });
+
   it('skips STARTTLS and AUTH on plain port 25, even without a connected line', () => {
     const journey = JourneyTracker.replay(wire(`
       S: 220 lab.test ESMTP
