@@ -6,8 +6,6 @@ import type { WireEvent } from '../wire';
 
 export { ladderToSvg, escapeXml, type LadderSvgOptions } from './ladder-svg';
 
-type ExportEvent = WireEvent & { sentAt?: number };
-
 export interface SwaksTextOptions {
   /** Prefix each line with its time since the conversation began, e.g. "[+12.5 ms]". */
   times?: boolean;
@@ -65,7 +63,7 @@ export interface JsonTranscript {
 }
 
 /** Every event as it was recorded, TLS records included, as pretty JSON. */
-export function toJson(events: readonly ExportEvent[]): string {
+export function toJson(events: readonly WireEvent[]): string {
   const transcript: JsonTranscript = {
     conversation: events[0]?.conversation ?? null,
     lines: events.map((event) => {

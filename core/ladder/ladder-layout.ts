@@ -8,8 +8,8 @@
 import type { WireEvent } from '../wire';
 import { pipelinedBatches } from './pipelining';
 
-/** Wire events may carry `sentAt` (when the client wrote a line the gate held); older ones do not. */
-export type LadderEvent = WireEvent & { sentAt?: number };
+/** The events a ladder is drawn from; `sentAt` marks a client line the gate held. */
+export type LadderEvent = WireEvent;
 
 export interface LadderOptions {
   /** Vertical space per event row, in px. */

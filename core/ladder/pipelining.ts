@@ -7,10 +7,8 @@ import { SessionTracker } from '../machines/session-tracker';
 import { GREETING } from '../machines/session-model';
 import type { WireEvent } from '../wire';
 
-type Timed = WireEvent & { sentAt?: number };
-
 /** Event index of each pipelined command → its batch id (0, 1, …). Commands sent alone are absent. */
-export function pipelinedBatches(events: readonly Timed[]): Map<number, number> {
+export function pipelinedBatches(events: readonly WireEvent[]): Map<number, number> {
   const tracker = new SessionTracker({ keepLines: false });
   const commands: number[] = [];
   const waiting: number[] = [];
