@@ -81,7 +81,8 @@ export function createMailHost(options: MailHostOptions): MailHost {
 
   const server = new SMTPServer({
     name: definition.name,
-    banner: `${definition.name} ESMTP (SMTP Lab mail host)`,
+    // smtp-server puts "<name> ESMTP" in front of the banner itself.
+    banner: 'SMTP Lab mail host',
     key: options.certificates.keyPem,
     cert: options.certificates.certPem,
     hideSTARTTLS: definition.starttls === 'none',
@@ -90,6 +91,8 @@ export function createMailHost(options: MailHostOptions): MailHost {
     authOptional: true,
     disabledCommands: ['AUTH'],
     hideENHANCEDSTATUSCODES: false,
+    // Advertise DSN (RFC 3461) so the relay passes NOTIFY, RET, ENVID and ORCPT on; smtp-server hides it by default.
+    hideDSN: false,
     size: definition.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
     rejectOversized: true,
     socketTimeout: 10 * 60_000,

@@ -1,0 +1,127 @@
+/**
+ * A running world for the world-* integration tests: the lab's own submission server (a real
+ * smtp-server) hands what it accepts to the world's queue, exactly as the lab wires it, and every
+ * relay hop is recorded through a real LineTap. The lab clock only moves when a test fast-forwards.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
+import { MessageStore } from '../../bridge/lab/message-store';
+import { createLabSmtpServer } from '../../bridge/lab/smtp-server';
+import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
+import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
+import { createLabClock } from '../../bridge/world/lab-clock';
+import { createWorld, type HopStart, type World, type WorldTiming } from '../../bridge/world/world';
+import type { WorldEvent } from '../../core/world/world-events';
+
+export interface RecordedHop {
+  hop: HopStart;
+  events: TapEvent[];
+  closed: boolean;
+}
+
+export interface Mail {
+  from?: string;
+  to: string[];
+  subject?: string;
+  text?: string;
+}
+
+export interface WorldLab {
+  world: World;
+  certificates: LabCertificates;
+  events: WorldEvent[];
+  hops: Map<string, RecordedHop>;
+  /** Send through the submission server; resolves with the queue id once it said 250. */
+  submit(mail: Mail): Promise<string>;
+  eventsOf<T extends WorldEvent['type']>(type: T, queueId?: string): Array<Extract<WorldEvent, { type: T }>>;
+  hopsOf(queueId: string): RecordedHop[];
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startWorld(timing: Partial<WorldTiming> = {}): Promise<WorldLab> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'world-test-'));
+  const certificates = await loadOrCreateCertificates(stateDir);
+  const events: WorldEvent[] = [];
+  const hops = new Map<string, RecordedHop>();
+  const world = await createWorld({
+    certificates,
+    clock: createLabClock({ realTimers: false }),
+    timing,
+    onEvent: (event) => events.push(event),
+    tap(hop, client, server) {
+      const conversation = `relay-${++counter}`;
+      const record: RecordedHop = { hop, events: [], closed: false };
+      hops.set(conversation, record);
+      new LineTap({ client, server, ...certificates, onEvent: (event) => record.events.push(event), onClose: () => (record.closed = true) });
+      return { conversation };
+    },
+  });
+
+  const store = new MessageStore();
+  const queued = new Map<string, string>();
+  const submission = createLabSmtpServer({
+    certificates,
+    store,
+    onMessage(message) {
+      const raw = store.raw(message.id);
+      if (!raw) return;
+      queued.set(message.conversation, world.enqueue({ raw, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, conversation: message.conversation }));
+    },
+  });
+  const pairs = await LoopbackPairs.create();
+
+  return {
+    world,
+    certificates,
+    events,
+    hops,
+    async submit(mail) {
+      const conversation = `submission-${++counter}`;
+      const transport = nodemailer.createTransport({
+        host: 'localhost',
+        port: 25,
+        name: 'learner-laptop.lab.test',
+        tls: { ca: [certificates.caPem] },
+        getSocket(_options, callback) {
+          pairs.pair().then(({ near, far }) => {
+            submission.accept(far, { conversation, remoteAddress: '127.0.0.1', remotePort: near.localPort ?? 0 });
+            callback(null, { connection: near });
+          }, callback);
+        },
+      });
+      try {
+        await transport.sendMail({ from: mail.from ?? 'learner@lab.test', to: mail.to, subject: mail.subject ?? 'Hello from the lab', text: mail.text ?? 'A test message.\n' });
+      } finally {
+        transport.close();
+      }
+      const queueId = queued.get(conversation);
+      if (!queueId) throw new Error('The submission server did not queue the message');
+      await world.settled();
+      return queueId;
+    },
+    eventsOf(type, queueId) {
+      return events.filter((e): e is Extract<WorldEvent, { type: typeof type }> => e.type === type && (queueId === undefined || ('queueId' in e && e.queueId === queueId)));
+    },
+    hopsOf: (queueId) => [...hops.values()].filter((record) => record.hop.queueId === queueId),
+    async close() {
+      await world.close();
+      await submission.close();
+      await pairs.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Server reply lines of a recorded hop. */
+export function serverLines(record: RecordedHop): string[] {
+  return record.events.filter((e) => e.dir === 'server').map((e) => e.text);
+}
+
+export function clientLines(record: RecordedHop): string[] {
+  return record.events.filter((e) => e.dir === 'client').map((e) => e.text);
+}

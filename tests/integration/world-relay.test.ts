@@ -1,0 +1,133 @@
+/**
+ * The relay hop, one behaviour per test: every reply comes from a real smtp-server standing in
+ * for a recipient's MX, every command from nodemailer, every line recorded by a LineTap.
+ */
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GREYLIST_MIN_DELAY_MS, RETRY_BASE_MS } from '../../core/world/world-definition';
+import { clientLines, serverLines, startWorld, type WorldLab } from './world-harness';
+
+let lab: WorldLab;
+beforeAll(async () => {
+  lab = await startWorld();
+});
+afterAll(() => lab.close());
+
+describe('relay hops through the lab world', () => {
+  it('delivers to alice@example.test through a recorded hop 1 over STARTTLS', async () => {
+    const queueId = await lab.submit({ to: ['alice@example.test'], subject: 'hi alice' });
+    const [lookup] = lab.eventsOf('dns.lookup', queueId);
+    expect(lookup?.answer.records).toEqual([{ preference: 10, exchange: 'mx.example.test' }]);
+    expect(lookup?.chosen).toBe('mx.example.test');
+    expect(lab.eventsOf('recipient', queueId).map((e) => [e.recipient, e.outcome])).toEqual([['alice@example.test', 'delivered']]);
+    const [hop] = lab.hopsOf(queueId);
+    expect(hop?.hop).toMatchObject({ hop: 1, attempt: 1, host: 'mx.example.test', client: { name: 'smtp.lab.test' } });
+    expect(clientLines(hop!)).toContain('EHLO smtp.lab.test');
+    expect(hop!.events.some((e) => e.info === 'tls')).toBe(true);
+    const [message] = lab.world.mailbox('alice@example.test');
+    expect((await simpleParser(message!.raw)).subject).toBe('hi alice');
+    expect(lab.eventsOf('done', queueId)).toHaveLength(1);
+  });
+
+  it('keeps the Received: chain in order: the MX header on top, the submission header below', async () => {
+    const queueId = await lab.submit({ to: ['bob@example.test'] });
+    const [message] = lab.world.mailbox('bob@example.test');
+    const headers = message!.raw.toString('utf8').split('\r\n\r\n')[0]!;
+    const received = headers.split(/\r\n(?=Received:)/).filter((h) => h.startsWith('Received:'));
+    expect(received).toHaveLength(2);
+    expect(received[0]).toMatch(/^Received: from smtp\.lab\.test \(\[192\.0\.2\.10\]\)\r\n\tby mx\.example\.test/);
+    expect(received[0]).toMatch(/with ESMTPS/);
+    expect(received[0]).toContain('for <bob@example.test>');
+    expect(received[1]).toMatch(/from learner-laptop\.lab\.test .*\r\n\tby smtp\.lab\.test/);
+    const hopConversation = [...lab.hops.entries()].find(([, record]) => record.hop.queueId === queueId)?.[0];
+    expect(message!.conversation).toBe(hopConversation);
+  });
+
+  it('greylisting: 451 4.7.1 on the first try, delivered on the retry after the lab clock moves on', async () => {
+    const queueId = await lab.submit({ to: ['greylist@example.test'] });
+    const [deferred] = lab.eventsOf('recipient', queueId);
+    expect(deferred).toMatchObject({ outcome: 'deferred', status: '4.7.1' });
+    expect(deferred?.response).toMatch(/^451 4\.7\.1 /);
+    expect(deferred?.retryAt).toBe(deferred!.at + RETRY_BASE_MS);
+    expect(lab.world.mailbox('greylist@example.test')).toHaveLength(0);
+    expect(RETRY_BASE_MS).toBeGreaterThanOrEqual(GREYLIST_MIN_DELAY_MS);
+    await lab.world.clock.fastForward(RETRY_BASE_MS);
+    await lab.world.settled();
+    const outcomes = lab.eventsOf('recipient', queueId).map((e) => [e.attempt, e.outcome]);
+    expect(outcomes).toEqual([[1, 'deferred'], [2, 'delivered']]);
+    const hops = lab.hopsOf(queueId);
+    expect(hops.map((h) => h.hop.attempt)).toEqual([1, 2]);
+    expect(serverLines(hops[0]!)).toContain('451 4.7.1 Greylisted: please try again later');
+    expect(lab.world.mailbox('greylist@example.test')).toHaveLength(1);
+  });
+
+  it('greylist.test greylists the whole domain', async () => {
+    const queueId = await lab.submit({ to: ['anyone@greylist.test'] });
+    expect(lab.eventsOf('recipient', queueId).map((e) => e.outcome)).toEqual(['deferred']);
+    await lab.world.clock.fastForward(RETRY_BASE_MS);
+    await lab.world.settled();
+    expect(lab.eventsOf('recipient', queueId).map((e) => e.outcome)).toEqual(['deferred', 'delivered']);
+  });
+
+  it('falls back to the second MX when the preferred one refuses the connection', async () => {
+    const queueId = await lab.submit({ to: ['dana@fallback.test'] });
+    const [lookup] = lab.eventsOf('dns.lookup', queueId);
+    expect(lookup?.answer.candidates.map((c) => [c.preference, c.exchange])).toEqual([
+      [10, 'mx1.fallback.test'],
+      [20, 'mx2.fallback.test'],
+    ]);
+    expect(lookup?.chosen).toBe('mx1.fallback.test');
+    expect(lab.eventsOf('relay.connecting', queueId).map((e) => e.host)).toEqual(['mx1.fallback.test', 'mx2.fallback.test']);
+    const [refused] = lab.eventsOf('relay.unreachable', queueId);
+    expect(refused?.host).toBe('mx1.fallback.test');
+    expect(refused?.error).toMatch(/ECONNREFUSED/);
+    expect(lab.hopsOf(queueId).map((h) => h.hop.host)).toEqual(['mx2.fallback.test']);
+    expect(lab.eventsOf('recipient', queueId)[0]).toMatchObject({ outcome: 'delivered', host: 'mx2.fallback.test' });
+    expect(lab.world.mailbox('dana@fallback.test')).toHaveLength(1);
+  });
+
+  it('nomx.test: no MX, so the relay uses the domain itself (implicit MX) and speaks plain SMTP', async () => {
+    const queueId = await lab.submit({ to: ['eve@nomx.test'] });
+    const [lookup] = lab.eventsOf('dns.lookup', queueId);
+    expect(lookup?.answer).toMatchObject({ kind: 'implicit', records: [], candidates: [{ exchange: 'nomx.test', preference: 0, address: '192.0.2.80' }] });
+    const [hop] = lab.hopsOf(queueId);
+    expect(hop?.hop.host).toBe('nomx.test');
+    expect(clientLines(hop!)).not.toContain('STARTTLS');
+    expect(lab.world.mailbox('eve@nomx.test')).toHaveLength(1);
+  });
+
+  it('tls-required.test refuses MAIL before STARTTLS, and the relay gets through because it uses STARTTLS', async () => {
+    const queueId = await lab.submit({ to: ['frank@tls-required.test'] });
+    const [hop] = lab.hopsOf(queueId);
+    const lines = hop!.events.filter((e) => e.dir === 'client').map((e) => [e.text.split(' ')[0], e.tls]);
+    expect(lines).toContainEqual(['STARTTLS', false]);
+    expect(lines).toContainEqual(['MAIL', true]);
+    expect(lab.world.mailbox('frank@tls-required.test')).toHaveLength(1);
+  });
+
+  it('keeps mail for a domain outside the lab in its outside mailbox, without any connection', async () => {
+    const queueId = await lab.submit({ to: ['someone@elsewhere.example'] });
+    expect(lab.eventsOf('dns.lookup', queueId)[0]?.answer.kind).toBe('outside');
+    expect(lab.eventsOf('relay.connecting', queueId)).toHaveLength(0);
+    expect(lab.eventsOf('recipient', queueId)[0]?.outcome).toBe('outside');
+    const box = lab.world.mailboxes().find((m) => m.address === 'someone@elsewhere.example');
+    expect(box).toMatchObject({ outside: true, messages: 1 });
+  });
+
+  it('slow@ answers slowly and still gets the mail', async () => {
+    const started = Date.now();
+    const queueId = await lab.submit({ to: ['slow@example.test'] });
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+    expect(lab.eventsOf('recipient', queueId)[0]?.outcome).toBe('delivered');
+    expect(lab.world.mailbox('slow@example.test')).toHaveLength(1);
+  });
+
+  it('describes the world and answers a lookup outside any delivery', () => {
+    const description = lab.world.describe();
+    expect(description.domains.map((d) => d.name)).toContain('nullmx.test');
+    expect(description.hosts.find((h) => h.name === 'mx1.fallback.test')?.up).toBe(false);
+    const answer = lab.world.resolveMx('FALLBACK.test.');
+    expect(answer.candidates).toHaveLength(2);
+    expect(lab.events.at(-1)).toMatchObject({ type: 'dns.lookup', queueId: null, chosen: 'mx1.fallback.test' });
+  });
+});
