@@ -11,7 +11,7 @@ export interface LabClock {
   now(): number;
   /** Run `task` once the lab clock has moved `delayMs` on. Returns a cancel function. */
   schedule(delayMs: number, task: Task): () => void;
-  /** Move the clock on and run every task that falls due, awaiting each; resolves when all have run. */
+  /** Move the clock on by `ms`, running every task that falls due on the way, in order and awaited. */
   fastForward(ms: number): Promise<void>;
   /** Cancel everything still waiting. */
   close(): void;
@@ -68,14 +68,16 @@ export function createLabClock(options: LabClockOptions = {}): LabClock {
       };
     },
     async fastForward(ms) {
-      offset += Math.max(0, ms);
-      // Tasks may schedule more; keep going until nothing is due.
+      const target = now() + Math.max(0, ms);
+      // Step through the waits in order, with the clock at each one's due time while it runs, so a
+      // retry scheduled by a retry counts from when that retry happened, not from the target.
       for (;;) {
-        const due = [...waiting].filter((entry) => entry.dueAt <= now()).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
-        const first = due[0];
-        if (!first) break;
-        await run(first);
+        const next = [...waiting].filter((entry) => entry.dueAt <= target).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)[0];
+        if (!next) break;
+        offset = Math.max(now(), next.dueAt) - Date.now();
+        await run(next);
       }
+      offset = Math.max(now(), target) - Date.now();
       for (const entry of waiting) arm(entry);
     },
     close() {

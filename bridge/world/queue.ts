@@ -98,7 +98,8 @@ export class RelayQueue {
     this.#entries.set(entry.queueId, entry);
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
     // The first attempt starts at once (real time); only retries wait on the lab clock.
-    setImmediate(() => this.#track(this.#attempt(entry)));
+    // Tracked from now, so settled() also waits for a bounce queued during another attempt.
+    void this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.#attempt(entry)));
     return entry;
   }
 

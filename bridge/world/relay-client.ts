@@ -125,7 +125,8 @@ function transaction(connection: SMTPConnection, attempt: RelayAttempt, group: R
   const envelope = {
     from: attempt.envelopeFrom === '' ? (false as const) : attempt.envelopeFrom,
     to: group.map((r) => r.address),
-    size: attempt.raw.length,
+    // No SIZE=: nodemailer would refuse an oversized message itself, and the learner should see
+    // the receiving server's own 552 5.3.4 on the wire instead.
     ...(Object.keys(dsn).length ? { dsn } : {}),
   };
   return new Promise((resolve) => {
