@@ -25,7 +25,7 @@ export interface PlacedEdge extends StatechartEdge {
   labelAt: { x: number; y: number };
   /** Ends where it starts (the state is kept, e.g. another RCPT accepted). */
   selfLoop: boolean;
-  /** One of the many "QUIT / 421 / dropped" edges into `closed`, drawn quietly. */
+  /** One of the many "QUIT / 421 / dropped" edges into an end state reachable from anywhere, drawn quietly. */
   toClosed: boolean;
 }
 
@@ -69,7 +69,11 @@ function loopPath(node: PlacedNode): string {
   return `M${right},${top} C${right + LOOP_SIZE * 1.6},${top - LOOP_SIZE} ${right + LOOP_SIZE * 1.6},${bottom + LOOP_SIZE} ${right},${bottom}`;
 }
 
-export function layoutStatechart(graph: StatechartGraph = statechartGraph()): StatechartLayout {
+/**
+ * `quiet` names the states every other state can fall into (the session's `closed`, the journey's
+ * `aborted`): their edges are drawn light and barely pull on the layout.
+ */
+export function layoutStatechart(graph: StatechartGraph = statechartGraph(), quiet: readonly string[] = ['closed']): StatechartLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: 30, edgesep: 10, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -80,7 +84,7 @@ export function layoutStatechart(graph: StatechartGraph = statechartGraph()): St
   for (const edge of graph.edges) {
     if (edge.from === edge.to) continue; // loops are drawn beside their node, not routed
     // Edges into `closed` come from every state; a light weight keeps them from bending the main flow.
-    g.setEdge(edge.from, edge.to, { weight: edge.to === 'closed' ? 0.2 : 2, minlen: 1 }, edge.id);
+    g.setEdge(edge.from, edge.to, { weight: quiet.includes(edge.to) ? 0.2 : 2, minlen: 1 }, edge.id);
   }
   dagre.layout(g);
 
@@ -91,7 +95,7 @@ export function layoutStatechart(graph: StatechartGraph = statechartGraph()): St
   const byId = new Map(nodes.map((n) => [n.id, n]));
 
   const edges: PlacedEdge[] = graph.edges.map((edge) => {
-    const toClosed = edge.to === 'closed';
+    const toClosed = quiet.includes(edge.to);
     if (edge.from === edge.to) {
       const node = byId.get(edge.from);
       const path = node ? loopPath(node) : '';
