@@ -1,22 +1,36 @@
 /**
- * One SMTP conversation as the app sees it: the bridge's summary plus a SessionTracker fed with
- * every wire event in order. Components read `lines`, `state` and `context`; they never touch the
- * tracker itself.
+ * One SMTP conversation as the app sees it: the bridge's summary plus a SessionTracker and a
+ * JourneyTracker fed with every wire event in order. Components read `lines`, `state`, `context`
+ * and `journey`; they never touch the trackers themselves.
  */
+import { JourneyTracker } from '../../core/machines/journey-tracker';
+import type { JourneyContext, JourneyStateName, StepTime } from '../../core/machines/journey-model';
 import { SessionTracker, type SessionContext, type TrackedLine } from '../../core/machines/session-tracker';
 import type { SessionStateName } from '../../core/machines/session-machine';
 import type { ConversationDetail, ConversationSummary, WireEvent } from '../../core/wire';
 
+export interface JourneySnapshot {
+  state: JourneyStateName;
+  context: JourneyContext;
+  steps: StepTime[];
+}
+
 interface SessionSnapshot {
+  /** Lines as the transcript shows them: every event except TLS record sizes. */
   lines: TrackedLine[];
+  /** Every event, TLS records included, for the ladder, the eavesdropper view and exports. */
+  events: WireEvent[];
   state: SessionStateName;
   context: SessionContext;
+  journey: JourneySnapshot;
 }
 
 export class Conversation {
   readonly id: string;
   #summary = $state.raw<ConversationSummary>() as ConversationSummary;
   #tracker = new SessionTracker();
+  #journey = new JourneyTracker();
+  #events: WireEvent[] = [];
   // Replaced, never mutated: one new snapshot per batch of wire events.
   #snapshot = $state.raw<SessionSnapshot>() as SessionSnapshot;
   #refreshScheduled = false;
@@ -46,6 +60,12 @@ export class Conversation {
   get context(): SessionContext {
     return this.#snapshot.context;
   }
+  get events(): WireEvent[] {
+    return this.#snapshot.events;
+  }
+  get journey(): JourneySnapshot {
+    return this.#snapshot.journey;
+  }
   /** The bridge has seen the connection end (or the session machine reached `closed`). */
   get ended(): boolean {
     return this.#summary.endedAt !== null || this.#snapshot.state === 'closed';
@@ -60,15 +80,24 @@ export class Conversation {
   }
 
   push(event: WireEvent): void {
-    this.#tracker.push(event);
+    this.#feed(event);
     this.#scheduleRefresh();
   }
 
   /** Start over from a full list of lines (a `conversation.detail` or a fresh `welcome`). */
   replaceLines(lines: ConversationDetail['lines']): void {
     this.#tracker = new SessionTracker();
-    for (const line of lines) this.#tracker.push({ conversation: this.id, hop: 0, ...line });
+    this.#journey = new JourneyTracker();
+    this.#events = [];
+    for (const line of lines) this.#feed({ conversation: this.id, hop: 0, ...line });
     this.#snapshot = this.#takeSnapshot();
+  }
+
+  #feed(event: WireEvent): void {
+    this.#events.push(event);
+    this.#journey.push(event);
+    // A TLS record's size is what an eavesdropper sees, not a line of the conversation.
+    if (event.info !== 'record') this.#tracker.push(event);
   }
 
   // A pipelined burst or a long DATA body arrives as many WebSocket messages; redrawing the
@@ -85,6 +114,12 @@ export class Conversation {
   }
 
   #takeSnapshot(): SessionSnapshot {
-    return { lines: this.#tracker.lines.slice(), state: this.#tracker.state, context: this.#tracker.context };
+    return {
+      lines: this.#tracker.lines.slice(),
+      events: this.#events.slice(),
+      state: this.#tracker.state,
+      context: this.#tracker.context,
+      journey: { state: this.#journey.state, context: this.#journey.context, steps: this.#journey.steps },
+    };
   }
 }
