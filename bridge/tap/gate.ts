@@ -9,6 +9,7 @@
  */
 import type { GateUnit } from '../../core/protocol/delivery';
 import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
+import type { SplitLine } from './line-splitter';
 
 /** Milliseconds between units while playing, unless the learner picks another speed. */
 export const DEFAULT_PLAY_INTERVAL_MS = 700;
@@ -24,6 +25,26 @@ export interface ClientLine {
   /** When the client wrote it (ms since the conversation began). */
   at: number;
   tls: boolean;
+}
+
+/** Pairs each complete line with its own bytes; a line may span chunks, so a tail is carried. */
+export class LineBytes {
+  #carry: Buffer[] = [];
+
+  cut(chunk: Buffer, lines: SplitLine[], at: number, tls: boolean): ClientLine[] {
+    const out: ClientLine[] = [];
+    let start = 0;
+    for (const line of lines) {
+      const piece = chunk.subarray(start, line.end);
+      // Copies: the socket may reuse the chunk's memory while the gate still holds the line.
+      const bytes = this.#carry.length ? Buffer.concat([...this.#carry, piece]) : Buffer.from(piece);
+      this.#carry = [];
+      start = line.end;
+      out.push({ text: line.text, cut: line.cut, bytes, at, tls });
+    }
+    if (start < chunk.length) this.#carry.push(Buffer.from(chunk.subarray(start)));
+    return out;
+  }
 }
 
 export interface GateView {

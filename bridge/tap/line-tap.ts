@@ -7,12 +7,13 @@
  * Nothing thrown here may escape a socket handler: failures become 'error' events and a clean close.
  */
 import type net from 'node:net';
-import tls from 'node:tls';
-import type { InfoKind, WireEvent } from '../../core/wire';
+import type tls from 'node:tls';
+import type { InfoKind, TlsRecord, WireEvent } from '../../core/wire';
 import { ExchangeTracker } from './exchange-tracker';
-import type { ClientLine, Gate } from './gate';
-import { LineSplitter, MAX_RECORDED_LINE, type SplitLine } from './line-splitter';
-import { describeRecord, RecordCountingStream } from './tls-records';
+import { LineBytes, type ClientLine, type Gate } from './gate';
+import { LineSplitter, MAX_RECORDED_LINE } from './line-splitter';
+import { describeRecord } from './tls-records';
+import { terminateTls } from './tls-termination';
 
 /** A wire event before the conversation registry adds its id and hop. */
 export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
@@ -56,8 +57,8 @@ export class LineTap {
   /** Bytes that arrive while the other side is still in its TLS handshake. */
   #heldForServer: Buffer[] | null = null;
   #heldForClient: Buffer[] | null = null;
-  /** Gate mode: bytes of a client line not yet complete. */
-  #carry: Buffer[] = [];
+  /** Gate mode: each client line with its own bytes. */
+  #lineBytes = new LineBytes();
   #closedBy: Side | null = null;
   #finished = false;
   /** Set once a TLS error has been reported, so a failed handshake is explained only once. */
@@ -134,7 +135,7 @@ export class LineTap {
     const lines = this.#splitters[side].push(chunk);
     const gate = this.#options.gate;
     if (side === 'client' && gate) {
-      gate.push(this.#gateLines(chunk, lines));
+      gate.push(this.#lineBytes.cut(chunk, lines, this.#at(), this.#tls));
       return;
     }
     // Forward first and record after: recording (tracker, WebSocket fan-out) must not sit on the
@@ -167,22 +168,6 @@ export class LineTap {
     if (cut > 0) event.cut = cut;
     if (sentAt !== undefined) event.sentAt = sentAt;
     this.#emit(event);
-  }
-
-  /** Gate mode: complete client lines with their own bytes (a line may span chunks). */
-  #gateLines(chunk: Buffer, lines: SplitLine[]): ClientLine[] {
-    const at = this.#at();
-    const out: ClientLine[] = [];
-    let start = 0;
-    for (const line of lines) {
-      const piece = chunk.subarray(start, line.end);
-      const bytes = this.#carry.length ? Buffer.concat([...this.#carry, piece]) : Buffer.from(piece);
-      this.#carry = [];
-      start = line.end;
-      out.push({ text: line.text, cut: line.cut, bytes, at, tls: this.#tls });
-    }
-    if (start < chunk.length) this.#carry.push(Buffer.from(chunk.subarray(start)));
-    return out;
   }
 
   /** The gate lets lines through: now they are on the wire to the server, and recorded. */
@@ -224,7 +209,7 @@ export class LineTap {
     this.#splitters.client = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
     this.#splitters.server = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
     this.#tracker.reset();
-    this.#carry = [];
+    this.#lineBytes = new LineBytes();
     this.#wrapTls();
     client.write(replyBytes); // raw, ahead of anything the TLS wrapper writes
     if (rest.length) server.unshift(rest); // never expected: the server waits for our ClientHello
@@ -236,37 +221,29 @@ export class LineTap {
    */
   #wrapTls(): void {
     const { client, server, certPem, keyPem, caPem } = this.#options;
-    // The client's raw bytes pass a record counter: the eavesdropper's view of this connection.
-    const counted = new RecordCountingStream(client, 'client', (record) => {
+    const onRecord = (record: TlsRecord) =>
       this.#emit({ dir: 'info', info: 'record', record, text: describeRecord(record), at: this.#at(), tls: true });
-    });
-    const secureClient = new tls.TLSSocket(counted, { isServer: true, cert: certPem, key: keyPem });
+    const secure = terminateTls({ client, server, certPem, keyPem, caPem, onRecord });
     this.#heldForServer = [];
     this.#heldForClient = [];
-    const secureServer = tls.connect({ socket: server, ca: caPem, servername: 'localhost' });
-    this.#streams.client = secureClient;
-    this.#streams.server = secureServer;
-    this.#listen('client', secureClient);
-    this.#listen('server', secureServer);
+    this.#streams.client = secure.client;
+    this.#streams.server = secure.server;
+    this.#listen('client', secure.client);
+    this.#listen('server', secure.server);
     // The wrappers own the sockets now; their close is the one that counts.
-    secureClient.on('close', () => this.#onSocketClosed('client'));
-    secureServer.on('close', () => this.#onSocketClosed('server'));
-
-    let ready = 0;
-    const onSecure = () => {
-      if (++ready < 2) return;
+    secure.client.on('close', () => this.#onSocketClosed('client'));
+    secure.server.on('close', () => this.#onSocketClosed('server'));
+    secure.whenSecure(() => {
       this.#tls = true;
-      const cipher = secureClient.getCipher();
-      this.#info('tls', `TLS established (${secureClient.getProtocol() ?? 'TLS'}, ${cipher.name})`);
+      const cipher = secure.client.getCipher();
+      this.#info('tls', `TLS established (${secure.client.getProtocol() ?? 'TLS'}, ${cipher.name})`);
       const forServer = this.#heldForServer ?? [];
       const forClient = this.#heldForClient ?? [];
       this.#heldForServer = null;
       this.#heldForClient = null;
       for (const bytes of forServer) this.#forward('server', bytes);
       for (const bytes of forClient) this.#forward('client', bytes);
-    };
-    secureClient.once('secure', onSecure);
-    secureServer.once('secureConnect', onSecure);
+    });
   }
 
   #onEnd(side: Side): void {
