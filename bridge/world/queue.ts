@@ -114,10 +114,11 @@ export class RelayQueue {
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
   }
 
-  async close(): Promise<void> {
+  /** Stop: no new attempts and no retries. Attempts already running end when their sockets do. */
+  stop(): void {
     this.#closed = true;
     for (const cancel of this.#cancels) cancel();
-    await Promise.allSettled([...this.#inFlight]);
+    this.#cancels.clear();
   }
 
   #track(work: Promise<void>): Promise<void> {
@@ -157,6 +158,7 @@ export class RelayQueue {
 
   #settle(entry: QueueEntry, results: Array<{ recipient: QueuedRecipient; result: RecipientResult }>): void {
     const { clock, emit } = this.#deps;
+    if (this.#closed) return;
     const maxAttempts = this.#deps.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
     const retryIn = (this.#deps.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (entry.attempts - 1);
     const failed: QueuedRecipient[] = [];

@@ -31,12 +31,14 @@ import { relayToDomain, type HostTarget } from './relay-client';
 
 /** One SMTP hop about to start: what a tap needs to record it as a conversation. */
 export interface HopStart {
-  queueId: string;
+  /** null for a connection opened by hand (openHost), not by the queue. */
+  queueId: string | null;
   /** 1: the relay's hop to the recipient's MX; 2: a bounce on its way back; ... */
   hop: number;
   /** 1 for the first try, 2 for the first retry, ... */
   attempt: number;
-  kind: QueuedKind;
+  /** 'direct': a connection opened with openHost, e.g. a terminal talking to an MX itself. */
+  kind: QueuedKind | 'direct';
   domain: string;
   /** The host being connected to, and its lab address. */
   host: string;
@@ -80,6 +82,12 @@ export interface World {
   describe(): WorldDescription;
   /** An MX lookup outside any delivery (it still emits a dns.lookup event). */
   resolveMx(domain: string): MxAnswer;
+  /**
+   * A connection to a lab host as if dialled from `client` (default: the lab's relay), tapped like
+   * a relay hop, for a terminal that talks to an MX by hand. A host that is down rejects with
+   * ECONNREFUSED, as a real one would.
+   */
+  openHost(name: string, client?: { name: string; address: string }): Promise<net.Socket>;
   /** Queue a message the submission server accepted; returns its queue id. */
   enqueue(message: SubmittedMessage): string;
   queue(): Array<Pick<QueueEntry, 'queueId' | 'kind' | 'envelopeFrom' | 'attempts' | 'hop'> & { pending: string[] }>;
@@ -164,18 +172,25 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   async function open(entry: QueueEntry, domain: string, candidate: MxCandidate): Promise<HostTarget> {
     const host = hosts.get(candidate.exchange);
     if (!host || !host.definition.up) return { port: closedPort };
-    const relaySide = await pairs.pair();
-    const hostSide = await pairs.pair();
     const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
-    for (const socket of [relaySide.near, relaySide.far, hostSide.near, hostSide.far]) {
+    const { socket, conversation } = await connectTapped(host, hop);
+    emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
+    return { socket };
+  }
+
+  /** Two loopback pairs with the tap between them; the far end goes to the host's smtp-server. */
+  async function connectTapped(host: MailHost, hop: HopStart): Promise<{ socket: net.Socket; conversation: string | null }> {
+    const clientSide = await pairs.pair();
+    const hostSide = await pairs.pair();
+    for (const socket of [clientSide.near, clientSide.far, hostSide.near, hostSide.far]) {
       taps.add(socket);
       socket.once('close', () => taps.delete(socket));
     }
-    const conversation = tap(hop, relaySide.far, hostSide.near)?.conversation ?? null;
-    emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
-    // The host sees the relay's lab address, so its Received: header names the sending MTA.
-    host.accept(hostSide.far, { conversation: conversation ?? `${entry.queueId}.${entry.attempts}`, remoteAddress: entry.client.address, remotePort: relaySide.near.localPort ?? 0 });
-    return { socket: relaySide.near };
+    const conversation = tap(hop, clientSide.far, hostSide.near)?.conversation ?? null;
+    // The host sees the sender's lab address, so its Received: header names the sending MTA.
+    const id = conversation ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${clientSide.near.localPort ?? 0}`;
+    host.accept(hostSide.far, { conversation: id, remoteAddress: hop.client.address, remotePort: clientSide.near.localPort ?? 0 });
+    return { socket: clientSide.near, conversation };
   }
 
   function lateBounce(bounce: LateBounce): void {
@@ -213,6 +228,14 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
       return answer;
     },
+    async openHost(name, client = { name: definition.relay.name, address: definition.relay.address }) {
+      const host = hosts.get(name.toLowerCase());
+      if (!host) throw new Error(`${name} is not a lab mail host`);
+      if (!host.definition.up) return dialClosedPort(closedPort);
+      const domain = definition.domains.find((d) => d.mx.some((r) => r.exchange === host.definition.name) || d.name === host.definition.name)?.name ?? '';
+      const hop: HopStart = { queueId: null, hop: 1, attempt: 1, kind: 'direct', domain, host: host.definition.name, address: host.definition.address, client };
+      return (await connectTapped(host, hop)).socket;
+    },
     enqueue: (message) => queue.enqueue({ ...message, kind: 'mail', hop: 1, client: { name: definition.relay.name, address: definition.relay.address } }).queueId,
     queue: () =>
       queue.list().map((e) => ({ queueId: e.queueId, kind: e.kind, envelopeFrom: e.envelopeFrom, attempts: e.attempts, hop: e.hop, pending: e.recipients.filter((r) => r.state === 'pending').map((r) => r.address) })),
@@ -222,10 +245,11 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     summary: (message) => mailboxes.summary(message),
     settled: () => queue.settled(),
     async close() {
+      // Sockets go first: a hop held by a stepping tap, or a slow host, must not hold up the close.
       clock.close();
-      await queue.close();
+      queue.stop();
       for (const socket of taps) socket.destroy();
-      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close()]);
+      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close(), queue.settled()]);
     },
   };
 }
@@ -235,6 +259,15 @@ function silentTap(certificates: LabCertificates, log: (message: string) => void
   return (_hop, client, server) => {
     new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, log, onEvent: () => {} });
   };
+}
+
+/** Dial the closed port: rejects with the system's own ECONNREFUSED. */
+function dialClosedPort(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
 }
 
 /** A port on 127.0.0.1 that nothing listens on: bind one, note it, let it go. */

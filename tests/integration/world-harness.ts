@@ -125,3 +125,34 @@ export function serverLines(record: RecordedHop): string[] {
 export function clientLines(record: RecordedHop): string[] {
   return record.events.filter((e) => e.dir === 'client').map((e) => e.text);
 }
+
+/** A minimal line client for a socket from world.openHost: one reply per call, multi-line replies joined. */
+export function lineClient(socket: import('node:net').Socket) {
+  let buffer = '';
+  const waiting: Array<(reply: string) => void> = [];
+  const replies: string[] = [];
+  let current: string[] = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let end = buffer.indexOf('\r\n'); end !== -1; end = buffer.indexOf('\r\n')) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      current.push(line);
+      if (line[3] === '-') continue;
+      const reply = current.join('\n');
+      current = [];
+      const next = waiting.shift();
+      if (next) next(reply);
+      else replies.push(reply);
+    }
+  });
+  const reply = () => new Promise<string>((resolve) => (replies.length ? resolve(replies.shift()!) : waiting.push(resolve)));
+  return {
+    reply,
+    command(line: string) {
+      socket.write(`${line}\r\n`);
+      return reply();
+    },
+  };
+}

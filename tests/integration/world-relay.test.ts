@@ -5,7 +5,7 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREYLIST_MIN_DELAY_MS, RETRY_BASE_MS } from '../../core/world/world-definition';
-import { clientLines, serverLines, startWorld, type WorldLab } from './world-harness';
+import { clientLines, lineClient, serverLines, startWorld, type WorldLab } from './world-harness';
 
 let lab: WorldLab;
 beforeAll(async () => {
@@ -103,6 +103,19 @@ describe('relay hops through the lab world', () => {
     expect(lines).toContainEqual(['STARTTLS', false]);
     expect(lines).toContainEqual(['MAIL', true]);
     expect(lab.world.mailbox('frank@tls-required.test')).toHaveLength(1);
+  });
+
+  it('tls-required.test answers 530 5.7.0 to MAIL FROM on a plain connection', async () => {
+    const socket = await lab.world.openHost('mx.tls-required.test');
+    const client = lineClient(socket);
+    expect(await client.reply()).toMatch(/^220 mx\.tls-required\.test ESMTP/);
+    expect(await client.command('EHLO terminal.lab.test')).toContain('STARTTLS');
+    expect(await client.command('MAIL FROM:<learner@lab.test>')).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    socket.destroy();
+  });
+
+  it('a host that is down refuses the connection like a closed port', async () => {
+    await expect(lab.world.openHost('mx1.fallback.test')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it('keeps mail for a domain outside the lab in its outside mailbox, without any connection', async () => {
