@@ -6,13 +6,13 @@
  * is refused exactly like a real one.
  */
 import net from 'node:net';
+import { describeWorld } from '../../core/world/describe-world';
 import { LabDns, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
 import { REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
   LAB_WORLD,
   LATE_BOUNCE_DELAY_MS,
-  MAGIC_LOCAL_PARTS,
   MAX_DELIVERY_ATTEMPTS,
   RETRY_BASE_MS,
   SLOW_REPLY_MS,
@@ -215,14 +215,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   return {
     definition,
     clock,
-    describe: () => ({
-      relay: { ...definition.relay },
-      domains: definition.domains.map((domain) => ({ ...domain, answer: dns.resolveMx(domain.name) })),
-      hosts: definition.hosts.map((host) => ({ ...host })),
-      magicLocalParts: { ...MAGIC_LOCAL_PARTS },
-      timing: { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts },
-      outside: 'Mail for a domain the lab does not know is kept in an outside mailbox and never leaves this machine.',
-    }),
+    describe: () =>
+      describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
