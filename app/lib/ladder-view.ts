@@ -41,10 +41,20 @@ export function decodedAuthLines(events: readonly WireEvent[], lines: readonly T
     const isAuth = mode === 'auth' || (mode === 'command' && /^AUTH\s/i.test(event.text));
     if (!isAuth || !mode) return;
     const text = explainCommand(event.text, mode).decoded;
-    // AUTH PLAIN separates its parts with NUL bytes; a visible ␀ shows where they are.
-    if (text) decoded.push({ index, text: text.replace(/\u0000/g, '␀') });
+    if (text !== null && text !== '') decoded.push({ index, text: readable(text) });
   });
   return decoded;
+}
+
+/**
+ * AUTH PLAIN carries "authzid NUL user NUL password"; the NUL marker is a glyph many fonts lack,
+ * so the three parts are named instead.
+ */
+function readable(decoded: string): string {
+  const parts = decoded.split(/[\u0000\u2400]/);
+  if (parts.length !== 3) return `“${decoded}”`;
+  const [authzid, user, password] = parts;
+  return `${authzid ? `as “${authzid}”, ` : ''}user “${user}”, password “${password}”`;
 }
 
 /** Who the client is, for the ladder's left lifeline. */
