@@ -159,7 +159,10 @@ describe('compose and step through, end to end', () => {
       if ((await held.count()) === 0) break;
       const index = await held.getAttribute('data-index');
       if (!sawAuthHeld && (await held.textContent())?.includes('AUTH PLAIN')) sawAuthHeld = true;
-      await page.getByTestId('step-next').click();
+      // Every other unit with the keyboard: N is Next anywhere outside a text field.
+      await expect.poll(() => page.getByTestId('step-next').isEnabled(), { timeout: 15_000 }).toBe(true);
+      if (presses % 2 === 1) await page.keyboard.press('n');
+      else await page.getByTestId('step-next').click();
       presses++;
       // Wait until that unit is gone: the next one (or nothing) is held.
       await expect
