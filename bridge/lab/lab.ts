@@ -1,8 +1,8 @@
 /**
  * A running lab: the SMTP servers, the outside-client listeners (plain and implicit TLS),
  * terminals, deliveries from the compose form, and the record of every conversation. Each
- * connection — from outside, a terminal or the compose client — goes client → tap → loopback pair
- * → smtp-server, so every line is recorded the same way and every reply is the server's own.
+ * connection — from outside, a terminal or the compose client — goes client → tap → in-memory
+ * socket pair → smtp-server, so every line is recorded the same way and every reply is the server's own.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -13,6 +13,7 @@ import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
 import { LineTap } from '../tap/line-tap';
 import { LoopbackPairs } from '../tap/loopback-pair';
+import { memorySocketPair } from '../tap/memory-pair';
 import { loadOrCreateCertificates } from './certificates';
 import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
 import type { Lab, LabOptions, TerminalSession } from './lab-types';
@@ -80,7 +81,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     client.on('error', onEarlyError); // until the tap takes over
     loose.add(client);
     try {
-      const { near, far } = await pairs.pair();
+      // In memory, not loopback TCP: the kernel round trips of a second hop cost more than recording.
+      const { near, far } = memorySocketPair({ remoteAddress, remotePort });
       if (closing || client.destroyed) {
         near.destroy();
         far.destroy();
