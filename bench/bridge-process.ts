@@ -1,5 +1,6 @@
 /** Runs the bridge in its own process, as `npm start` does, so the benchmark client does not share its event loop. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,43 +9,78 @@ import { PROJECT_ROOT } from '../bridge/app-build';
 export interface BridgeProcess {
   webUrl: string;
   smtp: { host: string; port: number };
+  /** CPU seconds the process has used so far (user + system); NaN where /proc is not there. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
-export async function spawnBridge(): Promise<BridgeProcess> {
+/**
+ * CPU time of a process from /proc: unlike wall time it hardly moves when other work shares the
+ * machine, so CPU per message compares targets fairly on a busy box.
+ */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** `nodeArgs` go to node itself, e.g. `--cpu-prof` to profile the bridge under load. */
+export async function spawnBridge(nodeArgs: string[] = []): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-  return spawnServer(['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir], stateDir);
+  const args = ['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir];
+  return spawnServer([...nodeArgs, '--import', 'tsx', ...args], stateDir);
 }
 
 /** A bare smtp-server in its own process; only `smtp` is meaningful. */
-export function spawnPlainSmtpServer(): Promise<BridgeProcess> {
-  return spawnServer(['bench/plain-smtp-server.ts'], null);
+export function spawnPlainSmtpServer(nodeArgs: string[] = []): Promise<BridgeProcess> {
+  return spawnServer([...nodeArgs, '--import', 'tsx', 'bench/plain-smtp-server.ts'], null);
 }
 
 async function spawnServer(args: string[], stateDir: string | null): Promise<BridgeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, SMTP_LAB_LOG: 'quiet' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const output = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (/smtp: \S+/.test(text)) resolve(text);
+  let output: string;
+  try {
+    output = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (/smtp: \S+/.test(text)) resolve(text);
+      });
+      child.once('exit', (code) => reject(new Error(`bridge exited with ${code} before listening`)));
+      setTimeout(() => reject(new Error('bridge did not listen within 30 s')), 30_000).unref();
     });
-    child.once('exit', (code) => reject(new Error(`bridge exited with ${code} before listening`)));
-  });
+  } catch (error) {
+    child.kill('SIGKILL');
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
   const web = /web: (\S+)/.exec(output)?.[1];
   const smtp = /smtp: (\S+):(\d+)/.exec(output);
   if (!smtp) throw new Error(`unexpected output: ${output}`);
   return {
     webUrl: web ?? '',
     smtp: { host: smtp[1] ?? '127.0.0.1', port: Number(smtp[2]) },
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        // A process busy with load may be slow to close; it must not hold the bench open.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
       if (stateDir) await rm(stateDir, { recursive: true, force: true });
     },
   };

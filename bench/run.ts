@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge } from '../bridge/server';
 import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
+import { measureDelivery } from './delivery-throughput';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
 
@@ -19,43 +20,49 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-console.log('NOOP round trip: typed through the browser protocol (WebSocket -> bridge -> tap -> smtp-server -> back)');
-console.log('against a NOOP over a direct TCP socket to the same lab SMTP server, alternating rounds.');
+// `npm run bench -- --delivery` runs only the delivery throughput part.
+if (!process.argv.includes('--delivery')) await measureNoopRoundTrips();
+await measureDelivery();
 
-// 1. Bridge and clients in one process: the bridge's own cost, without cross-process wake-ups.
-const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-const local = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
-let goal: { ratio50: number; p99: number };
-try {
-  goal = report('Bridge in this process', await measureNoopRoundTrip(local));
-} finally {
-  await local.close();
-  await rm(stateDir, { recursive: true, force: true });
+async function measureNoopRoundTrips(): Promise<void> {
+  console.log('NOOP round trip: typed through the browser protocol (WebSocket -> bridge -> tap -> smtp-server -> back)');
+  console.log('against a NOOP over a direct TCP socket to the same lab SMTP server, alternating rounds.');
+
+  // 1. Bridge and clients in one process: the bridge's own cost, without cross-process wake-ups.
+  const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
+  const local = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
+  let goal: { ratio50: number; p99: number };
+  try {
+    goal = report('Bridge in this process', await measureNoopRoundTrip(local));
+  } finally {
+    await local.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+
+  // 2. Bridge in its own process, as `npm start` runs it: adds the machine's scheduling latency.
+  const spawned = await spawnBridge();
+  try {
+    report('Bridge in its own process (as npm start runs it)', await measureNoopRoundTrip(spawned));
+  } finally {
+    await spawned.stop();
+  }
+
+  // 3. The floor: a bare smtp-server in its own process, nothing in front of it.
+  const plain = await spawnPlainSmtpServer();
+  try {
+    const client = await directClient(plain);
+    const samples: number[] = [];
+    for (let i = 0; i < 200; i++) await client.noop();
+    for (let i = 0; i < 3000; i++) samples.push(await client.noop());
+    client.close();
+    const floor = summarize(samples);
+    console.log(`\nFloor: bare smtp-server in its own process, direct TCP: p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
+  } finally {
+    await plain.stop();
+  }
+
+  console.log(
+    `\ngoals (bridge in this process): p50 ratio ${goal.ratio50.toFixed(2)} <= 2.5 ${goal.ratio50 <= 2.5 ? 'met' : 'NOT met'}; ` +
+      `p99 ${ms(goal.p99)} < 1 ms ${goal.p99 < 1 ? 'met' : 'NOT met'}`,
+  );
 }
-
-// 2. Bridge in its own process, as `npm start` runs it: adds the machine's scheduling latency.
-const spawned = await spawnBridge();
-try {
-  report('Bridge in its own process (as npm start runs it)', await measureNoopRoundTrip(spawned));
-} finally {
-  await spawned.stop();
-}
-
-// 3. The floor: a bare smtp-server in its own process, nothing in front of it.
-const plain = await spawnPlainSmtpServer();
-try {
-  const client = await directClient(plain);
-  const samples: number[] = [];
-  for (let i = 0; i < 200; i++) await client.noop();
-  for (let i = 0; i < 3000; i++) samples.push(await client.noop());
-  client.close();
-  const floor = summarize(samples);
-  console.log(`\nFloor: bare smtp-server in its own process, direct TCP: p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
-} finally {
-  await plain.stop();
-}
-
-console.log(
-  `\ngoals (bridge in this process): p50 ratio ${goal.ratio50.toFixed(2)} <= 2.5 ${goal.ratio50 <= 2.5 ? 'met' : 'NOT met'}; ` +
-    `p99 ${ms(goal.p99)} < 1 ms ${goal.p99 < 1 ? 'met' : 'NOT met'}`,
-);

@@ -19,3 +19,11 @@ export function summarize(samples: number[]): Summary {
 }
 
 export const ms = (value: number): string => `${value.toFixed(3)} ms`;
+
+/** Median of the finite values (a failed run counts as NaN and is left out); NaN if none. */
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+}

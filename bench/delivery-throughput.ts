@@ -1,0 +1,151 @@
+/**
+ * Delivery throughput, side by side in one run: the lab's SMTP port (tap recording every line,
+ * messages kept), a bare smtp-server that discards, and MailDev, each in its own process on
+ * loopback. Targets take turns round by round, so a busy moment on a shared machine hits all of
+ * them alike; ratios are taken within a round and their median reported.
+ */
+import { spawnBridge, spawnPlainSmtpServer, type BridgeProcess } from './bridge-process';
+import { mailDevBinary, spawnMailDev } from './maildev-process';
+import { runNodemailer } from './nodemailer-load';
+import { manualSteps, obtainSmtpSource, runSmtpSource, type SmtpSource } from './smtp-source';
+import { median } from './stats';
+
+const TARGETS = ['lab', 'bare smtp-server', 'MailDev'] as const;
+type TargetName = (typeof TARGETS)[number];
+type ClientName = 'smtp-source' | 'nodemailer';
+/** Runs `messages` through a target and resolves with the wall time in seconds. */
+type Load = (port: number, messages: number) => Promise<number>;
+/** Per target, one entry per round: messages per second, and the target's CPU microseconds per message. */
+interface Samples {
+  rates: number[];
+  cpu: number[];
+}
+
+const MESSAGE_SIZE = 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Each timed run aims at about this long: short enough to finish soon, long enough to be more than noise. */
+const RUN_SECONDS = 1.5;
+
+const clients: Record<ClientName, { warmUp: number; load: Load }> = {
+  'smtp-source': {
+    warmUp: 1_000,
+    load: (port, messages) => runSmtpSource(source!, { port, sessions: 10, size: MESSAGE_SIZE, messages, timeoutMs: 60_000 }),
+  },
+  nodemailer: {
+    warmUp: 500,
+    load: (port, messages) => runNodemailer({ port, connections: 5, size: MESSAGE_SIZE, messages, timeoutMs: 60_000 }),
+  },
+};
+let source: SmtpSource | null = null;
+
+export async function measureDelivery(): Promise<void> {
+  console.log('\nDelivery throughput: 1 KB messages into each target on loopback, each target in its own process.');
+  const found = await obtainSmtpSource();
+  if ('missing' in found) {
+    console.log(`smtp-source skipped: ${found.missing}. To fetch it by hand (as root):\n${manualSteps()}`);
+  } else {
+    source = found;
+  }
+  const maildev = mailDevBinary();
+  if (!maildev) console.log('MailDev skipped: the maildev package is not installed (npm install).');
+
+  const running = new Map<TargetName, BridgeProcess>();
+  try {
+    running.set('lab', await spawnBridge());
+    running.set('bare smtp-server', await spawnPlainSmtpServer());
+    if (maildev) running.set('MailDev', await spawnMailDev(maildev));
+    const results = new Map<ClientName, Map<TargetName, Samples>>();
+    for (const client of Object.keys(clients) as ClientName[]) {
+      if (client === 'smtp-source' && !source) continue;
+      results.set(client, await measureClient(client, running));
+    }
+    report(results);
+    const lab = running.get('lab');
+    if (lab) await checkLabRecord(lab.webUrl);
+  } finally {
+    await Promise.all([...running.values()].map((target) => target.stop()));
+  }
+}
+
+async function measureClient(client: ClientName, running: Map<TargetName, BridgeProcess>): Promise<Map<TargetName, Samples>> {
+  const { warmUp, load } = clients[client];
+  const counts = new Map<TargetName, number>();
+  const samples = new Map<TargetName, Samples>();
+  // Warm-up: lets the JIT settle and sizes each target's runs to about RUN_SECONDS.
+  for (const [name, target] of running) {
+    try {
+      const rate = warmUp / (await load(target.smtp.port, warmUp));
+      counts.set(name, Math.min(50_000, Math.max(warmUp, Math.round((rate * RUN_SECONDS) / 100) * 100)));
+      samples.set(name, { rates: [], cpu: [] });
+    } catch (error) {
+      console.log(`${client} -> ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const names = [...counts.keys()];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate who goes first, so no target always runs right after the same neighbour.
+    const order = names.map((_, index) => names[(index + round) % names.length] as TargetName);
+    for (const name of order) {
+      const messages = counts.get(name) ?? warmUp;
+      const target = running.get(name);
+      const taken = samples.get(name);
+      if (!target || !taken) continue;
+      try {
+        const cpuBefore = target.cpuSeconds();
+        const seconds = await load(target.smtp.port, messages);
+        taken.cpu.push(((target.cpuSeconds() - cpuBefore) / messages) * 1e6);
+        taken.rates.push(messages / seconds);
+      } catch (error) {
+        taken.rates.push(NaN);
+        taken.cpu.push(NaN);
+        console.log(`${client} -> ${name}, round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  return samples;
+}
+
+function report(results: Map<ClientName, Map<TargetName, Samples>>): void {
+  const table: Record<string, Record<string, string>> = {};
+  for (const target of TARGETS) {
+    const row: Record<string, string> = {};
+    for (const [client, byTarget] of results) {
+      const taken = byTarget.get(target);
+      row[`${client} msg/s`] = taken ? fmt(median(taken.rates)) : 'n/a';
+    }
+    // CPU per message barely moves when other work shares the machine: the steadier comparison.
+    for (const [client, byTarget] of results) {
+      const taken = byTarget.get(target);
+      row[`${client} server CPU µs/msg`] = taken ? fmt(median(taken.cpu)) : 'n/a';
+    }
+    table[target] = row;
+  }
+  console.log(`\nmedian of ${ROUNDS} runs per cell (10 smtp-source sessions with -d; 5 pooled nodemailer connections):`);
+  console.table(table);
+  for (const [client, byTarget] of results) {
+    const lab = byTarget.get('lab')?.rates ?? [];
+    const ratio = (other: TargetName) => median(lab.map((value, round) => value / (byTarget.get(other)?.rates[round] ?? NaN)));
+    const vsBare = ratio('bare smtp-server');
+    const vsMailDev = ratio('MailDev');
+    const goals = client === 'smtp-source';
+    console.log(
+      `${client}: lab/bare ${vsBare.toFixed(2)}${goals ? ` (goal >= 0.5: ${verdict(vsBare >= 0.5)})` : ''}, ` +
+        `lab/MailDev ${vsMailDev.toFixed(2)}${goals ? ` (goal >= 3: ${verdict(vsMailDev >= 3)})` : ''}`,
+    );
+  }
+}
+
+/** The figures only count if the lab really kept what it took: messages listed, lines recorded. */
+async function checkLabRecord(webUrl: string): Promise<void> {
+  const messages = (await (await fetch(new URL('/api/messages', webUrl))).json()) as Array<{ subject: string; from: string }>;
+  const conversations = (await (await fetch(new URL('/api/conversations', webUrl))).json()) as Array<{ lines: unknown[] }>;
+  const lines = conversations.reduce((sum, conversation) => sum + conversation.lines.length, 0);
+  const last = messages.at(-1);
+  console.log(
+    `lab record afterwards: ${messages.length} messages listed (the newest kept), last From "${last?.from ?? ''}" Subject "${last?.subject ?? ''}"; ` +
+      `${conversations.length} conversations holding ${lines} lines (bounded per conversation)`,
+  );
+}
+
+const fmt = (value: number) => (Number.isFinite(value) ? String(Math.round(value)) : 'failed');
+const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
