@@ -18,6 +18,7 @@ export class LessonSession {
   /** Raw sources fetched for the goals that look into messages. */
   #raw = $state.raw<Record<string, string>>({});
   #fetching = new Set<string>();
+  #advancedFrom = new Set<number>();
 
   constructor(lesson: Lesson, lab: LabConnection) {
     this.lesson = lesson;
@@ -57,6 +58,20 @@ export class LessonSession {
     return { conversations, messages };
   }
 
+  /**
+   * Moves on to the next step once every goal of the current one is met — once per step, so a
+   * learner who goes back to reread a step is not pushed forward again.
+   */
+  followProgress(goals: ReadonlyArray<{ step: string; met: boolean }>): void {
+    const step = this.lesson.steps[this.#step];
+    if (!step || this.#step >= this.lesson.steps.length - 1 || this.#advancedFrom.has(this.#step)) return;
+    const mine = goals.filter((goal) => goal.step === step.id);
+    if (mine.length > 0 && mine.every((goal) => goal.met)) {
+      this.#advancedFrom.add(this.#step);
+      this.#step += 1;
+    }
+  }
+
   goToStep(index: number): void {
     this.#step = Math.max(0, Math.min(this.lesson.steps.length - 1, index));
   }
@@ -74,6 +89,7 @@ export class LessonSession {
   restart(): void {
     this.#since = Date.now();
     this.#step = 0;
+    this.#advancedFrom.clear();
     this.#solutionShown = false;
     this.#hintsShown = this.lesson.steps.map(() => 0);
   }
