@@ -47,7 +47,7 @@ export interface WireEvent {
 }
 
 /** Where a conversation came from: the terminal, an outside client, or the bridge's own compose client. */
-export type Origin = 'terminal' | 'external' | 'compose';
+export type Origin = 'terminal' | 'external' | 'compose' | 'relay';
 
 export interface ConversationSummary {
   id: string;
@@ -84,4 +84,9 @@ export interface MessageSummary {
   receivedAt: number;
   /** Size of the raw source in bytes. */
   size: number;
+  /**
+   * The mailbox this copy was delivered into; null for a message as the lab's own SMTP server
+   * accepted it (before it travels on through the world).
+   */
+  mailbox?: string | null;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
+import type { MailboxSummary, WorldDescription, WorldEvent } from '../world/world-events';
 import {
   DELIVERY_ACTIONS,
   composeSchema,
@@ -52,6 +53,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     connection: connectionSchema,
     mode: z.enum(['step', 'instant']),
   }),
+  /** Move the lab clock forward: deferred mail whose retry falls due is retried now, in order. */
+  z.object({ type: z.literal('clock.advance'), ref, ms: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
   z.object({
     type: z.literal('delivery.control'),
@@ -92,7 +95,16 @@ export type BridgeMessage =
       conversations: ConversationDetail[];
       messages: MessageSummary[];
       deliveries: DeliverySummary[];
+      /** The mail world: domains, MX records, hosts and their behaviour. */
+      world: WorldDescription;
+      mailboxes: MailboxSummary[];
+      /** Recent world events (queue, lookups, hops, recipients, bounces), oldest first. */
+      worldEvents: WorldEvent[];
+      /** The lab clock (epoch ms); it runs with real time and jumps when advanced. */
+      clock: number;
     }
+  | { type: 'world.event'; event: WorldEvent }
+  | { type: 'clock'; ref?: string; now: number }
   | { type: 'delivery.started'; ref?: string; delivery: DeliverySummary }
   | { type: 'delivery.gate'; gate: GateState }
   | { type: 'delivery.finished'; delivery: DeliverySummary }
