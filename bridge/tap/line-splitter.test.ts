@@ -38,4 +38,26 @@ describe('LineSplitter', () => {
     expect(splitter.flush()).toEqual({ text: 'MAIL FROM:<a', cut: 0 });
     expect(splitter.flush()).toBeNull();
   });
+
+  it('reads a line the same whether it arrives whole or byte by byte', () => {
+    const input = Buffer.concat([
+      Buffer.from('EHLO a\r\nbare lf\nesc \x1b[2J\r\nGrüße\r\n'),
+      Buffer.from([0x62, 0xff, 0x0d, 0x0a]), // not UTF-8
+      Buffer.from(`${'y'.repeat(10)}\r\n${'z'.repeat(11)}\r\n${'w'.repeat(9)}\r\r\n`),
+    ]);
+    const whole = new LineSplitter(10).push(input).map(({ text, cut }) => ({ text, cut }));
+    const split = new LineSplitter(10);
+    const bytewise = [...input].flatMap((byte) => split.push(Buffer.from([byte])).map(({ text, cut }) => ({ text, cut })));
+    expect(whole).toEqual(bytewise);
+    expect(whole).toEqual([
+      { text: 'EHLO a', cut: 0 },
+      { text: 'bare lf', cut: 0 },
+      { text: 'esc \\x1b[2J', cut: 0 },
+      { text: 'Grüße', cut: 0 },
+      { text: 'b\\xff', cut: 0 },
+      { text: 'y'.repeat(10), cut: 0 },
+      { text: 'z'.repeat(10), cut: 1 },
+      { text: `${'w'.repeat(9)}\\x0d`, cut: 0 },
+    ]);
+  });
 });

@@ -4,6 +4,7 @@
  * learner reads: long lines are kept short, and binary junk is shown escaped so it is visible and
  * harmless in a transcript.
  */
+import { isAscii } from 'node:buffer';
 
 /** Longest line kept in a record, in bytes; the rest is counted in `cut`. */
 export const MAX_RECORDED_LINE = 4096;
@@ -38,14 +39,21 @@ export class LineSplitter {
   push(chunk: Buffer): SplitLine[] {
     const lines: SplitLine[] = [];
     let start = 0;
-    while (start <= chunk.length) {
+    for (;;) {
       const lf = chunk.indexOf(LF, start);
       if (lf === -1) {
-        this.#keep(chunk.subarray(start));
+        if (start < chunk.length) this.#keep(chunk.subarray(start));
         break;
       }
-      this.#keep(chunk.subarray(start, lf));
-      lines.push({ ...this.#finish(), end: lf + 1 });
+      const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
+      if (this.pending === 0 && end - start <= this.#limit) {
+        // The usual case, a whole line inside this chunk: read it in place, without copying.
+        lines.push({ text: printable(chunk.subarray(start, end)), cut: 0, end: lf + 1 });
+      } else {
+        this.#keep(chunk.subarray(start, lf));
+        const line = this.#finish();
+        lines.push({ text: line.text, cut: line.cut, end: lf + 1 });
+      }
       start = lf + 1;
     }
     return lines;
@@ -103,15 +111,25 @@ export class LineSplitter {
  */
 export function printable(bytes: Buffer): string {
   let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    text = '';
-    for (const byte of bytes) text += byte < 0x80 ? String.fromCharCode(byte) : hex(byte);
+  if (isAscii(bytes)) {
+    // Nearly every SMTP line: latin1 is a plain byte copy, and no decoder can fail on ASCII.
+    text = bytes.toString('latin1');
+  } else {
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      text = '';
+      for (const byte of bytes) text += byte < 0x80 ? String.fromCharCode(byte) : hex(byte);
+    }
   }
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (char) => hex(char.charCodeAt(0)));
+  // Test first: most lines have no control characters, and test() builds no new string.
+  return CONTROL.test(text) ? text.replace(CONTROL_ALL, (char) => hex(char.charCodeAt(0))) : text;
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\x00-\x08\x0a-\x1f\x7f]/g;
 
 function hex(byte: number): string {
   return `\\x${byte.toString(16).padStart(2, '0')}`;
