@@ -53,7 +53,7 @@ export class LessonSession {
         this.#fetchRaw(message.id);
         continue;
       }
-      messages.push({ id: message.id, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, raw });
+      messages.push({ id: message.id, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, mailbox: message.mailbox ?? null, raw });
     }
     return { conversations, messages };
   }

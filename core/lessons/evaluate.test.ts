@@ -83,6 +83,9 @@ describe('goal predicates', () => {
     expect(check({ message: { body: '^\\.hidden$' } }, withMail)).toBe(true);
     expect(check({ noMessage: { to: 'nobody@example.test' } }, withMail)).toBe(true);
     expect(check({ message: { headerCount: { name: 'Received', atLeast: 2 } } }, withMail)).toBe(false);
+    expect(check({ message: { mailbox: 'alice@example.test' } }, withMail)).toBe(false);
+    const delivered = evidence(opening(), [{ id: 'm2', envelopeFrom: 'learner@lab.test', envelopeTo: ['alice@example.test'], mailbox: 'alice@example.test', raw }]);
+    expect(check({ message: { mailbox: 'Alice@example.test' } }, delivered)).toBe(true);
   });
 
   it('refuses a predicate that is not one', () => {

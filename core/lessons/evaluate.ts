@@ -82,6 +82,7 @@ function pipelinedAt(conversation: LessonConversation, count: number): number[] 
 
 export function messageMatches(message: LessonMessage, match: MessageMatch): boolean {
   const lower = (text: string) => text.toLowerCase();
+  if (match.mailbox && lower(message.mailbox ?? '') !== lower(match.mailbox)) return false;
   if (match.to && !message.envelopeTo.some((to) => lower(to) === lower(match.to ?? ''))) return false;
   if (match.from !== undefined && lower(message.envelopeFrom) !== lower(match.from)) return false;
   const fields = match.header || match.headerCount ? headerFields(message.raw) : [];

@@ -11,6 +11,8 @@ export interface LessonMessage {
   id: string;
   envelopeFrom: string;
   envelopeTo: readonly string[];
+  /** The mailbox this copy was delivered into; null for the copy the lab's own server accepted. */
+  mailbox?: string | null;
   /** The source as stored, decoded as text. */
   raw: string;
 }

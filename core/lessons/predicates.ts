@@ -53,6 +53,8 @@ export const lineMatchSchema = z.strictObject({
 });
 
 export const messageMatchSchema = z.strictObject({
+  /** The mailbox a copy was delivered into (after the relay); the lab's own accepted copy has none. */
+  mailbox: z.string().min(3).optional(),
   /** An envelope recipient of the message (RCPT TO). */
   to: z.string().min(3).optional(),
   /** The envelope sender (MAIL FROM); '' for the null reverse-path. */
