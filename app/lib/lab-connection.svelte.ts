@@ -8,6 +8,7 @@ import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../cor
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
+import { LabWorld } from './lab-world.svelte';
 
 export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -48,6 +49,7 @@ export class LabConnection {
   #messages = $state.raw<MessageSummary[]>([]);
   #notices = $state.raw<Notice[]>([]);
   readonly deliveries = new Deliveries();
+  readonly world = new LabWorld();
 
   #socket: WebSocket | null = null;
   #failedAttempts = 0;
@@ -156,6 +158,11 @@ export class LabConnection {
     this.#send({ type: 'delivery.control', delivery, action, ...(intervalMs !== undefined ? { intervalMs } : {}) });
   }
 
+  /** Move the lab clock forward: deferred mail whose retry falls due is retried now. */
+  advanceClock(ms: number): void {
+    this.#send({ type: 'clock.advance', ms: Math.max(1, Math.round(ms)) });
+  }
+
   notify(text: string): void {
     const notice = { id: ++this.#noticeCounter, text };
     this.#notices = [...this.#notices, notice].slice(-MAX_NOTICES);
@@ -183,6 +190,13 @@ export class LabConnection {
         this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
         this.deliveries.reset(message.deliveries);
+        this.world.reset(message);
+        return;
+      case 'world.event':
+        this.world.push(message.event);
+        return;
+      case 'clock':
+        this.world.setClock(message.now);
         return;
       case 'delivery.started':
         this.deliveries.upsert(message.delivery);
@@ -229,6 +243,7 @@ export class LabConnection {
       }
       case 'message.stored':
         this.#messages = [message.message, ...this.#messages.filter((m) => m.id !== message.message.id)];
+        this.world.noteMessage(message.message);
         return;
       case 'terminal.opened':
         this.#ensureConversation(message.conversation);
