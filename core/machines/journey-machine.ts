@@ -4,10 +4,9 @@
  * envelope → content → accepted, or refused / aborted on the way. STARTTLS and AUTH are optional
  * steps: port 25 skips both, and implicit TLS (465) is encrypted from the 'connected' event on.
  *
- * Extension point for relay hops: `accepted` is final for now because the first hop ends there.
- * The next hops (the lab queue, the MX lookup, the relay client's own conversation) turn it into a
- * compound state: accepted → queued → lookup → relay → delivered | deferred | bounced, driven by
- * events of hop > 0 that JourneyTracker ignores today.
+ * `accepted` is final because the first hop ends there. What happens next (queued → lookup →
+ * relay → delivered | deferred → retry | bounced, per recipient) is told by the world events for
+ * the queue id this machine reads from the 250: see core/world/journey-path.ts.
  */
 import { journeySetup, type JourneyReplyAction } from './journey-setup';
 import { initialJourneyContext, type JourneyStateName } from './journey-model';
