@@ -124,7 +124,7 @@ export function rootQueueId(queueId: string, events: readonly WorldEvent[]): str
   let current = queueId;
   for (let depth = 0; depth <= MAX_BOUNCE_DEPTH; depth++) {
     const bounce = events.find((e) => e.type === 'bounce' && e.bounceQueueId === current);
-    if (!bounce || !('queueId' in bounce)) return current;
+    if (bounce?.type !== 'bounce') return current;
     current = bounce.queueId;
   }
   return current;
