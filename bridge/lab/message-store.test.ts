@@ -65,6 +65,27 @@ describe('MessageStore', () => {
     expect(await store.parsed('nope')).toBeUndefined();
   });
 
+  it('serialises a summary like a plain object, header fields included', () => {
+    const store = new MessageStore();
+    const summary = store.add('ABC', message(['From: a@lab.test', 'To: b@example.test', 'Subject: hi', 'Date: Sun, 29 Nov 2026 12:00:00 +0000']), envelope);
+    expect(JSON.parse(JSON.stringify({ messages: [summary] }))).toEqual({
+      messages: [
+        {
+          id: 'ABC',
+          conversation: 'c1',
+          envelopeFrom: 'env@lab.test',
+          envelopeTo: ['rcpt@example.test'],
+          from: 'a@lab.test',
+          to: ['b@example.test'],
+          subject: 'hi',
+          date: '2026-11-29T12:00:00.000Z',
+          receivedAt: summary.receivedAt,
+          size: summary.size,
+        },
+      ],
+    });
+  });
+
   it('forgets the oldest past its bound', () => {
     const store = new MessageStore(2);
     for (const id of ['A', 'B', 'C']) store.add(id, message([`Subject: ${id}`]), envelope);
