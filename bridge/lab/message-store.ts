@@ -1,13 +1,13 @@
 /**
  * Messages the lab server accepted: the raw source exactly as received, and a summary for lists
- * read from the headers alone, when first asked for. The full parse waits until someone opens a
- * message: an app pumping mail into the lab must not pay for parsing that nobody looks at. Bounded, newest kept,
+ * read from the headers alone. The full parse waits until someone opens a message: an app pumping
+ * mail into the lab must not pay for MIME parsing that nobody looks at. Bounded, newest kept,
  * because a lab left running with a chatty app must not grow without end.
  */
 import { randomUUID } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { MessageSummary } from '../../core/wire';
-import { headerSummary, type HeaderSummary } from './message-headers';
+import { headerSummary } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
@@ -18,70 +18,15 @@ export interface Envelope {
   to: string[];
 }
 
-const NO_HEADERS: HeaderSummary = { from: '', to: [], subject: '', date: null };
-
-/**
- * A message and its summary. The header fields are read from the raw source on first use and
- * then kept: under load most messages are never listed or shown, and then never read at all.
- * toJSON makes it serialise like a plain summary, for the API and the WebSocket.
- */
-class StoredMessage implements MessageSummary {
-  readonly id: string;
-  readonly conversation: string;
-  readonly envelopeFrom: string;
-  readonly envelopeTo: string[];
-  readonly receivedAt = Date.now();
-  readonly size: number;
-  readonly raw: Buffer;
-  #headers: HeaderSummary | null = null;
-
-  constructor(id: string, raw: Buffer, envelope: Envelope) {
-    this.id = id;
-    this.conversation = envelope.conversation;
-    this.envelopeFrom = envelope.from;
-    this.envelopeTo = [...envelope.to];
-    this.size = raw.length;
-    this.raw = raw;
-  }
-
-  get from(): string {
-    return this.#read().from;
-  }
-
-  get to(): string[] {
-    return this.#read().to;
-  }
-
-  get subject(): string {
-    return this.#read().subject;
-  }
-
-  get date(): string | null {
-    return this.#read().date;
-  }
-
-  toJSON(): MessageSummary {
-    const { id, conversation, envelopeFrom, envelopeTo, from, to, subject, date, receivedAt, size } = this;
-    return { id, conversation, envelopeFrom, envelopeTo, from, to, subject, date, receivedAt, size };
-  }
-
-  #read(): HeaderSummary {
-    if (!this.#headers) {
-      try {
-        this.#headers = headerSummary(this.raw);
-      } catch {
-        // Learners type broken messages on purpose; the raw source is still worth keeping.
-        this.#headers = NO_HEADERS;
-      }
-    }
-    return this.#headers;
-  }
+interface Stored {
+  summary: MessageSummary;
+  raw: Buffer;
 }
 
 export class MessageStore {
   readonly #max: number;
   /** Insertion order is arrival order, so the first entry is the oldest. */
-  readonly #messages = new Map<string, StoredMessage>();
+  readonly #messages = new Map<string, Stored>();
 
   constructor(maxMessages = DEFAULT_MAX_MESSAGES) {
     this.#max = maxMessages;
@@ -93,10 +38,26 @@ export class MessageStore {
     return randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
   }
 
-  /** Keep a message; its header fields are read when first asked for (a list, a page, an event). */
+  /** Keep a message; one whose headers cannot be read is still kept, with empty fields. */
   add(id: string, raw: Buffer, envelope: Envelope): MessageSummary {
-    const summary = new StoredMessage(id, raw, envelope);
-    this.#messages.set(id, summary);
+    const summary: MessageSummary = {
+      id,
+      conversation: envelope.conversation,
+      envelopeFrom: envelope.from,
+      envelopeTo: [...envelope.to],
+      from: '',
+      to: [],
+      subject: '',
+      date: null,
+      receivedAt: Date.now(),
+      size: raw.length,
+    };
+    try {
+      Object.assign(summary, headerSummary(raw));
+    } catch {
+      // Learners type broken messages on purpose; the raw source is still worth keeping.
+    }
+    this.#messages.set(id, { summary, raw });
     while (this.#messages.size > this.#max) {
       const oldest = this.#messages.keys().next().value;
       if (oldest === undefined) break;
@@ -106,7 +67,7 @@ export class MessageStore {
   }
 
   list(): MessageSummary[] {
-    return [...this.#messages.values()];
+    return [...this.#messages.values()].map((stored) => stored.summary);
   }
 
   raw(id: string): Buffer | undefined {
