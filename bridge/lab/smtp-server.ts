@@ -43,12 +43,20 @@ export const SERVER_NAME = 'smtp.lab.test';
 /** welcoming = the port 25 role; submission = 587; smtps = 465 (implicit TLS). */
 export type ServerRole = 'welcoming' | 'submission' | 'smtps';
 
+/** What the server took, beyond the summary: the source as stored and the DSN parameters (RFC 3461). */
+export interface AcceptedMessage {
+  raw: Buffer;
+  recipients: Array<{ address: string; notify: string[] | null; orcpt: string | null }>;
+  dsn: { ret: string | null; envid: string | null };
+}
+
 export interface LabSmtpServerOptions {
   role?: ServerRole;
   certificates: LabCertificates;
   store: MessageStore;
   limits?: Partial<ServerLimits>;
-  onMessage(message: MessageSummary): void;
+  /** Called after the 250: the mail is the server's to pass on now. */
+  onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
   log?(message: string): void;
 }
 
@@ -89,6 +97,9 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     secure: implicitTls,
     // smtp-server hides ENHANCEDSTATUSCODES by default; the lab teaches them, so it shows them.
     hideENHANCEDSTATUSCODES: false,
+    // The submission roles take NOTIFY, RET, ENVID and ORCPT (RFC 3461) and hand them to the relay,
+    // as a provider's submission server does; port 25 stays as plain as a learner expects it.
+    hideDSN: role === 'welcoming',
     size: limits.maxMessageSize,
     // smtp-server answers an oversized message with 552 5.3.4 itself; onData still drops it.
     rejectOversized: true,
@@ -132,9 +143,10 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
             tls: session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : null,
             date: new Date(),
           });
-          const summary = await store.add(id, Buffer.concat([Buffer.from(trace), raw]), envelopeOf(session));
+          const stored = Buffer.concat([Buffer.from(trace), raw]);
+          const summary = store.add(id, stored, envelopeOf(session));
           callback(null, `Ok: queued as ${id}`);
-          options.onMessage(summary);
+          options.onMessage(summary, acceptedOf(stored, session));
         })
         .catch((error: unknown) => {
           log(`smtp-server: message not stored: ${String(error)}`);
@@ -197,6 +209,15 @@ function envelopeOf(session: SMTPServerSession) {
     conversation: session.id,
     from: mailFrom ? mailFrom.address : '',
     to: rcptTo.map((rcpt) => rcpt.address),
+  };
+}
+
+function acceptedOf(raw: Buffer, session: SMTPServerSession): AcceptedMessage {
+  const { rcptTo, dsn } = session.envelope;
+  return {
+    raw,
+    recipients: rcptTo.map((rcpt) => ({ address: rcpt.address, notify: rcpt.dsn?.notify ?? null, orcpt: rcpt.dsn?.orcpt ?? null })),
+    dsn: { ret: dsn?.ret ?? null, envid: dsn?.envid ?? null },
   };
 }
 
