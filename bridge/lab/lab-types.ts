@@ -3,6 +3,7 @@
  * the conversations and the captured messages; the web layer only relays.
  */
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
+import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type {
   ComposeForm,
@@ -20,7 +21,14 @@ export interface LabEvents {
   'delivery.started': (delivery: DeliverySummary) => void;
   'delivery.gate': (gate: GateState) => void;
   'delivery.finished': (delivery: DeliverySummary) => void;
+  /** Something happened to mail after its 250: queued, looked up, relayed, deferred, stored, bounced. */
+  'world.event': (event: WorldEvent) => void;
+  /** The lab clock jumped (fast-forward); epoch ms. */
+  clock: (now: number) => void;
 }
+
+/** Which lab server a terminal talks to: the welcoming port-25 one, or the strict submission one. */
+export type TerminalServerRole = 'welcoming' | 'submission';
 
 /** A compose form the lab refused before sending anything; `message` says what to fix. */
 export class ComposeError extends Error {}
@@ -48,12 +56,30 @@ export interface Lab {
 
   listConversations(): ConversationSummary[];
   getConversation(id: string): ConversationDetail | undefined;
+  /**
+   * Messages as the lab's servers accepted them (mailbox null), then recent mailbox deliveries
+   * (mailbox set, envelopeTo = [mailbox]).
+   */
   listMessages(): MessageSummary[];
-  /** Raw source as received, or undefined. */
+  /** Raw source as received (accepted or delivered into a mailbox), or undefined. */
   getRawMessage(id: string): Buffer | undefined;
 
-  /** Open a terminal conversation: a real SMTP client connection from the bridge to the lab server. */
-  openTerminal(): Promise<TerminalSession>;
+  /** Open a terminal conversation: a real SMTP client connection from the bridge to a lab server (default welcoming). */
+  openTerminal(server?: TerminalServerRole): Promise<TerminalSession>;
+
+  /** The mail world: domains, MX records, hosts and their behaviour (GET /api/world). */
+  describeWorld(): WorldDescription;
+  listMailboxes(): MailboxSummary[];
+  /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
+  mailbox(address: string): MessageSummary[];
+  /** Recent world events, oldest first (bounded). */
+  worldEvents(): WorldEvent[];
+  /** The lab clock, epoch ms. */
+  clockNow(): number;
+  /** Move the lab clock on by `ms`, running every retry and wait that falls due; resolves with the new time. */
+  advanceClock(ms: number): Promise<number>;
+  /** Resolves when no delivery attempt is running (waits on the lab clock do not count). */
+  worldSettled(): Promise<void>;
 
   listDeliveries(): DeliverySummary[];
   /**
@@ -68,7 +94,7 @@ export interface Lab {
   on<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
   off<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
 
-  /** Close listeners and every connection. */
+  /** Close listeners, the world and every connection. */
   close(): Promise<void>;
 }
 

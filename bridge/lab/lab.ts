@@ -1,6 +1,7 @@
 /**
  * A running lab: the SMTP servers, the outside-client listeners (plain and implicit TLS),
- * terminals, deliveries from the compose form, and the record of every conversation. Each
+ * terminals, deliveries from the compose form, the mail world they hand their mail to, and the
+ * record of every conversation. Each
  * connection — from outside, a terminal or the compose client — goes client → tap → in-memory
  * socket pair → smtp-server, so every line is recorded the same way and every reply is the server's own.
  */
@@ -17,6 +18,7 @@ import { memorySocketPair } from '../tap/memory-pair';
 import { loadOrCreateCertificates } from './certificates';
 import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
 import type { Lab, LabOptions, TerminalSession } from './lab-types';
+import { createLabWorld, type LabWorldOptions } from './lab-world';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { createLabSmtpServer, DEMO_CREDENTIALS, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
 import { Terminal } from './terminal';
@@ -27,6 +29,8 @@ export interface LabSettings extends LabOptions {
   maxMessages?: number;
   /** Tests shorten these to show what a pause longer than a timeout does. */
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
+  /** Tests run the world's clock without real timers, or with shorter waits. */
+  world?: LabWorldOptions['world'];
   log?(message: string): void;
 }
 
@@ -56,11 +60,34 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   const conversations = new Conversations(emit, options.conversationLimits, [DEMO_CREDENTIALS]);
   const store = new MessageStore(options.maxMessages ?? DEFAULT_MAX_MESSAGES);
   const timeouts: DeliveryTimeouts = { ...DELIVERY_TIMEOUTS, ...options.deliveryTimeouts };
+  const labWorld = await createLabWorld({
+    certificates,
+    conversations,
+    emit,
+    accounts: [DEMO_CREDENTIALS],
+    log,
+    world: options.world,
+    steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step')?.id,
+  });
+  const { world, relaySteps } = labWorld;
   const server = (role: ServerRole, limits: Partial<ServerLimits> = {}) =>
-    createLabSmtpServer({ role, certificates, store, limits: { ...options.limits, ...limits }, log, onMessage: (message) => emit('message.stored', message) });
+    createLabSmtpServer({
+      role,
+      certificates,
+      store,
+      limits: { ...options.limits, ...limits },
+      log,
+      onMessage(message, accepted) {
+        emit('message.stored', message);
+        // After the 250, as a provider does: the mail is the lab's to pass on now.
+        labWorld.accept(message, accepted);
+      },
+    });
   // Outside clients and the terminal: the welcoming port-25 role, and implicit TLS on the smtps port.
   const smtp = server('welcoming');
   const smtps = server('smtps');
+  // A lesson's terminal may talk to the strict submission server (AUTH required) instead.
+  const terminalSubmission = server('submission');
   // The compose client gets servers of its own, because only a stepped delivery may idle this long.
   const composeLimits = { socketTimeoutMs: timeouts.serverSocketMs };
   const composeServers: Record<ConnectionProfile, LabSmtpServer> = {
@@ -68,7 +95,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     smtps: server(PROFILE_ROLES.smtps, composeLimits),
     plain: server(PROFILE_ROLES.plain, composeLimits),
   };
-  const servers = [smtp, smtps, ...Object.values(composeServers)];
+  const servers = [smtp, smtps, terminalSubmission, ...Object.values(composeServers)];
   const pairs = await LoopbackPairs.create();
   const taps = new Set<LineTap>();
   const loose = new Set<net.Socket>();
@@ -148,7 +175,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     smtpsAddress = await listen(options.smtpsPort, { server: smtps, implicitTls: true }, 'SMTPS');
   } catch (error) {
     // A port in use must not leave the other listener or the servers behind.
-    await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), ...servers.map((s) => s.close()), pairs.close()]);
+    await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), ...servers.map((s) => s.close()), pairs.close(), labWorld.close()]);
     throw error;
   }
   const terminals = new Set<Terminal>();
@@ -185,13 +212,14 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     smtpsAddress,
     listConversations: () => conversations.list(),
     getConversation: (id) => conversations.get(id)?.detail(),
-    listMessages: () => store.list(),
-    getRawMessage: (id) => store.raw(id),
+    listMessages: () => [...store.list(), ...labWorld.messages()],
+    getRawMessage: (id) => store.raw(id) ?? labWorld.raw(id),
 
-    async openTerminal(): Promise<TerminalSession> {
+    async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
       if (closing) throw new Error('The lab is closing');
       const { near, far } = await pairs.pair();
-      const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, { server: smtp });
+      const route = { server: role === 'submission' ? terminalSubmission : smtp };
+      const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       const conversation = served?.conversation;
       if (!conversation) {
         near.destroy();
@@ -203,13 +231,22 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       return terminal;
     },
 
-    listDeliveries: () => deliveries.list(),
+    describeWorld: () => world.describe(),
+    listMailboxes: () => labWorld.mailboxes(),
+    mailbox: (address) => labWorld.mailbox(address),
+    worldEvents: () => labWorld.events(),
+    clockNow: () => world.clock.now(),
+    advanceClock: (ms) => labWorld.advance(ms),
+    worldSettled: () => world.settled(),
+
+    listDeliveries: () => [...deliveries.list(), ...relaySteps.list()],
     send(compose, connection, mode) {
       if (closing) return Promise.reject(new Error('The lab is closing'));
       return deliveries.send(compose, connection, mode);
     },
     controlDelivery(id, action, intervalMs) {
-      deliveries.control(id, action, intervalMs);
+      if (relaySteps.has(id)) relaySteps.control(id, action, intervalMs);
+      else deliveries.control(id, action, intervalMs);
     },
 
     on(event, listener) {
@@ -226,7 +263,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const terminal of terminals) terminal.close();
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
-      await Promise.all([...listenersClosed, ...servers.map((s) => s.close()), pairs.close()]);
+      await Promise.all([...listenersClosed, ...servers.map((s) => s.close()), pairs.close(), labWorld.close()]);
     },
   };
   return lab;

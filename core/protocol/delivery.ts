@@ -85,7 +85,18 @@ export interface DeliverySummary {
   /** The conversation that carries this delivery's first hop. */
   conversation: string;
   mode: 'step' | 'instant';
+  /** For a relay hop: 'plain', the port 25 role that MTAs speak to each other. */
   profile: ConnectionProfile;
+  /**
+   * Absent (or 'submission') for the learner's own delivery into the lab. 'relay' for a relay hop
+   * of a stepped delivery: the relay's client is held at a gate too, and the same controls
+   * (delivery.control with this id) step it; `conversation` is the hop's conversation.
+   */
+  kind?: 'submission' | 'relay';
+  /** For a relay hop: 1 for the hop to the recipient's MX, 2 for a bounce coming back, ... */
+  hop?: number;
+  /** For a relay hop: the id of the stepped delivery whose mail it carries. */
+  parent?: string;
   startedAt: number;
   endedAt: number | null;
   outcome: DeliveryOutcome | null;

@@ -32,8 +32,11 @@ const ref = z.string().max(64).optional();
 const conversationId = z.string().min(1).max(64);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
-  /** Open a new terminal conversation with the lab's SMTP server. */
-  z.object({ type: z.literal('terminal.open'), ref }),
+  /**
+   * Open a new terminal conversation with a lab SMTP server: the welcoming port-25 one (default),
+   * or the strict submission one (STARTTLS, then AUTH before MAIL) a lesson may ask for.
+   */
+  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(['welcoming', 'submission']).optional() }),
   /** Send one line; CR and LF are stripped by the bridge as well as by the app. */
   z.object({
     type: z.literal('terminal.line'),

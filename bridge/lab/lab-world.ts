@@ -1,0 +1,185 @@
+/**
+ * The lab's side of the mail world: what the lab's own servers accept goes into the world's queue
+ * after the 250, every relay hop becomes a recorded conversation (origin 'relay') in the same
+ * registry as the others, and what lands in a mailbox is listed beside the accepted messages.
+ */
+import type { MessageSummary } from '../../core/wire';
+import type { MailboxSummary, WorldEvent } from '../../core/world/world-events';
+import type { LabAccount } from '../../core/smtp/credential-filter';
+import { LineTap } from '../tap/line-tap';
+import type { StoredMessage } from '../world/mailboxes';
+import { createWorld, type HopTap, type World, type WorldOptions } from '../world/world';
+import type { LabCertificates } from './certificates';
+import type { Conversations, Emit } from './conversations';
+import { headerSummary } from './message-headers';
+import type { AcceptedMessage } from './smtp-server';
+import { RelaySteps } from './relay-steps';
+
+/** World events kept for a page that connects later; the journey of recent mail fits in this. */
+export const MAX_WORLD_EVENTS = 500;
+/** Mailbox deliveries listed beside the accepted messages (the mailboxes themselves keep more). */
+export const MAX_LISTED_DELIVERIES = 500;
+
+export interface LabWorldOptions {
+  certificates: LabCertificates;
+  conversations: Conversations;
+  emit: Emit;
+  accounts: readonly LabAccount[];
+  /** The stepped delivery a submission conversation belongs to, if it is one. */
+  steppedDelivery(conversation: string): string | undefined;
+  log(message: string): void;
+  /** The rest of the world's options: tests pass a clock without real timers or shorter waits. */
+  world?: Omit<WorldOptions, 'certificates' | 'tap' | 'onEvent' | 'log'>;
+}
+
+export interface LabWorld {
+  readonly world: World;
+  readonly relaySteps: RelaySteps;
+  /** Queue what a lab server accepted (its 250 is already out). */
+  accept(message: MessageSummary, accepted: AcceptedMessage): void;
+  /** Recent mailbox deliveries, oldest first, each with its mailbox. */
+  messages(): MessageSummary[];
+  raw(id: string): Buffer | undefined;
+  mailboxes(): MailboxSummary[];
+  mailbox(address: string): MessageSummary[];
+  events(): WorldEvent[];
+  /** Fast-forward the lab clock, running each wait that falls due; resolves with the new time. */
+  advance(ms: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld> {
+  const { certificates, conversations, emit, log } = options;
+  const events: WorldEvent[] = [];
+  const delivered: StoredMessage[] = [];
+  const summaries = new WeakMap<StoredMessage, MessageSummary>();
+  /** Queue id → the stepped delivery whose mail it is; its first hop is held at a gate too. */
+  const stepped = new Map<string, string>();
+  /** Hop conversation → the first mailbox copy it delivered. */
+  const storedBy = new Map<string, string>();
+  const taps = new Set<LineTap>();
+  const relaySteps = new RelaySteps({ accounts: options.accounts, emit, storedBy: (conversation) => storedBy.get(conversation) ?? null });
+  let world: World | null = null;
+
+  const tap: HopTap = (hop, client, server) => {
+    const conversation = conversations.start('relay', `${hop.client.name} → ${hop.host}`);
+    // Only the first try is stepped: a retry comes after the learner fast-forwarded the clock.
+    const parent = hop.attempt === 1 && hop.queueId ? stepped.get(hop.queueId) : undefined;
+    const step = parent ? relaySteps.start(hop, conversation.id, parent) : null;
+    const line: LineTap = new LineTap({
+      client,
+      server,
+      certPem: certificates.certPem,
+      keyPem: certificates.keyPem,
+      caPem: certificates.caPem,
+      log,
+      gate: step?.gate,
+      onEvent: (event) => {
+        conversations.record(conversation, event, hop.hop);
+        step?.observe(event);
+      },
+      onClose: () => {
+        taps.delete(line);
+        conversations.end(conversation);
+        step?.closed();
+      },
+    });
+    taps.add(line);
+    step?.attach(() => line.destroy());
+    return { conversation: conversation.id };
+  };
+
+  const onEvent = (event: WorldEvent) => {
+    events.push(event);
+    if (events.length > MAX_WORLD_EVENTS + 50) events.splice(0, events.length - MAX_WORLD_EVENTS);
+    if (event.type === 'bounce') {
+      const parent = stepped.get(event.queueId);
+      if (parent) stepped.set(event.bounceQueueId, parent);
+    }
+    if (event.type === 'done') stepped.delete(event.queueId);
+    emit('world.event', event);
+    if (event.type === 'stored') stored(event);
+  };
+
+  function stored(event: Extract<WorldEvent, { type: 'stored' }>): void {
+    const message = world?.mailbox(event.mailbox).find((m) => m.id === event.messageId);
+    if (!message) return;
+    if (message.conversation && !storedBy.has(message.conversation)) storedBy.set(message.conversation, message.id);
+    if (storedBy.size > MAX_LISTED_DELIVERIES * 2) storedBy.delete(storedBy.keys().next().value ?? '');
+    delivered.push(message);
+    if (delivered.length > MAX_LISTED_DELIVERIES) delivered.shift();
+    emit('message.stored', summaryOf(message));
+  }
+
+  /** Header fields only, as for accepted messages: a list must not pay for a MIME parse. */
+  function summaryOf(message: StoredMessage): MessageSummary {
+    let summary = summaries.get(message);
+    if (!summary) {
+      summary = {
+        id: message.id,
+        conversation: message.conversation ?? '',
+        envelopeFrom: message.envelopeFrom,
+        envelopeTo: [...message.envelopeTo],
+        from: '',
+        to: [],
+        subject: '',
+        date: null,
+        receivedAt: message.receivedAt,
+        size: message.raw.length,
+        mailbox: message.mailbox,
+      };
+      try {
+        Object.assign(summary, headerSummary(message.raw));
+      } catch {
+        // A broken message is still delivered; its raw source shows what arrived.
+      }
+      summaries.set(message, summary);
+    }
+    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
+  }
+
+  const created = await createWorld({ certificates, tap, onEvent, log, ...options.world });
+  world = created;
+  let clockTurn: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  return {
+    world: created,
+    relaySteps,
+    accept(message, accepted) {
+      if (closed) return;
+      const parent = options.steppedDelivery(message.conversation);
+      if (parent) stepped.set(message.id, parent);
+      created.enqueue({
+        raw: accepted.raw,
+        envelopeFrom: message.envelopeFrom,
+        envelopeTo: accepted.recipients,
+        queueId: message.id,
+        conversation: message.conversation,
+        dsn: accepted.dsn,
+      });
+    },
+    messages: () => delivered.map(summaryOf),
+    raw: (id) => (delivered.find((m) => m.id === id) ?? created.message(id))?.raw,
+    mailboxes: () => created.mailboxes(),
+    mailbox: (address) => created.mailbox(address).map(summaryOf),
+    events: () => events.slice(-MAX_WORLD_EVENTS),
+    advance(ms) {
+      // One fast-forward at a time, so two pages pressing at once run the waits in order.
+      const turn = clockTurn.then(async () => {
+        await created.clock.fastForward(ms);
+        const now = created.clock.now();
+        emit('clock', now);
+        return now;
+      });
+      clockTurn = turn.catch(() => {});
+      return turn;
+    },
+    async close() {
+      closed = true;
+      relaySteps.close();
+      for (const line of taps) line.destroy();
+      await created.close();
+    },
+  };
+}

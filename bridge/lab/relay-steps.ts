@@ -1,0 +1,186 @@
+/**
+ * Relay hops the learner steps through. When a compose delivery is stepped, the hop that carries
+ * its mail on to the recipient's MX (and a bounce coming back) is held at a gate too, and shows up
+ * in the same deliveries list with `kind: 'relay'`, so the same Next / Play / Pause / Run / Abort
+ * controls work for it. The relay's own client is the one talking: the learner only releases it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
+import type { LabAccount } from '../../core/smtp/credential-filter';
+import { parseQueueId } from '../outbound/outcome';
+import { Gate } from '../tap/gate';
+import type { TapEvent } from '../tap/line-tap';
+import type { HopStart } from '../world/world';
+import type { Emit } from './conversations';
+import { UnknownDeliveryError } from './lab-types';
+
+/** Stepped hops kept for listing; the oldest finished ones are forgotten first. */
+export const MAX_RELAY_STEPS = 100;
+
+export interface RelayStepsHost {
+  accounts: readonly LabAccount[];
+  emit: Emit;
+  /** The first mailbox copy this hop's conversation delivered, for a link to it. */
+  storedBy(conversation: string): string | null;
+}
+
+/** What the tap of one stepped hop needs: the gate to hold lines at, and where to report. */
+export interface RelayStep {
+  readonly gate: Gate;
+  /** Every event of the hop, to read the replies that decide its outcome. */
+  observe(event: TapEvent): void;
+  /** How to drop the hop when the learner aborts it. */
+  attach(destroy: () => void): void;
+  closed(): void;
+}
+
+interface Entry {
+  summary: DeliverySummary;
+  gate: Gate;
+  destroy: (() => void) | null;
+  /** The reply that accepted the message, or the last refusal. */
+  accepted: string | null;
+  refused: string | null;
+}
+
+export class RelaySteps {
+  readonly #host: RelayStepsHost;
+  readonly #all = new Map<string, Entry>();
+
+  constructor(host: RelayStepsHost) {
+    this.#host = host;
+  }
+
+  /** A gated hop for the stepped delivery `parent`; announced at once, like a compose delivery. */
+  start(hop: HopStart, conversation: string, parent: string): RelayStep {
+    const id = this.#newId();
+    const { emit } = this.#host;
+    const gate = new Gate(this.#host.accounts, (view) => emit('delivery.gate', { delivery: id, ...view } satisfies GateState));
+    const entry: Entry = {
+      summary: {
+        id,
+        conversation,
+        mode: 'step',
+        // MTA to MTA is the port 25 role: no AUTH, STARTTLS when the host offers it.
+        profile: 'plain',
+        kind: 'relay',
+        hop: hop.hop,
+        parent,
+        startedAt: Date.now(),
+        endedAt: null,
+        outcome: null,
+        response: null,
+        queueId: null,
+        messageId: null,
+        error: null,
+      },
+      gate,
+      destroy: null,
+      accepted: null,
+      refused: null,
+    };
+    this.#all.set(id, entry);
+    this.#evict();
+    emit('delivery.started', { ...entry.summary });
+    emit('delivery.gate', { delivery: id, ...gate.view });
+    return {
+      gate,
+      observe: (event) => {
+        if (event.dir !== 'server' || event.text[3] === '-') return;
+        const code = Number(event.text.slice(0, 3));
+        if (code >= 200 && code < 300 && /queued as/i.test(event.text)) entry.accepted = event.text;
+        else if (code >= 400 && code !== 421) entry.refused = event.text;
+        else if (code === 421) entry.refused ??= event.text;
+      },
+      attach: (destroy) => {
+        entry.destroy = destroy;
+      },
+      closed: () => this.#finish(entry),
+    };
+  }
+
+  has(id: string): boolean {
+    return this.#all.has(id);
+  }
+
+  list(): DeliverySummary[] {
+    return [...this.#all.values()].map((entry) => ({ ...entry.summary }));
+  }
+
+  control(id: string, action: DeliveryAction, intervalMs?: number): void {
+    const entry = this.#all.get(id);
+    if (!entry || entry.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);
+    const { gate } = entry;
+    switch (action) {
+      case 'next':
+        return gate.next();
+      case 'play':
+        return gate.play(intervalMs);
+      case 'pause':
+        return gate.pause();
+      case 'run':
+        return gate.run();
+      case 'abort':
+        if (!entry.accepted) {
+          Object.assign(entry.summary, { outcome: 'aborted', error: 'Aborted by the learner: the hop was dropped, so the relay will try again later.' });
+        }
+        gate.close();
+        entry.destroy?.();
+        return;
+      default: {
+        const never: never = action;
+        throw new UnknownDeliveryError(`Unknown action ${String(never)}`);
+      }
+    }
+  }
+
+  /** Lab shutdown: drop every hop still held. */
+  close(): void {
+    for (const entry of this.#all.values()) {
+      entry.gate.close();
+      entry.destroy?.();
+    }
+  }
+
+  #finish(entry: Entry): void {
+    const { summary, gate } = entry;
+    if (summary.endedAt !== null) return;
+    gate.close();
+    this.#host.emit('delivery.gate', { delivery: summary.id, ...gate.view, held: null, playing: false });
+    summary.endedAt = Date.now();
+    if (summary.outcome !== 'aborted') {
+      if (entry.accepted) {
+        Object.assign(summary, {
+          outcome: 'accepted',
+          response: entry.accepted,
+          queueId: parseQueueId(entry.accepted),
+          messageId: this.#host.storedBy(summary.conversation),
+        });
+      } else if (entry.refused) {
+        const code = Number(entry.refused.slice(0, 3));
+        const error = `${code >= 500 ? 'The receiving server refused' : 'The receiving server put off'} the message (${code}).`;
+        Object.assign(summary, { outcome: 'refused', response: entry.refused, error });
+      } else {
+        Object.assign(summary, { outcome: 'failed', error: 'The hop ended before the receiving server took the message.' });
+      }
+    }
+    this.#host.emit('delivery.finished', { ...summary });
+  }
+
+  #newId(): string {
+    for (;;) {
+      const id = `r${randomBytes(3).toString('hex').slice(0, 5)}`;
+      if (!this.#all.has(id)) return id;
+    }
+  }
+
+  #evict(): void {
+    let excess = this.#all.size - MAX_RELAY_STEPS;
+    for (const [id, entry] of this.#all) {
+      if (excess <= 0) break;
+      if (entry.summary.endedAt === null) continue;
+      this.#all.delete(id);
+      excess--;
+    }
+  }
+}
