@@ -18,13 +18,22 @@ function sendJson(res: ServerResponse, status: number, value: unknown) {
   send(res, status, JSON.stringify(value, null, 2) + '\n', 'application/json; charset=utf-8');
 }
 
+/** A malformed %-escape is a request for a mailbox that does not exist, not a server error. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return '';
+  }
+}
+
 function notFound(res: ServerResponse, what: string) {
   sendJson(res, 404, { error: `${what} not found` });
 }
 
 /** Handles the request and returns true when the path belongs to the API. */
 export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): boolean {
-  const { pathname } = new URL(req.url ?? '/', 'http://lab');
+  const { pathname, searchParams } = new URL(req.url ?? '/', 'http://lab');
   if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -45,6 +54,18 @@ export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): 
     sendJson(res, 200, lab.listMessages());
     return true;
   }
+  if (pathname === '/api/world') {
+    sendJson(res, 200, lab.describeWorld());
+    return true;
+  }
+  if (pathname === '/api/world/events') {
+    sendJson(res, 200, lab.worldEvents());
+    return true;
+  }
+  if (pathname === '/api/mailboxes') {
+    sendJson(res, 200, lab.listMailboxes());
+    return true;
+  }
   if (pathname === '/api/ca.pem') {
     send(res, 200, lab.caPem, 'application/x-pem-file', {
       'Content-Disposition': 'attachment; filename="smtp-lab-ca.pem"',
@@ -60,10 +81,21 @@ export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): 
     return true;
   }
 
+  const mailbox = /^\/api\/mailboxes\/([^/]{1,300})$/.exec(pathname);
+  if (mailbox) {
+    const address = safeDecode(mailbox[1] ?? '').toLowerCase();
+    // A mailbox the lab has never delivered to is a 404, not an empty list: the address may be mistyped.
+    if (lab.listMailboxes().some((box) => box.address === address)) sendJson(res, 200, lab.mailbox(address));
+    else notFound(res, 'mailbox');
+    return true;
+  }
+
   const raw = /^\/api\/messages\/([\w.-]{1,64})\/raw$/.exec(pathname);
   if (raw) {
     const source = lab.getRawMessage(raw[1] ?? '');
-    if (source) send(res, 200, source, 'message/rfc822', { 'Content-Disposition': `inline; filename="${raw[1]}.eml"` });
+    // ?download=1 saves it as an .eml file; without it the browser shows it.
+    const disposition = searchParams.get('download') === '1' ? 'attachment' : 'inline';
+    if (source) send(res, 200, source, 'message/rfc822', { 'Content-Disposition': `${disposition}; filename="${raw[1]}.eml"` });
     else notFound(res, 'message');
     return true;
   }

@@ -54,6 +54,8 @@ export class WsHub {
     this.#relay('delivery.started', (delivery) => this.#broadcast({ type: 'delivery.started', delivery }));
     this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
+    this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
+    this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
   }
 
   get clientCount(): number {
@@ -99,6 +101,10 @@ export class WsHub {
       conversations,
       messages: this.#lab.listMessages(),
       deliveries: this.#lab.listDeliveries(),
+      world: this.#lab.describeWorld(),
+      mailboxes: this.#lab.listMailboxes(),
+      worldEvents: this.#lab.worldEvents(),
+      clock: this.#lab.clockNow(),
     });
     socket.on('message', (data, isBinary) => {
       void this.#receive(socket, data, isBinary).catch((error: unknown) => {
@@ -129,7 +135,7 @@ export class WsHub {
   async #handle(socket: WebSocket, message: ClientMessage): Promise<void> {
     switch (message.type) {
       case 'terminal.open': {
-        const session = await this.#lab.openTerminal();
+        const session = await this.#lab.openTerminal(message.server);
         this.#terminals.set(session.conversation.id, { session, owner: socket, orphanTimer: null });
         this.#send(socket, { type: 'terminal.opened', ref: message.ref, conversation: session.conversation });
         return;
@@ -177,6 +183,12 @@ export class WsHub {
           if (!(error instanceof UnknownDeliveryError)) throw error;
           this.#sendError(socket, 'unknown-delivery', error.message, message.ref);
         }
+        return;
+      }
+      case 'clock.advance': {
+        // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.
+        const now = await this.#lab.advanceClock(message.ms);
+        this.#send(socket, { type: 'clock', ref: message.ref, now });
         return;
       }
       default:
