@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainOf, LabDns, localPartOf } from './lab-dns';
+import { domainOf, LabDns, localPartOf, withTxtRecord } from './lab-dns';
 import { LAB_WORLD } from './world-definition';
 
 const dns = new LabDns(LAB_WORLD);
@@ -40,5 +40,24 @@ describe('lab DNS', () => {
     for (const domain of LAB_WORLD.domains) {
       for (const candidate of dns.resolveMx(domain.name).candidates) expect(hosts.has(candidate.exchange), candidate.exchange).toBe(true);
     }
+  });
+});
+
+describe('lab DNS TXT records', () => {
+  it('publishes SPF and DMARC for lab.test, and a DKIM key added at start', () => {
+    expect(dns.resolveTxt('lab.test')).toEqual(['v=spf1 ip4:192.0.2.10 -all']);
+    expect(dns.resolveTxt('_dmarc.lab.test')).toEqual(['v=DMARC1; p=reject; adkim=r; aspf=r']);
+    const keyed = new LabDns(withTxtRecord(LAB_WORLD, 'lab.test', { name: 'lab._domainkey.lab.test', text: 'v=DKIM1; k=ed25519; p=AAAA' }));
+    expect(keyed.resolveTxt('LAB._domainkey.lab.test.')).toEqual(['v=DKIM1; k=ed25519; p=AAAA']);
+  });
+
+  it('answers the HELO names of hosts and the relay, and nothing for a domain without DMARC', () => {
+    expect(dns.resolveTxt('mx.example.test')).toEqual(['v=spf1 a -all']);
+    expect(dns.resolveTxt('smtp.lab.test')).toEqual(['v=spf1 a -all']);
+    expect(dns.resolveA('smtp.lab.test')).toEqual(['192.0.2.10']);
+    expect(dns.resolveTxt('nomx.test')).toEqual(['v=spf1 a -all']);
+    expect(dns.resolveTxt('_dmarc.nomx.test')).toEqual([]);
+    expect(dns.knows('_dmarc.nomx.test')).toBe(false);
+    expect(dns.knows('nomx.test')).toBe(true);
   });
 });

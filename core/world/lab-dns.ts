@@ -1,9 +1,9 @@
 /**
- * The lab's DNS, answered from the world definition: MX and A records of the lab domains. A name
- * the lab does not know is "outside". The answer already lists the hosts to try, in the order
+ * The lab's DNS, answered from the world definition: MX, A and TXT records of the lab domains. A
+ * name the lab does not know is "outside". The answer already lists the hosts to try, in the order
  * RFC 5321 §5.1 prescribes, so the relay and the journey view read the same thing.
  */
-import type { MxRecord, WorldDefinition } from './world-types';
+import type { MxRecord, TxtRecord, WorldDefinition } from './world-types';
 
 /**
  * mx: ordinary MX records; implicit: no MX, so the domain's own A record stands in (preference 0);
@@ -40,6 +40,8 @@ export class LabDns {
     const key = normalise(name);
     const hostEntry = this.#world.hosts.find((h) => h.name === key);
     if (hostEntry) return [hostEntry.address];
+    // The relay is a host too: SPF's `a` and a receiver checking its HELO name look it up.
+    if (key === this.#world.relay.name) return [this.#world.relay.address];
     return [...(this.#world.domains.find((d) => d.name === key)?.a ?? [])];
   }
 
@@ -59,6 +61,30 @@ export class LabDns {
       .map((record) => ({ exchange: record.exchange, preference: record.preference, address: this.resolveA(record.exchange)[0] ?? null }));
     return { domain, kind: 'mx', records, candidates };
   }
+
+  /**
+   * TXT records at a name. Every mail host (and the relay) without a record of its own answers
+   * `v=spf1 a -all` for its HELO name, as RFC 7208 §2.3 recommends, so a bounce sent with an empty
+   * MAIL FROM (checked against the HELO name) can pass SPF.
+   */
+  resolveTxt(name: string): string[] {
+    const key = normalise(name);
+    const published = this.#world.domains.flatMap((d) => d.txt ?? []).filter((r) => normalise(r.name) === key);
+    if (published.length) return published.map((r) => r.text);
+    const isHost = this.#world.hosts.some((h) => h.name === key) || key === this.#world.relay.name;
+    return isHost ? ['v=spf1 a -all'] : [];
+  }
+
+  /** Whether the name exists in the lab at all (a domain, a host, or the owner of a record). */
+  knows(name: string): boolean {
+    const key = normalise(name);
+    return this.resolveA(key).length > 0 || this.resolveTxt(key).length > 0 || this.#world.domains.some((d) => d.name === key);
+  }
+}
+
+/** A copy of the world with one more TXT record at `domain` (e.g. a DKIM key made at start). */
+export function withTxtRecord(world: WorldDefinition, domain: string, record: TxtRecord): WorldDefinition {
+  return { ...world, domains: world.domains.map((d) => (d.name === domain ? { ...d, txt: [...(d.txt ?? []), record] } : d)) };
 }
 
 export function isNullMx(record: MxRecord): boolean {

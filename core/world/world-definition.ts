@@ -48,6 +48,11 @@ export const LAB_WORLD: WorldDefinition = {
       users: 'any',
       magicLocalParts: false,
       greylistAll: false,
+      // Only the relay sends for lab.test; its DKIM key record is added when the world starts.
+      txt: [
+        { name: 'lab.test', text: 'v=spf1 ip4:192.0.2.10 -all' },
+        { name: '_dmarc.lab.test', text: 'v=DMARC1; p=reject; adkim=r; aspf=r' },
+      ],
     },
     {
       name: 'example.test',
@@ -57,6 +62,11 @@ export const LAB_WORLD: WorldDefinition = {
       users: ['alice', 'bob', 'carol'],
       magicLocalParts: true,
       greylistAll: false,
+      // Strict on purpose: mail claiming to be from example.test that its own hosts did not send is refused.
+      txt: [
+        { name: 'example.test', text: 'v=spf1 mx -all' },
+        { name: '_dmarc.example.test', text: 'v=DMARC1; p=reject' },
+      ],
     },
     {
       name: 'fallback.test',
@@ -69,6 +79,11 @@ export const LAB_WORLD: WorldDefinition = {
       users: 'any',
       magicLocalParts: false,
       greylistAll: false,
+      // The milder policy: an impostor's mail is still delivered, marked as quarantined.
+      txt: [
+        { name: 'fallback.test', text: 'v=spf1 mx -all' },
+        { name: '_dmarc.fallback.test', text: 'v=DMARC1; p=quarantine' },
+      ],
     },
     {
       name: 'greylist.test',
@@ -105,6 +120,11 @@ export const LAB_WORLD: WorldDefinition = {
       users: [],
       magicLocalParts: false,
       greylistAll: false,
+      // A domain that takes no mail sends none either (RFC 7505 §4.3): any mail in its name is forged.
+      txt: [
+        { name: 'nullmx.test', text: 'v=spf1 -all' },
+        { name: '_dmarc.nullmx.test', text: 'v=DMARC1; p=reject' },
+      ],
     },
     {
       name: 'nomx.test',
@@ -114,6 +134,8 @@ export const LAB_WORLD: WorldDefinition = {
       users: 'any',
       magicLocalParts: false,
       greylistAll: false,
+      // SPF but no DMARC: a receiver learns the sender's address is forged and has no policy to apply.
+      txt: [{ name: 'nomx.test', text: 'v=spf1 a -all' }],
     },
   ],
   hosts: [

@@ -55,7 +55,30 @@ export type WorldEvent =
     }
   | { type: 'bounce'; at: number; queueId: string; bounceQueueId: string; to: string; recipients: string[]; reportingMta: string }
   | { type: 'stored'; at: number; mailbox: string; messageId: string; host: string; conversation: string | null; outside: boolean }
-  | { type: 'done'; at: number; queueId: string };
+  | { type: 'done'; at: number; queueId: string }
+  | {
+      /** A lab MX checked who sent a message (SPF, DKIM, DMARC) before deciding on it. */
+      type: 'auth';
+      at: number;
+      host: string;
+      conversation: string | null;
+      /** The From: header's domain, the one DMARC protects. */
+      fromDomain: string;
+      spf: AuthResult;
+      dkim: AuthResult;
+      dmarc: AuthResult;
+      /** The From: domain's published policy, null without a DMARC record. */
+      policy: DmarcPolicy | null;
+      verdict: AuthVerdict;
+      /** The Authentication-Results header the host added (or would have, for a refusal). */
+      header: string;
+    };
+
+/** Results as RFC 8601 names them (mailauth's words). */
+export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy' | 'skipped';
+export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
+/** accepted: delivered as usual; quarantined: delivered, marked as suspect; rejected: 550 5.7.1 at the end of DATA. */
+export type AuthVerdict = 'accepted' | 'quarantined' | 'rejected';
 
 /** `GET /api/world`: everything the world page shows. */
 export interface WorldDescription {
@@ -66,6 +89,8 @@ export interface WorldDescription {
   timing: { greylistMinDelayMs: number; slowReplyMs: number; lateBounceDelayMs: number; retryBaseMs: number; maxAttempts: number };
   /** How mail for a domain the lab does not know is handled. */
   outside: string;
+  /** The smarthost for outside mail when one is configured (never with its credentials). */
+  outbound?: { smarthost: string; allowed: string[] } | null;
 }
 
 /** One mailbox, for the inbox list. */

@@ -41,6 +41,15 @@ export interface DomainDefinition {
   magicLocalParts: boolean;
   /** Every first attempt for a (sender, recipient) pair is deferred with 451 4.7.1. */
   greylistAll: boolean;
+  /** TXT records the domain publishes under its own name and below it (SPF, DMARC, DKIM keys). */
+  txt?: readonly TxtRecord[];
+}
+
+/** One TXT record: who sends for a domain (SPF), what to do with impostors (DMARC), a DKIM key. */
+export interface TxtRecord {
+  /** The full owner name, e.g. `_dmarc.lab.test` or `lab._domainkey.lab.test`. */
+  name: string;
+  text: string;
 }
 
 export interface WorldDefinition {

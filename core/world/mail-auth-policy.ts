@@ -1,0 +1,48 @@
+/**
+ * Who is the sender? What a lab MX does with the SPF, DKIM and DMARC results of a message, and the
+ * records and profiles the last lesson of the course leans on. Pure: the checks themselves run on
+ * the bridge (mailauth, asking the lab DNS); this decides what they mean.
+ */
+import type { AuthResult, AuthVerdict, DmarcPolicy } from './world-events';
+import type { LabReply, TxtRecord } from './world-types';
+
+/** The selector lab.test signs with: its key is published at `lab._domainkey.lab.test`. */
+export const DKIM_SELECTOR = 'lab';
+
+/** A header a host adds to mail it delivers only because the sender's policy says quarantine. */
+export const QUARANTINE_HEADER = 'X-Lab-Quarantine';
+
+export function dkimKeyRecord(domain: string, selector: string, algorithm: 'ed25519' | 'rsa', publicKeyBase64: string): TxtRecord {
+  return { name: `${selector}._domainkey.${domain}`, text: `v=DKIM1; k=${algorithm}; p=${publicKeyBase64}` };
+}
+
+/**
+ * DMARC (RFC 7489 §6.6): only a failed check with a policy other than none changes anything; a
+ * pass, or a domain without a record, is delivered as usual.
+ */
+export function dmarcVerdict(result: AuthResult, policy: DmarcPolicy | null): AuthVerdict {
+  if (result !== 'fail' || !policy || policy === 'none') return 'accepted';
+  return policy === 'reject' ? 'rejected' : 'quarantined';
+}
+
+export function dmarcRefusal(fromDomain: string): LabReply {
+  return { code: 550, enhanced: '5.7.1', text: `Rejected by the DMARC policy of ${fromDomain}: it did not send this message` };
+}
+
+export function readPolicy(value: unknown): DmarcPolicy | null {
+  return value === 'none' || value === 'quarantine' || value === 'reject' ? value : null;
+}
+
+/**
+ * Mail that claims to be from a domain that did not send it. The lab's welcoming port relays
+ * anything without AUTH, unsigned, from the relay's address: example.test's SPF names only its own
+ * MX, no example.test signature is made, so DMARC fails and example.test's p=reject applies.
+ */
+export const SPOOFING_PROFILE = {
+  headerFrom: 'ceo@example.test',
+  envelopeFrom: 'ceo@example.test',
+  to: 'alice@example.test',
+  expected: { spf: 'fail', dkim: 'none', dmarc: 'fail', reply: '550 5.7.1' },
+  /** The quarantine variant: fallback.test publishes p=quarantine, so the mail arrives, marked. */
+  quarantine: { headerFrom: 'ceo@fallback.test', envelopeFrom: 'ceo@fallback.test', to: 'dana@fallback.test' },
+} as const;
