@@ -79,6 +79,7 @@ describe('MessageStore', () => {
       date: '2026-11-29T12:00:00.000Z',
       receivedAt: summary.receivedAt,
       size: summary.size,
+      mailbox: null,
     });
   });
 

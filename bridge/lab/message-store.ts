@@ -51,6 +51,8 @@ export class MessageStore {
       date: null,
       receivedAt: Date.now(),
       size: raw.length,
+      // As a lab server accepted it: not (yet) a copy in any mailbox of the world.
+      mailbox: null,
     };
     try {
       Object.assign(summary, headerSummary(raw));
