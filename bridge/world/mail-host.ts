@@ -6,11 +6,13 @@
 import type net from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
+import { dmarcRefusal, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
 import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
 import type { LabCertificates } from '../lab/certificates';
 import { receivedHeader } from '../lab/received-header';
 import type { LabClock } from './lab-clock';
+import type { AuthCheck, AuthPeer } from './mail-auth';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 
 /** Greylist pairs remembered per host; the oldest are forgotten first. */
@@ -39,6 +41,9 @@ export interface MailHostOptions {
   greylistDelayMs?: number;
   onStored(message: StoredMessage): void;
   onLateBounce(bounce: LateBounce): void;
+  /** Who is the sender: SPF, DKIM and DMARC of a message before it is stored. Absent: no checks. */
+  authenticate?(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
+  onAuth?(check: AuthCheck, conversation: string): void;
   log?(message: string): void;
 }
 
@@ -110,8 +115,13 @@ export function createMailHost(options: MailHostOptions): MailHost {
     },
     onData(stream, session, callback) {
       readMessage(stream)
-        .then((raw) => {
+        .then(async (received) => {
           if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
+          const check = await checkSender(received, session);
+          // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
+          if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));
+          const marks = check ? check.header + (check.verdict === 'quarantined' ? `${QUARANTINE_HEADER}: DMARC policy of ${check.fromDomain} (p=quarantine)\r\n` : '') : '';
+          const raw = marks ? Buffer.concat([Buffer.from(marks), received]) : received;
           const id = Mailboxes.newId();
           let slow = false;
           for (const rcpt of session.envelope.rcptTo) {
@@ -129,6 +139,19 @@ export function createMailHost(options: MailHostOptions): MailHost {
     },
   });
   server.on('error', (error) => log(`${definition.name}: ${error.message}`));
+
+  async function checkSender(raw: Buffer, session: SMTPServerSession): Promise<AuthCheck | null> {
+    if (!options.authenticate) return null;
+    const peer = {
+      ip: session.remoteAddress,
+      helo: session.hostNameAppearsAs || session.clientHostname,
+      sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      mta: definition.name,
+    };
+    const check = await options.authenticate(raw, peer);
+    options.onAuth?.(check, session.id);
+    return check;
+  }
 
   function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession): StoredMessage {
     const trace = receivedHeader({

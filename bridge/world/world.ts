@@ -5,9 +5,9 @@
  * recorded conversation. A host that is down is a closed port on 127.0.0.1: the relay's connect
  * is refused exactly like a real one.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
-import { LabDns, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
 import { REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
@@ -21,13 +21,16 @@ import type { MailboxSummary, QueuedKind, WorldDescription, WorldEvent } from '.
 import type { WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
-import { LineTap } from '../tap/line-tap';
+import { smarthostRelay } from '../outbound/smarthost-relay';
+import { parseSmarthost, type SmarthostOptions } from '../outbound/smarthost';
 import { LoopbackPairs } from '../tap/loopback-pair';
 import { createLabClock, type LabClock } from './lab-clock';
+import { checkMessage, createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
 import { createMailHost, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
+import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
 /** One SMTP hop about to start: what a tap needs to record it as a conversation. */
 export interface HopStart {
@@ -45,6 +48,12 @@ export interface HopStart {
   address: string;
   /** The MTA connecting (its EHLO name) and its lab address, e.g. smtp.lab.test. */
   client: { name: string; address: string };
+  /**
+   * Set for a hop that leaves the lab (the smarthost): a tap must verify that server's certificate
+   * for `servername` (against `ca`, or the system's CAs) and, with implicitTls, speak TLS from the
+   * first byte. `tapUpstream(hop)` turns this into LineTap options.
+   */
+  upstream?: { implicitTls: boolean; servername: string; ca?: string };
 }
 
 /**
@@ -71,6 +80,10 @@ export interface WorldOptions {
   /** Defaults to a LineTap that records nothing, so the bytes take the same path either way. */
   tap?: HopTap;
   log?(message: string): void;
+  /** lab.test's DKIM key; absent: a new one for this world. */
+  dkim?: DkimKey;
+  /** Outbound delivery to the real world through a smarthost; absent or null: off. */
+  outbound?: SmarthostOptions | null;
 }
 
 /** What the submission server hands over after its 250. */
@@ -101,8 +114,12 @@ export interface World {
 }
 
 export async function createWorld(options: WorldOptions): Promise<World> {
-  const definition = options.definition ?? LAB_WORLD;
+  const base = options.definition ?? LAB_WORLD;
+  const dkim = options.dkim ?? createDkimKey(base.relay.domain);
+  // The relay's DKIM key is published in the lab DNS the moment the world exists.
+  const definition = withTxtRecord(base, dkim.domain, dkim.record);
   const log = options.log ?? (() => {});
+  const smarthost = parseSmarthost(options.outbound);
   const timing: WorldTiming = {
     slowReplyMs: SLOW_REPLY_MS,
     greylistDelayMs: GREYLIST_MIN_DELAY_MS,
@@ -141,6 +158,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         log,
         onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
         onLateBounce: (bounce) => lateBounce(bounce),
+        authenticate: (raw, peer) => checkMessage(dns, raw, peer),
+        onAuth: (check, conversation) =>
+          emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
       }),
     );
   }
@@ -153,12 +173,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     log,
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
-    relay: (entry, answer, recipients) =>
+    relay: async (entry, answer, recipients) =>
       relayToDomain({
         answer,
         recipients,
         envelopeFrom: entry.envelopeFrom,
-        raw: entry.raw,
+        raw: await outgoing(entry),
         dsn: entry.dsn,
         clientName: entry.client.name,
         caPem: options.certificates.caPem,
@@ -166,7 +186,27 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
         onUnreachable: (c, error) => emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error }),
       }),
+    ...(smarthost
+      ? { outbound: smarthostRelay({ smarthost, caPem: options.certificates.caPem, clock, emit, outgoing: (entry) => outgoing(entry), tapped: (hop, upstream) => tapBetween(hop, upstream) }) }
+      : {}),
   });
+  if (smarthost) log(`world: mail for ${smarthost.allowed.join(', ') || 'no domain'} leaves the lab through ${smarthost.display}`);
+
+  // The message as it leaves smtp.lab.test: signed with lab.test's DKIM key when its From: is lab.test's.
+  const outgoing = outgoingSigner(dkim, definition.relay.name, log);
+
+  /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
+  async function tapBetween(hop: HopStart, upstream: net.Socket): Promise<{ socket: net.Socket; conversation: string | null }> {
+    const clientSide = await pairs.pair();
+    for (const socket of [clientSide.near, clientSide.far, upstream]) track(socket);
+    const conversation = tap(hop, clientSide.far, upstream)?.conversation ?? null;
+    return { socket: clientSide.near, conversation };
+  }
+
+  function track(socket: net.Socket): void {
+    taps.add(socket);
+    socket.once('close', () => taps.delete(socket));
+  }
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
   async function open(entry: QueueEntry, domain: string, candidate: MxCandidate): Promise<HostTarget> {
@@ -182,10 +222,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   async function connectTapped(host: MailHost, hop: HopStart): Promise<{ socket: net.Socket; conversation: string | null }> {
     const clientSide = await pairs.pair();
     const hostSide = await pairs.pair();
-    for (const socket of [clientSide.near, clientSide.far, hostSide.near, hostSide.far]) {
-      taps.add(socket);
-      socket.once('close', () => taps.delete(socket));
-    }
+    for (const socket of [clientSide.near, clientSide.far, hostSide.near, hostSide.far]) track(socket);
     const conversation = tap(hop, clientSide.far, hostSide.near)?.conversation ?? null;
     // The host sees the sender's lab address, so its Received: header names the sending MTA.
     const id = conversation ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${clientSide.near.localPort ?? 0}`;
@@ -215,8 +252,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   return {
     definition,
     clock,
-    describe: () =>
-      describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
+    describe: () => ({
+      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
+      outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
+    }),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
@@ -246,33 +285,4 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close(), queue.settled()]);
     },
   };
-}
-
-/** Without a caller's recorder the bytes still pass a LineTap, so TLS is terminated the same way. */
-function silentTap(certificates: LabCertificates, log: (message: string) => void): HopTap {
-  return (_hop, client, server) => {
-    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, log, onEvent: () => {} });
-  };
-}
-
-/** Dial the closed port: rejects with the system's own ECONNREFUSED. */
-function dialClosedPort(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-/** A port on 127.0.0.1 that nothing listens on: bind one, note it, let it go. */
-async function findClosedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('Could not find a closed port');
-  return address.port;
 }

@@ -1,0 +1,155 @@
+/**
+ * Who is the sender, on the bridge: the relay signs lab.test's mail with DKIM, and every lab MX
+ * checks SPF, DKIM and DMARC with mailauth, which asks the lab DNS (never the machine's resolver)
+ * for every TXT, MX and A record. What the results mean is decided in core/world/mail-auth-policy.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { authenticate, dkimSign } from 'mailauth';
+import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
+import { domainOf, type LabDns } from '../../core/world/lab-dns';
+import type { AuthResult, AuthVerdict, DmarcPolicy } from '../../core/world/world-events';
+import type { TxtRecord } from '../../core/world/world-types';
+import type { QueueEntry } from './queue';
+
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  /** The record to publish at `<selector>._domainkey.<domain>`. */
+  record: TxtRecord;
+}
+
+/**
+ * A fresh Ed25519 key (RFC 8463) per world: made in well under a millisecond, and its public key
+ * is short enough to read in the world page. A lab that restarts publishes its new key at once,
+ * so nothing needs to be kept on disk.
+ */
+export function createDkimKey(domain: string, selector = DKIM_SELECTOR): DkimKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  // The DKIM record carries the raw 32-byte key: the end of its SPKI encoding.
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return {
+    domain,
+    selector,
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    record: dkimKeyRecord(domain, selector, 'ed25519', raw.toString('base64')),
+  };
+}
+
+/** Whether the relay signs this message: its From: is lab.test or a name below it. */
+export function signsFor(key: DkimKey, raw: Buffer): boolean {
+  const domain = domainOf(headerFromAddress(raw) ?? '');
+  return domain === key.domain || domain.endsWith(`.${key.domain}`);
+}
+
+/** The message with a DKIM-Signature header on top, or unchanged if signing failed. */
+export async function signMessage(key: DkimKey, raw: Buffer, log: (message: string) => void): Promise<Buffer> {
+  // The key goes in signatureData: given at the top level, mailauth 4.13 signs nothing with it.
+  const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
+  const result = await dkimSign(raw, { ...signature, signatureData: [signature] });
+  if (result.errors?.length || !result.signatures.trim()) {
+    log(`dkim: not signed: ${(result.errors ?? []).map((e) => e.message).join('; ') || 'no signature made'}`);
+    return raw;
+  }
+  return Buffer.concat([Buffer.from(result.signatures), raw]);
+}
+
+/**
+ * What the relay sends for a queue entry: the relay's own mail signed once per entry, so every
+ * retry carries the same signature; a host's late bounce (not the relay's to sign) as it is.
+ */
+export function outgoingSigner(key: DkimKey, relayName: string, log: (message: string) => void) {
+  const signed = new WeakMap<QueueEntry, Promise<Buffer>>();
+  return (entry: QueueEntry): Promise<Buffer> => {
+    if (entry.client.name !== relayName || !signsFor(key, entry.raw)) return Promise.resolve(entry.raw);
+    let raw = signed.get(entry);
+    if (!raw) {
+      raw = signMessage(key, entry.raw, log).catch((error: unknown) => {
+        log(`dkim: not signed: ${String(error)}`);
+        return entry.raw;
+      });
+      signed.set(entry, raw);
+    }
+    return raw;
+  };
+}
+
+/** DNS errors as mailauth expects them from Node's resolver. */
+function dnsError(code: 'ENOTFOUND' | 'ENODATA', name: string): Error {
+  return Object.assign(new Error(`${code} ${name}`), { code });
+}
+
+/** mailauth's `resolver(name, type)`, answered from the lab DNS alone. */
+export function labResolver(dns: LabDns) {
+  return async (name: string, type: string): Promise<any> => {
+    const answer = (() => {
+      switch (type.toUpperCase()) {
+        case 'TXT':
+          // Node answers each TXT record as its character strings; mailauth joins them.
+          return dns.resolveTxt(name).map((text) => text.match(/.{1,255}/g) ?? ['']);
+        case 'MX': {
+          const mx = dns.resolveMx(name);
+          return mx.kind === 'mx' || mx.kind === 'null-mx' ? mx.records.map((r) => ({ exchange: r.exchange, priority: r.preference })) : [];
+        }
+        case 'A':
+          return dns.resolveA(name);
+        default:
+          return [];
+      }
+    })();
+    if (answer.length) return answer;
+    throw dnsError(dns.knows(name) ? 'ENODATA' : 'ENOTFOUND', name);
+  };
+}
+
+export interface AuthCheck {
+  fromDomain: string;
+  spf: AuthResult;
+  dkim: AuthResult;
+  dmarc: AuthResult;
+  policy: DmarcPolicy | null;
+  verdict: AuthVerdict;
+  /** `Authentication-Results: <host>; spf=... dkim=... dmarc=...` with CRLF at the end. */
+  header: string;
+}
+
+export interface AuthPeer {
+  /** The connecting MTA's lab address, as the host saw it. */
+  ip: string;
+  helo: string;
+  /** MAIL FROM ('' for a bounce). */
+  sender: string;
+  /** The checking host's name, the authserv-id of its header. */
+  mta: string;
+}
+
+/** SPF, DKIM and DMARC for one message as one lab MX sees it. */
+export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Promise<AuthCheck> {
+  const result = await authenticate(raw, {
+    ip: peer.ip,
+    helo: peer.helo,
+    sender: peer.sender,
+    mta: peer.mta,
+    resolver: labResolver(dns),
+    disableArc: true,
+    disableBimi: true,
+  });
+  const header = result.headers.split(/\r\n(?=\S)/).find((h) => /^Authentication-Results:/i.test(h)) ?? `Authentication-Results: ${peer.mta}; none`;
+  const dkimResults = result.dkim.results.map((r) => r.status.result as AuthResult);
+  const dkim: AuthResult = dkimResults.includes('pass') ? 'pass' : (dkimResults[0] ?? 'none');
+  const spf = (result.spf ? result.spf.status.result : 'none') as AuthResult;
+  const dmarc = (result.dmarc ? result.dmarc.status.result : 'none') as AuthResult;
+  const policy = result.dmarc ? readPolicy(result.dmarc.policy) : null;
+  const fromDomain = domainOf(result.dkim.headerFrom[0] ?? '');
+  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n` };
+}
+
+/** The address in the From: header (the first one), read from the raw header block. */
+function headerFromAddress(raw: Buffer): string | null {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, end === -1 ? Math.min(raw.length, 65_536) : end).toString('utf8');
+  const field = /^From:((?:.*)(?:\r\n[ \t].*)*)/im.exec(head)?.[1];
+  if (!field) return null;
+  return /<([^<>]+)>/.exec(field)?.[1]?.trim() ?? /[^\s,;<>"]+@[^\s,;<>"]+/.exec(field)?.[0] ?? null;
+}
