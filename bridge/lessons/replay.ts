@@ -1,14 +1,20 @@
 /**
  * Plays a lesson's actions (its reference solution, or a wrong attempt) against a real lab, the way
- * a learner would, and gathers the evidence the goals are checked against.
+ * a learner would, and gathers the evidence the goals are checked against: every conversation
+ * (relay hops included) and every message, as accepted and as delivered into a mailbox.
  */
 import { SessionTracker } from '../../core/machines/session-tracker';
 import type { Evidence } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
+import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
 
+type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
+
 const REPLY_TIMEOUT_MS = 5_000;
+/** A compose delivery into the lab is quick; this only stops a broken one from hanging the test. */
+const SEND_TIMEOUT_MS = 15_000;
 
 export async function replayActions(lab: Lab, actions: readonly LessonAction[]): Promise<Evidence> {
   const trackers = new Map<string, SessionTracker>();
@@ -22,7 +28,7 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
   try {
     for (const action of actions) {
       if ('connect' in action) {
-        terminal = await lab.openTerminal();
+        terminal = await lab.openTerminal(action.connect);
         await settle(trackers, terminal.conversation.id, 0);
       } else if ('type' in action) {
         if (!terminal) throw new Error('a "type" action needs a "connect" before it');
@@ -31,22 +37,56 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
         const sentBefore = clientLines(trackers, id);
         terminal.send(action.type);
         await settle(trackers, id, sentBefore + 1);
+      } else if ('send' in action) {
+        await send(lab, action.send.compose, action.send.connection);
+      } else if ('advance' in action) {
+        await lab.advanceClock(action.advance);
+      } else if ('settle' in action) {
+        await lab.worldSettled();
       } else {
-        throw new Error('sending from Compose is not part of the lab yet');
+        const never: never = action;
+        throw new Error(`unknown lesson action ${JSON.stringify(never)}`);
       }
     }
+    // What the mail world still does with the messages (relay, delivery, a bounce) is evidence too.
+    await lab.worldSettled();
   } finally {
     lab.off('wire', onWire);
     terminal?.close();
   }
   const conversations = [...trackers].map(([id, tracker]) => ({ id, lines: tracker.lines }));
+  // A mailbox copy's envelopeTo is its mailbox: the one recipient it was delivered to.
   const messages = lab.listMessages().map((message) => ({
     id: message.id,
     envelopeFrom: message.envelopeFrom,
-    envelopeTo: message.envelopeTo,
+    envelopeTo: message.mailbox ? [message.mailbox] : message.envelopeTo,
     raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '',
   }));
   return { conversations, messages };
+}
+
+/** Send from Compose at once (no stepping) and wait until the delivery has ended. */
+async function send(lab: Lab, compose: LessonSend['compose'], connection: LessonSend['connection']): Promise<void> {
+  const finished = new Map<string, DeliverySummary>();
+  let wake: () => void = () => {};
+  const onFinished = (delivery: DeliverySummary) => {
+    finished.set(delivery.id, delivery);
+    wake();
+  };
+  lab.on('delivery.finished', onFinished);
+  try {
+    const started = await lab.send(compose, connection, 'instant');
+    const deadline = Date.now() + SEND_TIMEOUT_MS;
+    while (!finished.has(started.id)) {
+      if (Date.now() > deadline) throw new Error(`delivery ${started.id} did not finish within ${SEND_TIMEOUT_MS} ms`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  } finally {
+    lab.off('delivery.finished', onFinished);
+  }
 }
 
 function clientLines(trackers: Map<string, SessionTracker>, id: string): number {

@@ -28,6 +28,10 @@ export const actionSchema = z.union([
   z.strictObject({ connect: z.enum(TERMINAL_SERVERS) }),
   z.strictObject({ type: z.string() }),
   z.strictObject({ send: z.strictObject({ compose: composeSchema, connection: connectionSchema }) }),
+  /** Fast-forward the lab clock by this many milliseconds: retries and late bounces that fall due run. */
+  z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
+  /** Wait until no delivery attempt is running in the mail world. */
+  z.strictObject({ settle: z.literal(true) }),
 ]);
 
 export const lessonMetaSchema = z.strictObject({
