@@ -38,6 +38,11 @@ export interface TapOptions {
   gate?: Gate;
   /** TLS from the first byte (the port 465 role): no plain-text phase at all. */
   implicitTls?: boolean;
+  /**
+   * A server outside the lab (a smarthost): verify its certificate for this name, against `ca` or
+   * else the system's CAs, instead of the lab CA for localhost.
+   */
+  upstream?: { servername: string; ca?: string };
 }
 
 type Side = 'client' | 'server';
@@ -220,10 +225,10 @@ export class LineTap {
    * towards the server. Until both handshakes are done, bytes for either side wait.
    */
   #wrapTls(): void {
-    const { client, server, certPem, keyPem, caPem } = this.#options;
+    const { client, server, certPem, keyPem, caPem, upstream } = this.#options;
     const onRecord = (record: TlsRecord) =>
       this.#emit({ dir: 'info', info: 'record', record, text: describeRecord(record), at: this.#at(), tls: true });
-    const secure = terminateTls({ client, server, certPem, keyPem, caPem, onRecord });
+    const secure = terminateTls({ client, server, certPem, keyPem, caPem, onRecord, ...(upstream ? { upstream } : {}) });
     this.#heldForServer = [];
     this.#heldForClient = [];
     this.#streams.client = secure.client;

@@ -15,6 +15,8 @@ export interface TerminationOptions {
   keyPem: string;
   caPem: string;
   onRecord(record: TlsRecord): void;
+  /** A server outside the lab: its own name, and its CA (absent: the system's CAs). */
+  upstream?: { servername: string; ca?: string };
 }
 
 export interface Termination {
@@ -27,7 +29,10 @@ export interface Termination {
 export function terminateTls(options: TerminationOptions): Termination {
   const counted = new RecordCountingStream(options.client, 'client', options.onRecord);
   const client = new tls.TLSSocket(counted, { isServer: true, cert: options.certPem, key: options.keyPem });
-  const server = tls.connect({ socket: options.server, ca: options.caPem, servername: 'localhost' });
+  const upstream = options.upstream;
+  const server = upstream
+    ? tls.connect({ socket: options.server, servername: upstream.servername, ...(upstream.ca ? { ca: upstream.ca } : {}) })
+    : tls.connect({ socket: options.server, ca: options.caPem, servername: 'localhost' });
   return {
     client,
     server,

@@ -57,6 +57,11 @@ export interface QueueDeps {
   mailboxes: Mailboxes;
   emit(event: WorldEvent): void;
   relay(entry: QueueEntry, answer: MxAnswer, recipients: QueuedRecipient[]): Promise<RecipientResult[]>;
+  /** Outbound delivery to the real world (off by default): outside domains it accepts go through a smarthost. */
+  outbound?: {
+    accepts(domain: string): boolean;
+    deliver(entry: QueueEntry, domain: string, recipients: QueuedRecipient[]): Promise<RecipientResult[]>;
+  };
   retryBaseMs?: number;
   maxAttempts?: number;
   log?(message: string): void;
@@ -140,12 +145,14 @@ export class RelayQueue {
       const recipients = pending.filter((r) => domainOf(r.address) === domain);
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: entry.queueId, query: { name: domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
-      if (answer.kind === 'outside') {
+      const outbound = answer.kind === 'outside' && this.#deps.outbound?.accepts(domain) ? this.#deps.outbound : null;
+      if (answer.kind === 'outside' && !outbound) {
         for (const recipient of recipients) this.#keepOutside(entry, recipient);
         continue;
       }
-      const outcomes =
-        answer.kind === 'null-mx'
+      const outcomes = outbound
+        ? await outbound.deliver(entry, domain, recipients)
+        : answer.kind === 'null-mx'
           ? recipients.map((r): RecipientResult => ({ recipient: r.address, outcome: 'failed', response: oneLine(REPLIES.nullMx), status: REPLIES.nullMx.enhanced, host: null }))
           : await this.#deps.relay(entry, answer, recipients);
       for (const result of outcomes) {

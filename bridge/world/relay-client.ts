@@ -45,6 +45,12 @@ export interface RelayAttempt {
   onConnecting(candidate: MxCandidate): void;
   onUnreachable(candidate: MxCandidate, error: string): void;
   timeouts?: { connectionMs: number; socketMs: number };
+  /** A smarthost's account: AUTH after EHLO (and STARTTLS). Never put into a result or a log. */
+  login?: { user: string; pass: string };
+  /** TLS from the first byte (smtps://). */
+  secure?: boolean;
+  /** Refuse to go on without STARTTLS, so a real password never crosses a network in clear. */
+  requireTls?: boolean;
 }
 
 /** Timeouts long enough for a learner stepping through the hop. */
@@ -64,6 +70,13 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       attempt.onUnreachable(candidate, describe(error));
       continue;
     }
+    const refused = attempt.login ? await login(connection, attempt.login) : null;
+    if (refused) {
+      connection.quit();
+      // A refused login is the relay's own configuration problem: keep the mail and retry later.
+      const response = `The smarthost refused the relay's login: ${refused}`;
+      return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.7.0', host: candidate.exchange }));
+    }
     try {
       const results: RecipientResult[] = [];
       for (const group of groupByDsn(attempt.recipients)) results.push(...(await transaction(connection, attempt, group, candidate.exchange)));
@@ -82,6 +95,8 @@ function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnect
   const connection = new SMTPConnection({
     ...('socket' in target ? { connection: target.socket } : { host: '127.0.0.1', port: target.port }),
     name: attempt.clientName,
+    secure: attempt.secure ?? false,
+    requireTLS: attempt.requireTls ?? false,
     // The lab's hosts present the lab certificate (named localhost); the relay checks it against the lab CA.
     tls: { ca: [attempt.caPem], servername: 'localhost' },
     connectionTimeout: timeouts.connectionMs,
@@ -100,6 +115,16 @@ function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnect
       // Later socket errors reach the send callback; this only keeps them from being unhandled.
       connection.on('error', () => {});
       resolve(connection);
+    });
+  });
+}
+
+/** AUTH with the smarthost's account; resolves with the server's refusal (one line), or null. */
+function login(connection: SMTPConnection, account: { user: string; pass: string }): Promise<string | null> {
+  return new Promise((resolve) => {
+    connection.login({ user: account.user, pass: account.pass }, (error) => {
+      // Only the server's reply: nodemailer's own message may quote the user name.
+      resolve(error ? (error.response ? oneLineReply(error.response) : 'the connection failed during AUTH') : null);
     });
   });
 }

@@ -13,7 +13,8 @@ import { createLabSmtpServer } from '../../bridge/lab/smtp-server';
 import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
 import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
 import { createLabClock } from '../../bridge/world/lab-clock';
-import { createWorld, type HopStart, type World, type WorldTiming } from '../../bridge/world/world';
+import { createWorld, type HopStart, type World, type WorldOptions, type WorldTiming } from '../../bridge/world/world';
+import { tapUpstream } from '../../bridge/world/world-sockets';
 import type { WorldEvent } from '../../core/world/world-events';
 
 export interface RecordedHop {
@@ -43,7 +44,8 @@ export interface WorldLab {
 
 let counter = 0;
 
-export async function startWorld(timing: Partial<WorldTiming> = {}): Promise<WorldLab> {
+/** `extra`: world options a test needs beyond the lab's defaults (outbound delivery, a log). */
+export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<WorldOptions, 'outbound' | 'log'> = {}): Promise<WorldLab> {
   const stateDir = await mkdtemp(join(tmpdir(), 'world-test-'));
   const certificates = await loadOrCreateCertificates(stateDir);
   const events: WorldEvent[] = [];
@@ -52,12 +54,13 @@ export async function startWorld(timing: Partial<WorldTiming> = {}): Promise<Wor
     certificates,
     clock: createLabClock({ realTimers: false }),
     timing,
+    ...extra,
     onEvent: (event) => events.push(event),
     tap(hop, client, server) {
       const conversation = `relay-${++counter}`;
       const record: RecordedHop = { hop, events: [], closed: false };
       hops.set(conversation, record);
-      new LineTap({ client, server, ...certificates, onEvent: (event) => record.events.push(event), onClose: () => (record.closed = true) });
+      new LineTap({ client, server, ...certificates, ...tapUpstream(hop), onEvent: (event) => record.events.push(event), onClose: () => (record.closed = true) });
       return { conversation };
     },
   });
