@@ -145,8 +145,10 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
           });
           const stored = Buffer.concat([Buffer.from(trace), raw]);
           const summary = store.add(id, stored, envelopeOf(session));
+          // Read before the callback: smtp-server resets the envelope for the next transaction.
+          const accepted = acceptedOf(stored, session);
           callback(null, `Ok: queued as ${id}`);
-          options.onMessage(summary, acceptedOf(stored, session));
+          options.onMessage(summary, accepted);
         })
         .catch((error: unknown) => {
           log(`smtp-server: message not stored: ${String(error)}`);
