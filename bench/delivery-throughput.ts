@@ -50,6 +50,9 @@ export async function measureDelivery(): Promise<void> {
   if (!maildev) console.log('MailDev skipped: the maildev package is not installed (npm install).');
 
   const running = new Map<TargetName, BridgeProcess>();
+  // Ctrl-C mid-run: stop the targets (and remove their state directories) before leaving.
+  const interrupted = () => void Promise.all([...running.values()].map((target) => target.stop())).finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
   try {
     running.set('lab', await spawnBridge());
     running.set('bare smtp-server', await spawnPlainSmtpServer());
@@ -63,6 +66,7 @@ export async function measureDelivery(): Promise<void> {
     const lab = running.get('lab');
     if (lab) await checkLabRecord(lab.webUrl);
   } finally {
+    process.off('SIGINT', interrupted);
     await Promise.all([...running.values()].map((target) => target.stop()));
   }
 }
@@ -129,8 +133,8 @@ function report(results: Map<ClientName, Map<TargetName, Samples>>): void {
     const vsMailDev = ratio('MailDev');
     const goals = client === 'smtp-source';
     console.log(
-      `${client}: lab/bare ${vsBare.toFixed(2)}${goals ? ` (goal >= 0.5: ${verdict(vsBare >= 0.5)})` : ''}, ` +
-        `lab/MailDev ${vsMailDev.toFixed(2)}${goals ? ` (goal >= 3: ${verdict(vsMailDev >= 3)})` : ''}`,
+      `${client}: lab/bare ${ratioText(vsBare)}${goals ? ` (goal >= 0.5: ${verdict(vsBare >= 0.5)})` : ''}, ` +
+        `lab/MailDev ${ratioText(vsMailDev)}${goals ? ` (goal >= 3: ${verdict(vsMailDev >= 3)})` : ''}`,
     );
   }
 }
@@ -148,4 +152,5 @@ async function checkLabRecord(webUrl: string): Promise<void> {
 }
 
 const fmt = (value: number) => (Number.isFinite(value) ? String(Math.round(value)) : 'failed');
+const ratioText = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
