@@ -118,6 +118,24 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       session.disabledCommands = [];
       callback();
     },
+    // smtp-server only demands AUTH while AUTH is on offer; hidden before TLS, it would let MAIL
+    // through. A submission server takes nothing from a stranger (RFC 6409 §4.3, RFC 4954 §6).
+    onMailFrom(_address, session, callback) {
+      if (role !== 'welcoming' && !session.user) {
+        callback(replyError(530, 'Authentication required'));
+        return;
+      }
+      callback();
+    },
+    // smtp-server insists on AUTH only while AUTH is on offer, and before TLS it is not (above):
+    // the submission roles insist here, so MAIL before AUTH gets 530 with or without TLS.
+    onMailFrom(_address, session, callback) {
+      if (role !== 'welcoming' && !session.user) {
+        callback(replyError(530, 'Authentication required'));
+        return;
+      }
+      callback();
+    },
     onAuth(auth, _session, callback) {
       if (auth.username === DEMO_CREDENTIALS.user && auth.password === DEMO_CREDENTIALS.pass) {
         callback(null, { user: auth.username });
