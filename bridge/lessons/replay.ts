@@ -60,6 +60,7 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     id: message.id,
     envelopeFrom: message.envelopeFrom,
     envelopeTo: message.mailbox ? [message.mailbox] : message.envelopeTo,
+    mailbox: message.mailbox ?? null,
     raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '',
   }));
   return { conversations, messages };

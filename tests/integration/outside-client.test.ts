@@ -106,3 +106,18 @@ describe('credentials on the wire record', () => {
     expect(stored.join('\n')).not.toContain(secret);
   });
 });
+
+describe('the submission server (terminal, port 587 role)', () => {
+  it('refuses MAIL from a stranger even before TLS, where AUTH is not offered yet', async () => {
+    const terminal = await lab.openTerminal('submission');
+    const id = terminal.conversation.id;
+    const lines = () => lab.getConversation(id)?.lines.filter((line) => line.dir === 'server').map((line) => line.text) ?? [];
+    await eventually(() => lines().some((text) => text.startsWith('220 ')));
+    terminal.send('EHLO stranger.example');
+    await eventually(() => lines().some((text) => text.startsWith('250 ')));
+    terminal.send('MAIL FROM:<learner@lab.test>');
+    const reply = await eventually(() => lines().find((text) => /^(250|530) /.test(text) && !text.includes('SIZE')));
+    expect(reply).toBe('530 5.7.0 Authentication required');
+    terminal.close();
+  });
+});
