@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAppBuilt } from './app-build';
+import { parseSmarthost } from './outbound/smarthost';
 import { startBridge } from './server';
 import { log } from './log';
 
@@ -15,6 +16,11 @@ Usage: npm start -- [options]
   --smtp-port <port>    the lab's SMTP server for your own clients (default 2525; 0 = any free port)
   --smtps-port <port>   the same with implicit TLS, the port 465 role (default 2465; 0 = any free port)
   --state-dir <dir>     where the lab CA and server certificate are kept (default ~/.smtp-lab)
+  --relay <url>         send mail for outside domains through this smarthost: smtp://user:pass@host:port
+                        (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which
+                        keeps the password out of the process list. Off by default: nothing leaves
+  --allow-outbound <d>  recipient domains the smarthost may be used for, comma separated (and the
+                        names below them); every other outside domain stays in the outside mailbox
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -40,6 +46,8 @@ async function main(): Promise<void> {
       'smtp-port': { type: 'string', default: '2525' },
       'smtps-port': { type: 'string', default: '2465' },
       'state-dir': { type: 'string', default: join(homedir(), '.smtp-lab') },
+      relay: { type: 'string' },
+      'allow-outbound': { type: 'string', multiple: true, default: [] },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -53,6 +61,12 @@ async function main(): Promise<void> {
   const smtpPort = port(values['smtp-port'], '--smtp-port');
   const smtpsPort = port(values['smtps-port'], '--smtps-port');
 
+  const relay = values.relay ?? process.env.SMTP_LAB_RELAY ?? null;
+  const allowOutbound = values['allow-outbound'].flatMap((list) => list.split(',')).map((d) => d.trim()).filter(Boolean);
+  // Parsed here too, so a bad URL stops the start with a message that never quotes the account.
+  const smarthost = parseSmarthost({ relay, allowOutbound });
+  if (smarthost) log('info', `outbound: ${smarthost.allowed.join(', ') || 'no domain (add --allow-outbound)'} through ${smarthost.display}`);
+
   if (!values['no-build']) await ensureAppBuilt();
   const bridge = await startBridge({
     host: values.host,
@@ -60,6 +74,7 @@ async function main(): Promise<void> {
     smtpPort,
     smtpsPort,
     stateDir: values['state-dir'],
+    outbound: relay ? { relay, allowOutbound } : null,
   });
   process.stdout.write(
     `web: ${bridge.webUrl}\nsmtp: ${bridge.smtp.host}:${bridge.smtp.port}\nsmtps: ${bridge.smtps.host}:${bridge.smtps.port}\n`,

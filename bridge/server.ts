@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLab } from './lab/lab';
+import type { SmarthostOptions } from './outbound/smarthost';
 import type { Lab } from './lab/lab-types';
 import { APP_BUILD_DIR } from './app-build';
 import { handleApi } from './web/json-api';
@@ -15,6 +16,8 @@ export interface BridgeOptions {
   smtpPort: number;
   smtpsPort: number;
   stateDir: string;
+  /** Outbound delivery to the real world through a smarthost (--relay); absent or null: off. */
+  outbound?: SmarthostOptions | null;
 }
 
 export interface Bridge {
@@ -36,6 +39,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     smtpPort: options.smtpPort,
     smtpsPort: options.smtpsPort,
     stateDir: options.stateDir,
+    ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
   });
   const hub = new WsHub(lab, { boundHost: options.host });
   const serveStatic = createStaticHandler(APP_BUILD_DIR);

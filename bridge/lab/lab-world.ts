@@ -9,6 +9,7 @@ import type { LabAccount } from '../../core/smtp/credential-filter';
 import { LineTap } from '../tap/line-tap';
 import type { StoredMessage } from '../world/mailboxes';
 import { createWorld, type HopTap, type World, type WorldOptions } from '../world/world';
+import { tapUpstream } from '../world/world-sockets';
 import type { LabCertificates } from './certificates';
 import type { Conversations, Emit } from './conversations';
 import { headerSummary } from './message-headers';
@@ -72,6 +73,8 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       certPem: certificates.certPem,
       keyPem: certificates.keyPem,
       caPem: certificates.caPem,
+      // A hop to the smarthost verifies that server's own certificate, and speaks TLS at once for smtps://.
+      ...tapUpstream(hop),
       log,
       gate: step?.gate,
       onEvent: (event) => {
