@@ -37,7 +37,8 @@ export class ViewTabs {
 
   /** The learner selected a conversation: a delivery brings its controls, a terminal its terminal. */
   followOrigin(origin: string): void {
-    if (origin === 'compose') this.showDelivery();
+    // A relay hop is a delivery too: a stepped one is held at its own gate, with the same controls.
+    if (origin === 'compose' || origin === 'relay') this.showDelivery();
     else if (origin === 'terminal') this.top = 'terminal';
   }
 }

@@ -1,0 +1,195 @@
+/**
+ * The whole path of an email in Chromium against the real bridge: compose to a greylisting
+ * recipient, step the submission and the relay hop, watch the hop map show the deferral, fast-
+ * forward the lab clock to the retry, and read the delivered copy in the recipient's inbox (its
+ * HTML in a sandboxed frame, the Received: chain, the MIME tree). Then mail an unknown user and
+ * read the bounce in learner@lab.test's inbox with its delivery-status explained.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
+import { launchBrowser, type TestBrowser } from '../support/browser';
+import { startTestBridge, type TestBridge } from '../support/lab-process';
+
+const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
+
+let bridge: TestBridge;
+let browser: TestBrowser;
+let page: Page;
+/** Every URL the page asked for: nothing may come from another origin, mail HTML included. */
+const requested: string[] = [];
+
+beforeAll(async () => {
+  await ensureAppBuilt();
+  bridge = await startTestBridge();
+  browser = await launchBrowser({ width: 1366, height: 768 });
+  page = await browser.context.newPage();
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(bridge.webUrl);
+  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await bridge?.close();
+});
+
+async function compose(to: string, subject: string, html?: string): Promise<void> {
+  await page.getByTestId('compose-tab').click();
+  if (await page.getByTestId('compose-new').isVisible()) await page.getByTestId('compose-new').click();
+  await page.getByTestId('compose-from').fill('learner@lab.test');
+  await page.getByTestId('compose-to').fill(to);
+  await page.getByTestId('compose-subject').fill(subject);
+  await page.getByTestId('compose-text').fill(`Body of ${subject}.`);
+  if (html !== undefined) {
+    if (!(await page.getByTestId('compose-with-html').isChecked())) await page.getByTestId('compose-with-html').check();
+    await page.getByTestId('compose-html').fill(html);
+  }
+  await page.getByTestId('compose-profile').selectOption('submission');
+}
+
+async function attr(selector: string, name: string): Promise<string | null> {
+  const element = page.locator(selector).first();
+  return (await element.count()) ? element.getAttribute(name) : null;
+}
+
+/** Next, Next, … on the delivery the page shows, until the bridge reports its outcome. */
+async function stepToTheEnd(): Promise<string> {
+  await page.getByTestId('step-controls').waitFor({ timeout: 15_000 });
+  const delivery = await attr('[data-testid="step-controls"]', 'data-delivery');
+  for (let i = 0; i < 40 && !(await page.getByTestId('delivery-outcome').count()); i++) {
+    const next = page.getByTestId('step-next');
+    if (await next.isEnabled().catch(() => false)) await next.click().catch(() => undefined);
+    else await page.waitForTimeout(100);
+  }
+  await expect.poll(() => page.getByTestId('delivery-outcome').count(), { timeout: 15_000 }).toBe(1);
+  return delivery ?? '';
+}
+
+async function pathState(): Promise<string | null> {
+  const state = page.getByTestId('journey-path-state');
+  return (await state.count()) ? (await state.textContent())?.trim() ?? null : null;
+}
+
+/** A relay try that waits at its gate: select it from the hop map and run it through. */
+async function runHeldHop(): Promise<void> {
+  const held = page.locator('[data-testid="hop"][data-state="in-progress"]:not([data-hop="0"]) button:not([disabled])');
+  if (!(await held.count())) return;
+  await held.first().click();
+  const run = page.getByTestId('step-run');
+  if (await run.isEnabled({ timeout: 2_000 }).catch(() => false)) await run.click();
+}
+
+async function openMailbox(address: string): Promise<void> {
+  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('inbox-tab').click();
+  const item = page.locator(`[data-testid="mailbox-item"][data-address="${address}"]`);
+  await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
+  await item.click();
+}
+
+async function fitsScreen(): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+describe('the mail world, end to end', () => {
+  it('shows the world: domains with their MX, null and implicit MX named as such', async () => {
+    await page.getByTestId('world-tab').click();
+    await page.locator('[data-testid="world-domain"][data-domain="example.test"]').waitFor();
+    expect(await attr('[data-testid="world-domain"][data-domain="nullmx.test"]', 'data-mx-kind')).toBe('null-mx');
+    expect(await page.locator('[data-testid="world-domain"][data-domain="nullmx.test"]').textContent()).toMatch(/null MX/);
+    expect(await page.locator('[data-testid="world-domain"][data-domain="nomx.test"]').textContent()).toMatch(/implicit MX/);
+    expect(await page.locator('[data-testid="world-domain"][data-domain="fallback.test"]').textContent()).toMatch(/10 mx1\.fallback\.test[\s\S]*down[\s\S]*20 mx2/);
+    expect(await page.getByTestId('world-page').textContent()).toMatch(/greylist@example\.test/);
+    expect(await fitsScreen()).toBe(true);
+    await page.getByTestId('world-tab').click();
+  });
+
+  it('steps both hops to a greylisting recipient, fast-forwards to the retry, and delivers', async () => {
+    const subject = 'Greylisted, then delivered';
+    await compose('greylist@example.test', subject, '<p>Hello <b class="hi">world</b></p><img src="http://example.invalid/pixel.png" alt="">');
+    await page.getByTestId('compose-step').click();
+    const first = await stepToTheEnd();
+    expect(await attr('[data-testid="delivery-outcome"]', 'data-outcome')).toBe('accepted');
+
+    await page.getByTestId('journey-tab').click();
+    await page.getByTestId('hop-map').waitFor();
+    expect(await attr('[data-testid="hop"][data-hop="0"]', 'data-state')).toBe('accepted');
+    // The relay hop of a stepped delivery waits at its own gate: open it from the map and step it.
+    const hop1 = page.locator('[data-testid="hop"][data-hop="1"][data-attempt="1"]');
+    await expect.poll(() => hop1.count(), { timeout: 15_000 }).toBe(1);
+    await hop1.getByRole('button').click();
+    await expect.poll(() => attr('[data-testid="step-controls"]', 'data-delivery'), { timeout: 15_000 }).not.toBe(first);
+    await stepToTheEnd();
+    await page.getByTestId('journey-tab').click();
+    await expect.poll(() => hop1.getAttribute('data-state'), { timeout: 15_000 }).toBe('deferred');
+    expect(await pathState()).toBe('deferred');
+    expect(await page.getByTestId('hop-map').textContent()).toMatch(/deferred retry \d\d:\d\d:\d\d[\s\S]*451 4\.7\.1/);
+    expect(await page.getByTestId('hop-map').textContent()).toMatch(/example\.test MX 10 mx\.example\.test/);
+
+    const before = (await page.getByTestId('lab-clock').textContent()) ?? '';
+    await page.getByTestId('fast-forward-retry').click();
+    await expect.poll(async () => (await page.getByTestId('lab-clock').textContent()) ?? '', { timeout: 10_000 }).not.toBe(before);
+    await expect
+      .poll(async () => {
+        await runHeldHop();
+        return pathState();
+      }, { timeout: 30_000, interval: 500 })
+      .toBe('delivered');
+    expect(await attr('[data-testid="hop"][data-hop="1"][data-attempt="2"]', 'data-state')).toBe('delivered');
+
+    await openMailbox('greylist@example.test');
+    const message = page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
+    await expect.poll(() => message.count(), { timeout: 10_000 }).toBe(1);
+    await message.click();
+    // HTML mail opens on its HTML, in a frame that runs nothing and loads nothing.
+    const frame = page.getByTestId('message-html-frame');
+    await frame.waitFor();
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    await expect.poll(async () => (await frame.contentFrame().locator('b.hi').textContent().catch(() => null)) ?? '', { timeout: 10_000 }).toBe('world');
+    expect(requested.filter((url) => !url.startsWith(bridge.webUrl.replace(/\/$/, '')) && !url.startsWith('data:') && !url.startsWith('about:'))).toEqual([]);
+
+    await page.getByTestId('message-headers-tab').click();
+    const hops = page.locator('[data-testid="received-chain"] [data-testid="received-hop"]');
+    expect(await hops.count()).toBeGreaterThanOrEqual(2);
+    expect(await hops.first().textContent()).toMatch(/smtp\.lab\.test[\s\S]*handed it to[\s\S]*mx\.example\.test/);
+    await page.getByTestId('message-mime-tab').click();
+    expect(await attr('[data-testid="mime-tree"]', 'data-root-type')).toBe('multipart/alternative');
+    expect(await page.getByTestId('mime-tree').textContent()).toMatch(/text\/plain[\s\S]*text\/html/);
+    const download = await page.getByTestId('message-download').getAttribute('href');
+    const response = await fetch(new URL(download ?? '', bridge.webUrl));
+    expect(response.headers.get('content-disposition')).toMatch(/attachment/);
+    expect(await fitsScreen()).toBe(true);
+    await page.getByTestId('inbox-tab').click();
+  });
+
+  it("bounces mail to an unknown user into learner@lab.test's inbox, its report explained", async () => {
+    const subject = 'To nobody at all';
+    await compose('nobody@example.test', subject);
+    await page.getByTestId('compose-send').click();
+    await expect.poll(() => attr('[data-testid="delivery-outcome"]', 'data-outcome'), { timeout: 15_000 }).toBe('accepted');
+    await page.getByTestId('journey-tab').click();
+    await expect.poll(pathState, { timeout: 15_000 }).toBe('bounced');
+    expect(await attr('[data-testid="path-recipient"][data-address="nobody@example.test"]', 'data-outcome')).toBe('failed');
+
+    await openMailbox('learner@lab.test');
+    const bounce = page.locator('[data-testid="mailbox-message"]').first();
+    await expect.poll(() => bounce.count(), { timeout: 15_000 }).toBe(1);
+    await bounce.click();
+    const status = page.locator('[data-testid="dsn-field"][data-name="status"]');
+    await status.waitFor({ timeout: 10_000 });
+    expect(await status.textContent()).toMatch(/5\.1\.1[\s\S]*Bad destination mailbox address/);
+    expect(await page.locator('[data-testid="dsn-field"][data-name="final-recipient"]').textContent()).toMatch(/nobody@example\.test/);
+    expect(await page.locator('[data-testid="dsn-field"][data-name="action"]').textContent()).toMatch(/failed/);
+    expect(await page.locator('[data-testid="dsn-field"][data-name="diagnostic-code"]').textContent()).toMatch(/550/);
+    expect(await page.locator('[data-testid="dsn-field"][data-name="reporting-mta"]').textContent()).toMatch(/smtp\.lab\.test/);
+    expect(await fitsScreen()).toBe(true);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'world.png') });
+
+    await page.getByTestId('message-mime-tab').click();
+    expect(await attr('[data-testid="mime-tree"]', 'data-root-type')).toBe('multipart/report');
+    expect(await page.getByTestId('mime-tree').textContent()).toMatch(/message\/delivery-status/);
+  });
+});
