@@ -88,6 +88,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   const smtps = server('smtps');
   // A lesson's terminal may talk to the strict submission server (AUTH required) instead.
   const terminalSubmission = server('submission');
+  // …or to lab.test's MX, which refuses to relay for strangers.
+  const terminalMx = server('mx');
   // The compose client gets servers of its own, because only a stepped delivery may idle this long.
   const composeLimits = { socketTimeoutMs: timeouts.serverSocketMs };
   const composeServers: Record<ConnectionProfile, LabSmtpServer> = {
@@ -95,7 +97,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     smtps: server(PROFILE_ROLES.smtps, composeLimits),
     plain: server(PROFILE_ROLES.plain, composeLimits),
   };
-  const servers = [smtp, smtps, terminalSubmission, ...Object.values(composeServers)];
+  const servers = [smtp, smtps, terminalSubmission, terminalMx, ...Object.values(composeServers)];
   const pairs = await LoopbackPairs.create();
   const taps = new Set<LineTap>();
   const loose = new Set<net.Socket>();
@@ -218,7 +220,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
       if (closing) throw new Error('The lab is closing');
       const { near, far } = await pairs.pair();
-      const route = { server: role === 'submission' ? terminalSubmission : smtp };
+      const route = { server: role === 'submission' ? terminalSubmission : role === 'mx' ? terminalMx : smtp };
       const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       const conversation = served?.conversation;
       if (!conversation) {

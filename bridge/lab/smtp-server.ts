@@ -1,10 +1,10 @@
 /**
  * The lab's SMTP servers: real smtp-server instances that never listen on a port of their own. The
  * lab accepts sockets (outside clients, the terminal, the compose client) and hands each one over
- * with `accept`, so one instance serves every conversation of its role. Three roles, as a mail
- * provider has them: the welcoming port-25 server (no AUTH needed), submission (port 587: STARTTLS
- * before AUTH, AUTH before MAIL) and implicit TLS (port 465: TLS from the first byte, AUTH before
- * MAIL). Limits are named options because learners trip them on purpose; each has a test.
+ * with `accept`, so one instance serves every conversation of its role. The roles a mail provider
+ * has: the welcoming port-25 server (no AUTH needed), lab.test's MX (mail for lab.test from anyone,
+ * relaying only after AUTH), submission (port 587: STARTTLS before AUTH, AUTH before MAIL) and
+ * implicit TLS (port 465: TLS from the first byte, AUTH before MAIL). Limits are named options because learners trip them on purpose; each has a test.
  */
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -12,6 +12,7 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
 import { receivedHeader } from './received-header';
+import { useOwnEnhancedCodes } from './own-enhanced-codes';
 import { MessageStore } from './message-store';
 
 export interface ServerLimits {
@@ -40,8 +41,16 @@ export const DEMO_CREDENTIALS = { user: 'learner', pass: 'learner' } as const;
 
 export const SERVER_NAME = 'smtp.lab.test';
 
-/** welcoming = the port 25 role; submission = 587; smtps = 465 (implicit TLS). */
-export type ServerRole = 'welcoming' | 'submission' | 'smtps';
+/**
+ * welcoming = the lab's open door on port 25 (takes anything, for any app); mx = lab.test's MX as
+ * the world sees it (mail for lab.test from anyone, relaying only after AUTH); submission = 587;
+ * smtps = 465 (implicit TLS).
+ */
+export type ServerRole = 'welcoming' | 'mx' | 'submission' | 'smtps';
+
+const AUTH_REQUIRED: Record<ServerRole, boolean> = { welcoming: false, mx: false, submission: true, smtps: true };
+/** The domain the lab's own server is the destination for. */
+const LOCAL_DOMAIN = 'lab.test';
 
 /** What the server took, beyond the summary: the source as stored and the DSN parameters (RFC 3461). */
 export interface AcceptedMessage {
@@ -91,7 +100,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     authMethods: ['PLAIN', 'LOGIN'],
     // The welcoming server takes mail without AUTH; the submission roles answer MAIL before AUTH
     // with 530 5.7.0. AUTH itself always needs TLS (538 otherwise).
-    authOptional: role === 'welcoming',
+    authOptional: !AUTH_REQUIRED[role],
     allowInsecureAuth: false,
     // Implicit TLS: connections arrive already wrapped (see accept), smtp-server only has to know.
     secure: implicitTls,
@@ -99,7 +108,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     hideENHANCEDSTATUSCODES: false,
     // The submission roles take NOTIFY, RET, ENVID and ORCPT (RFC 3461) and hand them to the relay,
     // as a provider's submission server does; port 25 stays as plain as a learner expects it.
-    hideDSN: role === 'welcoming',
+    hideDSN: !AUTH_REQUIRED[role],
     size: limits.maxMessageSize,
     // smtp-server answers an oversized message with 552 5.3.4 itself; onData still drops it.
     rejectOversized: true,
@@ -118,20 +127,21 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       session.disabledCommands = [];
       callback();
     },
-    // smtp-server only demands AUTH while AUTH is on offer; hidden before TLS, it would let MAIL
-    // through. A submission server takes nothing from a stranger (RFC 6409 §4.3, RFC 4954 §6).
+    // smtp-server insists on AUTH only while AUTH is on offer, and before TLS it is not (above):
+    // the submission roles insist here, so MAIL before AUTH gets 530 with or without TLS.
     onMailFrom(_address, session, callback) {
-      if (role !== 'welcoming' && !session.user) {
+      if (AUTH_REQUIRED[role] && !session.user) {
         callback(replyError(530, 'Authentication required'));
         return;
       }
       callback();
     },
-    // smtp-server insists on AUTH only while AUTH is on offer, and before TLS it is not (above):
-    // the submission roles insist here, so MAIL before AUTH gets 530 with or without TLS.
-    onMailFrom(_address, session, callback) {
-      if (role !== 'welcoming' && !session.user) {
-        callback(replyError(530, 'Authentication required'));
+    // The MX role takes mail for its own domain from anyone, but carries it further only for its
+    // own users: an open relay would carry anyone's spam (RFC 5321 §3.6.2, §7.1).
+    onRcptTo(address, session, callback) {
+      const domain = address.address.slice(address.address.lastIndexOf('@') + 1).toLowerCase();
+      if (role === 'mx' && !session.user && domain !== LOCAL_DOMAIN) {
+        callback(replyError(554, '5.7.1 Relay access denied: authenticate to send beyond lab.test'));
         return;
       }
       callback();
@@ -213,7 +223,9 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     const before = new Set(server.connections);
     server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
     for (const connection of server.connections) {
-      if (!before.has(connection)) raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
+      if (before.has(connection)) continue;
+      raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
+      useOwnEnhancedCodes(connection);
     }
   }
 }

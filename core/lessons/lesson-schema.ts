@@ -4,7 +4,7 @@ import { composeSchema, connectionSchema } from '../protocol/delivery';
 import { predicateSchema } from './predicates';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
-export const TERMINAL_SERVERS = ['welcoming', 'submission'] as const;
+export const TERMINAL_SERVERS = ['welcoming', 'mx', 'submission'] as const;
 export type TerminalServer = (typeof TERMINAL_SERVERS)[number];
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lower-case words joined by "-"' });

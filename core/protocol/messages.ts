@@ -36,7 +36,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
    * Open a new terminal conversation with a lab SMTP server: the welcoming port-25 one (default),
    * or the strict submission one (STARTTLS, then AUTH before MAIL) a lesson may ask for.
    */
-  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(['welcoming', 'submission']).optional() }),
+  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(['welcoming', 'mx', 'submission']).optional() }),
   /** Send one line; CR and LF are stripped by the bridge as well as by the app. */
   z.object({
     type: z.literal('terminal.line'),

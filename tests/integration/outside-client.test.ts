@@ -121,3 +121,22 @@ describe('the submission server (terminal, port 587 role)', () => {
     terminal.close();
   });
 });
+
+describe("lab.test's MX (terminal)", () => {
+  it('takes mail for lab.test from anyone but relays elsewhere only after AUTH', async () => {
+    const terminal = await lab.openTerminal('mx');
+    const id = terminal.conversation.id;
+    const server = () => lab.getConversation(id)?.lines.filter((line) => line.dir === 'server').map((line) => line.text) ?? [];
+    const reply = async (line: string, pattern: RegExp) => {
+      const before = server().length;
+      terminal.send(line);
+      return eventually(() => server().slice(before).find((text) => pattern.test(text)));
+    };
+    await eventually(() => server().some((text) => text.startsWith('220 ')));
+    await reply('EHLO stranger.example', /^250 /);
+    expect(await reply('MAIL FROM:<someone@elsewhere.test>', /^\d{3} /)).toMatch(/^250 /);
+    expect(await reply('RCPT TO:<learner@lab.test>', /^\d{3} /)).toMatch(/^250 /);
+    expect(await reply('RCPT TO:<alice@example.test>', /^\d{3} /)).toBe('554 5.7.1 Relay access denied: authenticate to send beyond lab.test');
+    terminal.close();
+  });
+});
