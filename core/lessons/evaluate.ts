@@ -5,7 +5,8 @@
  */
 import { parseCommand } from '../smtp/command';
 import { bodyOf, headerFields, type Evidence, type LessonConversation, type LessonMessage } from './evidence';
-import type { CommandMatch, LineMatch, MessageMatch, Predicate, ReplyMatch } from './predicates';
+import type { WorldEvent } from '../world/world-events';
+import type { CommandMatch, LineMatch, MessageMatch, Predicate, ReplyMatch, WorldMatch } from './predicates';
 
 /** A position for predicates that do not depend on where in a conversation we are. */
 const ANYWHERE = -1;
@@ -104,6 +105,18 @@ export function messageMatches(message: LessonMessage, match: MessageMatch): boo
   return true;
 }
 
+export function worldEventMatches(event: WorldEvent, match: WorldMatch): boolean {
+  if (event.type !== match.type) return false;
+  const domain = event.type === 'dns.lookup' ? event.query.name : 'domain' in event ? event.domain : undefined;
+  if (match.domain && domain?.toLowerCase() !== match.domain.toLowerCase()) return false;
+  if (match.host) {
+    const host = event.type === 'dns.lookup' ? event.chosen : 'host' in event ? event.host : null;
+    if (!host || !regex(match.host).test(host)) return false;
+  }
+  if (match.outcome && !(event.type === 'recipient' && event.outcome === match.outcome)) return false;
+  return true;
+}
+
 function positions(predicate: Predicate, conversation: LessonConversation, evidence: Evidence): number[] {
   if ('reply' in predicate) return replyAt(conversation, predicate.reply);
   if ('command' in predicate) return commandAt(conversation, predicate.command);
@@ -120,6 +133,7 @@ function positions(predicate: Predicate, conversation: LessonConversation, evide
   }
   if ('pipelined' in predicate) return pipelinedAt(conversation, predicate.pipelined);
   if ('message' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.message)) ? [ANYWHERE] : [];
+  if ('world' in predicate) return (evidence.worldEvents ?? []).some((e) => worldEventMatches(e, predicate.world)) ? [ANYWHERE] : [];
   if ('noMessage' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.noMessage)) ? [] : [ANYWHERE];
   if ('all' in predicate) {
     let latest = ANYWHERE;

@@ -1,5 +1,6 @@
 /** What a lesson's goals are checked against: the tracked conversations and the stored messages. */
 import type { TrackedLine } from '../machines/session-tracker';
+import type { WorldEvent } from '../world/world-events';
 
 export interface LessonConversation {
   id: string;
@@ -20,6 +21,8 @@ export interface LessonMessage {
 export interface Evidence {
   conversations: readonly LessonConversation[];
   messages: readonly LessonMessage[];
+  /** What the mail world did with the mail (lookups, relay attempts, hops, bounces). */
+  worldEvents?: readonly WorldEvent[];
 }
 
 /** Header fields of a message source, unfolded (RFC 5322 §2.2.3), in order. */

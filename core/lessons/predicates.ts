@@ -68,6 +68,18 @@ export const messageMatchSchema = z.strictObject({
   headerCount: z.strictObject({ name: z.string().min(1), atLeast: z.number().int().min(1) }).optional(),
 });
 
+/** Something the mail world did: a DNS lookup, a relay attempt, a hop, a recipient's fate, a bounce. */
+export const worldMatchSchema = z.strictObject({
+  type: z.enum(['queued', 'dns.lookup', 'relay.connecting', 'relay.unreachable', 'relay.hop', 'recipient', 'bounce', 'stored']),
+  /** The domain looked up or relayed to. */
+  domain: z.string().min(1).optional(),
+  /** Pattern over the host chosen, tried or used. */
+  host: pattern.optional(),
+  /** For recipient events: delivered, deferred, failed, outside or suppressed. */
+  outcome: z.enum(['delivered', 'deferred', 'failed', 'outside', 'suppressed']).optional(),
+});
+
+export type WorldMatch = z.infer<typeof worldMatchSchema>;
 export type ReplyMatch = z.infer<typeof replyMatchSchema>;
 export type CommandMatch = z.infer<typeof commandMatchSchema>;
 export type LineMatch = z.infer<typeof lineMatchSchema>;
@@ -83,6 +95,7 @@ export type Predicate =
   | { pipelined: number }
   | { message: MessageMatch }
   | { noMessage: MessageMatch }
+  | { world: WorldMatch }
   /** All hold in the same conversation. */
   | { all: Predicate[] }
   | { any: Predicate[] }
@@ -100,6 +113,7 @@ export const predicateSchema: z.ZodType<Predicate> = z.lazy(() =>
     z.strictObject({ pipelined: z.number().int().min(2) }),
     z.strictObject({ message: messageMatchSchema }),
     z.strictObject({ noMessage: messageMatchSchema }),
+    z.strictObject({ world: worldMatchSchema }),
     z.strictObject({ all: z.array(predicateSchema).min(1) }),
     z.strictObject({ any: z.array(predicateSchema).min(1) }),
     z.strictObject({ not: predicateSchema }),
