@@ -138,6 +138,9 @@ describe('the mail world, end to end', () => {
       }, { timeout: 30_000, interval: 500 })
       .toBe('delivered');
     expect(await attr('[data-testid="hop"][data-hop="1"][data-attempt="2"]', 'data-state')).toBe('delivered');
+    expect(await fitsScreen()).toBe(true);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'world-journey.png') });
 
     await openMailbox('greylist@example.test');
     const message = page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
