@@ -63,7 +63,7 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     mailbox: message.mailbox ?? null,
     raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '',
   }));
-  return { conversations, messages };
+  return { conversations, messages, worldEvents: lab.worldEvents() };
 }
 
 /** Send from Compose at once (no stepping) and wait until the delivery has ended. */
