@@ -11,7 +11,8 @@ export interface BridgeProcess {
   smtp: { host: string; port: number };
   /** CPU seconds the process has used so far (user + system); NaN where /proc is not there. */
   cpuSeconds(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (a profile is only written on a clean exit). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -72,12 +73,12 @@ async function spawnServer(args: string[], stateDir: string | null): Promise<Bri
     webUrl: web ?? '',
     smtp: { host: smtp[1] ?? '127.0.0.1', port: Number(smtp[2]) },
     cpuSeconds: () => cpuSecondsOf(child.pid),
-    async stop() {
+    async stop(graceMs = 5_000) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         // A process busy with load may be slow to close; it must not hold the bench open.
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);
       }

@@ -11,6 +11,7 @@ export interface NodemailerRun {
   /** Approximate size of each message in bytes. */
   size: number;
   messages: number;
+  to: string;
   timeoutMs: number;
 }
 
@@ -33,7 +34,7 @@ export async function runNodemailer(options: NodemailerRun): Promise<number> {
   try {
     const sends = Promise.all(
       Array.from({ length: options.messages }, (_, index) =>
-        transport.sendMail({ from: 'from@lab.test', to: 'to@example.test', subject: `bench ${index}`, text }),
+        transport.sendMail({ from: 'from@lab.test', to: options.to, subject: `bench ${index}`, text }),
       ),
     );
     sends.catch(() => {}); // after a timeout the rest fail as the pool closes: not worth a crash

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
+import { RECIPIENT, settle } from './delivery-throughput';
 import { manualSteps, obtainSmtpSource, runSmtpSource } from './smtp-source';
 
 interface ProfileNode {
@@ -31,10 +32,11 @@ try {
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const bridge = process.env.PROFILE_TARGET === 'bare' ? await spawnPlainSmtpServer(nodeArgs) : await spawnBridge(nodeArgs);
   try {
-    const seconds = await runSmtpSource(tool, { port: bridge.smtp.port, sessions: 10, size: 1024, messages, timeoutMs: 120_000 });
+    const seconds = await runSmtpSource(tool, { port: bridge.smtp.port, sessions: 10, size: 1024, messages, to: RECIPIENT, timeoutMs: 120_000 });
     console.log(`${messages} messages in ${seconds.toFixed(2)} s: ${Math.round(messages / seconds)} msg/s (profiling slows it)`);
+    await settle(bridge); // profile the relaying that follows the last reply too
   } finally {
-    await bridge.stop();
+    await bridge.stop(120_000);
   }
   const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');

@@ -27,6 +27,8 @@ export interface SmtpSourceRun {
   size: number;
   /** Messages in all (`-m`). */
   messages: number;
+  /** Envelope recipient (`-t`). */
+  to: string;
   /** Kill smtp-source after this long: a bench must stop by itself. */
   timeoutMs: number;
 }
@@ -79,7 +81,7 @@ export function runSmtpSource(tool: SmtpSource, options: SmtpSourceRun): Promise
     '-l', String(options.size),
     '-m', String(options.messages),
     '-f', 'from@lab.test',
-    '-t', 'to@example.test',
+    '-t', options.to,
     `127.0.0.1:${options.port}`,
   ];
   return new Promise((resolve, reject) => {
