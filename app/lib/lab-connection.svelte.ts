@@ -10,6 +10,8 @@ import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
 
+export type TerminalServer = 'welcoming' | 'mx' | 'submission';
+
 export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
 
 export interface Notice {
@@ -50,6 +52,7 @@ export class LabConnection {
   #notices = $state.raw<Notice[]>([]);
   readonly deliveries = new Deliveries();
   readonly world = new LabWorld();
+  #terminalServer = $state<TerminalServer>('welcoming');
 
   #socket: WebSocket | null = null;
   #failedAttempts = 0;
@@ -131,10 +134,20 @@ export class LabConnection {
   }
 
   /** Ask the bridge for a new terminal conversation; `onTerminalOpened` fires when it exists. */
-  openTerminal(): void {
+  /** Which lab server Connect opens a terminal to (a lesson sets it to the one it needs). */
+  get terminalServer(): TerminalServer {
+    return this.#terminalServer;
+  }
+  set terminalServer(server: TerminalServer) {
+    this.#terminalServer = server;
+  }
+
+  /** `server`: the lab's open port-25 server, lab.test's MX, or the submission server; it sticks. */
+  openTerminal(server?: TerminalServer): void {
+    if (server) this.#terminalServer = server;
     const ref = `open-${++this.#refCounter}`;
     this.#openRefs.add(ref);
-    this.#send({ type: 'terminal.open', ref });
+    this.#send({ type: 'terminal.open', ref, server: this.#terminalServer });
   }
 
   /** Send exactly one line: CR and LF are stripped so one Enter can never send two commands. */

@@ -12,6 +12,7 @@ export class LessonSession {
   readonly #lab: LabConnection;
   /** Only what happens after this moment counts (epoch ms). */
   #since = $state(Date.now());
+  #sinceClock = $state(Date.now());
   #step = $state(0);
   #hintsShown = $state.raw<number[]>([]);
   #solutionShown = $state(false);
@@ -24,6 +25,7 @@ export class LessonSession {
     this.lesson = lesson;
     this.#lab = lab;
     this.#hintsShown = lesson.steps.map(() => 0);
+    this.#sinceClock = lab.world.clockAt(Date.now()) ?? Date.now();
   }
 
   get step(): number {
@@ -55,7 +57,10 @@ export class LessonSession {
       }
       messages.push({ id: message.id, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, mailbox: message.mailbox ?? null, raw });
     }
-    return { conversations, messages };
+    // World events carry the lab clock's time, which jumps when fast-forwarded: compare with the
+    // lab clock as it read when the lesson (re)started.
+    const worldEvents = this.#lab.world.events.filter((event) => event.at >= this.#sinceClock - 1000);
+    return { conversations, messages, worldEvents };
   }
 
   /**
@@ -88,6 +93,7 @@ export class LessonSession {
   /** Start the lesson over: earlier conversations and messages no longer count. */
   restart(): void {
     this.#since = Date.now();
+    this.#sinceClock = this.#lab.world.clockAt(Date.now()) ?? Date.now();
     this.#step = 0;
     this.#advancedFrom.clear();
     this.#solutionShown = false;
