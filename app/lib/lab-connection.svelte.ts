@@ -155,6 +155,11 @@ export class LabConnection {
     this.#send({ type: 'terminal.line', conversation, text: text.replace(/[\r\n]/g, '') });
   }
 
+  /** Several lines in one write, without waiting for replies: pipelining (RFC 2920). */
+  sendLines(conversation: string, lines: readonly string[]): void {
+    this.#send({ type: 'terminal.lines', conversation, lines: lines.map((line) => line.replace(/[\r\n]/g, '')) });
+  }
+
   closeTerminal(conversation: string): void {
     this.#send({ type: 'terminal.close', conversation });
   }

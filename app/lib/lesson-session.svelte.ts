@@ -46,7 +46,7 @@ export class LessonSession {
   get evidence(): Evidence {
     const conversations = this.#lab.conversations
       .filter((conversation) => conversation.summary.startedAt >= this.#since - 1000)
-      .map((conversation) => ({ id: conversation.id, lines: conversation.lines }));
+      .map((conversation) => ({ id: conversation.id, origin: conversation.summary.origin, lines: conversation.lines }));
     const messages: LessonMessage[] = [];
     for (const message of this.#lab.messages) {
       if (message.receivedAt < this.#since - 1000) continue;

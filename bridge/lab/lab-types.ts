@@ -40,6 +40,8 @@ export interface TerminalSession {
   readonly conversation: ConversationSummary;
   /** Send one line as typed (CR/LF are stripped). Rejects if the connection is closed. */
   send(line: string): void;
+  /** Send several lines in one write without waiting for replies: pipelining (RFC 2920). */
+  sendMany(lines: readonly string[]): void;
   /** Drop the connection without QUIT. */
   close(): void;
   readonly closed: boolean;

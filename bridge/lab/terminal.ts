@@ -51,15 +51,24 @@ export class Terminal implements TerminalSession {
   }
 
   send(line: string): void {
+    this.sendMany([line]);
+  }
+
+  sendMany(lines: readonly string[]): void {
     if (this.#closed) throw new Error('The terminal connection is closed.');
     // One Enter is one command: a CR or LF inside the text would split it in two.
-    const text = line.replace(/[\r\n]/g, '');
-    this.#tracker.clientLine(text);
-    if (this.#held) this.#held.push(text);
-    else this.#stream.write(`${text}\r\n`);
-    // After STARTTLS nothing may follow in plain text (RFC 3207 §4): hold what the learner types
-    // until the server has answered and, on a 220, the handshake is done.
-    if (!this.#held && /^\s*STARTTLS\s*$/i.test(text)) this.#held = [];
+    const texts = lines.map((line) => line.replace(/[\r\n]/g, ''));
+    const ready: string[] = [];
+    for (const text of texts) {
+      this.#tracker.clientLine(text);
+      if (this.#held) this.#held.push(text);
+      else ready.push(text);
+      // After STARTTLS nothing may follow in plain text (RFC 3207 §4): hold what comes after it
+      // until the server has answered and, on a 220, the handshake is done.
+      if (!this.#held && /^\s*STARTTLS\s*$/i.test(text)) this.#held = [];
+    }
+    // Lines sent together go out in one write, as a pipelining client sends them (RFC 2920).
+    if (ready.length) this.#stream.write(ready.map((text) => `${text}\r\n`).join(''));
   }
 
   close(): void {

@@ -30,13 +30,14 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
       if ('connect' in action) {
         terminal = await lab.openTerminal(action.connect);
         await settle(trackers, terminal.conversation.id, 0);
-      } else if ('type' in action) {
-        if (!terminal) throw new Error('a "type" action needs a "connect" before it');
+      } else if ('type' in action || 'pipeline' in action) {
+        if (!terminal) throw new Error('typing needs a "connect" before it');
         if (terminal.closed) break;
         const id = terminal.conversation.id;
+        const lines = 'type' in action ? [action.type] : action.pipeline;
         const sentBefore = clientLines(trackers, id);
-        terminal.send(action.type);
-        await settle(trackers, id, sentBefore + 1);
+        terminal.sendMany(lines);
+        await settle(trackers, id, sentBefore + lines.length);
       } else if ('send' in action) {
         await send(lab, action.send.compose, action.send.connection);
       } else if ('advance' in action) {
@@ -54,7 +55,7 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     lab.off('wire', onWire);
     terminal?.close();
   }
-  const conversations = [...trackers].map(([id, tracker]) => ({ id, lines: tracker.lines }));
+  const conversations = [...trackers].map(([id, tracker]) => ({ id, origin: lab.getConversation(id)?.origin, lines: tracker.lines }));
   // A mailbox copy's envelopeTo is its mailbox: the one recipient it was delivered to.
   const messages = lab.listMessages().map((message) => ({
     id: message.id,

@@ -150,6 +150,16 @@ export class WsHub {
         entry.session.send(message.text.replace(/[\r\n]/g, ''));
         return;
       }
+      case 'terminal.lines': {
+        const entry = this.#claim(socket, message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        if (entry.session.closed) {
+          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
+          return;
+        }
+        entry.session.sendMany(message.lines);
+        return;
+      }
       case 'terminal.close': {
         const entry = this.#terminals.get(message.conversation);
         if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);

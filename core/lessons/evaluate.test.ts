@@ -62,6 +62,18 @@ describe('goal predicates', () => {
     expect(check({ line: { dir: 'client', matches: '^\\.\\.', mode: 'data' } })).toBe(true);
   });
 
+  it('tells the learner\'s conversations from the lab\'s relay hops', () => {
+    const relay = evidence(`${opening('PIPELINING')}
+      C: MAIL FROM:<a@lab.test>
+      C: RCPT TO:<b@example.test>
+      C: DATA
+      S: 250 ok`);
+    const asRelay: Evidence = { ...relay, conversations: relay.conversations.map((c) => ({ ...c, origin: 'relay' })) };
+    expect(check({ pipelined: 3 }, asRelay)).toBe(true);
+    expect(check({ mine: { pipelined: 3 } }, asRelay)).toBe(false);
+    expect(check({ mine: { pipelined: 3 } }, relay)).toBe(true);
+  });
+
   it('counts pipelined commands', () => {
     const pipelined = evidence(`${opening('PIPELINING')}
       C: MAIL FROM:<a@lab.test>

@@ -135,6 +135,7 @@ function positions(predicate: Predicate, conversation: LessonConversation, evide
   if ('message' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.message)) ? [ANYWHERE] : [];
   if ('world' in predicate) return (evidence.worldEvents ?? []).some((e) => worldEventMatches(e, predicate.world)) ? [ANYWHERE] : [];
   if ('noMessage' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.noMessage)) ? [] : [ANYWHERE];
+  if ('mine' in predicate) return conversation.origin === 'relay' ? [] : positions(predicate.mine, conversation, evidence);
   if ('all' in predicate) {
     let latest = ANYWHERE;
     for (const part of predicate.all) {

@@ -4,6 +4,8 @@ import type { WorldEvent } from '../world/world-events';
 
 export interface LessonConversation {
   id: string;
+  /** Who started it; 'relay' for the lab's own hops onward, which are not the learner's doing. */
+  origin?: string;
   /** Every line as the session tracker read it, in order. */
   lines: readonly TrackedLine[];
 }

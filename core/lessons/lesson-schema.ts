@@ -27,6 +27,8 @@ export const stepSchema = z.strictObject({
 export const actionSchema = z.union([
   z.strictObject({ connect: z.enum(TERMINAL_SERVERS) }),
   z.strictObject({ type: z.string() }),
+  /** Several lines sent together, without waiting for replies (pipelining, RFC 2920). */
+  z.strictObject({ pipeline: z.array(z.string()).min(2).max(100) }),
   z.strictObject({ send: z.strictObject({ compose: composeSchema, connection: connectionSchema }) }),
   /** Fast-forward the lab clock by this many milliseconds: retries and late bounces that fall due run. */
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),

@@ -96,6 +96,8 @@ export type Predicate =
   | { message: MessageMatch }
   | { noMessage: MessageMatch }
   | { world: WorldMatch }
+  /** Holds in a conversation the learner had (not one of the lab's relay hops). */
+  | { mine: Predicate }
   /** All hold in the same conversation. */
   | { all: Predicate[] }
   | { any: Predicate[] }
@@ -114,6 +116,7 @@ export const predicateSchema: z.ZodType<Predicate> = z.lazy(() =>
     z.strictObject({ message: messageMatchSchema }),
     z.strictObject({ noMessage: messageMatchSchema }),
     z.strictObject({ world: worldMatchSchema }),
+    z.strictObject({ mine: predicateSchema }),
     z.strictObject({ all: z.array(predicateSchema).min(1) }),
     z.strictObject({ any: z.array(predicateSchema).min(1) }),
     z.strictObject({ not: predicateSchema }),

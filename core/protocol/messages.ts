@@ -25,6 +25,8 @@ export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024;
  * still gets an error reply the page can show.
  */
 export const WS_MAX_PAYLOAD_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES;
+/** Most lines one pipelined batch from the terminal may carry. */
+export const MAX_PIPELINED_LINES = 100;
 /** Longest line a learner may send from the terminal (long enough to try a 100 KB line on purpose). */
 export const MAX_TERMINAL_LINE = 128 * 1024;
 
@@ -43,6 +45,16 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     ref,
     conversation: conversationId,
     text: z.string().max(MAX_TERMINAL_LINE),
+  }),
+  /**
+   * Send several lines in one write, without waiting for replies in between: pipelining
+   * (RFC 2920). Each line has its CR and LF stripped, as with terminal.line.
+   */
+  z.object({
+    type: z.literal('terminal.lines'),
+    ref,
+    conversation: conversationId,
+    lines: z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES),
   }),
   /** Drop the connection without QUIT. */
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),

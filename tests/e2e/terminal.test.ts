@@ -121,6 +121,30 @@ describe('the terminal, end to end', () => {
     await expect.poll(state).toBe('closed');
   });
 
+  it('sends pasted lines together: pipelining, with the replies in order', async () => {
+    await page.getByTestId('connect').click();
+    await expect.poll(state, { timeout: 10_000 }).toBe('greeted');
+    await type('EHLO paste.test', /250 /, 'ready');
+    const before = (await serverLines()).length;
+    await page.getByTestId('terminal-input').evaluate((input) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', 'MAIL FROM:<learner@lab.test>\nRCPT TO:<alice@example.test>\nDATA\n');
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    expect(await text('pipeline-batch')).toContain('3 lines pasted');
+    await page.getByTestId('pipeline-send').click();
+    await expect.poll(state, { timeout: 10_000 }).toBe('data');
+    const rows = await page.locator('[data-testid="transcript-line"]').evaluateAll((elements) =>
+      elements.map((row) => row.getAttribute('data-dir')),
+    );
+    // The three commands left before the first of their replies came back.
+    const lastThree = rows.filter((dir) => dir !== 'info').slice(-6);
+    expect(lastThree).toEqual(['client', 'client', 'client', 'server', 'server', 'server']);
+    expect((await serverLines()).slice(before).map((line) => /S:\s*([2-5]\d\d)/.exec(line)?.[1])).toEqual(['250', '250', '354']);
+    await page.getByTestId('disconnect').click();
+    await expect.poll(state).toBe('closed');
+  });
+
   it('shows an outside client live in the list of conversations', async () => {
     const items = page.getByTestId('conversation-item').and(page.locator('[data-origin="external"]'));
     const before = await items.count();
