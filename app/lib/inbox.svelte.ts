@@ -5,7 +5,8 @@
  */
 import type { MailboxSummary } from '../../core/world/world-events';
 import type { MessageSummary } from '../../core/wire';
-import { parseMime, type MimePart } from './mime';
+import { parseMime, type MimePart } from '../../core/mail/mime';
+import { decodeText } from './decode-text';
 
 export interface OpenMessage {
   id: string;
@@ -83,7 +84,7 @@ export class Inbox {
       if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
       const source = await response.text();
       if (request !== this.#messageRequest) return;
-      this.#open = { id, source, mime: parseMime(source) };
+      this.#open = { id, source, mime: parseMime(source, decodeText) };
       this.#problem = null;
     } catch (error) {
       if (request === this.#messageRequest) this.#problem = `Could not load the message: ${(error as Error).message}`;

@@ -4,7 +4,8 @@
  * with its HTML, a multipart/report (a bounce) with its delivery-status part, and attachments
  * by name; a message the reader cannot split is shown as one part, never as an error.
  */
-import { splitHeaders, type HeaderField } from './message-source';
+import { decodeBody, type DecodeText } from './body-decoding';
+import { headerValue, parameter, splitHeaders, type HeaderField } from './header-fields';
 
 export interface MimePart {
   /** "1", "1.2", ... as IMAP numbers parts; "" for the message itself. */
@@ -25,53 +26,7 @@ export interface MimePart {
 
 const MAX_DEPTH = 8;
 
-export function headerValue(headers: readonly HeaderField[], name: string): string {
-  return headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
-}
-
-export function parameter(value: string, name: string): string | null {
-  const match = new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(value);
-  return match ? (match[1] ?? match[2] ?? null) : null;
-}
-
-function bytesToText(bytes: Uint8Array, charset: string): string {
-  try {
-    return new TextDecoder(charset || 'utf-8').decode(bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
-  }
-}
-
-export function decodeBody(body: string, encoding: string, charset: string): string {
-  const kind = encoding.toLowerCase();
-  if (kind === 'base64') {
-    try {
-      const binary = atob(body.replace(/\s+/g, ''));
-      return bytesToText(Uint8Array.from(binary, (c) => c.charCodeAt(0)), charset);
-    } catch {
-      return body;
-    }
-  }
-  if (kind === 'quoted-printable') {
-    const joined = body.replace(/=\n/g, '');
-    const bytes: number[] = [];
-    const encoder = new TextEncoder();
-    for (let i = 0; i < joined.length; i++) {
-      const hex = joined.slice(i + 1, i + 3);
-      if (joined[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-        bytes.push(parseInt(hex, 16));
-        i += 2;
-      } else {
-        bytes.push(...encoder.encode(joined[i] ?? ''));
-      }
-    }
-    return bytesToText(new Uint8Array(bytes), charset);
-  }
-  // 7bit/8bit: the source was read as UTF-8 already.
-  return body;
-}
-
-function readPart(source: string, path: string, depth: number): MimePart {
+function readPart(source: string, path: string, depth: number, decodeText?: DecodeText): MimePart {
   const { headers, body } = splitHeaders(source);
   const contentType = headerValue(headers, 'content-type') || 'text/plain; charset=us-ascii';
   const type = (contentType.split(';')[0] ?? '').trim().toLowerCase() || 'text/plain';
@@ -87,16 +42,16 @@ function readPart(source: string, path: string, depth: number): MimePart {
       for (const piece of pieces) {
         if (piece.startsWith('--')) break;
         // The line break before a boundary belongs to the boundary (RFC 2046 §5.1.1).
-        part.children.push(readPart(piece.replace(/^[^\n]*\n/, '').replace(/\n$/, ''), child(part.children.length + 1), depth + 1));
+        part.children.push(readPart(piece.replace(/^[^\n]*\n/, '').replace(/\n$/, ''), child(part.children.length + 1), depth + 1, decodeText));
       }
     }
     return part;
   }
   if (type === 'message/rfc822' && depth < MAX_DEPTH) {
-    part.children.push(readPart(body, child(1), depth + 1));
+    part.children.push(readPart(body, child(1), depth + 1, decodeText));
   }
   if (type.startsWith('text/') || type.startsWith('message/')) {
-    part.text = decodeBody(body, encoding, parameter(contentType, 'charset') ?? 'utf-8');
+    part.text = decodeBody(body, encoding, parameter(contentType, 'charset') ?? 'utf-8', decodeText);
   }
   return part;
 }
@@ -105,8 +60,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export function parseMime(source: string): MimePart {
-  return readPart(source.replace(/\r\n/g, '\n'), '', 0);
+/** The tree of a message's parts; `decodeText` reads charsets beyond UTF-8 and Latin-1. */
+export function parseMime(source: string, decodeText?: DecodeText): MimePart {
+  return readPart(source.replace(/\r\n/g, '\n'), '', 0, decodeText);
 }
 
 /** Every part, depth first, the message itself first. */
@@ -123,4 +79,28 @@ export function findPart(root: MimePart, type: string): MimePart | null {
     if (found) return found;
   }
   return null;
+}
+
+function isAttachment(part: MimePart): boolean {
+  return part.filename !== null || /^attachment/i.test(headerValue(part.headers, 'content-disposition'));
+}
+
+export interface MessageOverview {
+  headers: HeaderField[];
+  /** The first text/plain part that is not an attachment, decoded; null when there is none. */
+  text: string | null;
+  /** Names of the attachments, in order, for a short list. */
+  attachments: string[];
+}
+
+/** What a quick look at a message shows: its header fields, its plain text and its attachments' names. */
+export function overview(root: MimePart): MessageOverview {
+  const summary: MessageOverview = { headers: root.headers, text: null, attachments: [] };
+  const visit = (part: MimePart): void => {
+    if (part.type.startsWith('multipart/')) return part.children.forEach(visit);
+    if (isAttachment(part)) summary.attachments.push(part.filename ?? '(unnamed)');
+    else if (part.type === 'text/plain' && summary.text === null) summary.text = part.text;
+  };
+  visit(root);
+  return summary;
 }

@@ -3,7 +3,7 @@
  * a message puts one on top, so the newest is first and the oldest at the bottom; read upwards,
  * it is the path the mail took: who handed it to whom, when, with which protocol and TLS.
  */
-import type { HeaderField } from './message-source';
+import type { HeaderField } from './header-fields';
 
 export interface ReceivedHop {
   /** 1 for the oldest (bottom) header. */

@@ -3,7 +3,8 @@
  * their meaning: one block about the message, one per recipient. The Status code is explained
  * with the same catalog as the replies in the transcript.
  */
-import { explainEnhanced, type EnhancedExplanation } from '../../core/smtp/enhanced-codes';
+import { explainEnhanced, type EnhancedExplanation } from '../smtp/enhanced-codes';
+import { readFields } from './header-fields';
 
 export interface DsnField {
   name: string;
@@ -46,24 +47,11 @@ function meaningOf(name: string, value: string): string {
 /** Groups of fields: the first about the message, then one per recipient. */
 export function readDeliveryStatus(text: string): DsnField[][] {
   const groups = text.replace(/\r\n/g, '\n').trim().split(/\n\s*\n/);
-  return groups.map((group) => {
-    const fields: DsnField[] = [];
-    for (const line of group.split('\n')) {
-      const last = fields.at(-1);
-      if (/^[ \t]/.test(line) && last) {
-        last.value += ` ${line.trim()}`;
-        continue;
-      }
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      fields.push({ name, value, meaning: '', status: null });
-    }
-    for (const field of fields) {
-      field.meaning = meaningOf(field.name, field.value);
-      if (field.name.toLowerCase() === 'status') field.status = explainEnhanced(field.value.split(/\s/)[0] ?? '');
-    }
-    return fields;
-  });
+  return groups.map((group) =>
+    readFields(group).map((field) => ({
+      ...field,
+      meaning: meaningOf(field.name, field.value),
+      status: field.name.toLowerCase() === 'status' ? explainEnhanced(field.value.split(/\s/)[0] ?? '') : null,
+    })),
+  );
 }
