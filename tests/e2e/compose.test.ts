@@ -5,38 +5,29 @@
  * reports and what it captured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
 import type { GateState } from '../../core/protocol/delivery';
 import type { MessageSummary } from '../../core/wire';
-import { launchBrowser, type TestBrowser } from '../support/browser';
-import { startTestBridge, type TestBridge } from '../support/lab-process';
+import { openLabPage, type LabPage } from '../support/lab-page';
+import type { TestBridge } from '../support/lab-process';
 
-const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
-
+let lab: LabPage;
 let bridge: TestBridge;
-let browser: TestBrowser;
 let page: Page;
 /** Every gate state the bridge announced, to count held units independently of the page. */
 const gates: GateState[] = [];
 
 beforeAll(async () => {
-  await ensureAppBuilt();
-  bridge = await startTestBridge();
-  bridge.lab.on('delivery.gate', (gate: GateState) => gates.push(gate));
   // The smallest laptop screen the app must fit.
-  browser = await launchBrowser({ width: 1366, height: 768 });
-  page = await browser.context.newPage();
-  await page.goto(bridge.webUrl);
-  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+  lab = await openLabPage({
+    width: 1366,
+    height: 768,
+    beforeLoad: ({ bridge }) => bridge.lab.on('delivery.gate', (gate: GateState) => gates.push(gate)),
+  });
+  ({ bridge, page } = lab);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-});
+afterAll(() => lab?.close());
 
 async function messages(): Promise<MessageSummary[]> {
   return (await (await fetch(new URL('/api/messages', bridge.webUrl))).json()) as MessageSummary[];
@@ -191,8 +182,7 @@ describe('compose and step through, end to end', () => {
     expect(download.suggestedFilename()).toMatch(/\.txt$/);
 
     expect(await fitsScreen()).toBe(true);
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'compose.png') });
+    await lab.screenshot('compose');
 
     // The queue id links to the captured message, Received: first.
     await page.getByTestId('queue-id').click();

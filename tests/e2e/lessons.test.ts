@@ -1,29 +1,17 @@
 /** Lesson 1 done by typing in a real Chromium: the goals tick live, completion sticks across a reload. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
-import { launchBrowser, type TestBrowser } from '../support/browser';
-import { startTestBridge, type TestBridge } from '../support/lab-process';
+import { openLabPage, type LabPage } from '../support/lab-page';
 
-let bridge: TestBridge;
-let browser: TestBrowser;
+let lab: LabPage;
 let page: Page;
 
 beforeAll(async () => {
-  await ensureAppBuilt();
-  bridge = await startTestBridge();
-  browser = await launchBrowser({ width: 1366, height: 768 });
-  page = await browser.context.newPage();
-  await page.goto(bridge.webUrl);
-  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+  lab = await openLabPage({ width: 1366, height: 768 });
+  ({ page } = lab);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-});
+afterAll(() => lab?.close());
 
 const goalMet = (goal: string) => page.locator(`[data-testid="goal"][data-goal="${goal}"]`).getAttribute('data-met');
 
@@ -51,8 +39,7 @@ describe('lesson 1 in the browser', () => {
     await expect.poll(() => goalMet('quit'), { timeout: 10_000 }).toBe('true');
     await page.getByTestId('lesson-complete').waitFor();
     expect(await page.getByTestId('next-lesson').textContent()).toContain('The first transaction');
-    await mkdir(join(PROJECT_ROOT, 'test-results'), { recursive: true });
-    await page.screenshot({ path: join(PROJECT_ROOT, 'test-results', 'lesson.png') });
+    await lab.screenshot('lesson');
 
     await page.reload();
     await page.getByTestId('lessons-tab').click();

@@ -3,33 +3,21 @@
  * type each command, read each reply, and watch the statechart follow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
-import { launchBrowser, type TestBrowser } from '../support/browser';
-import { startTestBridge, type TestBridge } from '../support/lab-process';
+import { openLabPage, type LabPage } from '../support/lab-page';
+import type { TestBridge } from '../support/lab-process';
 
-const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
-
+let lab: LabPage;
 let bridge: TestBridge;
-let browser: TestBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  await ensureAppBuilt();
-  bridge = await startTestBridge();
-  browser = await launchBrowser({ width: 1440, height: 900 });
-  page = await browser.context.newPage();
-  await page.goto(bridge.webUrl);
-  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+  lab = await openLabPage({ width: 1440, height: 900 });
+  ({ bridge, page } = lab);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-});
+afterAll(() => lab?.close());
 
 async function state(): Promise<string> {
   return ((await page.getByTestId('current-state').textContent()) ?? '').trim();
@@ -92,8 +80,7 @@ describe('the terminal, end to end', () => {
     const messages = (await (await fetch(new URL('/api/messages', bridge.webUrl))).json()) as Array<{ subject: string }>;
     expect(messages.map((m) => m.subject)).toContain('Typed by hand');
 
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'terminal.png') });
+    await lab.screenshot('terminal');
   });
 
   it('keeps history on Up/Down and marks lines after STARTTLS as encrypted', async () => {

@@ -6,35 +6,26 @@
  * read the bounce in learner@lab.test's inbox with its delivery-status explained.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
-import { launchBrowser, type TestBrowser } from '../support/browser';
-import { startTestBridge, type TestBridge } from '../support/lab-process';
+import { openLabPage, type LabPage } from '../support/lab-page';
+import type { TestBridge } from '../support/lab-process';
 
-const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
-
+let lab: LabPage;
 let bridge: TestBridge;
-let browser: TestBrowser;
 let page: Page;
 /** Every URL the page asked for: nothing may come from another origin, mail HTML included. */
 const requested: string[] = [];
 
 beforeAll(async () => {
-  await ensureAppBuilt();
-  bridge = await startTestBridge();
-  browser = await launchBrowser({ width: 1366, height: 768 });
-  page = await browser.context.newPage();
-  page.on('request', (request) => requested.push(request.url()));
-  await page.goto(bridge.webUrl);
-  await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+  lab = await openLabPage({
+    width: 1366,
+    height: 768,
+    beforeLoad: ({ page }) => page.on('request', (request) => requested.push(request.url())),
+  });
+  ({ bridge, page } = lab);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-});
+afterAll(() => lab?.close());
 
 async function compose(to: string, subject: string, html?: string): Promise<void> {
   await page.getByTestId('compose-tab').click();
@@ -139,8 +130,7 @@ describe('the mail world, end to end', () => {
       .toBe('delivered');
     expect(await attr('[data-testid="hop"][data-hop="1"][data-attempt="2"]', 'data-state')).toBe('delivered');
     expect(await fitsScreen()).toBe(true);
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'world-journey.png') });
+    await lab.screenshot('world-journey');
 
     await openMailbox('greylist@example.test');
     const message = page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
@@ -188,8 +178,7 @@ describe('the mail world, end to end', () => {
     expect(await page.locator('[data-testid="dsn-field"][data-name="diagnostic-code"]').textContent()).toMatch(/550/);
     expect(await page.locator('[data-testid="dsn-field"][data-name="reporting-mta"]').textContent()).toMatch(/smtp\.lab\.test/);
     expect(await fitsScreen()).toBe(true);
-    await mkdir(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'world.png') });
+    await lab.screenshot('world');
 
     await page.getByTestId('message-mime-tab').click();
     expect(await attr('[data-testid="mime-tree"]', 'data-root-type')).toBe('multipart/report');

@@ -1,0 +1,60 @@
+/**
+ * One lab for a browser test: the app built, a bridge started, Chromium open on it with the
+ * viewport the test is about, and the page connected. Every e2e file starts this way.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
+import { launchBrowser, type TestBrowser } from './browser';
+import { startTestBridge, type TestBridge } from './lab-process';
+
+export interface LabPage {
+  bridge: TestBridge;
+  browser: TestBrowser;
+  page: Page;
+  /** Saves what the page shows now as test-results/<name>.png, for a human to look at. */
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LabPageOptions {
+  width: number;
+  height: number;
+  /** Runs before the app loads, for listeners that must not miss its first request or event. */
+  beforeLoad?: (lab: { bridge: TestBridge; page: Page }) => void;
+}
+
+const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
+
+export async function openLabPage({ width, height, beforeLoad }: LabPageOptions): Promise<LabPage> {
+  await ensureAppBuilt();
+  const bridge = await startTestBridge();
+  let browser: TestBrowser | undefined;
+  try {
+    browser = await launchBrowser({ width, height });
+    const page = await browser.context.newPage();
+    beforeLoad?.({ bridge, page });
+    await page.goto(bridge.webUrl);
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    const opened = browser;
+    return {
+      bridge,
+      browser: opened,
+      page,
+      async screenshot(name) {
+        await mkdir(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+      },
+      async close() {
+        await opened.close();
+        await bridge.close();
+      },
+    };
+  } catch (error) {
+    // A lab that never opened has no afterAll to close it.
+    await browser?.close();
+    await bridge.close();
+    throw error;
+  }
+}
