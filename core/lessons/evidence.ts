@@ -1,6 +1,7 @@
 /** What a lesson's goals are checked against: the tracked conversations and the stored messages. */
 import type { TrackedLine } from '../machines/session-tracker';
 import type { WorldEvent } from '../world/world-events';
+import { splitHeaders, type HeaderField } from '../mail/header-fields';
 
 export interface LessonConversation {
   id: string;
@@ -28,20 +29,8 @@ export interface Evidence {
 }
 
 /** Header fields of a message source, unfolded (RFC 5322 §2.2.3), in order. */
-export function headerFields(raw: string): Array<{ name: string; value: string }> {
-  const end = raw.search(/\r?\n\r?\n/);
-  const block = end === -1 ? raw : raw.slice(0, end);
-  const fields: Array<{ name: string; value: string }> = [];
-  for (const line of block.split(/\r?\n/)) {
-    const last = fields[fields.length - 1];
-    if (/^[ \t]/.test(line) && last) {
-      last.value += ` ${line.trim()}`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon > 0) fields.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
-  }
-  return fields;
+export function headerFields(raw: string): HeaderField[] {
+  return splitHeaders(raw).headers;
 }
 
 /** The body: everything after the first empty line. */
