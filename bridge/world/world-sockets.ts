@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { LabCertificates } from '../lab/certificates';
 import { LineTap } from '../tap/line-tap';
-import type { HopStart, HopTap } from './world';
+import type { HopStart, HopTap } from './hop';
 
 /** Without a caller's recorder the bytes still pass a LineTap, so TLS is terminated the same way. */
 export function silentTap(certificates: LabCertificates, log: (message: string) => void): HopTap {

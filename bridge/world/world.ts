@@ -17,7 +17,7 @@ import {
   RETRY_BASE_MS,
   SLOW_REPLY_MS,
 } from '../../core/world/world-definition';
-import type { MailboxSummary, QueuedKind, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
@@ -30,37 +30,13 @@ import { createMailHost, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
+import type { HopStart, HopTap } from './hop';
 import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
-/** One SMTP hop about to start: what a tap needs to record it as a conversation. */
-export interface HopStart {
-  /** null for a connection opened by hand (openHost), not by the queue. */
-  queueId: string | null;
-  /** 1: the relay's hop to the recipient's MX; 2: a bounce on its way back; ... */
-  hop: number;
-  /** 1 for the first try, 2 for the first retry, ... */
-  attempt: number;
-  /** 'direct': a connection opened with openHost, e.g. a terminal talking to an MX itself. */
-  kind: QueuedKind | 'direct';
-  domain: string;
-  /** The host being connected to, and its lab address. */
-  host: string;
-  address: string;
-  /** The MTA connecting (its EHLO name) and its lab address, e.g. smtp.lab.test. */
-  client: { name: string; address: string };
-  /**
-   * Set for a hop that leaves the lab (the smarthost): a tap must verify that server's certificate
-   * for `servername` (against `ca`, or the system's CAs) and, with implicitTls, speak TLS from the
-   * first byte. `tapUpstream(hop)` turns this into LineTap options.
-   */
-  upstream?: { implicitTls: boolean; servername: string; ca?: string };
-}
+export type { HopStart, HopTap } from './hop';
 
-/**
- * Put a recorder between the relay's socket (`client`) and the host's (`server`), forwarding every
- * byte both ways (a LineTap does). Return the conversation id it records under, if any.
- */
-export type HopTap = (hop: HopStart, client: net.Socket, server: net.Socket) => { conversation: string } | void;
+/** How long close() lets attempts that are still running wind down before it returns anyway. */
+const CLOSE_GRACE_MS = 500;
 
 export interface WorldTiming {
   slowReplyMs: number;
@@ -142,6 +118,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const closedPort = await findClosedPort();
   const tap = options.tap ?? silentTap(options.certificates, log);
   const taps = new Set<net.Socket>();
+  let closing = false;
 
   const hosts = new Map<string, MailHost>();
   for (const host of definition.hosts) {
@@ -197,8 +174,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
   async function tapBetween(hop: HopStart, upstream: net.Socket): Promise<{ socket: net.Socket; conversation: string | null }> {
-    const clientSide = await pairs.pair();
-    for (const socket of [clientSide.near, clientSide.far, upstream]) track(socket);
+    track(upstream);
+    const clientSide = await freshPair();
     const conversation = tap(hop, clientSide.far, upstream)?.conversation ?? null;
     return { socket: clientSide.near, conversation };
   }
@@ -206,6 +183,23 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   function track(socket: net.Socket): void {
     taps.add(socket);
     socket.once('close', () => taps.delete(socket));
+  }
+
+  /**
+   * A loopback pair whose sockets close() will destroy. Tracked the moment it exists: a pair made
+   * while the world closes would otherwise keep the pairs' listener, and the close, waiting.
+   */
+  async function freshPair(): Promise<{ near: net.Socket; far: net.Socket }> {
+    if (closing) throw new Error('The lab world is closing');
+    const pair = await pairs.pair();
+    track(pair.near);
+    track(pair.far);
+    if (closing) {
+      pair.near.destroy();
+      pair.far.destroy();
+      throw new Error('The lab world is closing');
+    }
+    return pair;
   }
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
@@ -220,9 +214,11 @@ export async function createWorld(options: WorldOptions): Promise<World> {
 
   /** Two loopback pairs with the tap between them; the far end goes to the host's smtp-server. */
   async function connectTapped(host: MailHost, hop: HopStart): Promise<{ socket: net.Socket; conversation: string | null }> {
-    const clientSide = await pairs.pair();
-    const hostSide = await pairs.pair();
-    for (const socket of [clientSide.near, clientSide.far, hostSide.near, hostSide.far]) track(socket);
+    const clientSide = await freshPair();
+    const hostSide = await freshPair().catch((error: unknown) => {
+      clientSide.near.destroy();
+      throw error;
+    });
     const conversation = tap(hop, clientSide.far, hostSide.near)?.conversation ?? null;
     // The host sees the sender's lab address, so its Received: header names the sending MTA.
     const id = conversation ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${clientSide.near.localPort ?? 0}`;
@@ -279,10 +275,14 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     settled: () => queue.settled(),
     async close() {
       // Sockets go first: a hop held by a stepping tap, or a slow host, must not hold up the close.
+      closing = true;
       clock.close();
       queue.stop();
       for (const socket of taps) socket.destroy();
-      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close(), queue.settled()]);
+      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close()]);
+      // Attempts still running end once their sockets are gone (a new hop is refused now), but
+      // thousands of them must not hold up Ctrl-C: they get a moment, not a promise.
+      await Promise.race([queue.settled(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
     },
   };
 }
