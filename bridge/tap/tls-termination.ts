@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { TlsRecord } from '../../core/wire';
+import { clientContext, serverContext } from './secure-contexts';
 import { RecordCountingStream } from './tls-records';
 
 export interface TerminationOptions {
@@ -28,11 +29,12 @@ export interface Termination {
 
 export function terminateTls(options: TerminationOptions): Termination {
   const counted = new RecordCountingStream(options.client, 'client', options.onRecord);
-  const client = new tls.TLSSocket(counted, { isServer: true, cert: options.certPem, key: options.keyPem });
+  // Shared contexts: one per certificate and per CA, not a key parse per connection.
+  const client = new tls.TLSSocket(counted, { isServer: true, secureContext: serverContext(options.certPem, options.keyPem) });
   const upstream = options.upstream;
   const server = upstream
-    ? tls.connect({ socket: options.server, servername: upstream.servername, ...(upstream.ca ? { ca: upstream.ca } : {}) })
-    : tls.connect({ socket: options.server, ca: options.caPem, servername: 'localhost' });
+    ? tls.connect({ socket: options.server, servername: upstream.servername, secureContext: clientContext(upstream.ca) })
+    : tls.connect({ socket: options.server, secureContext: clientContext(options.caPem), servername: 'localhost' });
   return {
     client,
     server,
