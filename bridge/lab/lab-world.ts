@@ -141,7 +141,9 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
     return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
   }
 
-  const created = await createWorld({ certificates, tap, onEvent, log, ...options.world });
+  // A stepped hop is held at its gate: other mail must not ride on its session.
+  const exclusiveHop = (queueId: string, attempt: number) => attempt === 1 && stepped.has(queueId);
+  const created = await createWorld({ certificates, tap, onEvent, log, exclusiveHop, ...options.world });
   world = created;
   let clockTurn: Promise<unknown> = Promise.resolve();
   let closed = false;

@@ -7,8 +7,10 @@ import type net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { oneLineReply, statusOfReply } from '../../core/world/dsn';
+import { clientContext } from '../tap/secure-contexts';
 import type { MxAnswer, MxCandidate } from '../../core/world/lab-dns';
 import type { RecipientOutcome } from '../../core/world/world-events';
+import type { AfterUse, Lease, RelaySessions, Session } from './relay-sessions';
 
 export interface RelayRecipient {
   address: string;
@@ -28,14 +30,21 @@ export interface RecipientResult {
   host: string | null;
 }
 
-/** How to reach a host: an already connected (tapped) socket, or a port on 127.0.0.1 to dial. */
-export type HostTarget = { socket: net.Socket } | { port: number };
+/**
+ * How to reach a host: an already connected (tapped) socket, with the conversation recording it,
+ * or a port on 127.0.0.1 to dial.
+ */
+export type HostTarget = { socket: net.Socket; conversation?: string | null } | { port: number };
 
 export interface RelayAttempt {
   answer: MxAnswer;
   recipients: RelayRecipient[];
   envelopeFrom: string;
-  raw: Buffer;
+  /**
+   * The message, or how to make it (DKIM signing): made once a session is there for it, so mail
+   * waiting for a session costs nothing yet, and costs nothing at all if the lab shuts down first.
+   */
+  raw: Buffer | (() => Promise<Buffer>);
   dsn: { ret: string | null; envid: string | null };
   /** Our EHLO name. */
   clientName: string;
@@ -51,6 +60,12 @@ export interface RelayAttempt {
   secure?: boolean;
   /** Refuse to go on without STARTTLS, so a real password never crosses a network in clear. */
   requireTls?: boolean;
+  /**
+   * Sessions shared with other queued messages (absent: one session per attempt). `key` names the
+   * destination a session may be shared for, or null for a hop that must be a session of its own;
+   * `onReused` reports that this message rides on an open session (its conversation).
+   */
+  sessions?: { pool: RelaySessions; key(candidate: MxCandidate): string | null; onReused(candidate: MxCandidate, conversation: string | null): void };
 }
 
 /** Timeouts long enough for a learner stepping through the hop. */
@@ -63,31 +78,60 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       attempt.onUnreachable(candidate, `${candidate.exchange} has no address`);
       continue;
     }
-    let connection: SMTPConnection;
+    let lease: Lease;
     try {
-      connection = await connect(attempt, await attempt.open(candidate));
+      lease = await leaseSession(attempt, candidate);
     } catch (error) {
       attempt.onUnreachable(candidate, describe(error));
       continue;
     }
+    const { connection } = lease;
     const refused = attempt.login ? await login(connection, attempt.login) : null;
     if (refused) {
-      connection.quit();
+      lease.release('close');
       // A refused login is the relay's own configuration problem: keep the mail and retry later.
       const response = `The smarthost refused the relay's login: ${refused}`;
       return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.7.0', host: candidate.exchange }));
     }
+    let after: AfterUse = 'next';
     try {
       const results: RecipientResult[] = [];
-      for (const group of groupByDsn(attempt.recipients)) results.push(...(await transaction(connection, attempt, group, candidate.exchange)));
+      const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
+      for (const group of groupByDsn(attempt.recipients)) {
+        const done = await transaction(connection, attempt, raw, group, candidate.exchange);
+        results.push(...done.results);
+        if (done.error && after !== 'close') after = afterRefusal(connection, done.error);
+      }
       return results;
     } finally {
-      connection.quit();
+      lease.release(after);
     }
   }
   // Nobody answered: a temporary condition (RFC 3463 4.4.1), the queue retries later.
   const response = `No answer from any mail host for ${attempt.answer.domain}`;
   return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.4.1', host: null }));
+}
+
+/** A session of the attempt's own, or one from the shared pool (maybe opened earlier for another message). */
+async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Promise<Lease> {
+  const open = async (): Promise<Session> => {
+    const target = await attempt.open(candidate);
+    return { connection: await connect(attempt, target), conversation: 'socket' in target ? (target.conversation ?? null) : null };
+  };
+  const key = attempt.sessions?.key(candidate) ?? null;
+  if (!attempt.sessions || key === null) {
+    const own = await open();
+    return { ...own, reused: false, release: () => own.connection.quit() };
+  }
+  const lease = await attempt.sessions.pool.lease(key, open);
+  if (lease.reused) attempt.sessions.onReused(candidate, lease.conversation);
+  return lease;
+}
+
+/** A refused envelope or message leaves the session usable after RSET (nodemailer's pool does the same); anything else ends it. */
+function afterRefusal(connection: SMTPConnection, error: NodemailerError): AfterUse {
+  const broken = (connection as unknown as { _destroyed?: boolean })._destroyed;
+  return (error.code === 'EENVELOPE' || error.code === 'EMESSAGE') && error.responseCode !== 421 && !broken ? 'reset' : 'close';
 }
 
 function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnection> {
@@ -98,7 +142,7 @@ function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnect
     secure: attempt.secure ?? false,
     requireTLS: attempt.requireTls ?? false,
     // The lab's hosts present the lab certificate (named localhost); the relay checks it against the lab CA.
-    tls: { ca: [attempt.caPem], servername: 'localhost' },
+    tls: { secureContext: clientContext(attempt.caPem), servername: 'localhost' },
     connectionTimeout: timeouts.connectionMs,
     greetingTimeout: timeouts.connectionMs,
     socketTimeout: timeouts.socketMs,
@@ -139,7 +183,7 @@ function groupByDsn(recipients: RelayRecipient[]): RelayRecipient[][] {
   return [...groups.values()];
 }
 
-function transaction(connection: SMTPConnection, attempt: RelayAttempt, group: RelayRecipient[], host: string): Promise<RecipientResult[]> {
+function transaction(connection: SMTPConnection, attempt: RelayAttempt, raw: Buffer, group: RelayRecipient[], host: string): Promise<{ results: RecipientResult[]; error: NodemailerError | null }> {
   const first = group[0];
   const dsn = {
     ...(attempt.dsn.ret ? { ret: attempt.dsn.ret } : {}),
@@ -155,21 +199,20 @@ function transaction(connection: SMTPConnection, attempt: RelayAttempt, group: R
     ...(Object.keys(dsn).length ? { dsn } : {}),
   };
   return new Promise((resolve) => {
-    connection.send(envelope, attempt.raw, (error, info) => {
+    connection.send(envelope, raw, (error, info) => {
       const rejected = new Map<string, NodemailerError>();
       // nodemailer drops the RCPT refusals from a failed DATA's error; its envelope still has them.
       const pending = (connection as unknown as { _envelope?: { rejectedErrors?: NodemailerError[] } })._envelope;
       for (const e of [...(info?.rejectedErrors ?? []), ...(error?.rejectedErrors ?? []), ...(pending?.rejectedErrors ?? [])]) {
         if (e.recipient) rejected.set(e.recipient, e);
       }
-      resolve(
-        group.map((r) => {
-          const refusal = rejected.get(r.address);
-          if (refusal) return fromReply(r.address, refusal.response, host);
-          if (error) return fromReply(r.address, error.response ?? null, host, describe(error));
-          return fromReply(r.address, info?.response ?? '250 Ok', host);
-        }),
-      );
+      const results = group.map((r) => {
+        const refusal = rejected.get(r.address);
+        if (refusal) return fromReply(r.address, refusal.response, host);
+        if (error) return fromReply(r.address, error.response ?? null, host, describe(error));
+        return fromReply(r.address, info?.response ?? '250 Ok', host);
+      });
+      resolve({ results, error: error ?? null });
     });
   });
 }

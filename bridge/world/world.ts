@@ -30,6 +30,7 @@ import { createMailHost, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
+import { RelaySessions } from './relay-sessions';
 import type { HopStart, HopTap } from './hop';
 import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
@@ -60,6 +61,8 @@ export interface WorldOptions {
   dkim?: DkimKey;
   /** Outbound delivery to the real world through a smarthost; absent or null: off. */
   outbound?: SmarthostOptions | null;
+  /** A hop the learner steps through: it gets a session of its own, never shared with other mail. */
+  exclusiveHop?(queueId: string, attempt: number): boolean;
 }
 
 /** What the submission server hands over after its 250. */
@@ -118,6 +121,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const closedPort = await findClosedPort();
   const tap = options.tap ?? silentTap(options.certificates, log);
   const taps = new Set<net.Socket>();
+  const sessions = new RelaySessions();
   let closing = false;
 
   const hosts = new Map<string, MailHost>();
@@ -150,16 +154,22 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     log,
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
-    relay: async (entry, answer, recipients) =>
+    relay: (entry, answer, recipients) =>
       relayToDomain({
         answer,
         recipients,
         envelopeFrom: entry.envelopeFrom,
-        raw: await outgoing(entry),
+        raw: () => outgoing(entry),
         dsn: entry.dsn,
         clientName: entry.client.name,
         caPem: options.certificates.caPem,
         open: (candidate) => open(entry, answer.domain, candidate),
+        sessions: {
+          pool: sessions,
+          // A session is shared only by mail that would make the same hop: same MTA, host and hop number.
+          key: (c) => (options.exclusiveHop?.(entry.queueId, entry.attempts) ? null : `${entry.client.name} ${entry.client.address} ${entry.hop} ${c.exchange}`),
+          onReused: (c, conversation) => emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation }),
+        },
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
         onUnreachable: (c, error) => emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error }),
       }),
@@ -209,7 +219,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
     const { socket, conversation } = await connectTapped(host, hop);
     emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
-    return { socket };
+    return { socket, conversation };
   }
 
   /** Two loopback pairs with the tap between them; the far end goes to the host's smtp-server. */
@@ -278,6 +288,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       closing = true;
       clock.close();
       queue.stop();
+      sessions.close();
       for (const socket of taps) socket.destroy();
       await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close()]);
       // Attempts still running end once their sockets are gone (a new hop is refused now), but
