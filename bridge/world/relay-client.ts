@@ -65,7 +65,7 @@ export interface RelayAttempt {
    * destination a session may be shared for, or null for a hop that must be a session of its own;
    * `onReused` reports that this message rides on an open session (its conversation).
    */
-  sessions?: { pool: RelaySessions; key(candidate: MxCandidate): string | null; onReused(candidate: MxCandidate, conversation: string | null): void };
+  sessions?: { pool: RelaySessions; key(candidate: MxCandidate): string | null; lines: number; onReused(candidate: MxCandidate, conversation: string | null): void };
 }
 
 /** Timeouts long enough for a learner stepping through the hop. */
@@ -123,7 +123,7 @@ async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Prom
     const own = await open();
     return { ...own, reused: false, release: () => own.connection.quit() };
   }
-  const lease = await attempt.sessions.pool.lease(key, open);
+  const lease = await attempt.sessions.pool.lease(key, attempt.sessions.lines, open);
   if (lease.reused) attempt.sessions.onReused(candidate, lease.conversation);
   return lease;
 }

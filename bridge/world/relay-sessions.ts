@@ -10,8 +10,15 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 /** Sessions to one host at a time: Postfix's initial destination concurrency. */
 export const SESSIONS_PER_HOST = 5;
-/** Transactions per session: keeps one conversation's record well inside its line limit. */
+/** Transactions per session. */
 export const MESSAGES_PER_SESSION = 50;
+/**
+ * Message lines per session. A conversation's record keeps 5,000 lines (then drops the middle);
+ * with this many message lines, the commands, replies and TLS records of 50 transactions still
+ * fit, so sharing a session never costs a line of the record. A bigger message gets a session
+ * of its own, as every message did before.
+ */
+export const LINES_PER_SESSION = 2_000;
 
 export interface Session {
   connection: SMTPConnection;
@@ -29,9 +36,17 @@ export interface Lease extends Session {
 }
 
 interface Waiter {
+  /** Lines the message adds to the session's record. */
+  lines: number;
   open(): Promise<Session>;
   resolve(lease: Lease): void;
   reject(error: Error): void;
+}
+
+/** What a session has carried so far. */
+interface Carried {
+  messages: number;
+  lines: number;
 }
 
 export class RelaySessions {
@@ -48,10 +63,10 @@ export class RelaySessions {
   }
 
   /** A session to `key`: handed over from a message before, or opened with `open` when there is room. */
-  lease(key: string, open: () => Promise<Session>): Promise<Lease> {
+  lease(key: string, lines: number, open: () => Promise<Session>): Promise<Lease> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { open, resolve, reject };
+      const waiter: Waiter = { lines, open, resolve, reject };
       if ((this.#open.get(key) ?? 0) < this.#perHost) this.#start(key, waiter);
       else this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), waiter]);
     });
@@ -67,7 +82,7 @@ export class RelaySessions {
   #start(key: string, waiter: Waiter): void {
     this.#open.set(key, (this.#open.get(key) ?? 0) + 1);
     waiter.open().then(
-      (session) => waiter.resolve(this.#lease(key, session, 1, false)),
+      (session) => waiter.resolve(this.#lease(key, session, { messages: 1, lines: waiter.lines }, false)),
       (error: unknown) => {
         this.#ended(key);
         waiter.reject(error instanceof Error ? error : new Error(String(error)));
@@ -75,7 +90,7 @@ export class RelaySessions {
     );
   }
 
-  #lease(key: string, session: Session, messages: number, reused: boolean): Lease {
+  #lease(key: string, session: Session, carried: Carried, reused: boolean): Lease {
     let released = false;
     return {
       ...session,
@@ -83,24 +98,27 @@ export class RelaySessions {
       release: (after) => {
         if (released) return;
         released = true;
-        this.#release(key, session, messages, after);
+        this.#release(key, session, carried, after);
       },
     };
   }
 
-  #release(key: string, session: Session, messages: number, after: AfterUse): void {
-    const next = after !== 'close' && messages < this.#messagesPerSession && !this.#closed ? this.#nextWaiter(key) : undefined;
+  #release(key: string, session: Session, carried: Carried, after: AfterUse): void {
+    const first = this.#waiting.get(key)?.[0];
+    const fits = first !== undefined && carried.messages < this.#messagesPerSession && carried.lines + first.lines <= LINES_PER_SESSION;
+    const next = after !== 'close' && fits && !this.#closed ? this.#nextWaiter(key) : undefined;
     if (!next) {
       session.connection.quit();
       this.#ended(key);
       return;
     }
+    const more: Carried = { messages: carried.messages + 1, lines: carried.lines + next.lines };
     if (after === 'next') {
-      next.resolve(this.#lease(key, session, messages + 1, true));
+      next.resolve(this.#lease(key, session, more, true));
       return;
     }
     session.connection.reset((error) => {
-      if (!error) return next.resolve(this.#lease(key, session, messages + 1, true));
+      if (!error) return next.resolve(this.#lease(key, session, more, true));
       // The session is no good after all: the waiter opens one of its own in its place.
       session.connection.close();
       this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
@@ -123,6 +141,13 @@ export class RelaySessions {
     const next = this.#closed ? undefined : this.#nextWaiter(key);
     if (next) this.#start(key, next);
   }
+}
+
+/** Lines a message adds to a session's record, with room for the DKIM-Signature the relay may add. */
+export function messageLines(raw: Buffer): number {
+  let lines = 8;
+  for (let at = raw.indexOf(10); at !== -1; at = raw.indexOf(10, at + 1)) lines++;
+  return lines;
 }
 
 function closedError(): Error {

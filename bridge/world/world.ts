@@ -30,7 +30,7 @@ import { createMailHost, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
-import { RelaySessions } from './relay-sessions';
+import { messageLines, RelaySessions } from './relay-sessions';
 import type { HopStart, HopTap } from './hop';
 import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
@@ -147,11 +147,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   }
 
   const queue: RelayQueue = new RelayQueue({
-    dns,
-    clock,
-    mailboxes,
-    emit,
-    log,
+    dns, clock, mailboxes, emit, log,
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
     relay: (entry, answer, recipients) =>
@@ -168,6 +164,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
           pool: sessions,
           // A session is shared only by mail that would make the same hop: same MTA, host and hop number.
           key: (c) => (options.exclusiveHop?.(entry.queueId, entry.attempts) ? null : `${entry.client.name} ${entry.client.address} ${entry.hop} ${c.exchange}`),
+          lines: messageLines(entry.raw),
           onReused: (c, conversation) => emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation }),
         },
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
