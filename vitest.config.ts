@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'bridge/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    reporters: ['default', './tests/support/plain-summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Browser tests and real servers share two cores; keep the load sane.
