@@ -3,11 +3,11 @@
  * and its session state as the session machine derives it from those lines. Bounded on both
  * axes, because a lab left open for a day must not keep every line of every message.
  */
-import { randomBytes } from 'node:crypto';
 import { SessionTracker } from '../../core/machines/session-tracker';
 import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
 import type { TapEvent } from '../tap/line-tap';
+import { evictFinished, freshId } from './bounded-records';
 import type { LabEvents } from './lab-types';
 
 export interface ConversationLimits {
@@ -113,9 +113,9 @@ export class Conversations {
   }
 
   start(origin: Origin, peer: string): Conversation {
-    const conversation = new Conversation(this.#newId(), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
+    const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
     this.#all.set(conversation.id, conversation);
-    this.#evict();
+    evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null);
     this.#emit('conversation.started', conversation.summary());
     return conversation;
   }
@@ -140,21 +140,5 @@ export class Conversations {
     return this.#all.get(id);
   }
 
-  #newId(): string {
-    for (;;) {
-      const id = `c${randomBytes(3).toString('hex').slice(0, 5)}`;
-      if (!this.#all.has(id)) return id;
-    }
-  }
 
-  /** Forget the oldest finished conversations; live ones stay (their sockets bound them). */
-  #evict(): void {
-    let excess = this.#all.size - this.#limits.maxConversations;
-    for (const [id, conversation] of this.#all) {
-      if (excess <= 0) break;
-      if (conversation.endedAt === null) continue;
-      this.#all.delete(id);
-      excess--;
-    }
-  }
 }

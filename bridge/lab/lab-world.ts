@@ -12,7 +12,6 @@ import { createWorld, type HopTap, type World, type WorldOptions } from '../worl
 import { tapUpstream } from '../world/world-sockets';
 import type { LabCertificates } from './certificates';
 import type { Conversations, Emit } from './conversations';
-import { headerSummary } from './message-headers';
 import type { AcceptedMessage } from './smtp-server';
 import { RelaySteps } from './relay-steps';
 
@@ -53,7 +52,6 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
   const { certificates, conversations, emit, log } = options;
   const events: WorldEvent[] = [];
   const delivered: StoredMessage[] = [];
-  const summaries = new WeakMap<StoredMessage, MessageSummary>();
   /** Queue id → the stepped delivery whose mail it is; its first hop is held at a gate too. */
   const stepped = new Map<string, string>();
   /** Hop conversation → the first mailbox copy it delivered. */
@@ -114,31 +112,10 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
     emit('message.stored', summaryOf(message));
   }
 
-  /** Header fields only, as for accepted messages: a list must not pay for a MIME parse. */
   function summaryOf(message: StoredMessage): MessageSummary {
-    let summary = summaries.get(message);
-    if (!summary) {
-      summary = {
-        id: message.id,
-        conversation: message.conversation ?? '',
-        envelopeFrom: message.envelopeFrom,
-        envelopeTo: [...message.envelopeTo],
-        from: '',
-        to: [],
-        subject: '',
-        date: null,
-        receivedAt: message.receivedAt,
-        size: message.raw.length,
-        mailbox: message.mailbox,
-      };
-      try {
-        Object.assign(summary, headerSummary(message.raw));
-      } catch {
-        // A broken message is still delivered; its raw source shows what arrived.
-      }
-      summaries.set(message, summary);
-    }
-    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
+    // Only messages the world handed out reach here, so it is running.
+    if (!world) throw new Error('The mail world is not running');
+    return world.summary(message);
   }
 
   // A stepped hop is held at its gate: other mail must not ride on its session.

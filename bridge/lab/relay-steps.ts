@@ -4,7 +4,7 @@
  * in the same deliveries list with `kind: 'relay'`, so the same Next / Play / Pause / Run / Abort
  * controls work for it. The relay's own client is the one talking: the learner only releases it.
  */
-import { randomBytes } from 'node:crypto';
+import { evictFinished, freshId } from './bounded-records';
 import type { DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { parseQueueId } from '../outbound/outcome';
@@ -53,7 +53,7 @@ export class RelaySteps {
 
   /** A gated hop for the stepped delivery `parent`; announced at once, like a compose delivery. */
   start(hop: HopStart, conversation: string, parent: string): RelayStep {
-    const id = this.#newId();
+    const id = freshId('r', this.#all);
     const { emit } = this.#host;
     const gate = new Gate(this.#host.accounts, (view) => emit('delivery.gate', { delivery: id, ...view } satisfies GateState));
     const entry: Entry = {
@@ -80,7 +80,7 @@ export class RelaySteps {
       refused: null,
     };
     this.#all.set(id, entry);
-    this.#evict();
+    evictFinished(this.#all, MAX_RELAY_STEPS, (entry) => entry.summary.endedAt !== null);
     emit('delivery.started', { ...entry.summary });
     emit('delivery.gate', { delivery: id, ...gate.view });
     return {
@@ -167,20 +167,5 @@ export class RelaySteps {
     this.#host.emit('delivery.finished', { ...summary });
   }
 
-  #newId(): string {
-    for (;;) {
-      const id = `r${randomBytes(3).toString('hex').slice(0, 5)}`;
-      if (!this.#all.has(id)) return id;
-    }
-  }
 
-  #evict(): void {
-    let excess = this.#all.size - MAX_RELAY_STEPS;
-    for (const [id, entry] of this.#all) {
-      if (excess <= 0) break;
-      if (entry.summary.endedAt === null) continue;
-      this.#all.delete(id);
-      excess--;
-    }
-  }
 }

@@ -8,9 +8,10 @@
  */
 import type net from 'node:net';
 import tls from 'node:tls';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
+import { readMessage } from './read-message';
 import { receivedHeader } from './received-header';
 import { useOwnEnhancedCodes } from './own-enhanced-codes';
 import { MessageStore } from './message-store';
@@ -253,17 +254,6 @@ function acceptedOf(raw: Buffer, session: SMTPServerSession): AcceptedMessage {
   };
 }
 
-/** Collects the message; past the size limit it only drains, so a huge message costs no memory. */
-function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
 
 /**
  * smtp-server hangs up after 10 unrecognised commands, a constant with no option. Learners

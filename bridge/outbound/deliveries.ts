@@ -4,7 +4,7 @@
  * client has its answer and the connection is closed, so the QUIT a learner still has to release
  * belongs to it too.
  */
-import { randomBytes } from 'node:crypto';
+import { evictFinished, freshId } from '../lab/bounded-records';
 import type net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { ConnectionProfile, DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
@@ -62,7 +62,7 @@ export class Deliveries {
     const mail = composeMessage(compose);
     const settings = connectionSettings(connectionInput);
     const host = this.#host;
-    const id = this.#newId();
+    const id = freshId('d', this.#all);
     const gate =
       mode === 'step' ? new Gate(host.accounts, (view) => host.emit('delivery.gate', { delivery: id, ...view } satisfies GateState)) : undefined;
     const delivery: Delivery = { summary: blankSummary(id, mode, settings.profile), gate: gate ?? null, connection: null, settled: false, closed: false };
@@ -73,7 +73,7 @@ export class Deliveries {
     delivery.connection = connection;
     delivery.summary.conversation = connection.conversation;
     this.#all.set(id, delivery);
-    this.#evict();
+    evictFinished(this.#all, MAX_DELIVERIES, (delivery) => delivery.summary.endedAt !== null);
     host.emit('delivery.started', { ...delivery.summary });
     if (gate) host.emit('delivery.gate', { delivery: id, ...gate.view });
 
@@ -160,22 +160,7 @@ export class Deliveries {
     this.#host.emit('delivery.finished', { ...delivery.summary });
   }
 
-  #newId(): string {
-    for (;;) {
-      const id = `d${randomBytes(3).toString('hex').slice(0, 5)}`;
-      if (!this.#all.has(id)) return id;
-    }
-  }
 
-  #evict(): void {
-    let excess = this.#all.size - MAX_DELIVERIES;
-    for (const [id, delivery] of this.#all) {
-      if (excess <= 0) break;
-      if (delivery.summary.endedAt === null) continue;
-      this.#all.delete(id);
-      excess--;
-    }
-  }
 }
 
 function blankSummary(id: string, mode: 'step' | 'instant', profile: ConnectionProfile): DeliverySummary {

@@ -4,12 +4,14 @@
  * Received: header and files into per-address mailboxes.
  */
 import type net from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
 import { dmarcRefusal, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
 import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
 import type { LabCertificates } from '../lab/certificates';
+import { useOwnEnhancedCodes } from '../lab/own-enhanced-codes';
+import { readMessage } from '../lab/read-message';
 import { receivedHeader } from '../lab/received-header';
 import type { LabClock } from './lab-clock';
 import type { AuthCheck, AuthPeer } from './mail-auth';
@@ -192,17 +194,6 @@ function replyError(reply: LabReply): Error {
   return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
 }
 
-/**
- * smtp-server derives the enhanced code from the reply code alone (451 is always 4.3.0), but
- * greylisting says 451 4.7.1. A reply whose text already starts with an enhanced code is sent
- * with smtp-server's "no enhanced code" context, so the code appears once, and it is ours.
- */
-function useOwnEnhancedCodes(connection: object): void {
-  const target = connection as { send(code: number, data: unknown, context?: unknown): void };
-  const original = target.send.bind(connection);
-  target.send = (code, data, context) =>
-    typeof data === 'string' && /^[245]\.\d{1,3}\.\d{1,3} /.test(data) ? original(code, data, false) : original(code, data, context);
-}
 
 function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTPServerSession['envelope']['rcptTo'][number], raw: Buffer, at: number): LateBounce {
   return {
@@ -218,14 +209,3 @@ function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTP
   };
 }
 
-/** Collects the message; past the size limit it only drains. */
-function readMessage(stream: SMTPServerDataStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => {
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}

@@ -4,7 +4,7 @@
  * it. Bounded per mailbox and in mailboxes, because a lab left running must not grow without end.
  */
 import { randomBytes } from 'node:crypto';
-import { simpleParser, type AddressObject } from 'mailparser';
+import { headerSummary } from '../lab/message-headers';
 import type { MessageSummary } from '../../core/wire';
 import type { MailboxSummary } from '../../core/world/world-events';
 
@@ -33,7 +33,7 @@ export class Mailboxes {
   readonly #limits: typeof DEFAULT_MAILBOX_LIMITS;
   /** Insertion order is creation order; an updated mailbox moves to the end. */
   readonly #boxes = new Map<string, Mailbox>();
-  readonly #summaries = new WeakMap<StoredMessage, Promise<MessageSummary>>();
+  readonly #summaries = new WeakMap<StoredMessage, MessageSummary>();
 
   constructor(limits: Partial<typeof DEFAULT_MAILBOX_LIMITS> = {}) {
     this.#limits = { ...DEFAULT_MAILBOX_LIMITS, ...limits };
@@ -81,42 +81,30 @@ export class Mailboxes {
   }
 
   /** Header summary, parsed once on first request; a message mailparser cannot read keeps empty fields. */
-  summary(message: StoredMessage): Promise<MessageSummary> {
+  /** Header fields only, read once: a list must not pay for a MIME parse. A fresh copy each time. */
+  summary(message: StoredMessage): MessageSummary {
     let summary = this.#summaries.get(message);
     if (!summary) {
-      summary = summarise(message);
+      summary = {
+        id: message.id,
+        conversation: message.conversation ?? '',
+        envelopeFrom: message.envelopeFrom,
+        envelopeTo: [...message.envelopeTo],
+        from: '',
+        to: [],
+        subject: '',
+        date: null,
+        receivedAt: message.receivedAt,
+        size: message.raw.length,
+        mailbox: message.mailbox,
+      };
+      try {
+        Object.assign(summary, headerSummary(message.raw));
+      } catch {
+        // A broken message is still delivered; its raw source shows what arrived.
+      }
       this.#summaries.set(message, summary);
     }
-    return summary;
+    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
   }
-}
-
-async function summarise(message: StoredMessage): Promise<MessageSummary> {
-  const summary: MessageSummary = {
-    id: message.id,
-    conversation: message.conversation ?? '',
-    envelopeFrom: message.envelopeFrom,
-    envelopeTo: [...message.envelopeTo],
-    from: '',
-    to: [],
-    subject: '',
-    date: null,
-    receivedAt: message.receivedAt,
-    size: message.raw.length,
-  };
-  try {
-    const parsed = await simpleParser(message.raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
-    summary.from = parsed.from?.text ?? '';
-    summary.to = addressList(parsed.to);
-    summary.subject = parsed.subject ?? '';
-    summary.date = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null;
-  } catch {
-    // Broken messages are kept on purpose; the raw source still shows what arrived.
-  }
-  return summary;
-}
-
-function addressList(header: AddressObject | AddressObject[] | undefined): string[] {
-  if (!header) return [];
-  return (Array.isArray(header) ? header : [header]).flatMap((object) => object.value.map((entry) => entry.address ?? entry.name));
 }

@@ -86,7 +86,8 @@ export interface World {
   mailboxes(): MailboxSummary[];
   mailbox(address: string): StoredMessage[];
   message(id: string): StoredMessage | undefined;
-  summary(message: StoredMessage): Promise<MessageSummary>;
+  /** Header fields of a delivered copy (read once, no MIME parse). */
+  summary(message: StoredMessage): MessageSummary;
   /** Resolves when no delivery attempt is running (waits on the lab clock do not count). */
   settled(): Promise<void>;
   close(): Promise<void>;
