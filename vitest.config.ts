@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['core/**/*.test.ts', 'bridge/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
     reporters: ['default', './tests/support/plain-summary-reporter.ts'],
-    testTimeout: 30_000,
+    // Generous: browser tests step through real deliveries, and CI machines are shared.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     // Browser tests and real servers share two cores; keep the load sane.
     maxWorkers: 2,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemorySocket } from './memory-pair';
 
 const address = { remoteAddress: '203.0.113.5', remotePort: 4242 };
@@ -54,17 +54,23 @@ describe('MemorySocket pair', () => {
   });
 
   it("reports idleness with 'timeout' and restarts the clock on activity", async () => {
-    const { near, far } = MemorySocket.pair(address);
-    far.resume();
-    let timedOut = 0;
-    far.setTimeout(60, () => timedOut++);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    near.write('NOOP\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(timedOut).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(timedOut).toBe(1);
-    far.setTimeout(0);
-    near.destroy();
+    // The lab's clocks, not the machine's: a busy machine must not decide this test.
+    vi.useFakeTimers();
+    try {
+      const { near, far } = MemorySocket.pair(address);
+      far.resume();
+      let timedOut = 0;
+      far.setTimeout(60, () => timedOut++);
+      await vi.advanceTimersByTimeAsync(40);
+      near.write('NOOP\r\n');
+      await vi.advanceTimersByTimeAsync(40);
+      expect(timedOut).toBe(0);
+      await vi.advanceTimersByTimeAsync(60);
+      expect(timedOut).toBe(1);
+      far.setTimeout(0);
+      near.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
