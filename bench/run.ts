@@ -20,9 +20,9 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-// `npm run bench -- --delivery` runs only the delivery throughput part.
+// `npm run bench -- --delivery` runs only the delivery throughput part, `-- --noop` only the round trips.
 if (!process.argv.includes('--delivery')) await measureNoopRoundTrips();
-await measureDelivery();
+if (!process.argv.includes('--noop')) await measureDelivery();
 
 async function measureNoopRoundTrips(): Promise<void> {
   console.log('NOOP round trip: typed through the browser protocol (WebSocket -> bridge -> tap -> smtp-server -> back)');
