@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { authenticate, dkimSign } from 'mailauth';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
-import type { AuthResult, AuthVerdict, DmarcPolicy } from '../../core/world/world-events';
+import type { AuthCheck, AuthResult, AuthVerdict, DmarcPolicy } from '../../core/world/world-events';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
 
@@ -103,16 +103,7 @@ export function labResolver(dns: LabDns) {
   };
 }
 
-export interface AuthCheck {
-  fromDomain: string;
-  spf: AuthResult;
-  dkim: AuthResult;
-  dmarc: AuthResult;
-  policy: DmarcPolicy | null;
-  verdict: AuthVerdict;
-  /** `Authentication-Results: <host>; spf=... dkim=... dmarc=...` with CRLF at the end. */
-  header: string;
-}
+export type { AuthCheck } from '../../core/world/world-events';
 
 export interface AuthPeer {
   /** The connecting MTA's lab address, as the host saw it. */

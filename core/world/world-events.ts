@@ -56,23 +56,22 @@ export type WorldEvent =
   | { type: 'bounce'; at: number; queueId: string; bounceQueueId: string; to: string; recipients: string[]; reportingMta: string }
   | { type: 'stored'; at: number; mailbox: string; messageId: string; host: string; conversation: string | null; outside: boolean }
   | { type: 'done'; at: number; queueId: string }
-  | {
-      /** A lab MX checked who sent a message (SPF, DKIM, DMARC) before deciding on it. */
-      type: 'auth';
-      at: number;
-      host: string;
-      conversation: string | null;
-      /** The From: header's domain, the one DMARC protects. */
-      fromDomain: string;
-      spf: AuthResult;
-      dkim: AuthResult;
-      dmarc: AuthResult;
-      /** The From: domain's published policy, null without a DMARC record. */
-      policy: DmarcPolicy | null;
-      verdict: AuthVerdict;
-      /** The Authentication-Results header the host added (or would have, for a refusal). */
-      header: string;
-    };
+  /** A lab MX checked who sent a message (SPF, DKIM, DMARC) before deciding on it. */
+  | ({ type: 'auth'; at: number; host: string; conversation: string | null } & AuthCheck);
+
+/** What a lab MX found out about a message's sender. */
+export interface AuthCheck {
+  /** The From: header's domain, the one DMARC protects. */
+  fromDomain: string;
+  spf: AuthResult;
+  dkim: AuthResult;
+  dmarc: AuthResult;
+  /** The From: domain's published policy, null without a DMARC record. */
+  policy: DmarcPolicy | null;
+  verdict: AuthVerdict;
+  /** The Authentication-Results header the host added (or would have, for a refusal), CRLF-terminated. */
+  header: string;
+}
 
 /** Results as RFC 8601 names them (mailauth's words). */
 export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy' | 'skipped';
