@@ -111,27 +111,12 @@ export class RelaySteps {
     const entry = this.#all.get(id);
     if (!entry || entry.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);
     const { gate } = entry;
-    switch (action) {
-      case 'next':
-        return gate.next();
-      case 'play':
-        return gate.play(intervalMs);
-      case 'pause':
-        return gate.pause();
-      case 'run':
-        return gate.run();
-      case 'abort':
-        if (!entry.accepted) {
-          Object.assign(entry.summary, { outcome: 'aborted', error: 'Aborted by the learner: the hop was dropped, so the relay will try again later.' });
-        }
-        gate.close();
-        entry.destroy?.();
-        return;
-      default: {
-        const never: never = action;
-        throw new UnknownDeliveryError(`Unknown action ${String(never)}`);
-      }
+    if (action !== 'abort') return gate.control(action, intervalMs);
+    if (!entry.accepted) {
+      Object.assign(entry.summary, { outcome: 'aborted', error: 'Aborted by the learner: the hop was dropped, so the relay will try again later.' });
     }
+    gate.close();
+    entry.destroy?.();
   }
 
   /** Lab shutdown: drop every hop still held. */

@@ -110,32 +110,13 @@ export class Deliveries {
     const delivery = this.#all.get(id);
     if (!delivery || delivery.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);
     const gate = delivery.gate;
-    switch (action) {
-      case 'next':
-        gate?.next();
-        return;
-      case 'play':
-        gate?.play(intervalMs);
-        return;
-      case 'pause':
-        gate?.pause();
-        return;
-      case 'run':
-        gate?.run();
-        return;
-      case 'abort':
-        // The 250 already came: the message is in, only the goodbye is cut short.
-        if (!delivery.settled) {
-          Object.assign(delivery.summary, { outcome: 'aborted', error: 'Aborted by the learner: the connection was dropped and nothing was stored.' });
-        }
-        gate?.close();
-        delivery.connection?.destroy();
-        return;
-      default: {
-        const never: never = action;
-        throw new UnknownDeliveryError(`Unknown action ${String(never)}`);
-      }
+    if (action !== 'abort') return gate?.control(action, intervalMs);
+    // The 250 already came: the message is in, only the goodbye is cut short.
+    if (!delivery.settled) {
+      Object.assign(delivery.summary, { outcome: 'aborted', error: 'Aborted by the learner: the connection was dropped and nothing was stored.' });
     }
+    gate?.close();
+    delivery.connection?.destroy();
   }
 
   /** Lab shutdown: drop every delivery still running. */

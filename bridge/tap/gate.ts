@@ -7,7 +7,7 @@
  * line keeps the time the client wrote it. Framing only: the gate learns about DATA and AUTH from
  * the replies the tap reports, not by guessing from the client's lines.
  */
-import type { GateUnit } from '../../core/protocol/delivery';
+import type { DeliveryAction, GateUnit } from '../../core/protocol/delivery';
 import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { SplitLine } from './line-splitter';
 
@@ -119,6 +119,14 @@ export class Gate {
     if (code === 334) this.#saslTurn = true;
     // Content follows only a 354 to DATA; nodemailer waits for it, as RFC 2920 requires.
     if (verb === 'DATA' && code === 354) this.#content = [];
+  }
+
+  /** The step controls other than Abort, which only the owner of the connection can carry out. */
+  control(action: Exclude<DeliveryAction, 'abort'>, intervalMs?: number): void {
+    if (action === 'next') this.next();
+    else if (action === 'play') this.play(intervalMs);
+    else if (action === 'pause') this.pause();
+    else this.run();
   }
 
   next(): void {

@@ -27,6 +27,15 @@ const HELLO = [
   answer('HELO', '250', 'ready', 'resetTransaction', 'rememberHelo'),
 ];
 const RSET = answer('RSET', '250', 'ready', 'resetTransaction');
+/**
+ * BDAT, from rcpt or from bdat: a chunk keeps the message open, the LAST one ends it. A refused
+ * LAST chunk keeps the state, because RFC 3030 leaves the clean-up to the client's RSET.
+ */
+const CHUNKS = [
+  answer(BDAT_LAST, '250', 'ready', 'recordDelivery', 'resetTransaction'),
+  answer(BDAT_LAST, '4xx|5xx', undefined, 'recordDelivery'),
+  answer('BDAT', '250', 'bdat'),
+];
 
 /**
  * The reply transitions of a state: 421 and QUIT 221 end the session from anywhere; then the
@@ -98,9 +107,7 @@ export const sessionMachine = sessionSetup.createMachine({
         'server.reply': replies(
           answer('RCPT', '250|251', 'rcpt', 'addRecipient'),
           answer('DATA', '354', 'data'),
-          answer(BDAT_LAST, '250', 'ready', 'recordDelivery', 'resetTransaction'),
-          answer(BDAT_LAST, '4xx|5xx', undefined, 'recordDelivery'),
-          answer('BDAT', '250', 'bdat'),
+          ...CHUNKS,
           RSET,
           ...HELLO,
         ),
@@ -128,9 +135,7 @@ export const sessionMachine = sessionSetup.createMachine({
       on: {
         'client.line': COMMAND_LINES,
         'server.reply': replies(
-          answer(BDAT_LAST, '250', 'ready', 'recordDelivery', 'resetTransaction'),
-          answer(BDAT_LAST, '4xx|5xx', undefined, 'recordDelivery'),
-          answer('BDAT', '250', 'bdat'),
+          ...CHUNKS,
           RSET,
           ...HELLO,
         ),
