@@ -63,6 +63,10 @@ export interface WorldOptions {
   outbound?: SmarthostOptions | null;
   /** A hop the learner steps through: it gets a session of its own, never shared with other mail. */
   exclusiveHop?(queueId: string, attempt: number): boolean;
+  /** Socket pairs shared with other labs of this bridge (the world does not close them); absent: its own. */
+  pairs?: LoopbackPairs;
+  /** A loopback port known to be closed, shared the same way; absent: found at start. */
+  closedPort?: number;
 }
 
 /** What the submission server hands over after its 250. */
@@ -118,33 +122,39 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   };
   const dns = new LabDns(definition);
   const mailboxes = new Mailboxes();
-  const pairs = await LoopbackPairs.create();
-  const closedPort = await findClosedPort();
+  const ownsPairs = !options.pairs;
+  const pairs = options.pairs ?? (await LoopbackPairs.create());
+  const closedPort = options.closedPort ?? (await findClosedPort());
   const tap = options.tap ?? silentTap(options.certificates, log);
   const taps = new Set<net.Socket>();
   const sessions = new RelaySessions();
   let closing = false;
 
+  // A host's smtp-server (and its TLS context) starts with the first hop to it: most labs of a
+  // classroom never reach most hosts, and an idle lab must stay small.
   const hosts = new Map<string, MailHost>();
-  for (const host of definition.hosts) {
-    hosts.set(
-      host.name,
-      createMailHost({
-        definition: host,
-        world: definition,
-        certificates: options.certificates,
-        clock,
-        mailboxes,
-        slowReplyMs: timing.slowReplyMs,
-        greylistDelayMs: timing.greylistDelayMs,
-        log,
-        onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
-        onLateBounce: (bounce) => lateBounce(bounce),
-        authenticate: (raw, peer) => checkMessage(dns, raw, peer),
-        onAuth: (check, conversation) =>
-          emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
-      }),
-    );
+  function hostNamed(name: string): MailHost | undefined {
+    const existing = hosts.get(name);
+    if (existing || closing) return existing;
+    const host = definition.hosts.find((h) => h.name === name);
+    if (!host) return undefined;
+    const started = createMailHost({
+      definition: host,
+      world: definition,
+      certificates: options.certificates,
+      clock,
+      mailboxes,
+      slowReplyMs: timing.slowReplyMs,
+      greylistDelayMs: timing.greylistDelayMs,
+      log,
+      onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
+      onLateBounce: (bounce) => lateBounce(bounce),
+      authenticate: (raw, peer) => checkMessage(dns, raw, peer),
+      onAuth: (check, conversation) =>
+        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
+      });
+    hosts.set(name, started);
+    return started;
   }
 
   const queue: RelayQueue = new RelayQueue({
@@ -212,8 +222,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
   async function open(entry: QueueEntry, domain: string, candidate: MxCandidate): Promise<HostTarget> {
-    const host = hosts.get(candidate.exchange);
-    if (!host || !host.definition.up) return { port: closedPort };
+    const up = definition.hosts.some((h) => h.name === candidate.exchange && h.up);
+    const host = up ? hostNamed(candidate.exchange) : undefined;
+    if (!host) return { port: closedPort };
     const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
     const { socket, conversation } = await connectTapped(host, hop);
     emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
@@ -266,9 +277,11 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       return answer;
     },
     async openHost(name, client = { name: definition.relay.name, address: definition.relay.address }) {
-      const host = hosts.get(name.toLowerCase());
-      if (!host) throw new Error(`${name} is not a lab mail host`);
-      if (!host.definition.up) return dialClosedPort(closedPort);
+      const known = definition.hosts.find((h) => h.name === name.toLowerCase());
+      if (!known) throw new Error(`${name} is not a lab mail host`);
+      if (!known.up) return dialClosedPort(closedPort);
+      const host = hostNamed(known.name);
+      if (!host) throw new Error('The lab world is closing');
       const domain = definition.domains.find((d) => d.mx.some((r) => r.exchange === host.definition.name) || d.name === host.definition.name)?.name ?? '';
       const hop: HopStart = { queueId: null, hop: 1, attempt: 1, kind: 'direct', domain, host: host.definition.name, address: host.definition.address, client };
       return (await connectTapped(host, hop)).socket;
@@ -288,7 +301,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       queue.stop();
       sessions.close();
       for (const socket of taps) socket.destroy();
-      await Promise.all([...[...hosts.values()].map((host) => host.close()), pairs.close()]);
+      await Promise.all([...[...hosts.values()].map((host) => host.close()), ownsPairs ? pairs.close() : undefined]);
       // Attempts still running end once their sockets are gone (a new hop is refused now), but
       // thousands of them must not hold up Ctrl-C: they get a moment, not a promise.
       await Promise.race([queue.settled(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
