@@ -140,5 +140,12 @@ export class Conversations {
     return this.#all.get(id);
   }
 
+  /** Open conversations a learner or client started; relay hops are the lab's own doing. */
+  openCount(): number {
+    let open = 0;
+    for (const conversation of this.#all.values()) if (conversation.endedAt === null && conversation.origin !== 'relay') open += 1;
+    return open;
+  }
+
 
 }

@@ -5,6 +5,8 @@
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
+import type { TapEvent } from '../tap/line-tap';
+import type { SessionTarget } from './smtp-server';
 import type {
   ComposeForm,
   ConnectionSettings,
@@ -25,6 +27,8 @@ export interface LabEvents {
   'world.event': (event: WorldEvent) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
+  /** Stored messages forgotten to stay within the lab's limits, oldest first. */
+  'messages.dropped': (ids: string[], reason: string) => void;
 }
 
 /** Which lab server a terminal talks to: the welcoming port-25 one, or the strict submission one. */
@@ -35,6 +39,18 @@ export class ComposeError extends Error {}
 
 /** No delivery with that id (or it has ended and its gate is gone). */
 export class UnknownDeliveryError extends Error {}
+
+/** A per-lab limit was reached; `message` says which and what to do. */
+export class LabLimitError extends Error {}
+
+/** An outside client's conversation, handed to the lab it authenticated for (hosted mode). */
+export interface AdoptedConversation {
+  readonly id: string;
+  record(event: TapEvent): void;
+  end(): void;
+  /** Where its messages go. */
+  readonly target: SessionTarget;
+}
 
 export interface TerminalSession {
   readonly conversation: ConversationSummary;
@@ -92,6 +108,14 @@ export interface Lab {
   send(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant'): Promise<DeliverySummary>;
   /** Next, Play, Pause, Run to end, Abort. Throws UnknownDeliveryError. */
   controlDelivery(id: string, action: DeliveryAction, intervalMs?: number): void;
+
+  /** Conversations a learner or a client started that are still open (relay hops not counted). */
+  openConversationCount(): number;
+  /**
+   * Take over an outside client's conversation once it authenticated for this lab, with the lines
+   * it already exchanged; `drop` ends its connection if the lab closes first. Throws LabLimitError.
+   */
+  adoptOutside(peer: string, earlier: readonly TapEvent[], drop: () => void): AdoptedConversation;
 
   on<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
   off<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;

@@ -8,25 +8,38 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { ConnectionProfile } from '../../core/protocol/delivery';
-import type { Origin } from '../../core/wire';
+import type { MessageSummary, Origin } from '../../core/wire';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
 import { LineTap } from '../tap/line-tap';
-import { LoopbackPairs } from '../tap/loopback-pair';
 import { memorySocketPair } from '../tap/memory-pair';
-import { loadOrCreateCertificates } from './certificates';
+import type { LabAccount } from '../../core/smtp/credential-filter';
 import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
-import type { Lab, LabOptions, TerminalSession } from './lab-types';
+import { createLabShared, type LabShared } from './lab-shared';
+import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
-import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
-import { createLabSmtpServer, DEMO_CREDENTIALS, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
+import { createLabSmtpServer, DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
 import { Terminal } from './terminal';
 
 export interface LabSettings extends LabOptions {
   limits?: Partial<ServerLimits>;
   conversationLimits?: Partial<ConversationLimits>;
   maxMessages?: number;
+  /** Bytes of accepted message source kept; the oldest go first. */
+  maxMessageBytes?: number;
+  /** Conversations a learner or client may have open at once (terminal, compose, outside). */
+  maxOpenConversations?: number;
+  /** The bridge's certificates, socket pairs and DKIM key, shared by its labs; absent: the lab's own. */
+  shared?: LabShared;
+  /**
+   * Where outside clients reach this lab when the bridge listens for all its labs (hosted mode);
+   * absent: the lab opens its own SMTP and SMTPS listeners on `smtpPort` and `smtpsPort`.
+   */
+  outside?: { smtp: { host: string; port: number }; smtps: { host: string; port: number } };
+  /** The lab's own account (hosted mode), shown in its UI and the only one outside clients may use. */
+  account?: LabAccount;
   /** Tests shorten these to show what a pause longer than a timeout does. */
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
   /** Tests run the world's clock without real timers, or with shorter waits. */
@@ -36,7 +49,7 @@ export interface LabSettings extends LabOptions {
 
 /** Where a connection goes once the tap has it. */
 interface Route {
-  server: LabSmtpServer;
+  server: () => LabSmtpServer;
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
@@ -47,7 +60,12 @@ const PROFILE_ROLES: Record<ConnectionProfile, ServerRole> = { submission: 'subm
 
 export async function createLab(options: LabSettings): Promise<Lab> {
   const log = options.log ?? ((message: string) => console.error(message));
-  const certificates = await loadOrCreateCertificates(options.stateDir);
+  const ownShared = options.shared ? null : await createLabShared(options.stateDir);
+  const shared: LabShared = options.shared ?? (ownShared as LabShared);
+  const { certificates, pairs } = shared;
+  const accounts: LabAccount[] = options.account ? [DEMO_CREDENTIALS, options.account] : [DEMO_CREDENTIALS];
+  const shownAccount = options.account ?? DEMO_CREDENTIALS;
+  const maxOpen = options.maxOpenConversations ?? Number.POSITIVE_INFINITY;
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const emit: Emit = (event, ...args) => {
@@ -57,48 +75,55 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       log(`lab: ${event} listener failed: ${String(error)}`);
     }
   };
-  const conversations = new Conversations(emit, options.conversationLimits, [DEMO_CREDENTIALS]);
-  const store = new MessageStore(options.maxMessages ?? DEFAULT_MAX_MESSAGES);
+  const conversations = new Conversations(emit, options.conversationLimits, accounts);
+  const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const store = new MessageStore(maxMessages, maxMessageBytes, (ids) =>
+    emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages and ${Math.round(maxMessageBytes / 1024 / 1024)} MB: the oldest were removed to make room.`),
+  );
   const timeouts: DeliveryTimeouts = { ...DELIVERY_TIMEOUTS, ...options.deliveryTimeouts };
   const labWorld = await createLabWorld({
     certificates,
     conversations,
     emit,
-    accounts: [DEMO_CREDENTIALS],
+    accounts,
     log,
-    world: options.world,
+    world: { pairs, closedPort: shared.closedPort, dkim: shared.dkim, ...options.world },
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step')?.id,
   });
   const { world, relaySteps } = labWorld;
-  const server = (role: ServerRole, limits: Partial<ServerLimits> = {}) =>
-    createLabSmtpServer({
-      role,
-      certificates,
-      store,
-      limits: { ...options.limits, ...limits },
-      log,
-      onMessage(message, accepted) {
-        emit('message.stored', message);
-        // After the 250, as a provider does: the mail is the lab's to pass on now.
-        labWorld.accept(message, accepted);
-      },
-    });
-  // Outside clients and the terminal: the welcoming port-25 role, and implicit TLS on the smtps port.
-  const smtp = server('welcoming');
-  const smtps = server('smtps');
-  // A lesson's terminal may talk to the strict submission server (AUTH required) instead.
-  const terminalSubmission = server('submission');
-  // …or to lab.test's MX, which refuses to relay for strangers.
-  const terminalMx = server('mx');
-  // The compose client gets servers of its own, because only a stepped delivery may idle this long.
-  const composeLimits = { socketTimeoutMs: timeouts.serverSocketMs };
-  const composeServers: Record<ConnectionProfile, LabSmtpServer> = {
-    submission: server(PROFILE_ROLES.submission, composeLimits),
-    smtps: server(PROFILE_ROLES.smtps, composeLimits),
-    plain: server(PROFILE_ROLES.plain, composeLimits),
+  const serverLimits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  /** Servers start when first needed: most labs of a classroom never use most roles. */
+  const servers = new Map<string, LabSmtpServer>();
+  const server = (key: string, role: ServerRole, limits: Partial<ServerLimits> = {}): LabSmtpServer => {
+    let existing = servers.get(key);
+    if (!existing) {
+      existing = createLabSmtpServer({
+        role,
+        certificates,
+        store,
+        accounts,
+        limits: { ...options.limits, ...limits },
+        log,
+        onMessage: keepMessage,
+      });
+      servers.set(key, existing);
+    }
+    return existing;
   };
-  const servers = [smtp, smtps, terminalSubmission, terminalMx, ...Object.values(composeServers)];
-  const pairs = await LoopbackPairs.create();
+  function keepMessage(message: MessageSummary, accepted: AcceptedMessage): void {
+    emit('message.stored', message);
+    // After the 250, as a provider does: the mail is the lab's to pass on now.
+    labWorld.accept(message, accepted);
+  }
+  // Outside clients and the terminal: the welcoming port-25 role, and implicit TLS on the smtps port.
+  const smtp = () => server('smtp', 'welcoming');
+  const smtps = () => server('smtps', 'smtps');
+  // A lesson's terminal may talk to the strict submission server (AUTH required) or to lab.test's
+  // MX, which refuses to relay for strangers.
+  const terminalServer = (role: ServerRole) => (role === 'submission' || role === 'mx' ? server(`terminal-${role}`, role) : smtp());
+  // The compose client gets servers of its own, because only a stepped delivery may idle this long.
+  const composeServer = (profile: ConnectionProfile) => server(`compose-${profile}`, PROFILE_ROLES[profile], { socketTimeoutMs: timeouts.serverSocketMs });
   const taps = new Set<LineTap>();
   const loose = new Set<net.Socket>();
   let closing = false;
@@ -137,7 +162,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         },
       });
       taps.add(tap);
-      route.server.accept(far, { conversation: conversation.id, remoteAddress, remotePort });
+      route.server().accept(far, { conversation: conversation.id, remoteAddress, remotePort });
       return { conversation, tap };
     } catch (error) {
       log(`lab: could not serve ${conversation.id}: ${String(error)}`);
@@ -172,27 +197,40 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   }
   let smtpAddress: { host: string; port: number };
   let smtpsAddress: { host: string; port: number };
-  try {
-    smtpAddress = await listen(options.smtpPort, { server: smtp }, 'SMTP');
-    smtpsAddress = await listen(options.smtpsPort, { server: smtps, implicitTls: true }, 'SMTPS');
-  } catch (error) {
-    // A port in use must not leave the other listener or the servers behind.
-    await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), ...servers.map((s) => s.close()), pairs.close(), labWorld.close()]);
-    throw error;
+  if (options.outside) {
+    ({ smtp: smtpAddress, smtps: smtpsAddress } = options.outside);
+  } else {
+    try {
+      smtpAddress = await listen(options.smtpPort, { server: smtp }, 'SMTP');
+      smtpsAddress = await listen(options.smtpsPort, { server: smtps, implicitTls: true }, 'SMTPS');
+    } catch (error) {
+      // A port in use must not leave the other listener or the servers behind.
+      await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), labWorld.close(), ownShared?.close()]);
+      throw error;
+    }
+  }
+  /** Outside conversations adopted from the bridge's own listeners (hosted mode), to drop at close. */
+  const adopted = new Set<() => void>();
+  const openCount = () => conversations.openCount();
+  function roomForOne(): void {
+    if (closing) throw new LabLimitError('The lab is closing');
+    if (openCount() >= maxOpen) {
+      throw new LabLimitError(`This lab already has ${maxOpen} open conversations, its limit: end one (QUIT or Disconnect) and try again.`);
+    }
   }
   const terminals = new Set<Terminal>();
 
   const deliveries = new Deliveries({
     caPem: certificates.caPem,
-    accounts: [DEMO_CREDENTIALS],
-    demo: DEMO_CREDENTIALS,
+    accounts,
+    demo: shownAccount,
     timeouts,
     hasMessage: (id) => store.raw(id) !== undefined,
     emit,
     async open(profile, gate, onClose) {
-      if (closing) throw new Error('The lab is closing');
+      roomForOne();
       const { near, far } = await pairs.pair();
-      const route: Route = { server: composeServers[profile], implicitTls: profile === 'smtps', gate, onClose };
+      const route: Route = { server: () => composeServer(profile), implicitTls: profile === 'smtps', gate, onClose };
       const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       if (!served) {
         near.destroy();
@@ -206,8 +244,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     info: {
       smtp: smtpAddress,
       smtps: smtpsAddress,
-      credentials: { user: DEMO_CREDENTIALS.user, pass: DEMO_CREDENTIALS.pass },
-      maxMessageSize: smtp.limits.maxMessageSize,
+      credentials: { user: shownAccount.user, pass: shownAccount.pass },
+      maxMessageSize: serverLimits.maxMessageSize,
     },
     caPem: certificates.caPem,
     smtpAddress,
@@ -218,9 +256,9 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     getRawMessage: (id) => store.raw(id) ?? labWorld.raw(id),
 
     async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
-      if (closing) throw new Error('The lab is closing');
+      roomForOne();
       const { near, far } = await pairs.pair();
-      const route = { server: role === 'submission' ? terminalSubmission : role === 'mx' ? terminalMx : smtp };
+      const route = { server: () => terminalServer(role) };
       const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       const conversation = served?.conversation;
       if (!conversation) {
@@ -251,6 +289,23 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       else deliveries.control(id, action, intervalMs);
     },
 
+    openConversationCount: openCount,
+    adoptOutside(peer, earlier, drop) {
+      roomForOne();
+      const conversation = conversations.start('external', peer);
+      for (const event of earlier) conversations.record(conversation, event);
+      adopted.add(drop);
+      return {
+        id: conversation.id,
+        record: (event) => conversations.record(conversation, event),
+        end() {
+          adopted.delete(drop);
+          conversations.end(conversation);
+        },
+        target: { store, conversation: conversation.id, onMessage: keepMessage },
+      };
+    },
+
     on(event, listener) {
       events.on(event, listener);
     },
@@ -265,7 +320,9 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const terminal of terminals) terminal.close();
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
-      await Promise.all([...listenersClosed, ...servers.map((s) => s.close()), pairs.close(), labWorld.close()]);
+      for (const drop of adopted) drop();
+      await Promise.all([...listenersClosed, ...[...servers.values()].map((s) => s.close()), labWorld.close()]);
+      await ownShared?.close();
     },
   };
   return lab;

@@ -11,6 +11,8 @@ import { headerSummary } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
+/** Bytes of message source kept before the oldest are forgotten. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 200 * 1024 * 1024;
 
 export interface Envelope {
   conversation: string;
@@ -25,11 +27,21 @@ interface Stored {
 
 export class MessageStore {
   readonly #max: number;
+  readonly #maxBytes: number;
+  readonly #onDrop: (ids: string[]) => void;
+  #bytes = 0;
   /** Insertion order is arrival order, so the first entry is the oldest. */
   readonly #messages = new Map<string, Stored>();
 
-  constructor(maxMessages = DEFAULT_MAX_MESSAGES) {
+  /** `onDrop` hears which messages were forgotten to make room, so the lab can say so. */
+  constructor(maxMessages = DEFAULT_MAX_MESSAGES, maxBytes = DEFAULT_MAX_MESSAGE_BYTES, onDrop: (ids: string[]) => void = () => {}) {
     this.#max = maxMessages;
+    this.#maxBytes = maxBytes;
+    this.#onDrop = onDrop;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** A fresh id, also used in the "queued as" reply so a learner can find the message. */
@@ -60,11 +72,17 @@ export class MessageStore {
       // Learners type broken messages on purpose; the raw source is still worth keeping.
     }
     this.#messages.set(id, { summary, raw });
-    while (this.#messages.size > this.#max) {
-      const oldest = this.#messages.keys().next().value;
-      if (oldest === undefined) break;
+    this.#bytes += raw.length;
+    const dropped: string[] = [];
+    // The newest is always kept, even alone over the byte limit: the server already said 250.
+    while (this.#messages.size > 1 && (this.#messages.size > this.#max || this.#bytes > this.#maxBytes)) {
+      const [oldest, stored] = this.#messages.entries().next().value ?? [];
+      if (oldest === undefined || !stored) break;
       this.#messages.delete(oldest);
+      this.#bytes -= stored.raw.length;
+      dropped.push(oldest);
     }
+    if (dropped.length > 0) this.#onDrop(dropped);
     return summary;
   }
 

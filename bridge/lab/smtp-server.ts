@@ -9,12 +9,14 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { LabAccount } from '../../core/smtp/credential-filter';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
 import { readMessage } from './read-message';
 import { receivedHeader } from './received-header';
 import { useOwnEnhancedCodes } from './own-enhanced-codes';
 import { MessageStore } from './message-store';
+import { serverContext } from '../tap/secure-contexts';
 
 export interface ServerLimits {
   /** Advertised SIZE and the largest message accepted (bytes). */
@@ -65,9 +67,30 @@ export interface LabSmtpServerOptions {
   certificates: LabCertificates;
   store: MessageStore;
   limits?: Partial<ServerLimits>;
+  /** Who may AUTH (default: the demo account). */
+  accounts?: readonly LabAccount[];
+  banner?: string;
+  /** Commands allowed before AUTH; past them smtp-server answers 421 and hangs up. Default: no limit. */
+  maxUnauthenticatedCommands?: number;
   /** Called after the 250: the mail is the server's to pass on now. */
   onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  /**
+   * A server shared by many labs (hosted mode) learns the lab of a session at AUTH: `authenticate`
+   * names it (null: refused), `target` gives its store and conversation (undefined: the lab closed).
+   */
+  route?: SessionRoute;
   log?(message: string): void;
+}
+
+export interface SessionTarget {
+  store: MessageStore;
+  conversation: string;
+  onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+}
+
+export interface SessionRoute {
+  authenticate(user: string, pass: string, session: string): { user: string } | { refused: string; code: number } | null;
+  target(session: string): SessionTarget | undefined;
 }
 
 export interface Peer {
@@ -87,14 +110,17 @@ export interface LabSmtpServer {
 export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServer {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log ?? (() => {});
-  const { certificates, store } = options;
+  const { certificates } = options;
+  const accounts = options.accounts ?? [DEMO_CREDENTIALS];
+  const ownTarget = (session: string): SessionTarget => ({ store: options.store, conversation: session, onMessage: options.onMessage });
+  const targetOf = (session: string) => (options.route ? options.route.target(session) : ownTarget(session));
   const role = options.role ?? 'welcoming';
   const implicitTls = role === 'smtps';
-  const secureContext = implicitTls ? tls.createSecureContext({ key: certificates.keyPem, cert: certificates.certPem }) : null;
+  const secureContext = implicitTls ? serverContext(certificates.certPem, certificates.keyPem) : null;
 
   const server = new SMTPServer({
     name: SERVER_NAME,
-    banner: 'SMTP Lab says hello. Try EHLO.',
+    banner: options.banner ?? 'SMTP Lab says hello. Try EHLO.',
     key: certificates.keyPem,
     cert: certificates.certPem,
     disableReverseLookup: true,
@@ -115,7 +141,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     rejectOversized: true,
     maxRecipients: limits.maxRecipients,
     maxCommandLength: limits.maxCommandLength,
-    maxAllowedUnauthenticatedCommands: false,
+    maxAllowedUnauthenticatedCommands: options.maxUnauthenticatedCommands ?? false,
     socketTimeout: limits.socketTimeoutMs,
     logger: false,
     // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
@@ -147,9 +173,18 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       }
       callback();
     },
-    onAuth(auth, _session, callback) {
-      if (auth.username === DEMO_CREDENTIALS.user && auth.password === DEMO_CREDENTIALS.pass) {
-        callback(null, { user: auth.username });
+    onAuth(auth, session, callback) {
+      const username = auth.username ?? '';
+      const password = auth.password ?? '';
+      if (options.route) {
+        const verdict = options.route.authenticate(username, password, session.id);
+        if (verdict && 'user' in verdict) callback(null, verdict);
+        else if (verdict) callback(replyError(verdict.code, verdict.refused));
+        else callback(replyError(535, '5.7.8 Authentication credentials invalid'));
+        return;
+      }
+      if (accounts.some((account) => account.user === username && account.pass === password)) {
+        callback(null, { user: username });
         return;
       }
       callback(replyError(535, 'Authentication credentials invalid'));
@@ -159,6 +194,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
         .then(async (raw) => {
           if (stream.sizeExceeded) {
             callback(replyError(552, 'Message exceeds fixed maximum message size'));
+            return;
+          }
+          const target = targetOf(session.id);
+          if (!target) {
+            callback(replyError(421, '4.3.2 This lab has closed; reconnect to start a new one'));
             return;
           }
           const id = MessageStore.newId();
@@ -173,11 +213,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
             date: new Date(),
           });
           const stored = Buffer.concat([Buffer.from(trace), raw]);
-          const summary = store.add(id, stored, envelopeOf(session));
+          const summary = target.store.add(id, stored, envelopeOf(session, target.conversation));
           // Read before the callback: smtp-server resets the envelope for the next transaction.
           const accepted = acceptedOf(stored, session);
           callback(null, `Ok: queued as ${id}`);
-          options.onMessage(summary, accepted);
+          target.onMessage(summary, accepted);
         })
         .catch((error: unknown) => {
           log(`smtp-server: message not stored: ${String(error)}`);
@@ -236,10 +276,10 @@ function replyError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-function envelopeOf(session: SMTPServerSession) {
+function envelopeOf(session: SMTPServerSession, conversation: string) {
   const { mailFrom, rcptTo } = session.envelope;
   return {
-    conversation: session.id,
+    conversation,
     from: mailFrom ? mailFrom.address : '',
     to: rcptTo.map((rcpt) => rcpt.address),
   };
