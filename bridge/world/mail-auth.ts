@@ -4,7 +4,7 @@
  * for every TXT, MX and A record. What the results mean is decided in core/world/mail-auth-policy.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { authenticate, dkimSign } from 'mailauth';
+import { authenticate, dkimSign } from './mailauth-loader';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
 import type { AuthCheck, AuthResult, AuthVerdict, DmarcPolicy } from '../../core/world/world-events';

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { LabDns, withTxtRecord } from '../../core/world/lab-dns';
+import { LAB_WORLD } from '../../core/world/world-definition';
+import { checkMessage, createDkimKey, signMessage } from './mail-auth';
+import { keyParses } from './mailauth-loader';
+
+const raw = (n: number) => Buffer.from(`From: learner@lab.test\r\nTo: bob@example.test\r\nSubject: note ${n}\r\n\r\nhello ${n}\r\n`);
+const peer = { ip: '192.0.2.10', helo: 'smtp.lab.test', sender: 'learner@lab.test', mta: 'mx.example.test' };
+
+describe('mailauth with its keys remembered', () => {
+  it('parses the signing key and the published key once, and every message still signs and verifies', async () => {
+    const key = createDkimKey('lab.test');
+    const dns = new LabDns(withTxtRecord(LAB_WORLD, key.domain, key.record));
+    const before = { ...keyParses };
+    const signatures = new Set<string>();
+    for (let n = 0; n < 5; n++) {
+      const signed = await signMessage(key, raw(n), () => {});
+      signatures.add(signed.toString().split('\r\n\r\n')[0]!);
+      const check = await checkMessage(dns, signed, peer);
+      expect(check).toMatchObject({ fromDomain: 'lab.test', spf: 'pass', dkim: 'pass', dmarc: 'pass' });
+    }
+    expect(signatures.size).toBe(5);
+    expect(keyParses.private - before.private).toBe(1);
+    expect(keyParses.public - before.public).toBe(1);
+  });
+
+  it('reads a record that changed afresh: a signature by another key fails against the published one', async () => {
+    const published = createDkimKey('lab.test');
+    const other = createDkimKey('lab.test');
+    const dns = new LabDns(withTxtRecord(LAB_WORLD, published.domain, published.record));
+    expect((await checkMessage(dns, await signMessage(published, raw(1), () => {}), peer)).dkim).toBe('pass');
+    expect((await checkMessage(dns, await signMessage(other, raw(2), () => {}), peer)).dkim).toBe('fail');
+    const republished = new LabDns(withTxtRecord(LAB_WORLD, other.domain, other.record));
+    expect((await checkMessage(republished, await signMessage(other, raw(3), () => {}), peer)).dkim).toBe('pass');
+    expect((await checkMessage(republished, await signMessage(published, raw(4), () => {}), peer)).dkim).toBe('fail');
+  });
+});
