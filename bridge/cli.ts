@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAppBuilt } from './app-build';
+import { DEFAULT_HOSTED_LIMITS } from './hosted/hosted-limits';
 import { parseSmarthost } from './outbound/smarthost';
 import { startBridge } from './server';
 import { log } from './log';
@@ -24,11 +25,32 @@ Usage: npm start -- [options]
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
+Hosted mode, for a class (see docs/deploy.md):
+  --hosted              a lab of its own for every browser (kept by a cookie); outside SMTP clients
+                        reach a lab only by logging in with that lab's credentials, shown in its page
+  --idle-minutes <n>    close a lab nobody has used for this long, and free its memory (default ${DEFAULT_HOSTED_LIMITS.idleMs / 60_000})
+  --labs-per-address <n> labs one client address may hold at once (default ${DEFAULT_HOSTED_LIMITS.labsPerAddress})
+  --max-labs <n>        labs this bridge holds at once (default ${DEFAULT_HOSTED_LIMITS.maxLabs})
+  --max-conversations <n> open conversations per lab: terminals, sends, outside clients (default ${DEFAULT_HOSTED_LIMITS.openConversations});
+                        past it the page is told, and an outside client's AUTH gets 454 4.7.0
+  --max-messages <n>    accepted messages a lab keeps; the oldest go first and the page says so (default ${DEFAULT_HOSTED_LIMITS.messages})
+  --max-message-mb <n>  megabytes of accepted mail a lab keeps, the same way (default ${DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024})
+  --commands-per-second <n> WebSocket commands per lab and second, bursts of twice that (default ${DEFAULT_HOSTED_LIMITS.commandsPerSecond})
+  --node-name <name>    name of this bridge behind a load balancer: prefixes lab ids, sent as X-Lab-Node
+  --allowed-host <name> a host name the proxy in front serves the lab under (repeatable)
+  --trust-proxy         count labs per the client address in X-Forwarded-For (behind a proxy only)
+
 Once listening it prints:
   web: http://HOST:PORT/
   smtp: HOST:PORT
   smtps: HOST:PORT
 `;
+
+function count(value: string, flag: string): number {
+  const number = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || number <= 0) throw new Error(`${flag} must be a number above 0, not "${value}"`);
+  return number;
+}
 
 function port(value: string, flag: string): number {
   const number = Number(value);
@@ -49,6 +71,17 @@ async function main(): Promise<void> {
       relay: { type: 'string' },
       'allow-outbound': { type: 'string', multiple: true, default: [] },
       'no-build': { type: 'boolean', default: false },
+      hosted: { type: 'boolean', default: false },
+      'idle-minutes': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.idleMs / 60_000) },
+      'labs-per-address': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.labsPerAddress) },
+      'max-labs': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.maxLabs) },
+      'max-conversations': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.openConversations) },
+      'max-messages': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messages) },
+      'max-message-mb': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024) },
+      'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
+      'node-name': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true, default: [] },
+      'trust-proxy': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -60,6 +93,25 @@ async function main(): Promise<void> {
   const httpPort = port(values['http-port'], '--http-port');
   const smtpPort = port(values['smtp-port'], '--smtp-port');
   const smtpsPort = port(values['smtps-port'], '--smtps-port');
+
+  const nodeName = values['node-name'];
+  if (nodeName !== undefined && !/^[a-z0-9]{1,20}$/i.test(nodeName)) throw new Error(`--node-name must be 1–20 letters or digits, not "${nodeName}"`);
+  const hosted = values.hosted
+    ? {
+        limits: {
+          idleMs: count(values['idle-minutes'], '--idle-minutes') * 60_000,
+          labsPerAddress: Math.floor(count(values['labs-per-address'], '--labs-per-address')),
+          maxLabs: Math.floor(count(values['max-labs'], '--max-labs')),
+          openConversations: Math.floor(count(values['max-conversations'], '--max-conversations')),
+          messages: Math.floor(count(values['max-messages'], '--max-messages')),
+          messageBytes: count(values['max-message-mb'], '--max-message-mb') * 1024 * 1024,
+          commandsPerSecond: count(values['commands-per-second'], '--commands-per-second'),
+        },
+        ...(nodeName ? { nodeName } : {}),
+        allowedHosts: values['allowed-host'],
+        trustProxy: values['trust-proxy'],
+      }
+    : null;
 
   const relay = values.relay ?? process.env.SMTP_LAB_RELAY ?? null;
   const allowOutbound = values['allow-outbound'].flatMap((list) => list.split(',')).map((d) => d.trim()).filter(Boolean);
@@ -75,7 +127,9 @@ async function main(): Promise<void> {
     smtpsPort,
     stateDir: values['state-dir'],
     outbound: relay ? { relay, allowOutbound } : null,
+    hosted,
   });
+  if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);
   process.stdout.write(
     `web: ${bridge.webUrl}\nsmtp: ${bridge.smtp.host}:${bridge.smtp.port}\nsmtps: ${bridge.smtps.host}:${bridge.smtps.port}\n`,
   );

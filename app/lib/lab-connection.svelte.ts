@@ -111,9 +111,15 @@ export class LabConnection {
         this.notify(`Could not handle a message from the bridge: ${(error as Error).message}`);
       }
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      if (event.code === LAB_CLOSED) {
+        // Hosted mode closed this lab after it sat unused; connecting again opens a fresh one.
+        this.notify('Your lab was closed after sitting unused, and a new, empty one has been opened.');
+        this.connect();
+        return;
+      }
       this.#scheduleReconnect();
     });
   }
@@ -263,6 +269,13 @@ export class LabConnection {
         this.#messages = [message.message, ...this.#messages.filter((m) => m.id !== message.message.id)];
         this.world.noteMessage(message.message);
         return;
+      case 'messages.dropped': {
+        const gone = new Set(message.ids);
+        this.#messages = this.#messages.filter((m) => m.mailbox !== null || !gone.has(m.id));
+        // Said once while it stands, not once per message of a chatty app.
+        if (!this.#notices.some((n) => n.text === message.reason)) this.notify(message.reason);
+        return;
+      }
       case 'terminal.opened':
         this.#ensureConversation(message.conversation);
         if (message.ref !== undefined && this.#openRefs.delete(message.ref)) {
@@ -314,6 +327,9 @@ export class LabConnection {
 function sortNewestFirst(conversations: Conversation[]): Conversation[] {
   return conversations.sort((a, b) => b.summary.startedAt - a.summary.startedAt);
 }
+
+/** The WebSocket close code hosted mode uses for a lab closed while idle. */
+const LAB_CLOSED = 4000;
 
 function describeError(code: ErrorCode, message: string): string {
   if (code === 'not-connected') return `That SMTP connection is closed. ${message}`;

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { ConnectionProfile } from '../../core/protocol/delivery';
+import type { LabInfo } from '../../core/protocol/messages';
 import type { MessageSummary, Origin } from '../../core/wire';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
@@ -40,6 +41,8 @@ export interface LabSettings extends LabOptions {
   outside?: { smtp: { host: string; port: number }; smtps: { host: string; port: number } };
   /** The lab's own account (hosted mode), shown in its UI and the only one outside clients may use. */
   account?: LabAccount;
+  /** Hosted mode's facts for the UI. */
+  hosted?: LabInfo['hosted'];
   /** Tests shorten these to show what a pause longer than a timeout does. */
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
   /** Tests run the world's clock without real timers, or with shorter waits. */
@@ -246,6 +249,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       smtps: smtpsAddress,
       credentials: { user: shownAccount.user, pass: shownAccount.pass },
       maxMessageSize: serverLimits.maxMessageSize,
+      ...(options.hosted ? { hosted: options.hosted } : {}),
     },
     caPem: certificates.caPem,
     smtpAddress,

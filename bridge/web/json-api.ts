@@ -31,8 +31,15 @@ function notFound(res: ServerResponse, what: string) {
   sendJson(res, 404, { error: `${what} not found` });
 }
 
-/** Handles the request and returns true when the path belongs to the API. */
-export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): boolean {
+export function sendApiError(res: ServerResponse, status: number, error: string): void {
+  sendJson(res, status, { error });
+}
+
+/**
+ * Handles the request and returns true when the path belongs to the API. `lab` null: no lab is
+ * known for the caller (hosted mode), which only /healthz and /api/ca.pem can answer.
+ */
+export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResponse, caPem = lab?.caPem ?? ''): boolean {
   const { pathname, searchParams } = new URL(req.url ?? '/', 'http://lab');
   if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
 
@@ -42,7 +49,21 @@ export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): 
   }
 
   if (pathname === '/healthz') {
-    sendJson(res, 200, { ok: true, smtp: lab.smtpAddress });
+    sendJson(res, 200, lab ? { ok: true, smtp: lab.smtpAddress } : { ok: true });
+    return true;
+  }
+  if (pathname === '/api/ca.pem') {
+    send(res, 200, caPem, 'application/x-pem-file', {
+      'Content-Disposition': 'attachment; filename="smtp-lab-ca.pem"',
+    });
+    return true;
+  }
+  if (!lab) {
+    sendApiError(res, 401, 'No lab for this caller.');
+    return true;
+  }
+  if (pathname === '/api/lab') {
+    sendJson(res, 200, { id: null, node: null, ...lab.info });
     return true;
   }
   if (pathname === '/api/conversations') {
@@ -64,12 +85,6 @@ export function handleApi(lab: Lab, req: IncomingMessage, res: ServerResponse): 
   }
   if (pathname === '/api/mailboxes') {
     sendJson(res, 200, lab.listMailboxes());
-    return true;
-  }
-  if (pathname === '/api/ca.pem') {
-    send(res, 200, lab.caPem, 'application/x-pem-file', {
-      'Content-Disposition': 'attachment; filename="smtp-lab-ca.pem"',
-    });
     return true;
   }
 

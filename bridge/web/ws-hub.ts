@@ -1,61 +1,57 @@
 /**
- * The WebSocket side of the bridge: relays lab events to every page and carries terminal lines to
- * the lab. Every client message is validated at this boundary; a bad one gets an `error` message
- * back and the socket stays open.
+ * The WebSocket side of the bridge: checks each upgrade, finds the caller's lab and hands the page
+ * to that lab's channel. Locally there is one lab for every page; in hosted mode the lab comes
+ * from the browser's lab cookie, and a new one is made (and its cookie set) for a browser without.
  */
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  WS_MAX_PAYLOAD_BYTES,
-  assertNever,
-  parseClientMessage,
-  type BridgeMessage,
-  type ClientMessage,
-  type ErrorCode,
-} from '../../core/protocol/messages';
-import { ComposeError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
+import { WS_MAX_PAYLOAD_BYTES } from '../../core/protocol/messages';
+import { LabLimitError, type Lab } from '../lab/lab-types';
 import { log } from '../log';
+import { LabChannel, type LabChannelOptions } from './lab-channel';
 import { checkUpgrade } from './upgrade-guard';
 
 export interface WsHubOptions {
   boundHost: string;
+  /** Host names a proxy in front may use (hosted behind a load balancer). */
+  allowedHosts?: readonly string[];
   /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
   maxBufferedBytes?: number;
   /** How long a terminal outlives the page that opened it (a reload or a network blip). */
   terminalGraceMs?: number;
 }
 
-interface TerminalEntry {
-  session: TerminalSession;
-  owner: WebSocket | null;
-  orphanTimer: NodeJS.Timeout | null;
+/** The lab an upgrade belongs to, found by the caller (hosted mode). */
+export interface LabAttachment {
+  key: string;
+  lab: Lab;
+  /** A Set-Cookie value for a browser that just got a lab. */
+  setCookie?: string;
+  channel?: Pick<LabChannelOptions, 'allow' | 'onPages' | 'onActivity'>;
 }
 
+export type AttachLab = (req: IncomingMessage) => Promise<LabAttachment>;
+
+const SINGLE = 'local';
+
 export class WsHub {
-  readonly #lab: Lab;
   readonly #wss: WebSocketServer;
   readonly #options: Required<WsHubOptions>;
-  readonly #terminals = new Map<string, TerminalEntry>();
-  readonly #unsubscribe: Array<() => void> = [];
+  readonly #attach: AttachLab;
+  readonly #channels = new Map<string, LabChannel>();
+  readonly #cookies = new WeakMap<IncomingMessage, string>();
 
-  constructor(lab: Lab, options: WsHubOptions) {
-    this.#lab = lab;
-    this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, ...options };
+  /** One lab for every page, or a function that finds each page's lab. */
+  constructor(source: Lab | AttachLab, options: WsHubOptions) {
+    this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, allowedHosts: [], ...options };
+    this.#attach = typeof source === 'function' ? source : async () => ({ key: SINGLE, lab: source });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, clientTracking: true });
-    this.#wss.on('connection', (socket) => this.#welcome(socket));
-    this.#relay('conversation.started', (conversation) => this.#broadcast({ type: 'conversation.started', conversation }));
-    this.#relay('wire', (event) => this.#broadcast({ type: 'wire', event }));
-    this.#relay('conversation.ended', (id, endedAt, state) => {
-      this.#dropTerminal(id);
-      this.#broadcast({ type: 'conversation.ended', id, endedAt, state });
+    this.#wss.on('headers', (headers, req) => {
+      const cookie = this.#cookies.get(req);
+      if (cookie) headers.push(`Set-Cookie: ${cookie}`);
     });
-    this.#relay('message.stored', (message) => this.#broadcast({ type: 'message.stored', message }));
-    this.#relay('delivery.started', (delivery) => this.#broadcast({ type: 'delivery.started', delivery }));
-    this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
-    this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
-    this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
-    this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
+    if (typeof source !== 'function') this.#channelFor({ key: SINGLE, lab: source });
   }
 
   get clientCount(): number {
@@ -65,210 +61,55 @@ export class WsHub {
   /** Called from the HTTP server's 'upgrade' event. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { pathname } = new URL(req.url ?? '/', 'http://lab');
-    const verdict = pathname === '/ws' ? checkUpgrade(req, this.#options.boundHost) : { ok: false, reason: 'no WebSocket here' };
+    const verdict = pathname === '/ws' ? checkUpgrade(req, this.#options.boundHost, this.#options.allowedHosts) : { ok: false, reason: 'no WebSocket here' };
     if (!verdict.ok) {
       log('warn', 'WebSocket upgrade refused', { reason: verdict.reason ?? '', origin: req.headers.origin ?? '' });
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req));
+    socket.on('error', () => socket.destroy());
+    this.#attach(req).then(
+      (attachment) => {
+        if (socket.destroyed) return;
+        if (attachment.setCookie) this.#cookies.set(req, attachment.setCookie);
+        const channel = this.#channelFor(attachment);
+        this.#wss.handleUpgrade(req, socket, head, (ws) => channel.add(ws));
+      },
+      (error: unknown) => {
+        const refused = error instanceof LabLimitError;
+        if (!refused) log('error', 'WebSocket upgrade failed', { error: String(error) });
+        const body = refused ? error.message : 'The lab could not be opened.';
+        const status = refused ? '429 Too Many Requests' : '500 Internal Server Error';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      },
+    );
+  }
+
+  /** A lab has closed: its pages are told (they reconnect to a new one) and its channel goes. */
+  forget(key: string): void {
+    const channel = this.#channels.get(key);
+    if (!channel) return;
+    this.#channels.delete(key);
+    channel.close(4000, 'this lab was closed after being idle; reload for a new one');
   }
 
   async close(): Promise<void> {
-    for (const stop of this.#unsubscribe) stop();
-    for (const entry of this.#terminals.values()) {
-      if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
-      entry.session.close();
-    }
-    this.#terminals.clear();
+    for (const channel of this.#channels.values()) channel.close();
+    this.#channels.clear();
     for (const client of this.#wss.clients) client.close(1001, 'lab shutting down');
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 
-  #relay<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void {
-    this.#lab.on(event, listener);
-    this.#unsubscribe.push(() => this.#lab.off(event, listener));
-  }
-
-  #welcome(socket: WebSocket): void {
-    const conversations = this.#lab
-      .listConversations()
-      .map((c) => this.#lab.getConversation(c.id))
-      .filter((c) => c !== undefined);
-    this.#send(socket, {
-      type: 'welcome',
-      lab: this.#lab.info,
-      conversations,
-      messages: this.#lab.listMessages(),
-      deliveries: this.#lab.listDeliveries(),
-      world: this.#lab.describeWorld(),
-      mailboxes: this.#lab.listMailboxes(),
-      worldEvents: this.#lab.worldEvents(),
-      clock: this.#lab.clockNow(),
-    });
-    socket.on('message', (data, isBinary) => {
-      void this.#receive(socket, data, isBinary).catch((error: unknown) => {
-        log('error', 'WebSocket message failed', { error: String(error) });
-        this.#sendError(socket, 'internal', 'The bridge could not handle that message; it is still running.');
+  #channelFor(attachment: LabAttachment): LabChannel {
+    let channel = this.#channels.get(attachment.key);
+    if (!channel) {
+      channel = new LabChannel(attachment.lab, {
+        maxBufferedBytes: this.#options.maxBufferedBytes,
+        terminalGraceMs: this.#options.terminalGraceMs,
+        ...attachment.channel,
       });
-    });
-    socket.on('error', (error) => log('warn', 'WebSocket error', { error: error.message }));
-    socket.on('close', () => this.#orphanTerminalsOf(socket));
-  }
-
-  async #receive(socket: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (isBinary) {
-      log('warn', 'binary WebSocket message refused', { bytes: buffer.byteLength });
-      this.#sendError(socket, 'bad-message', 'Binary messages are not part of the protocol; send JSON text.');
-      return;
+      this.#channels.set(attachment.key, channel);
     }
-    const parsed = parseClientMessage(buffer.toString('utf8'), buffer.byteLength);
-    if (!parsed.ok) {
-      log('warn', 'bad WebSocket message', { code: parsed.code, detail: parsed.message });
-      this.#sendError(socket, parsed.code, parsed.message, parsed.ref);
-      return;
-    }
-    await this.#handle(socket, parsed.message);
-  }
-
-  async #handle(socket: WebSocket, message: ClientMessage): Promise<void> {
-    switch (message.type) {
-      case 'terminal.open': {
-        const session = await this.#lab.openTerminal(message.server);
-        this.#terminals.set(session.conversation.id, { session, owner: socket, orphanTimer: null });
-        this.#send(socket, { type: 'terminal.opened', ref: message.ref, conversation: session.conversation });
-        return;
-      }
-      case 'terminal.line': {
-        const entry = this.#claim(socket, message.conversation);
-        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
-        if (entry.session.closed) {
-          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
-          return;
-        }
-        entry.session.send(message.text.replace(/[\r\n]/g, ''));
-        return;
-      }
-      case 'terminal.lines': {
-        const entry = this.#claim(socket, message.conversation);
-        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
-        if (entry.session.closed) {
-          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
-          return;
-        }
-        entry.session.sendMany(message.lines);
-        return;
-      }
-      case 'terminal.close': {
-        const entry = this.#terminals.get(message.conversation);
-        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
-        entry.session.close();
-        return;
-      }
-      case 'conversation.get': {
-        const conversation = this.#lab.getConversation(message.conversation);
-        if (!conversation) {
-          this.#sendError(socket, 'unknown-conversation', `No conversation ${message.conversation}.`, message.ref);
-          return;
-        }
-        this.#send(socket, { type: 'conversation.detail', ref: message.ref, conversation });
-        return;
-      }
-      case 'compose.send': {
-        try {
-          const delivery = await this.#lab.send(message.compose, message.connection, message.mode);
-          // Everyone hears of it through the lab event; the sender also gets its ref answered.
-          this.#send(socket, { type: 'delivery.started', ref: message.ref, delivery });
-        } catch (error) {
-          if (!(error instanceof ComposeError)) throw error;
-          this.#sendError(socket, 'invalid-compose', error.message, message.ref);
-        }
-        return;
-      }
-      case 'delivery.control': {
-        try {
-          this.#lab.controlDelivery(message.delivery, message.action, message.intervalMs);
-        } catch (error) {
-          if (!(error instanceof UnknownDeliveryError)) throw error;
-          this.#sendError(socket, 'unknown-delivery', error.message, message.ref);
-        }
-        return;
-      }
-      case 'clock.advance': {
-        // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.
-        const now = await this.#lab.advanceClock(message.ms);
-        this.#send(socket, { type: 'clock', ref: message.ref, now });
-        return;
-      }
-      default:
-        assertNever(message);
-    }
-  }
-
-  /** A page that reconnects (reload, blip) takes its terminal back. */
-  #claim(socket: WebSocket, id: string): TerminalEntry | undefined {
-    const entry = this.#terminals.get(id);
-    if (!entry) return undefined;
-    if (entry.orphanTimer) {
-      clearTimeout(entry.orphanTimer);
-      entry.orphanTimer = null;
-    }
-    entry.owner = socket;
-    return entry;
-  }
-
-  #orphanTerminalsOf(socket: WebSocket): void {
-    for (const [id, entry] of this.#terminals) {
-      if (entry.owner !== socket) continue;
-      entry.owner = null;
-      entry.orphanTimer = setTimeout(() => {
-        log('info', 'closing a terminal whose page went away', { conversation: id });
-        entry.session.close();
-        this.#terminals.delete(id);
-      }, this.#options.terminalGraceMs);
-      entry.orphanTimer.unref();
-    }
-  }
-
-  #dropTerminal(id: string): void {
-    const entry = this.#terminals.get(id);
-    if (!entry) return;
-    if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
-    this.#terminals.delete(id);
-  }
-
-  #unknownTerminal(socket: WebSocket, id: string, ref: string | undefined): void {
-    const known = this.#lab.getConversation(id);
-    if (known?.endedAt) {
-      this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', ref);
-      return;
-    }
-    this.#sendError(socket, 'unknown-conversation', `No open terminal conversation ${id}.`, ref);
-  }
-
-  #sendError(socket: WebSocket, code: ErrorCode, message: string, ref?: string): void {
-    this.#send(socket, { type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
-  }
-
-  #broadcast(message: BridgeMessage): void {
-    // Most wire events under load reach no page at all: do not serialise them for nobody.
-    if (this.#wss.clients.size === 0) return;
-    const text = JSON.stringify(message);
-    for (const client of this.#wss.clients) this.#sendText(client, text);
-  }
-
-  #send(socket: WebSocket, message: BridgeMessage): void {
-    this.#sendText(socket, JSON.stringify(message));
-  }
-
-  #sendText(socket: WebSocket, text: string): void {
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
-      log('warn', 'a page stopped reading; closing its WebSocket', { buffered: socket.bufferedAmount });
-      socket.close(1013, 'too far behind; reload the page');
-      return;
-    }
-    socket.send(text);
+    return channel;
   }
 }

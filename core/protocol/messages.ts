@@ -87,10 +87,15 @@ export interface LabInfo {
   smtp: { host: string; port: number };
   /** The implicit-TLS submission port (the 465 role) for outside clients. */
   smtps: { host: string; port: number };
-  /** Demo credentials, shown in the UI on purpose. */
+  /** Demo credentials, shown in the UI on purpose; in hosted mode the lab's own account. */
   credentials: { user: string; pass: string };
   /** The advertised SIZE limit in bytes. */
   maxMessageSize: number;
+  /**
+   * Hosted mode: this lab is one browser's own (its id is in a cookie), outside clients reach it
+   * only with its credentials, and it closes after `idleMinutes` unused.
+   */
+  hosted?: { idleMinutes: number; maxMessages: number; maxOpenConversations: number };
 }
 
 export type ErrorCode =
@@ -101,6 +106,8 @@ export type ErrorCode =
   | 'unknown-delivery'
   | 'not-connected'
   | 'invalid-compose'
+  | 'limit'
+  | 'rate-limited'
   | 'internal';
 
 export type BridgeMessage =
@@ -128,6 +135,8 @@ export type BridgeMessage =
   | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }
   | { type: 'wire'; event: WireEvent }
   | { type: 'message.stored'; message: MessageSummary }
+  /** Messages forgotten to stay within the lab's limits; `reason` says which limit. */
+  | { type: 'messages.dropped'; ids: string[]; reason: string }
   | { type: 'terminal.opened'; ref?: string; conversation: ConversationSummary }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string };
 

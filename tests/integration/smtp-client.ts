@@ -132,10 +132,10 @@ export async function startLab(settings: Partial<LabSettings> = {}): Promise<{ l
 }
 
 /** Wait until a condition holds (events cross sockets, so the record lags a little behind). */
-export async function eventually<T>(probe: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -2,9 +2,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridge, type Bridge } from '../../bridge/server';
+import { startBridge, type Bridge, type HostedOptions, type LocalBridge } from '../../bridge/server';
 
-export interface TestBridge extends Bridge {
+export interface TestBridge extends LocalBridge {
+  stateDir: string;
+}
+
+export interface HostedTestBridge extends Bridge {
   stateDir: string;
 }
 
@@ -12,11 +16,20 @@ export async function startTestBridge(): Promise<TestBridge> {
   process.env.SMTP_LAB_LOG ??= 'quiet';
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
   const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
+  return withStateDir(bridge, stateDir);
+}
+
+/** A bridge in hosted mode: a lab per browser (cookie), outside clients only with a lab's credentials. */
+export async function startHostedTestBridge(hosted: HostedOptions = {}): Promise<HostedTestBridge> {
+  process.env.SMTP_LAB_LOG ??= 'quiet';
+  const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, hosted });
+  return withStateDir(bridge, stateDir);
+}
+
+function withStateDir<B extends Bridge>(bridge: B, stateDir: string): B & { stateDir: string } {
   return {
-    lab: bridge.lab,
-    webUrl: bridge.webUrl,
-    smtp: bridge.smtp,
-    smtps: bridge.smtps,
+    ...bridge,
     stateDir,
     async close() {
       await bridge.close();

@@ -1,0 +1,30 @@
+/**
+ * The limits of hosted mode, each a named option of `npm start` (see cli.ts). A class shares one
+ * small server, so every lab gets a fair share and nobody can take it all.
+ */
+export interface HostedLimits {
+  /** A lab nobody has used for this long (no page open, no open conversation) is closed. */
+  idleMs: number;
+  /** Labs one client address may hold at once (a browser holds one; a classroom behind NAT holds many). */
+  labsPerAddress: number;
+  /** Labs the bridge holds at once. */
+  maxLabs: number;
+  /** Conversations one lab may have open at once (terminal, compose and outside clients). */
+  openConversations: number;
+  /** Accepted messages a lab keeps; the oldest go first. */
+  messages: number;
+  /** Bytes of accepted message source a lab keeps; the oldest go first. */
+  messageBytes: number;
+  /** WebSocket commands per second per lab (bursts of twice that are let through). */
+  commandsPerSecond: number;
+}
+
+export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
+  idleMs: 30 * 60_000,
+  labsPerAddress: 5,
+  maxLabs: 1_500,
+  openConversations: 10,
+  messages: 200,
+  messageBytes: 20 * 1024 * 1024,
+  commandsPerSecond: 20,
+};

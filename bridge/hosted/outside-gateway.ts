@@ -1,0 +1,153 @@
+/**
+ * Hosted mode's SMTP ports, shared by every lab of the bridge. A client is nobody's until it
+ * authenticates: the lines before AUTH are held, unseen, and the lab whose account it used adopts
+ * the whole conversation at the 235. Without a lab's credentials it can only say EHLO and STARTTLS:
+ * MAIL before AUTH gets 530, a wrong password 535, and it is cut off after a few commands.
+ */
+import net from 'node:net';
+import { MessageStore } from '../lab/message-store';
+import type { LabShared } from '../lab/lab-shared';
+import { LabLimitError, type AdoptedConversation } from '../lab/lab-types';
+import { createLabSmtpServer, type LabSmtpServer, type ServerLimits, type SessionRoute } from '../lab/smtp-server';
+import { LineTap, type TapEvent } from '../tap/line-tap';
+import { memorySocketPair } from '../tap/memory-pair';
+import type { LabDirectory } from './lab-directory';
+
+/** Commands a client may send before it authenticates (EHLO, STARTTLS, EHLO, AUTH and some slack). */
+export const MAX_UNAUTHENTICATED_COMMANDS = 12;
+/** Lines kept for a client that has not authenticated yet; past this it is not a mail client. */
+const MAX_HELD_EVENTS = 100;
+
+interface Pending {
+  peer: string;
+  held: TapEvent[];
+  adopted: AdoptedConversation | null;
+  tap: LineTap | null;
+}
+
+export interface OutsideGatewayOptions {
+  host: string;
+  smtpPort: number;
+  smtpsPort: number;
+  shared: LabShared;
+  directory: LabDirectory;
+  limits?: Partial<ServerLimits>;
+  log(message: string): void;
+}
+
+export interface OutsideGateway {
+  readonly smtp: { host: string; port: number };
+  readonly smtps: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function startOutsideGateway(options: OutsideGatewayOptions): Promise<OutsideGateway> {
+  const { shared, directory, log } = options;
+  const pending = new Map<string, Pending>();
+  let counter = 0;
+
+  const route: SessionRoute = {
+    authenticate(user, pass, session) {
+      const waiting = pending.get(session);
+      const hosted = directory.byCredentials(user, pass);
+      if (!waiting || !hosted) return null;
+      if (waiting.adopted) return { refused: '5.5.1 Already authenticated', code: 503 };
+      try {
+        waiting.adopted = hosted.lab.adoptOutside(waiting.peer, waiting.held, () => waiting.tap?.destroy());
+      } catch (error) {
+        if (!(error instanceof LabLimitError)) throw error;
+        return { refused: `4.7.0 ${error.message}`, code: 454 };
+      }
+      waiting.held = [];
+      directory.touch(hosted);
+      return { user };
+    },
+    target: (session) => pending.get(session)?.adopted?.target,
+  };
+  const server = (role: 'submission' | 'smtps'): LabSmtpServer =>
+    createLabSmtpServer({
+      role,
+      certificates: shared.certificates,
+      // Unused: every message goes to the store of the lab the session authenticated for.
+      store: new MessageStore(0),
+      onMessage: () => {},
+      route,
+      limits: options.limits,
+      maxUnauthenticatedCommands: MAX_UNAUTHENTICATED_COMMANDS,
+      banner: role === 'smtps' ? 'SMTP Lab: log in with your lab’s credentials' : 'SMTP Lab: STARTTLS, then log in with your lab’s credentials',
+      log,
+    });
+  const plain = server('submission');
+  const implicit = server('smtps');
+
+  function serve(client: net.Socket, target: LabSmtpServer, implicitTls: boolean): void {
+    const id = `o${++counter}`;
+    const remoteAddress = client.remoteAddress ?? '?';
+    const remotePort = client.remotePort ?? 0;
+    const waiting: Pending = { peer: `${remoteAddress}:${remotePort}`, held: [], adopted: null, tap: null };
+    pending.set(id, waiting);
+    const { near, far } = memorySocketPair({ remoteAddress, remotePort });
+    const tap = new LineTap({
+      client,
+      server: near,
+      certPem: shared.certificates.certPem,
+      keyPem: shared.certificates.keyPem,
+      caPem: shared.certificates.caPem,
+      implicitTls,
+      log,
+      onEvent(event) {
+        if (waiting.adopted) {
+          waiting.adopted.record(event);
+          return;
+        }
+        waiting.held.push(event);
+        if (waiting.held.length > MAX_HELD_EVENTS) waiting.tap?.destroy();
+      },
+      onClose() {
+        pending.delete(id);
+        waiting.adopted?.end();
+        waiting.held = [];
+      },
+    });
+    waiting.tap = tap;
+    taps.add(tap);
+    client.once('close', () => taps.delete(tap));
+    target.accept(far, { conversation: id, remoteAddress, remotePort });
+  }
+
+  const taps = new Set<LineTap>();
+  const listeners: net.Server[] = [];
+  async function listen(port: number, target: LabSmtpServer, implicitTls: boolean, name: string) {
+    const listener = net.createServer({ noDelay: true }, (socket) => {
+      socket.on('error', () => socket.destroy());
+      serve(socket, target, implicitTls);
+    });
+    listener.on('error', (error) => log(`hosted: ${name} listener: ${error.message}`));
+    listeners.push(listener);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, options.host, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    const address = listener.address();
+    if (!address || typeof address === 'string') throw new Error(`${name} listener has no address`);
+    return { host: options.host, port: address.port };
+  }
+
+  async function close(): Promise<void> {
+    const closed = listeners.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve())));
+    for (const tap of taps) tap.destroy();
+    await Promise.all([...closed, plain.close(), implicit.close()]);
+  }
+
+  try {
+    const smtp = await listen(options.smtpPort, plain, false, 'SMTP');
+    const smtps = await listen(options.smtpsPort, implicit, true, 'SMTPS');
+    return { smtp, smtps, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

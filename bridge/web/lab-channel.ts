@@ -1,0 +1,286 @@
+/**
+ * One lab's side of the WebSocket: its pages, its terminals, its events. Every client message is
+ * validated here; a bad one gets an `error` message back and the socket stays open. A lab's
+ * events reach its own pages and no others.
+ */
+import type { RawData, WebSocket } from 'ws';
+import {
+  assertNever,
+  parseClientMessage,
+  type BridgeMessage,
+  type ClientMessage,
+  type ErrorCode,
+} from '../../core/protocol/messages';
+import { ComposeError, LabLimitError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
+import { log } from '../log';
+
+export interface LabChannelOptions {
+  /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
+  maxBufferedBytes: number;
+  /** How long a terminal outlives the page that opened it (a reload or a network blip). */
+  terminalGraceMs: number;
+  /** Whether the lab may take one more command now; false: the page is told to slow down. */
+  allow?(): { ok: true } | { ok: false; message: string };
+  /** Pages attached or gone, and any sign of life (hosted mode closes labs nobody uses). */
+  onPages?(count: number): void;
+  onActivity?(): void;
+}
+
+interface TerminalEntry {
+  session: TerminalSession;
+  owner: WebSocket | null;
+  orphanTimer: NodeJS.Timeout | null;
+}
+
+export class LabChannel {
+  readonly #lab: Lab;
+  readonly #options: LabChannelOptions;
+  readonly #clients = new Set<WebSocket>();
+  readonly #terminals = new Map<string, TerminalEntry>();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(lab: Lab, options: LabChannelOptions) {
+    this.#lab = lab;
+    this.#options = options;
+    this.#relay('conversation.started', (conversation) => this.#broadcast({ type: 'conversation.started', conversation }));
+    this.#relay('wire', (event) => this.#broadcast({ type: 'wire', event }));
+    this.#relay('conversation.ended', (id, endedAt, state) => {
+      this.#dropTerminal(id);
+      this.#broadcast({ type: 'conversation.ended', id, endedAt, state });
+    });
+    this.#relay('message.stored', (message) => this.#broadcast({ type: 'message.stored', message }));
+    this.#relay('delivery.started', (delivery) => this.#broadcast({ type: 'delivery.started', delivery }));
+    this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
+    this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
+    this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
+    this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
+    this.#relay('messages.dropped', (ids, reason) => this.#broadcast({ type: 'messages.dropped', ids, reason }));
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Take a new page: it gets the lab as it is now, then every event. */
+  add(socket: WebSocket): void {
+    this.#clients.add(socket);
+    this.#options.onPages?.(this.#clients.size);
+    socket.on('close', () => {
+      this.#clients.delete(socket);
+      this.#options.onPages?.(this.#clients.size);
+    });
+    this.#welcome(socket);
+  }
+
+  /** Stop relaying; `reason` goes to pages still attached (the lab closed, or the bridge stops). */
+  close(code = 1001, reason = 'lab shutting down'): void {
+    for (const stop of this.#unsubscribe) stop();
+    for (const entry of this.#terminals.values()) {
+      if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
+      entry.session.close();
+    }
+    this.#terminals.clear();
+    for (const client of this.#clients) client.close(code, reason);
+  }
+
+  #relay<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void {
+    this.#lab.on(event, listener);
+    this.#unsubscribe.push(() => this.#lab.off(event, listener));
+  }
+
+  #welcome(socket: WebSocket): void {
+    const conversations = this.#lab
+      .listConversations()
+      .map((c) => this.#lab.getConversation(c.id))
+      .filter((c) => c !== undefined);
+    this.#send(socket, {
+      type: 'welcome',
+      lab: this.#lab.info,
+      conversations,
+      messages: this.#lab.listMessages(),
+      deliveries: this.#lab.listDeliveries(),
+      world: this.#lab.describeWorld(),
+      mailboxes: this.#lab.listMailboxes(),
+      worldEvents: this.#lab.worldEvents(),
+      clock: this.#lab.clockNow(),
+    });
+    socket.on('message', (data, isBinary) => {
+      void this.#receive(socket, data, isBinary).catch((error: unknown) => {
+        log('error', 'WebSocket message failed', { error: String(error) });
+        this.#sendError(socket, 'internal', 'The bridge could not handle that message; it is still running.');
+      });
+    });
+    socket.on('error', (error) => log('warn', 'WebSocket error', { error: error.message }));
+    socket.on('close', () => this.#orphanTerminalsOf(socket));
+  }
+
+  async #receive(socket: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    this.#options.onActivity?.();
+    const verdict = this.#options.allow?.() ?? { ok: true };
+    if (!verdict.ok) {
+      this.#sendError(socket, 'rate-limited', verdict.message);
+      return;
+    }
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) {
+      log('warn', 'binary WebSocket message refused', { bytes: buffer.byteLength });
+      this.#sendError(socket, 'bad-message', 'Binary messages are not part of the protocol; send JSON text.');
+      return;
+    }
+    const parsed = parseClientMessage(buffer.toString('utf8'), buffer.byteLength);
+    if (!parsed.ok) {
+      log('warn', 'bad WebSocket message', { code: parsed.code, detail: parsed.message });
+      this.#sendError(socket, parsed.code, parsed.message, parsed.ref);
+      return;
+    }
+    await this.#handle(socket, parsed.message);
+  }
+
+  async #handle(socket: WebSocket, message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'terminal.open': {
+        let session: TerminalSession;
+        try {
+          session = await this.#lab.openTerminal(message.server);
+        } catch (error) {
+          if (!(error instanceof LabLimitError)) throw error;
+          this.#sendError(socket, 'limit', error.message, message.ref);
+          return;
+        }
+        this.#terminals.set(session.conversation.id, { session, owner: socket, orphanTimer: null });
+        this.#send(socket, { type: 'terminal.opened', ref: message.ref, conversation: session.conversation });
+        return;
+      }
+      case 'terminal.line': {
+        const entry = this.#claim(socket, message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        if (entry.session.closed) {
+          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
+          return;
+        }
+        entry.session.send(message.text.replace(/[\r\n]/g, ''));
+        return;
+      }
+      case 'terminal.lines': {
+        const entry = this.#claim(socket, message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        if (entry.session.closed) {
+          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
+          return;
+        }
+        entry.session.sendMany(message.lines);
+        return;
+      }
+      case 'terminal.close': {
+        const entry = this.#terminals.get(message.conversation);
+        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
+        entry.session.close();
+        return;
+      }
+      case 'conversation.get': {
+        const conversation = this.#lab.getConversation(message.conversation);
+        if (!conversation) {
+          this.#sendError(socket, 'unknown-conversation', `No conversation ${message.conversation}.`, message.ref);
+          return;
+        }
+        this.#send(socket, { type: 'conversation.detail', ref: message.ref, conversation });
+        return;
+      }
+      case 'compose.send': {
+        try {
+          const delivery = await this.#lab.send(message.compose, message.connection, message.mode);
+          // Everyone hears of it through the lab event; the sender also gets its ref answered.
+          this.#send(socket, { type: 'delivery.started', ref: message.ref, delivery });
+        } catch (error) {
+          if (error instanceof LabLimitError) this.#sendError(socket, 'limit', error.message, message.ref);
+          else if (error instanceof ComposeError) this.#sendError(socket, 'invalid-compose', error.message, message.ref);
+          else throw error;
+        }
+        return;
+      }
+      case 'delivery.control': {
+        try {
+          this.#lab.controlDelivery(message.delivery, message.action, message.intervalMs);
+        } catch (error) {
+          if (!(error instanceof UnknownDeliveryError)) throw error;
+          this.#sendError(socket, 'unknown-delivery', error.message, message.ref);
+        }
+        return;
+      }
+      case 'clock.advance': {
+        // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.
+        const now = await this.#lab.advanceClock(message.ms);
+        this.#send(socket, { type: 'clock', ref: message.ref, now });
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** A page that reconnects (reload, blip) takes its terminal back. */
+  #claim(socket: WebSocket, id: string): TerminalEntry | undefined {
+    const entry = this.#terminals.get(id);
+    if (!entry) return undefined;
+    if (entry.orphanTimer) {
+      clearTimeout(entry.orphanTimer);
+      entry.orphanTimer = null;
+    }
+    entry.owner = socket;
+    return entry;
+  }
+
+  #orphanTerminalsOf(socket: WebSocket): void {
+    for (const [id, entry] of this.#terminals) {
+      if (entry.owner !== socket) continue;
+      entry.owner = null;
+      entry.orphanTimer = setTimeout(() => {
+        log('info', 'closing a terminal whose page went away', { conversation: id });
+        entry.session.close();
+        this.#terminals.delete(id);
+      }, this.#options.terminalGraceMs);
+      entry.orphanTimer.unref();
+    }
+  }
+
+  #dropTerminal(id: string): void {
+    const entry = this.#terminals.get(id);
+    if (!entry) return;
+    if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
+    this.#terminals.delete(id);
+  }
+
+  #unknownTerminal(socket: WebSocket, id: string, ref: string | undefined): void {
+    const known = this.#lab.getConversation(id);
+    if (known?.endedAt) {
+      this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', ref);
+      return;
+    }
+    this.#sendError(socket, 'unknown-conversation', `No open terminal conversation ${id}.`, ref);
+  }
+
+  #sendError(socket: WebSocket, code: ErrorCode, message: string, ref?: string): void {
+    this.#send(socket, { type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+  }
+
+  #broadcast(message: BridgeMessage): void {
+    // Most wire events under load reach no page at all: do not serialise them for nobody.
+    if (this.#clients.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const client of this.#clients) this.#sendText(client, text);
+  }
+
+  #send(socket: WebSocket, message: BridgeMessage): void {
+    this.#sendText(socket, JSON.stringify(message));
+  }
+
+  #sendText(socket: WebSocket, text: string): void {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      log('warn', 'a page stopped reading; closing its WebSocket', { buffered: socket.bufferedAmount });
+      socket.close(1013, 'too far behind; reload the page');
+      return;
+    }
+    socket.send(text);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Hosted mode over real HTTP, WebSocket and SMTP: every browser (cookie jar) has a lab of its own,
+ * nothing of one lab reaches another, and outside clients get in only with a lab's credentials.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import nodemailer from 'nodemailer';
+import type { ConversationDetail, MessageSummary } from '../../core/wire';
+import { startHostedTestBridge, type HostedTestBridge } from '../support/lab-process';
+import { LabSocket } from '../support/ws-client';
+import { eventually, RawClient, textOf } from './smtp-client';
+
+interface LabJson {
+  id: string;
+  node: string | null;
+  credentials: { user: string; pass: string };
+  smtp: { host: string; port: number };
+  hosted: { idleMinutes: number };
+}
+
+/** A browser: it keeps the lab cookie the bridge sets, as a real one would. */
+class Browser {
+  cookie = '';
+  constructor(readonly bridge: HostedTestBridge) {}
+
+  async get(path: string): Promise<Response> {
+    const res = await fetch(new URL(path, this.bridge.webUrl), { headers: this.cookie ? { cookie: this.cookie } : {} });
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0] ?? '';
+    return res;
+  }
+
+  async lab(): Promise<LabJson> {
+    const res = await this.get('/api/lab');
+    expect(res.status).toBe(200);
+    return (await res.json()) as LabJson;
+  }
+
+  async json<T>(path: string): Promise<T> {
+    const res = await this.get(path);
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  }
+
+  socket(): Promise<LabSocket> {
+    return LabSocket.open(this.bridge.webUrl, { cookie: this.cookie, origin: new URL(this.bridge.webUrl).origin });
+  }
+}
+
+async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: bridge.smtp.port,
+    secure: false,
+    requireTLS: true,
+    auth: credentials,
+    tls: { ca: caPem, servername: 'localhost' },
+  });
+  try {
+    const info = await transport.sendMail({ from: 'ada@example.test', to: 'bob@lab.test', subject, text: `${subject}\n` });
+    return /queued as (\w+)/.exec(info.response)?.[1] ?? '';
+  } finally {
+    transport.close();
+  }
+}
+
+describe('hosted mode: a lab per browser', () => {
+  let bridge: HostedTestBridge;
+  let caPem: string;
+  const ada = () => new Browser(bridge);
+
+  beforeAll(async () => {
+    bridge = await startHostedTestBridge({ nodeName: 'n1', limits: { labsPerAddress: 20, openConversations: 2, messages: 2 } });
+    caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+  });
+  afterAll(() => bridge.close());
+
+  it('gives each browser its own lab, kept across reloads by an HttpOnly cookie', async () => {
+    const first = ada();
+    const page = await first.get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-lab-node')).toBe('n1');
+    expect(page.headers.get('set-cookie')).toMatch(/^smtplab_lab=n1-[\w-]{20,}; Path=\/; HttpOnly; SameSite=Strict/);
+    const lab = await first.lab();
+    expect(lab.id).toMatch(/^n1-/);
+    expect(lab.credentials.user).toMatch(/^lab-[0-9a-f]{8}$/);
+    expect(lab.credentials.pass.length).toBeGreaterThanOrEqual(16);
+    expect(lab.hosted.idleMinutes).toBe(30);
+
+    const reload = await first.get('/');
+    expect(reload.headers.get('set-cookie')).toBeNull();
+    expect((await first.lab()).id).toBe(lab.id);
+
+    const second = ada();
+    await second.get('/');
+    const other = await second.lab();
+    expect(other.id).not.toBe(lab.id);
+    expect(other.credentials.user).not.toBe(lab.credentials.user);
+  });
+
+  it('answers the API only for the caller’s own lab', async () => {
+    const stranger = ada();
+    const res = await stranger.get('/api/messages');
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toMatch(/open the lab page first/);
+    stranger.cookie = 'smtplab_lab=n1-thisIsNotALabIdAtAllReally';
+    expect((await stranger.get('/api/conversations')).status).toBe(401);
+  });
+
+  it('takes outside mail only with a lab’s own credentials, and shows it to that lab alone', async () => {
+    const one = ada();
+    const two = ada();
+    await one.get('/');
+    await two.get('/');
+    const labOne = await one.lab();
+    const [pageOne, pageTwo] = [await one.socket(), await two.socket()];
+    expect((await pageOne.welcome()).lab.credentials).toEqual(labOne.credentials);
+
+    const id = await sendAs(bridge, labOne.credentials, 'For lab one', caPem);
+    expect(id).toMatch(/^\w+$/);
+    const messagesOne = await eventually(async () => {
+      const list = await one.json<MessageSummary[]>('/api/messages');
+      return list.some((m) => m.id === id) ? list : null;
+    });
+    expect(messagesOne.find((m) => m.id === id)?.subject).toBe('For lab one');
+    expect(await two.json<MessageSummary[]>('/api/messages')).toEqual([]);
+    expect((await two.get(`/api/messages/${id}/raw`)).status).toBe(404);
+
+    // The whole conversation, EHLO and STARTTLS before the AUTH included, is lab one's.
+    const conversations = await one.json<ConversationDetail[]>('/api/conversations');
+    const outside = conversations.find((c) => c.origin === 'external');
+    expect(outside?.lines.some((l) => l.dir === 'client' && /^EHLO /.test(l.text))).toBe(true);
+    expect(outside?.lines.some((l) => l.dir === 'server' && l.text.startsWith('235'))).toBe(true);
+    expect(await two.json<ConversationDetail[]>('/api/conversations')).toEqual([]);
+    await eventually(() => pageOne.received.some((m) => m.type === 'message.stored' && m.message.id === id));
+    expect(pageTwo.received.filter((m) => m.type === 'wire' || m.type === 'message.stored' || m.type === 'conversation.started')).toEqual([]);
+    pageOne.close();
+    pageTwo.close();
+  });
+
+  it('refuses outside clients without a lab’s credentials with the right replies', async () => {
+    const client = await RawClient.connect(bridge.smtp.port);
+    expect((await client.reply()).code).toBe(220);
+    expect((await client.command('EHLO stranger.example')).code).toBe(250);
+    const mail = await client.command('MAIL FROM:<spam@example.test>');
+    expect(mail.code).toBe(530);
+    await client.command('STARTTLS');
+    await client.startTls(caPem);
+    await client.command('EHLO stranger.example');
+    const wrong = await client.command(`AUTH PLAIN ${Buffer.from('\0lab-00000000\0guess').toString('base64')}`);
+    expect(wrong.code).toBe(535);
+    expect(textOf(wrong)).toMatch(/5\.7\.8/);
+    // It cannot go on guessing: a few commands without AUTH, then 421 and the door closes.
+    let last = wrong;
+    for (let i = 0; i < 20 && !client.isEnded; i++) last = await client.command('NOOP').catch(() => last);
+    expect(last.code).toBe(421);
+    await client.ended;
+  });
+
+  it('caps open conversations per lab and says so', async () => {
+    const browser = ada();
+    await browser.get('/');
+    const page = await browser.socket();
+    await page.welcome();
+    for (const ref of ['t1', 't2']) {
+      page.send({ type: 'terminal.open', ref });
+      await page.next((m) => m.type === 'terminal.opened' && m.ref === ref);
+    }
+    page.send({ type: 'terminal.open', ref: 't3' });
+    const refused = await page.next((m) => m.type === 'error' && m.ref === 't3');
+    expect(refused).toMatchObject({ code: 'limit' });
+    expect(refused.type === 'error' && refused.message).toMatch(/2 open conversations/);
+    page.close();
+  });
+
+  it('drops the oldest messages past the lab’s limit and tells its pages', async () => {
+    const browser = ada();
+    await browser.get('/');
+    const lab = await browser.lab();
+    const page = await browser.socket();
+    await page.welcome();
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) ids.push(await sendAs(bridge, lab.credentials, `Message ${n}`, caPem));
+    const dropped = await eventually(() => page.received.find((m) => m.type === 'messages.dropped'));
+    expect(dropped.type === 'messages.dropped' && dropped.ids).toEqual([ids[0]]);
+    expect(dropped.type === 'messages.dropped' && dropped.reason).toMatch(/at most 2 messages/);
+    const kept = (await browser.json<MessageSummary[]>('/api/messages')).filter((m) => m.mailbox === null).map((m) => m.id);
+    expect(kept).toEqual(ids.slice(1));
+    page.close();
+  });
+});
+
+describe('hosted mode: limits on a busy lab', () => {
+  let bridge: HostedTestBridge;
+  beforeAll(async () => {
+    bridge = await startHostedTestBridge({ limits: { commandsPerSecond: 5, idleMs: 300, labsPerAddress: 3 } });
+  });
+  afterAll(() => bridge.close());
+
+  it('slows down a page that sends too many commands, and keeps serving it', async () => {
+    const browser = new Browser(bridge);
+    await browser.get('/');
+    const page = await browser.socket();
+    await page.welcome();
+    for (let i = 0; i < 30; i++) page.send({ type: 'conversation.get', conversation: 'c999', ref: `r${i}` });
+    const slowed = await page.next((m) => m.type === 'error' && m.code === 'rate-limited');
+    expect(slowed.type === 'error' && slowed.message).toMatch(/at most 5 commands a second/);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    page.send({ type: 'conversation.get', conversation: 'c999', ref: 'after' });
+    expect(await page.next((m) => m.type === 'error' && m.ref === 'after')).toMatchObject({ code: 'unknown-conversation' });
+    page.close();
+  });
+
+  it('closes a lab nobody uses and frees it; the next visit gets a new one', async () => {
+    const browser = new Browser(bridge);
+    await browser.get('/');
+    const before = await browser.lab();
+    const page = await browser.socket();
+    await page.welcome();
+    const labs = bridge.directory?.size ?? 0;
+    page.close();
+    // Not polled over HTTP: asking the API is using the lab.
+    await eventually(() => bridge.directory?.get(before.id) === undefined, 10_000);
+    expect(bridge.directory?.size).toBeLessThan(labs);
+    expect((await browser.get('/api/lab')).status).toBe(401);
+    await browser.get('/');
+    expect((await browser.lab()).id).not.toBe(before.id);
+  });
+});
+
+describe('hosted mode: labs per address', () => {
+  let bridge: HostedTestBridge;
+  beforeAll(async () => {
+    bridge = await startHostedTestBridge({ limits: { labsPerAddress: 2 } });
+  });
+  afterAll(() => bridge.close());
+
+  it('limits labs per client address with a clear answer', async () => {
+    const browsers = [new Browser(bridge), new Browser(bridge), new Browser(bridge)];
+    const statuses: number[] = [];
+    for (const browser of browsers) statuses.push((await browser.get('/')).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = await browsers[2]?.get('/');
+    expect(await refused?.text()).toMatch(/already holds 2 labs/);
+    // A browser that has a lab keeps it.
+    expect((await browsers[0]?.get('/'))?.status).toBe(200);
+  });
+});
