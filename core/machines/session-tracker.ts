@@ -63,43 +63,53 @@ export class SessionTracker {
   }
 
   push(event: WireEvent): TrackedLine {
-    const from = this.state;
-    const tracked: Omit<TrackedLine, 'state'> = { event };
-    let label: string | null = null;
+    const snapshot = this.#actor.getSnapshot();
+    const from = snapshot.value as SessionStateName;
+    let label: (() => string) | null = null;
+    let reply: TrackedLine['reply'];
 
     if (event.dir === 'client') {
-      tracked.mode = lineModeOf(from, this.context);
+      const { context } = snapshot;
+      const mode = lineModeOf(from, context);
       // Message content cannot move the machine (only the lone "." and what follows it can), and
       // it is most of the lines: skip the machine for it.
-      if (this.#isPlainContent(from, event.text)) return this.#record({ ...tracked, state: from });
+      if (from === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) {
+        return this.#record({ event, mode, state: from });
+      }
       this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
-    } else if (event.dir === 'server') {
-      const reply = this.#assembler.push(event.text);
+      return this.#settle(event, from, mode, undefined, null);
+    }
+    if (event.dir === 'server') {
+      const assembled = this.#assembler.push(event.text);
       // Code 0 means the line was no reply at all: show it, but it answers nothing.
-      if (reply && reply.code === 0) tracked.reply = { reply, answers: null };
-      else if (reply) {
-        this.#send({ type: 'server.reply', reply });
+      if (assembled && assembled.code === 0) reply = { reply: assembled, answers: null };
+      else if (assembled) {
+        this.#send({ type: 'server.reply', reply: assembled });
         const answered = this.context.answered;
-        tracked.reply = { reply, answers: answered?.line ?? null };
-        label = answerLabel(answered ? commandKey(answered) : ANY_VERB, String(reply.code));
+        reply = { reply: assembled, answers: answered?.line ?? null };
+        // Only a line that moves the machine needs its label.
+        label = () => answerLabel(answered ? commandKey(answered) : ANY_VERB, String(assembled.code));
       }
     } else if (event.info === 'tls') {
       this.#send({ type: 'tls.established' });
-      label = 'TLS established';
+      label = () => 'TLS established';
     } else if (event.info === 'closed') {
       this.#send({ type: 'closed' });
-      label = 'connection closed';
+      label = () => 'connection closed';
     }
     // 'connected' and 'error' change nothing: the reply or the close that follows does.
-
-    const to = this.state;
-    const line: TrackedLine = { ...tracked, state: to };
-    if (to !== from) line.transition = { from, to, label: label ?? to };
-    return this.#record(line);
+    return this.#settle(event, from, undefined, reply, label);
   }
 
-  #isPlainContent(state: SessionStateName, text: string): boolean {
-    return state === 'data' && text !== '.' && !this.context.pending.some((p) => p.verb === END_OF_DATA);
+  /** The line with the state it left the machine in, and the transition if it moved it. */
+  #settle(event: WireEvent, from: SessionStateName, mode: LineMode | undefined, reply: TrackedLine['reply'], label: (() => string) | null): TrackedLine {
+    const to = this.state;
+    const line = { event } as TrackedLine;
+    if (mode !== undefined) line.mode = mode;
+    if (reply !== undefined) line.reply = reply;
+    line.state = to;
+    if (to !== from) line.transition = { from, to, label: label?.() ?? to };
+    return this.#record(line);
   }
 
   #record(line: TrackedLine): TrackedLine {
