@@ -86,6 +86,12 @@ describe('hosted mode: a lab per browser', () => {
     expect(lab.credentials.pass.length).toBeGreaterThanOrEqual(16);
     expect(lab.hosted.idleMinutes).toBe(30);
 
+    // Security headers on every page, and no private key among what is served.
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const ca = await (await first.get('/api/ca.pem')).text();
+    expect(ca).toContain('BEGIN CERTIFICATE');
+    expect(ca).not.toMatch(/PRIVATE KEY/);
+
     const reload = await first.get('/');
     expect(reload.headers.get('set-cookie')).toBeNull();
     expect((await first.lab()).id).toBe(lab.id);
