@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'bridge/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['./tests/support/build-app-once.ts'],
     reporters: ['default', './tests/support/plain-summary-reporter.ts'],
     // Generous: browser tests step through real deliveries, and CI machines are shared.
     testTimeout: 90_000,
