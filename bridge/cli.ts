@@ -16,6 +16,8 @@ Usage: npm start -- [options]
   --http-port <port>    web app, JSON API and WebSocket (default 5025; 0 = any free port)
   --smtp-port <port>    the lab's SMTP server for your own clients (default 2525; 0 = any free port)
   --smtps-port <port>   the same with implicit TLS, the port 465 role (default 2465; 0 = any free port)
+  --public-host <name>  the name outside clients use for the SMTP ports, shown in the lab
+                        (default: the --host address; set it when that is 0.0.0.0 or behind a NAT)
   --state-dir <dir>     where the lab CA and server certificate are kept (default ~/.smtp-lab)
   --relay <url>         send mail for outside domains through this smarthost: smtp://user:pass@host:port
                         (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
       'smtp-port': { type: 'string', default: '2525' },
       'smtps-port': { type: 'string', default: '2465' },
       'state-dir': { type: 'string', default: join(homedir(), '.smtp-lab') },
+      'public-host': { type: 'string' },
       relay: { type: 'string' },
       'allow-outbound': { type: 'string', multiple: true, default: [] },
       'no-build': { type: 'boolean', default: false },
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
     smtpsPort,
     stateDir: values['state-dir'],
     outbound: relay ? { relay, allowOutbound } : null,
+    ...(values['public-host'] ? { publicHost: values['public-host'] } : {}),
     hosted,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);

@@ -28,6 +28,8 @@ export interface BridgeOptions {
   stateDir: string;
   /** Outbound delivery to the real world through a smarthost (--relay); absent or null: off. */
   outbound?: SmarthostOptions | null;
+  /** The name outside clients reach the SMTP ports under, shown in the lab (--public-host). */
+  publicHost?: string;
   /** A lab per browser instead of one for all (--hosted), with these limits. */
   hosted?: HostedOptions | null;
 }
@@ -80,6 +82,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     smtpPort: options.smtpPort,
     smtpsPort: options.smtpsPort,
     stateDir: options.stateDir,
+    ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
   });
   const hub = new WsHub(lab, { boundHost: options.host });
@@ -117,7 +120,14 @@ async function startHosted(options: BridgeOptions, hosted: HostedOptions): Promi
       if (!outside) throw new Error('The SMTP listeners are not up yet');
       return outside;
     },
-    settings: { host: options.host, smtpPort: 0, smtpsPort: 0, stateDir: options.stateDir, ...(options.outbound ? { world: { outbound: options.outbound } } : {}) },
+    settings: {
+      host: options.host,
+      smtpPort: 0,
+      smtpsPort: 0,
+      stateDir: options.stateDir,
+      ...(options.publicHost ? { publicHost: options.publicHost } : {}),
+      ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
+    },
     log: (level, message, fields) => log(level, message, fields),
     onClosed: (id) => hub?.forget(id),
   });

@@ -41,6 +41,8 @@ export interface LabSettings extends LabOptions {
   outside?: { smtp: { host: string; port: number }; smtps: { host: string; port: number } };
   /** The lab's own account (hosted mode), shown in its UI and the only one outside clients may use. */
   account?: LabAccount;
+  /** The name outside clients should use for the SMTP ports, when it is not the bound address. */
+  publicHost?: string;
   /** Hosted mode's facts for the UI. */
   hosted?: LabInfo['hosted'];
   /** Tests shorten these to show what a pause longer than a timeout does. */
@@ -245,8 +247,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
   const lab: Lab = {
     info: {
-      smtp: smtpAddress,
-      smtps: smtpsAddress,
+      smtp: options.publicHost ? { ...smtpAddress, host: options.publicHost } : smtpAddress,
+      smtps: options.publicHost ? { ...smtpsAddress, host: options.publicHost } : smtpsAddress,
       credentials: { user: shownAccount.user, pass: shownAccount.pass },
       maxMessageSize: serverLimits.maxMessageSize,
       ...(options.hosted ? { hosted: options.hosted } : {}),

@@ -20,13 +20,17 @@ function hostnameOf(hostHeader: string): string {
   return (match?.[1] ?? hostHeader).toLowerCase();
 }
 
-/** `allowedHosts`: names a proxy in front of the bridge serves it under. */
+/**
+ * `allowedHosts`: names a proxy in front of the bridge serves it under. Bound to every address, the
+ * bridge cannot know its own names; given any, it holds every upgrade to them (and loopback).
+ */
 export function checkUpgrade(req: IncomingMessage, boundHost: string, allowedHosts: readonly string[] = []): UpgradeVerdict {
   const host = req.headers.host;
   if (!host) return { ok: false, reason: 'missing Host header' };
   const hostname = hostnameOf(host);
-  if (!WILDCARD_HOSTS.includes(boundHost)) {
-    const allowed = new Set([...LOOPBACK_NAMES, boundHost.toLowerCase(), `[${boundHost.toLowerCase()}]`, ...allowedHosts.map((h) => h.toLowerCase())]);
+  if (!WILDCARD_HOSTS.includes(boundHost) || allowedHosts.length > 0) {
+    const bound = WILDCARD_HOSTS.includes(boundHost) ? [] : [boundHost.toLowerCase(), `[${boundHost.toLowerCase()}]`];
+    const allowed = new Set([...LOOPBACK_NAMES, ...bound, ...allowedHosts.map((h) => h.toLowerCase())]);
     if (!allowed.has(hostname)) return { ok: false, reason: `Host ${host} is not this lab` };
   }
   const origin = req.headers.origin;
