@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge } from '../bridge/server';
 import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
+import { measureClass } from './class-load';
 import { measureDelivery } from './delivery-throughput';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
@@ -20,9 +21,22 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-// `npm run bench -- --delivery` runs only the delivery throughput part, `-- --noop` only the round trips.
-if (!process.argv.includes('--delivery')) await measureNoopRoundTrips();
-if (!process.argv.includes('--noop')) await measureDelivery();
+// `npm run bench` runs every part; `-- --noop`, `-- --delivery` or `-- --class` only the ones named.
+// `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
+const PARTS = ['--noop', '--delivery', '--class'] as const;
+const named = PARTS.filter((part) => process.argv.includes(part));
+const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
+if (runs('--noop')) await measureNoopRoundTrips();
+if (runs('--delivery')) await measureDelivery();
+if (runs('--class')) await measureClass(labsOption());
+
+function labsOption(): { labs?: number } {
+  const at = process.argv.indexOf('--labs');
+  if (at === -1) return {};
+  const labs = Number(process.argv[at + 1]);
+  if (!Number.isInteger(labs) || labs < 1) throw new Error(`--labs takes a number of labs, not "${process.argv[at + 1]}"`);
+  return { labs };
+}
 
 async function measureNoopRoundTrips(): Promise<void> {
   console.log('NOOP round trip: typed through the browser protocol (WebSocket -> bridge -> tap -> smtp-server -> back)');
