@@ -56,3 +56,8 @@ export function createStaticHandler(root: string) {
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   };
 }
+
+/** A page the app answers (not an asset, not the API): where a browser without a lab gets one. */
+export function isPage(pathname: string): boolean {
+  return !pathname.startsWith('/assets/') && !pathname.startsWith('/api/') && (/\.html?$/.test(pathname) || !/\.[a-z0-9]+$/i.test(pathname));
+}
