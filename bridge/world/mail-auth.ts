@@ -59,13 +59,18 @@ export async function signMessage(key: DkimKey, raw: Buffer, log: (message: stri
  * What the relay sends for a queue entry: the relay's own mail signed once per entry, so every
  * retry carries the same signature; a host's late bounce (not the relay's to sign) as it is.
  */
-export function outgoingSigner(key: DkimKey, relayName: string, log: (message: string) => void) {
+export function outgoingSigner(
+  key: DkimKey,
+  relayName: string,
+  log: (message: string) => void,
+  sign: (key: DkimKey, raw: Buffer) => Promise<Buffer> = (k, raw) => signMessage(k, raw, log),
+) {
   const signed = new WeakMap<QueueEntry, Promise<Buffer>>();
   return (entry: QueueEntry): Promise<Buffer> => {
     if (entry.client.name !== relayName || !signsFor(key, entry.raw)) return Promise.resolve(entry.raw);
     let raw = signed.get(entry);
     if (!raw) {
-      raw = signMessage(key, entry.raw, log).catch((error: unknown) => {
+      raw = sign(key, entry.raw).catch((error: unknown) => {
         log(`dkim: not signed: ${String(error)}`);
         return entry.raw;
       });

@@ -25,7 +25,8 @@ import { smarthostRelay } from '../outbound/smarthost-relay';
 import { parseSmarthost, type SmarthostOptions } from '../outbound/smarthost';
 import { LoopbackPairs } from '../tap/loopback-pair';
 import { createLabClock, type LabClock } from './lab-clock';
-import { checkMessage, createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
+import { createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
+import { mailAuthFor } from './mail-auth-service';
 import { createMailHost, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
@@ -121,6 +122,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     }
   };
   const dns = new LabDns(definition);
+  const auth = mailAuthFor(definition, log);
   const mailboxes = new Mailboxes();
   const ownsPairs = !options.pairs;
   const pairs = options.pairs ?? (await LoopbackPairs.create());
@@ -149,7 +151,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       log,
       onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
       onLateBounce: (bounce) => lateBounce(bounce),
-      authenticate: (raw, peer) => checkMessage(dns, raw, peer),
+      authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
         emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
       });
@@ -188,7 +190,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   if (smarthost) log(`world: mail for ${smarthost.allowed.join(', ') || 'no domain'} leaves the lab through ${smarthost.display}`);
 
   // The message as it leaves smtp.lab.test: signed with lab.test's DKIM key when its From: is lab.test's.
-  const outgoing = outgoingSigner(dkim, definition.relay.name, log);
+  const outgoing = outgoingSigner(dkim, definition.relay.name, log, auth.sign);
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
   async function tapBetween(hop: HopStart, upstream: net.Socket): Promise<{ socket: net.Socket; conversation: string | null }> {
@@ -300,6 +302,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       clock.close();
       queue.stop();
       sessions.close();
+      auth.close();
       for (const socket of taps) socket.destroy();
       await Promise.all([...[...hosts.values()].map((host) => host.close()), ownsPairs ? pairs.close() : undefined]);
       // Attempts still running end once their sockets are gone (a new hop is refused now), but

@@ -1,0 +1,46 @@
+/**
+ * The worker side of mail-auth-service: SPF, DKIM and DMARC checks and DKIM signing, the same
+ * functions the world would call in its own thread, run here so they do not hold up the lab's
+ * SMTP conversations. Each world registers its DNS once; each request names its world.
+ */
+import { parentPort } from 'node:worker_threads';
+import { LabDns } from '../../core/world/lab-dns';
+import { checkMessage, signMessage } from './mail-auth';
+import type { AuthReply, AuthRequest } from './mail-auth-service';
+
+const worlds = new Map<number, LabDns>();
+const port = parentPort;
+if (!port) throw new Error('mail-auth-worker runs as a worker thread');
+
+port.on('message', (request: AuthRequest) => {
+  void handle(request).then(
+    (reply) => reply && port.postMessage(reply),
+    (error: unknown) => 'id' in request && port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies AuthReply),
+  );
+});
+
+async function handle(request: AuthRequest): Promise<AuthReply | null> {
+  switch (request.type) {
+    case 'world':
+      worlds.set(request.world, new LabDns(request.definition));
+      return null;
+    case 'forget':
+      worlds.delete(request.world);
+      return null;
+    case 'check': {
+      const dns = worlds.get(request.world);
+      if (!dns) throw new Error('The mail world is not registered with the mail-auth worker');
+      return { id: request.id, check: await checkMessage(dns, asBuffer(request.raw), request.peer) };
+    }
+    case 'sign': {
+      const logs: string[] = [];
+      const signed = await signMessage(request.key, asBuffer(request.raw), (message) => logs.push(message));
+      return { id: request.id, signed, logs };
+    }
+  }
+}
+
+/** A Buffer over the bytes that came across (structured clone turns a Buffer into a Uint8Array). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
