@@ -7,7 +7,6 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import type { ConnectionProfile } from '../../core/protocol/delivery';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { MessageSummary, Origin } from '../../core/wire';
 import { Deliveries } from '../outbound/deliveries';
@@ -20,8 +19,9 @@ import { Conversations, type Conversation, type ConversationLimits, type Emit } 
 import { createLabShared, type LabShared } from './lab-shared';
 import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
+import { LabServers } from './lab-servers';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
-import { createLabSmtpServer, DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
+import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 
 export interface LabSettings extends LabOptions {
@@ -60,9 +60,6 @@ interface Route {
   onClose?(): void;
 }
 
-/** The server role behind each compose profile. */
-const PROFILE_ROLES: Record<ConnectionProfile, ServerRole> = { submission: 'submission', smtps: 'smtps', plain: 'welcoming' };
-
 export async function createLab(options: LabSettings): Promise<Lab> {
   const log = options.log ?? ((message: string) => console.error(message));
   const ownShared = options.shared ? null : await createLabShared(options.stateDir);
@@ -98,37 +95,20 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   });
   const { world, relaySteps } = labWorld;
   const serverLimits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  /** Servers start when first needed: most labs of a classroom never use most roles. */
-  const servers = new Map<string, LabSmtpServer>();
-  const server = (key: string, role: ServerRole, limits: Partial<ServerLimits> = {}): LabSmtpServer => {
-    let existing = servers.get(key);
-    if (!existing) {
-      existing = createLabSmtpServer({
-        role,
-        certificates,
-        store,
-        accounts,
-        limits: { ...options.limits, ...limits },
-        log,
-        onMessage: keepMessage,
-      });
-      servers.set(key, existing);
-    }
-    return existing;
-  };
   function keepMessage(message: MessageSummary, accepted: AcceptedMessage): void {
     emit('message.stored', message);
     // After the 250, as a provider does: the mail is the lab's to pass on now.
     labWorld.accept(message, accepted);
   }
-  // Outside clients and the terminal: the welcoming port-25 role, and implicit TLS on the smtps port.
-  const smtp = () => server('smtp', 'welcoming');
-  const smtps = () => server('smtps', 'smtps');
-  // A lesson's terminal may talk to the strict submission server (AUTH required) or to lab.test's
-  // MX, which refuses to relay for strangers.
-  const terminalServer = (role: ServerRole) => (role === 'submission' || role === 'mx' ? server(`terminal-${role}`, role) : smtp());
-  // The compose client gets servers of its own, because only a stepped delivery may idle this long.
-  const composeServer = (profile: ConnectionProfile) => server(`compose-${profile}`, PROFILE_ROLES[profile], { socketTimeoutMs: timeouts.serverSocketMs });
+  const servers = new LabServers({
+    certificates,
+    store,
+    accounts,
+    log,
+    composeSocketTimeoutMs: timeouts.serverSocketMs,
+    ...(options.limits ? { limits: options.limits } : {}),
+    onMessage: keepMessage,
+  });
   const taps = new Set<LineTap>();
   const loose = new Set<net.Socket>();
   let closing = false;
@@ -206,8 +186,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     ({ smtp: smtpAddress, smtps: smtpsAddress } = options.outside);
   } else {
     try {
-      smtpAddress = await listen(options.smtpPort, { server: smtp }, 'SMTP');
-      smtpsAddress = await listen(options.smtpsPort, { server: smtps, implicitTls: true }, 'SMTPS');
+      smtpAddress = await listen(options.smtpPort, { server: () => servers.smtp() }, 'SMTP');
+      smtpsAddress = await listen(options.smtpsPort, { server: () => servers.smtps(), implicitTls: true }, 'SMTPS');
     } catch (error) {
       // A port in use must not leave the other listener or the servers behind.
       await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), labWorld.close(), ownShared?.close()]);
@@ -235,7 +215,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     async open(profile, gate, onClose) {
       roomForOne();
       const { near, far } = await pairs.pair();
-      const route: Route = { server: () => composeServer(profile), implicitTls: profile === 'smtps', gate, onClose };
+      const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose };
       const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       if (!served) {
         near.destroy();
@@ -264,7 +244,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
       roomForOne();
       const { near, far } = await pairs.pair();
-      const route = { server: () => terminalServer(role) };
+      const route = { server: () => servers.terminal(role) };
       const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       const conversation = served?.conversation;
       if (!conversation) {
@@ -327,7 +307,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
       for (const drop of adopted) drop();
-      await Promise.all([...listenersClosed, ...[...servers.values()].map((s) => s.close()), labWorld.close()]);
+      await Promise.all([...listenersClosed, servers.close(), labWorld.close()]);
       await ownShared?.close();
     },
   };
