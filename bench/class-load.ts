@@ -12,7 +12,7 @@
  * a `wire` event (for EHLO that is the first `250-` line, not the last). Lines typed inside DATA get
  * no reply of their own: they count as commands sent but give no round trip.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -107,6 +107,51 @@ class Problems {
     let sum = 0;
     for (const [kind, value] of this.counts) sum += value - (before.get(kind) ?? 0);
     return sum;
+  }
+}
+
+/**
+ * A process that does nothing but time its own event loop: what it sees is the machine's
+ * scheduling noise alone, to read the bridge's and the client's loop delays against.
+ */
+class NoiseCanary {
+  readonly #child: ChildProcess;
+  #waiting: ((value: { p99: number; max: number }) => void) | null = null;
+
+  constructor() {
+    const code = `
+      const { monitorEventLoopDelay } = require('node:perf_hooks');
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      process.on('message', (question) => {
+        if (question === 'reset') delay.reset();
+        process.send({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
+      });
+      process.on('disconnect', () => process.exit(0));`;
+    this.#child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child.on('message', (value: { p99: number; max: number }) => {
+      this.#waiting?.(value);
+      this.#waiting = null;
+    });
+  }
+
+  #ask(question: 'reset' | 'read'): Promise<{ p99: number; max: number }> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      this.#child.send(question);
+    });
+  }
+
+  async reset(): Promise<void> {
+    await this.#ask('reset');
+  }
+
+  read(): Promise<{ p99: number; max: number }> {
+    return this.#ask('read');
+  }
+
+  stop(): void {
+    if (this.#child.connected) this.#child.disconnect();
   }
 }
 
@@ -495,6 +540,7 @@ interface StepResult {
   bridgeCpu: number;
   bridgeLoop: ClassBridgeStats['loopDelay'];
   clientLoopP99: number;
+  idleLoop: { p99: number; max: number };
   pairs: ClassBridgeStats['pairs'];
 }
 
@@ -518,6 +564,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
   const bridge = await BridgeChild.start(count * 2);
   const classroom = new Classroom(bridge.webUrl);
   const watchdog = classroom.watch();
+  const canary = new NoiseCanary();
   const clientLoop = monitorEventLoopDelay({ resolution: 5 });
   clientLoop.enable();
   const stop = () => {
@@ -586,6 +633,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
       const seconds = rate === options.goalRate ? options.goalSeconds : options.stepSeconds;
       await classroom.drive(rate, options.warmSeconds, null);
       await bridge.reset();
+      await canary.reset();
       clientLoop.reset();
       const before = classroom.problems.snapshot();
       const cpuBefore = (await bridge.stats(false)).cpuSeconds;
@@ -601,13 +649,15 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
         bridgeCpu: (after.cpuSeconds - cpuBefore) / seconds,
         bridgeLoop: after.loopDelay,
         clientLoopP99: clientLoop.percentile(99) / 1e6,
+        idleLoop: await canary.read(),
         pairs: after.pairs,
       };
       results.push(result);
       const sorted = [...samples.all].sort((a, b) => a - b);
       const p99 = percentile(sorted, 99);
       process.stdout.write(`  ${rate} commands/s: p50 ${msText(percentile(sorted, 50))}, p99 ${msText(p99)}\n`);
-      if (p99 > options.kneeMs || result.problems > 0 || result.sent < 0.9 * result.offered) break;
+      // Past the knee one step above the goal is enough; failures or a rate that cannot be sent end it too.
+      if ((p99 > options.kneeMs && rate > options.goalRate) || result.problems > 0 || result.sent < 0.9 * result.offered) break;
     }
     const unanswered = await classroom.settle(5_000);
     if (unanswered > 0) classroom.problems.add('replies still missing when the run stopped', unanswered);
@@ -624,31 +674,33 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
     console.log(`\nbridge memory after a full GC: baseline heap ${mb(baseline.heapUsed)} + external ${mb(baseline.external)}, RSS ${mb(baseline.rss)}; ` + `idle ${mb(idle.heapUsed)} + ${mb(idle.external)}, RSS ${mb(idle.rss)}; active ${mb(active.heapUsed)} + ${mb(active.external)}, RSS ${mb(active.rss)}`);
     console.log('\nRound trip by rate (aggregate terminal lines a second across the class; ' + `${ANSWERED_PER_CONVERSATION} of every ${SCRIPT.length} lines get a reply and a round trip)`);
     const goalStep = results[0];
+    const secondsOf = (step: StepResult) => (step.rate === options.goalRate ? options.goalSeconds : options.stepSeconds);
+    const cpuPerCommand = (step: StepResult | undefined) => (step ? (step.bridgeCpu * secondsOf(step) * 1000) / Math.max(1, step.sent) : NaN);
     const goalP99 = goalStep ? percentile(goalStep.samples.all, 99) : NaN;
-    console.table(
-      Object.fromEntries(
-        results.map((step) => {
-          const p99 = percentile(step.samples.all, 99);
-          return [
-            `${step.rate}/s`,
-            {
-              'sent/s': Math.round(step.sent / (step.rate === options.goalRate ? options.goalSeconds : options.stepSeconds)),
-              'round trips': step.samples.all.length,
-              p50: msText(percentile(step.samples.all, 50)),
-              p99: msText(p99),
-              max: msText(step.samples.all.at(-1) ?? NaN),
-              'p99 / p99 at goal': (p99 / goalP99).toFixed(2),
-              problems: step.problems + step.missed,
-              'bridge CPU': `${(step.bridgeCpu * 100).toFixed(0)}%`,
-              'bridge CPU a command': msText((step.bridgeCpu * (step.rate === options.goalRate ? options.goalSeconds : options.stepSeconds) * 1000) / Math.max(1, step.sent)),
-              'bridge loop delay p99': msText(step.bridgeLoop.p99),
-              'client loop delay p99': msText(step.clientLoopP99),
-              'pairs slow/failed': `${step.pairs.slow}/${step.pairs.failed}`,
-            },
-          ];
-        }),
-      ),
-    );
+    // One column per rate, one row per figure.
+    const columns = results.map((step) => {
+      const p99 = percentile(step.samples.all, 99);
+      return {
+        rate: `${step.rate}/s`,
+        figures: {
+          'lines sent a second': String(Math.round(step.sent / secondsOf(step))),
+          'round trips': String(step.samples.all.length),
+          'round trip p50': msText(percentile(step.samples.all, 50)),
+          'round trip p99': msText(p99),
+          'round trip max': msText(step.samples.all.at(-1) ?? NaN),
+          'p99 / p99 at the goal rate': (p99 / goalP99).toFixed(2),
+          'problems (errors, timeouts, no lab ready)': String(step.problems + step.missed),
+          'bridge CPU (one core = 100%)': `${(step.bridgeCpu * 100).toFixed(0)}%`,
+          'bridge CPU a line': msText(cpuPerCommand(step)),
+          'bridge loop delay p99 / max': `${msText(step.bridgeLoop.p99)} / ${msText(step.bridgeLoop.max)}`,
+          'client loop delay p99': msText(step.clientLoopP99),
+          'idle process loop delay p99 / max (machine noise)': `${msText(step.idleLoop.p99)} / ${msText(step.idleLoop.max)}`,
+          'loopback pairs slower than 1 s / failed': `${step.pairs.slow} / ${step.pairs.failed}`,
+        } as Record<string, string>,
+      };
+    });
+    const rows = Object.keys(columns[0]?.figures ?? {});
+    console.table(Object.fromEntries(rows.map((row) => [row, Object.fromEntries(columns.map((column) => [column.rate, column.figures[row]]))])));
 
     if (goalStep) {
       console.log(`\nRound trip by line at ${goalStep.rate}/s (the first server line of each reply)`);
@@ -683,6 +735,11 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
       [`round trip p50 at ${options.goalRate}/s`]: { measured: msText(percentile(goalStep?.samples.all ?? [], 50)), goal: '-', verdict: '' },
       [`round trip p99 at ${options.goalRate}/s`]: { measured: msText(goalP99), goal: `<= ${GOALS.p99Ms} ms`, verdict: verdict(goalOk) },
       [`p99 passes ${options.kneeMs} ms`]: { measured: knee, goal: '-', verdict: '' },
+      [`bridge CPU a command at ${options.goalRate}/s`]: {
+        measured: msText(cpuPerCommand(goalStep)),
+        goal: '-',
+        verdict: `one core at ~${Math.round(1000 / cpuPerCommand(goalStep))}/s`,
+      },
     });
     const problems = [...classroom.problems.counts].sort((a, b) => b[1] - a[1]);
     console.log(problems.length ? `problems: ${problems.map(([kind, n]) => `${n}x ${kind}`).join('; ')}` : 'problems: none (no errors, refusals, timeouts or dropped sockets)');
@@ -693,6 +750,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
     process.off('SIGINT', stop);
     clearInterval(watchdog);
     clientLoop.disable();
+    canary.stop();
     classroom.close();
     await bridge.stop();
   }
