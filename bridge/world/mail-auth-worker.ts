@@ -6,18 +6,32 @@
 import { parentPort } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import { checkMessage, signMessage } from './mail-auth';
-import type { AuthReply, AuthRequest } from './mail-auth-service';
+import { ownBytes, type AuthReply, type AuthRequest } from './mail-auth-service';
 
 const worlds = new Map<number, LabDns>();
-const port = parentPort;
-if (!port) throw new Error('mail-auth-worker runs as a worker thread');
+const port = (() => {
+  if (!parentPort) throw new Error('mail-auth-worker runs as a worker thread');
+  return parentPort;
+})();
 
-port.on('message', (request: AuthRequest) => {
-  void handle(request).then(
-    (reply) => reply && port.postMessage(reply),
-    (error: unknown) => 'id' in request && port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies AuthReply),
-  );
+port.on('message', (requests: AuthRequest[]) => {
+  for (const request of requests) {
+    void handle(request).then(
+      (reply) => reply && send(reply),
+      (error: unknown) => 'id' in request && send({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
 });
+
+/** Replies ready in one turn go back together; a signed message is moved, not cloned. */
+const outbox: AuthReply[] = [];
+const moving: ArrayBuffer[] = [];
+function send(reply: AuthReply): void {
+  outbox.push(reply);
+  if ('signed' in reply) moving.push(reply.signed.buffer);
+  if (outbox.length > 1) return;
+  setImmediate(() => port.postMessage(outbox.splice(0), moving.splice(0)));
+}
 
 async function handle(request: AuthRequest): Promise<AuthReply | null> {
   switch (request.type) {
@@ -35,7 +49,7 @@ async function handle(request: AuthRequest): Promise<AuthReply | null> {
     case 'sign': {
       const logs: string[] = [];
       const signed = await signMessage(request.key, asBuffer(request.raw), (message) => logs.push(message));
-      return { id: request.id, signed, logs };
+      return { id: request.id, signed: ownBytes(signed), logs };
     }
   }
 }
