@@ -243,6 +243,8 @@ class Classroom {
   readonly problems = new Problems();
   readonly ready = new Set<LabClient>();
   commandsSent = 0;
+  /** Messages the pages have received from the bridge. */
+  received = 0;
   /** 'script': each lab types its next line as soon as it may; 'rate': the scheduler decides. */
   mode: 'script' | 'rate' | 'hold' = 'hold';
   samples: Samples | null = null;
@@ -261,6 +263,7 @@ class Classroom {
       let cookie = false;
       socket.once('upgrade', (response) => (cookie = String(response.headers['set-cookie'] ?? '').includes('smtplab_lab=')));
       socket.on('message', (data) => {
+        this.received++;
         const text = String(data);
         if (lab.state === 'connecting' && text.startsWith('{"type":"welcome"')) {
           lab.state = 'idle';
@@ -541,6 +544,8 @@ interface StepResult {
   bridgeLoop: ClassBridgeStats['loopDelay'];
   clientLoopP99: number;
   idleLoop: { p99: number; max: number };
+  /** WebSocket messages the pages received during the step. */
+  received: number;
   pairs: ClassBridgeStats['pairs'];
 }
 
@@ -599,6 +604,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
     // 2. Memory per active lab: each has run its conversation and holds it, and the delivered mail.
     await bridge.reset();
     const cpuBeforeScripts = (await bridge.stats(false)).cpuSeconds;
+    const receivedBeforeScripts = classroom.received;
     const scriptStarted = performance.now();
     const concurrency = 100;
     await classroom.runScripts(concurrency);
@@ -613,8 +619,9 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
     await sleep(500);
     const active = await bridge.stats(true);
     console.log(
-      `${count} conversations typed, ${concurrency} labs at a time, in ${scriptSeconds.toFixed(1)} s ` +
+      `${count} conversations typed, ${Math.min(concurrency, count)} labs at a time, in ${scriptSeconds.toFixed(1)} s ` +
         `(bridge CPU ${(((afterScripts.cpuSeconds - cpuBeforeScripts) / count) * 1000).toFixed(1)} ms a conversation, relaying included; ` +
+        `${((classroom.received - receivedBeforeScripts) / count).toFixed(0)} WebSocket messages to its page; ` +
         `loop delay p99 ${msText(afterScripts.loopDelay.p99)}, max ${msText(afterScripts.loopDelay.max)}); ` +
         `${storedLabs} of ${count} labs have the mail in alice@example.test's mailbox ${deliverySeconds.toFixed(1)} s after the last QUIT`,
     );
@@ -636,6 +643,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
       await canary.reset();
       clientLoop.reset();
       const before = classroom.problems.snapshot();
+      const receivedBefore = classroom.received;
       const cpuBefore = (await bridge.stats(false)).cpuSeconds;
       const samples: Samples = { all: [], byLine: SCRIPT.map(() => []) };
       const run = await classroom.drive(rate, seconds, samples);
@@ -651,6 +659,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
         clientLoopP99: clientLoop.percentile(99) / 1e6,
         idleLoop: await canary.read(),
         pairs: after.pairs,
+        received: classroom.received - receivedBefore,
       };
       results.push(result);
       const sorted = [...samples.all].sort((a, b) => a - b);
@@ -692,6 +701,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
           'problems (errors, timeouts, no lab ready)': String(step.problems + step.missed),
           'bridge CPU (one core = 100%)': `${(step.bridgeCpu * 100).toFixed(0)}%`,
           'bridge CPU a line': msText(cpuPerCommand(step)),
+          'WebSocket messages to the pages a line': (step.received / Math.max(1, step.sent)).toFixed(1),
           'bridge loop delay p99 / max': `${msText(step.bridgeLoop.p99)} / ${msText(step.bridgeLoop.max)}`,
           'client loop delay p99': msText(step.clientLoopP99),
           'idle process loop delay p99 / max (machine noise)': `${msText(step.idleLoop.p99)} / ${msText(step.idleLoop.max)}`,
