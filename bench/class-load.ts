@@ -699,7 +699,7 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
           'round trip max': msText(step.samples.all.at(-1) ?? NaN),
           'p99 / p99 at the goal rate': (p99 / goalP99).toFixed(2),
           'problems (errors, timeouts, no lab ready)': String(step.problems + step.missed),
-          'bridge CPU (one core = 100%)': `${(step.bridgeCpu * 100).toFixed(0)}%`,
+          'bridge CPU, all its threads (one core = 100%)': `${(step.bridgeCpu * 100).toFixed(0)}%`,
           'bridge CPU a line': msText(cpuPerCommand(step)),
           'WebSocket messages to the pages a line': (step.received / Math.max(1, step.sent)).toFixed(1),
           'bridge loop delay p99 / max': `${msText(step.bridgeLoop.p99)} / ${msText(step.bridgeLoop.max)}`,
@@ -745,10 +745,10 @@ export async function measureClass(overrides: Partial<ClassOptions> = {}): Promi
       [`round trip p50 at ${options.goalRate}/s`]: { measured: msText(percentile(goalStep?.samples.all ?? [], 50)), goal: '-', verdict: '' },
       [`round trip p99 at ${options.goalRate}/s`]: { measured: msText(goalP99), goal: `<= ${GOALS.p99Ms} ms`, verdict: verdict(goalOk) },
       [`p99 passes ${options.kneeMs} ms`]: { measured: knee, goal: '-', verdict: '' },
-      [`bridge CPU a command at ${options.goalRate}/s`]: {
+      [`bridge CPU a line at ${options.goalRate}/s`]: {
         measured: msText(cpuPerCommand(goalStep)),
         goal: '-',
-        verdict: `one core at ~${Math.round(1000 / cpuPerCommand(goalStep))}/s`,
+        verdict: `~${Math.round(1000 / cpuPerCommand(goalStep))} lines/s a core`,
       },
     });
     const problems = [...classroom.problems.counts].sort((a, b) => b[1] - a[1]);
