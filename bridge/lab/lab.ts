@@ -204,6 +204,15 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     }
   }
   const terminals = new Set<Terminal>();
+  /**
+   * The terminal reaches the tap in memory: over loopback TCP every terminal waited on the
+   * kernel's accept queue, which a busy bridge drains one connection per event-loop turn.
+   */
+  let lastPort = 1023;
+  function clientPair(): { near: net.Socket; far: net.Socket; port: number } {
+    lastPort = lastPort >= 65535 ? 1024 : lastPort + 1;
+    return { ...memorySocketPair({ remoteAddress: '127.0.0.1', remotePort: lastPort }), port: lastPort };
+  }
 
   const deliveries = new Deliveries({
     caPem: certificates.caPem,
@@ -214,6 +223,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     emit,
     async open(profile, gate, onClose) {
       roomForOne();
+      // nodemailer gets loopback TCP: its connection timeout and its pipelined writes behave as
+      // against any server only on a real socket.
       const { near, far } = await pairs.pair();
       const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose };
       const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
@@ -243,9 +254,9 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
       roomForOne();
-      const { near, far } = await pairs.pair();
+      const { near, far, port } = clientPair();
       const route = { server: () => servers.terminal(role) };
-      const served = await serve(far, 'terminal', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
+      const served = await serve(far, 'terminal', '127.0.0.1', port, route);
       const conversation = served?.conversation;
       if (!conversation) {
         near.destroy();
