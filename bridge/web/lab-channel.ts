@@ -13,6 +13,7 @@ import {
 } from '../../core/protocol/messages';
 import { ComposeError, LabLimitError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
 import { log } from '../log';
+import { corkForThisTurn } from './corked-sends';
 
 export interface LabChannelOptions {
   /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
@@ -281,6 +282,7 @@ export class LabChannel {
       socket.close(1013, 'too far behind; reload the page');
       return;
     }
+    corkForThisTurn(socket);
     socket.send(text);
   }
 }
