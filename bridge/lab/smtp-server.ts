@@ -8,7 +8,8 @@
  */
 import type net from 'node:net';
 import tls from 'node:tls';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerSession } from 'smtp-server';
+import { SharedContextSMTPServer } from '../tap/shared-context-server';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
@@ -118,7 +119,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
   const implicitTls = role === 'smtps';
   const secureContext = implicitTls ? serverContext(certificates.certPem, certificates.keyPem) : null;
 
-  const server = new SMTPServer({
+  const server = new SharedContextSMTPServer({
     name: SERVER_NAME,
     banner: options.banner ?? 'SMTP Lab says hello. Try EHLO.',
     key: certificates.keyPem,

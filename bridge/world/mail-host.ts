@@ -4,7 +4,8 @@
  * Received: header and files into per-address mailboxes.
  */
 import type net from 'node:net';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerSession } from 'smtp-server';
+import { SharedContextSMTPServer } from '../tap/shared-context-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
 import { dmarcRefusal, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
@@ -86,7 +87,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
     return verdict === 'pass';
   }
 
-  const server = new SMTPServer({
+  const server = new SharedContextSMTPServer({
     name: definition.name,
     // smtp-server puts "<name> ESMTP" in front of the banner itself.
     banner: 'SMTP Lab mail host',
