@@ -123,6 +123,11 @@ class AuthWorker {
     }
   }
 
+  /** Ends the worker as a crash would: what it owed, and all that follows, runs in this thread. */
+  async terminate(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
   #onReply(worker: Worker, reply: AuthReply): void {
     this.#answered = true;
     const pending = this.#pending.get(reply.id);
@@ -150,6 +155,11 @@ let worlds = 0;
 /** Where this process's worlds check and sign their mail (tests prove it is the worker). */
 export function mailAuthRunsIn(): 'not started' | 'worker' | 'this thread' {
   return shared?.where ?? 'not started';
+}
+
+/** The worker dies (tests): requests in flight and later ones are done in this thread. */
+export async function terminateMailAuthWorker(): Promise<void> {
+  await shared?.terminate();
 }
 
 /**
