@@ -1,7 +1,7 @@
 /**
- * Real connected TCP socket pairs on 127.0.0.1, all from one internal listener. The lab uses them
- * wherever a component needs "a connection" but no port of its own: the terminal's client end, and
- * the hop from a tap into smtp-server (which only sees ordinary net.Sockets this way).
+ * Real connected TCP socket pairs on 127.0.0.1, from a few internal listeners. The lab uses them
+ * where a client library needs a real connection but no port of its own: nodemailer's end of a
+ * compose delivery, and the relay's end of a hop through the world.
  */
 import net from 'node:net';
 
@@ -15,7 +15,8 @@ export interface SocketPair {
   far: net.Socket;
 }
 
-export class LoopbackPairs {
+/** One internal listener and the connects waiting on it. */
+class PairListener {
   #server: net.Server;
   #port = 0;
   /** Accepted sockets and pending connects, both keyed by the connecting end's local port. */
@@ -27,9 +28,9 @@ export class LoopbackPairs {
     this.#server = server;
   }
 
-  static async create(): Promise<LoopbackPairs> {
+  static async create(): Promise<PairListener> {
     const server = net.createServer();
-    const pairs = new LoopbackPairs(server);
+    const pairs = new PairListener(server);
     server.on('connection', (socket) => pairs.#onAccept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -97,5 +98,36 @@ export class LoopbackPairs {
     for (const socket of this.#accepted.values()) socket.destroy();
     this.#accepted.clear();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/**
+ * Node's listener takes one waiting connection per turn of the event loop, so on a busy bridge
+ * a burst of connects queued behind each other for seconds. Several listeners, used in turn,
+ * take several per turn.
+ */
+export const PAIR_LISTENERS = 8;
+
+export class LoopbackPairs {
+  readonly #listeners: PairListener[];
+  #next = 0;
+
+  private constructor(listeners: PairListener[]) {
+    this.#listeners = listeners;
+  }
+
+  static async create(listeners = PAIR_LISTENERS): Promise<LoopbackPairs> {
+    return new LoopbackPairs(await Promise.all(Array.from({ length: Math.max(1, listeners) }, () => PairListener.create())));
+  }
+
+  /** A new connected pair. Both ends have Nagle off: SMTP lines are small and latency is visible. */
+  pair(): Promise<SocketPair> {
+    const listener = this.#listeners[this.#next] as PairListener;
+    this.#next = (this.#next + 1) % this.#listeners.length;
+    return listener.pair();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#listeners.map((listener) => listener.close()));
   }
 }
