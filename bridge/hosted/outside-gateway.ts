@@ -11,6 +11,7 @@ import { LabLimitError, type AdoptedConversation } from '../lab/lab-types';
 import { createLabSmtpServer, type LabSmtpServer, type ServerLimits, type SessionRoute } from '../lab/smtp-server';
 import { LineTap, type TapEvent } from '../tap/line-tap';
 import { memorySocketPair } from '../tap/memory-pair';
+import { listenForClients } from '../tap/smtp-listener';
 import type { LabDirectory } from './lab-directory';
 
 /** Commands a client may send before it authenticates (EHLO, STARTTLS, EHLO, AUTH and some slack). */
@@ -118,22 +119,13 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
   const taps = new Set<LineTap>();
   const listeners: net.Server[] = [];
   async function listen(port: number, target: LabSmtpServer, implicitTls: boolean, name: string) {
-    const listener = net.createServer({ noDelay: true }, (socket) => {
+    const accept = (socket: net.Socket) => {
       socket.on('error', () => socket.destroy());
       serve(socket, target, implicitTls);
-    });
-    listener.on('error', (error) => log(`hosted: ${name} listener: ${error.message}`));
-    listeners.push(listener);
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(port, options.host, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    const address = listener.address();
-    if (!address || typeof address === 'string') throw new Error(`${name} listener has no address`);
-    return { host: options.host, port: address.port };
+    };
+    const { server, address } = await listenForClients(options.host, port, `hosted: ${name}`, accept, log);
+    listeners.push(server);
+    return address;
   }
 
   async function close(): Promise<void> {

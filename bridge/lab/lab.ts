@@ -14,6 +14,7 @@ import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
 import { LineTap } from '../tap/line-tap';
 import { memorySocketPair } from '../tap/memory-pair';
+import { listenForClients } from '../tap/smtp-listener';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
 import { createLabShared, type LabShared } from './lab-shared';
@@ -164,21 +165,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
   const listeners: net.Server[] = [];
   async function listen(port: number, route: Route, name: string) {
-    const listener = net.createServer({ noDelay: true }, (socket) => {
-      void serve(socket, 'external', socket.remoteAddress ?? '?', socket.remotePort ?? 0, route);
-    });
-    listener.on('error', (error) => log(`lab: ${name} listener: ${error.message}`));
-    listeners.push(listener);
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(port, options.host, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    const address = listener.address();
-    if (!address || typeof address === 'string') throw new Error(`${name} listener has no address`);
-    return { host: options.host, port: address.port };
+    const accept = (socket: net.Socket) => void serve(socket, 'external', socket.remoteAddress ?? '?', socket.remotePort ?? 0, route);
+    const { server, address } = await listenForClients(options.host, port, `lab: ${name}`, accept, log);
+    listeners.push(server);
+    return address;
   }
   let smtpAddress: { host: string; port: number };
   let smtpsAddress: { host: string; port: number };

@@ -152,26 +152,12 @@ export class LabChannel {
         this.#send(socket, { type: 'terminal.opened', ref: message.ref, conversation: session.conversation });
         return;
       }
-      case 'terminal.line': {
-        const entry = this.#claim(socket, message.conversation);
-        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
-        if (entry.session.closed) {
-          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
-          return;
-        }
-        entry.session.send(message.text.replace(/[\r\n]/g, ''));
+      case 'terminal.line':
+        this.#openTerminal(socket, message.conversation, message.ref)?.send(message.text.replace(/[\r\n]/g, ''));
         return;
-      }
-      case 'terminal.lines': {
-        const entry = this.#claim(socket, message.conversation);
-        if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
-        if (entry.session.closed) {
-          this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', message.ref);
-          return;
-        }
-        entry.session.sendMany(message.lines);
+      case 'terminal.lines':
+        this.#openTerminal(socket, message.conversation, message.ref)?.sendMany(message.lines);
         return;
-      }
       case 'terminal.close': {
         const entry = this.#terminals.get(message.conversation);
         if (!entry) return this.#unknownTerminal(socket, message.conversation, message.ref);
@@ -217,6 +203,20 @@ export class LabChannel {
       default:
         assertNever(message);
     }
+  }
+
+  /** The page's open terminal for a line to go to; otherwise the page is told why there is none. */
+  #openTerminal(socket: WebSocket, id: string, ref: string | undefined): TerminalSession | undefined {
+    const entry = this.#claim(socket, id);
+    if (!entry) {
+      this.#unknownTerminal(socket, id, ref);
+      return undefined;
+    }
+    if (entry.session.closed) {
+      this.#sendError(socket, 'not-connected', 'This conversation has ended. Press Connect to start a new one.', ref);
+      return undefined;
+    }
+    return entry.session;
   }
 
   /** A page that reconnects (reload, blip) takes its terminal back. */

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { authenticate, dkimSign } from './mailauth-loader';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
-import type { AuthCheck, AuthResult, AuthVerdict, DmarcPolicy } from '../../core/world/world-events';
+import type { AuthCheck, AuthResult } from '../../core/world/world-events';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
 
