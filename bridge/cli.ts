@@ -38,6 +38,8 @@ Hosted mode, for a class (see docs/deploy.md):
   --max-messages <n>    accepted messages a lab keeps; the oldest go first and the page says so (default ${DEFAULT_HOSTED_LIMITS.messages})
   --max-message-mb <n>  megabytes of accepted mail a lab keeps, the same way (default ${DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024})
   --commands-per-second <n> WebSocket commands per lab and second, bursts of twice that (default ${DEFAULT_HOSTED_LIMITS.commandsPerSecond})
+  --max-unauthenticated <n> commands an outside SMTP client may send before it logs in; then 421
+                        and the connection ends (default ${DEFAULT_HOSTED_LIMITS.unauthenticatedCommands})
   --node-name <name>    name of this bridge behind a load balancer: prefixes lab ids, sent as X-Lab-Node
   --allowed-host <name> a host name the proxy in front serves the lab under (repeatable)
   --trust-proxy         count labs per the client address in X-Forwarded-For (behind a proxy only)
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       'max-messages': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messages) },
       'max-message-mb': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
+      'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
       'node-name': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true, default: [] },
       'trust-proxy': { type: 'boolean', default: false },
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
           messages: Math.floor(count(values['max-messages'], '--max-messages')),
           messageBytes: count(values['max-message-mb'], '--max-message-mb') * 1024 * 1024,
           commandsPerSecond: count(values['commands-per-second'], '--commands-per-second'),
+          unauthenticatedCommands: Math.floor(count(values['max-unauthenticated'], '--max-unauthenticated')),
         },
         ...(nodeName ? { nodeName } : {}),
         allowedHosts: values['allowed-host'],

@@ -48,6 +48,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     smtpsPort: options.smtpsPort,
     shared,
     directory,
+    unauthenticatedCommands: limits.unauthenticatedCommands,
     log: (message) => log('warn', message),
   }).catch(async (error: unknown) => {
     await Promise.all([directory.close(), shared.close()]);

@@ -17,6 +17,8 @@ export interface HostedLimits {
   messageBytes: number;
   /** WebSocket commands per second per lab (bursts of twice that are let through). */
   commandsPerSecond: number;
+  /** Commands an outside SMTP client may send before it logs in (EHLO, STARTTLS, EHLO, AUTH and slack). */
+  unauthenticatedCommands: number;
 }
 
 export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
@@ -27,4 +29,5 @@ export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
   messages: 200,
   messageBytes: 20 * 1024 * 1024,
   commandsPerSecond: 20,
+  unauthenticatedCommands: 12,
 };

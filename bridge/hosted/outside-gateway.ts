@@ -2,7 +2,8 @@
  * Hosted mode's SMTP ports, shared by every lab of the bridge. A client is nobody's until it
  * authenticates: the lines before AUTH are held, unseen, and the lab whose account it used adopts
  * the whole conversation at the 235. Without a lab's credentials it can only say EHLO and STARTTLS:
- * MAIL before AUTH gets 530, a wrong password 535, and it is cut off after a few commands.
+ * MAIL before AUTH gets 530, a wrong password 535, and it is cut off with 421 after a few commands
+ * or three wrong logins.
  */
 import net from 'node:net';
 import { MessageStore } from '../lab/message-store';
@@ -14,13 +15,16 @@ import { memorySocketPair } from '../tap/memory-pair';
 import { listenForClients } from '../tap/smtp-listener';
 import type { LabDirectory } from './lab-directory';
 
-/** Commands a client may send before it authenticates (EHLO, STARTTLS, EHLO, AUTH and some slack). */
-export const MAX_UNAUTHENTICATED_COMMANDS = 12;
 /** Lines kept for a client that has not authenticated yet; past this it is not a mail client. */
 const MAX_HELD_EVENTS = 100;
+/** Wrong logins on one connection before it is closed (smtp-server does not count AUTH as a command). */
+export const MAX_FAILED_LOGINS = 3;
 
 interface Pending {
   peer: string;
+  /** The server's end of the in-memory pair, ended to close the connection after a last reply. */
+  server: net.Socket;
+  failedLogins: number;
   held: TapEvent[];
   adopted: AdoptedConversation | null;
   tap: LineTap | null;
@@ -33,6 +37,8 @@ export interface OutsideGatewayOptions {
   shared: LabShared;
   directory: LabDirectory;
   limits?: Partial<ServerLimits>;
+  /** Commands a client may send before it authenticates; then 421 and the connection ends. */
+  unauthenticatedCommands: number;
   log(message: string): void;
 }
 
@@ -51,7 +57,14 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
     authenticate(user, pass, session) {
       const waiting = pending.get(session);
       const hosted = directory.byCredentials(user, pass);
-      if (!waiting || !hosted) return null;
+      if (!waiting) return null;
+      if (!hosted) {
+        waiting.failedLogins += 1;
+        if (waiting.failedLogins < MAX_FAILED_LOGINS) return null;
+        // The reply is written first; the end follows it to the client.
+        setImmediate(() => waiting.server.end());
+        return { refused: '4.7.0 Too many failed logins; closing the connection', code: 421 };
+      }
       if (waiting.adopted) return { refused: '5.5.1 Already authenticated', code: 503 };
       try {
         waiting.adopted = hosted.lab.adoptOutside(waiting.peer, waiting.held, () => waiting.tap?.destroy());
@@ -74,7 +87,7 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
       onMessage: () => {},
       route,
       limits: options.limits,
-      maxUnauthenticatedCommands: MAX_UNAUTHENTICATED_COMMANDS,
+      maxUnauthenticatedCommands: options.unauthenticatedCommands,
       banner: role === 'smtps' ? 'SMTP Lab: log in with your lab’s credentials' : 'SMTP Lab: STARTTLS, then log in with your lab’s credentials',
       log,
     });
@@ -85,9 +98,9 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
     const id = `o${++counter}`;
     const remoteAddress = client.remoteAddress ?? '?';
     const remotePort = client.remotePort ?? 0;
-    const waiting: Pending = { peer: `${remoteAddress}:${remotePort}`, held: [], adopted: null, tap: null };
-    pending.set(id, waiting);
     const { near, far } = memorySocketPair({ remoteAddress, remotePort });
+    const waiting: Pending = { peer: `${remoteAddress}:${remotePort}`, server: far, failedLogins: 0, held: [], adopted: null, tap: null };
+    pending.set(id, waiting);
     const tap = new LineTap({
       client,
       server: near,

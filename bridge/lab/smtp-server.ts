@@ -71,7 +71,11 @@ export interface LabSmtpServerOptions {
   /** Who may AUTH (default: the demo account). */
   accounts?: readonly LabAccount[];
   banner?: string;
-  /** Commands allowed before AUTH; past them smtp-server answers 421 and hangs up. Default: no limit. */
+  /**
+   * Commands allowed before AUTH; past them smtp-server answers 421 and hangs up. Default: no
+   * limit. smtp-server counts only while AUTH is on offer, so with a limit AUTH is listed before
+   * TLS too (and answered 538 there) instead of appearing with it.
+   */
   maxUnauthenticatedCommands?: number;
   /** Called after the 250: the mail is the server's to pass on now. */
   onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
@@ -148,7 +152,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
     // smtpd_tls_auth_only, the lab offers AUTH only inside TLS: disabled per session until onSecure.
     onConnect(session, callback) {
-      if (!session.secure) session.disabledCommands = ['AUTH'];
+      if (!session.secure && options.maxUnauthenticatedCommands === undefined) session.disabledCommands = ['AUTH'];
       callback();
     },
     onSecure(_socket, session, callback) {

@@ -69,7 +69,7 @@ describe('hosted mode: a lab per browser', () => {
   const ada = () => new Browser(bridge);
 
   beforeAll(async () => {
-    bridge = await startHostedTestBridge({ nodeName: 'n1', limits: { labsPerAddress: 20, openConversations: 2, messages: 2 } });
+    bridge = await startHostedTestBridge({ nodeName: 'n1', limits: { labsPerAddress: 20, openConversations: 2, messages: 2, unauthenticatedCommands: 8 } });
     caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
   });
   afterAll(() => bridge.close());
@@ -155,10 +155,20 @@ describe('hosted mode: a lab per browser', () => {
     const wrong = await client.command(`AUTH PLAIN ${Buffer.from('\0lab-00000000\0guess').toString('base64')}`);
     expect(wrong.code).toBe(535);
     expect(textOf(wrong)).toMatch(/5\.7\.8/);
-    // It cannot go on guessing: a few commands without AUTH, then 421 and the door closes.
-    let last = wrong;
-    for (let i = 0; i < 20 && !client.isEnded; i++) last = await client.command('NOOP').catch(() => last);
-    expect(last.code).toBe(421);
+    // It cannot go on guessing: the third wrong login gets 421 and the door closes.
+    expect((await client.command(`AUTH PLAIN ${Buffer.from('\0lab-00000000\0guess2').toString('base64')}`)).code).toBe(535);
+    const third = await client.command(`AUTH PLAIN ${Buffer.from('\0lab-00000000\0guess3').toString('base64')}`);
+    expect(third.code).toBe(421);
+    await client.ended;
+  });
+
+  it('cuts off a client that only talks without logging in, past --max-unauthenticated commands', async () => {
+    const client = await RawClient.connect(bridge.smtp.port);
+    expect((await client.reply()).code).toBe(220);
+    const codes: number[] = [];
+    while (codes.length < 20 && !client.isEnded && codes.at(-1) !== 421) codes.push((await client.command('NOOP')).code);
+    // The eighth command (8 in this bridge) gets 421, and the connection closes.
+    expect(codes).toEqual([...Array<number>(7).fill(250), 421]);
     await client.ended;
   });
 
