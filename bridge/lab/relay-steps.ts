@@ -7,6 +7,7 @@
 import { evictFinished, freshId } from './bounded-records';
 import type { DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
 import type { LabAccount } from '../../core/smtp/credential-filter';
+import { blankSummary } from '../outbound/deliveries';
 import { parseQueueId } from '../outbound/outcome';
 import { Gate } from '../tap/gate';
 import type { TapEvent } from '../tap/line-tap';
@@ -57,23 +58,8 @@ export class RelaySteps {
     const { emit } = this.#host;
     const gate = new Gate(this.#host.accounts, (view) => emit('delivery.gate', { delivery: id, ...view } satisfies GateState));
     const entry: Entry = {
-      summary: {
-        id,
-        conversation,
-        mode: 'step',
-        // MTA to MTA is the port 25 role: no AUTH, STARTTLS when the host offers it.
-        profile: 'plain',
-        kind: 'relay',
-        hop: hop.hop,
-        parent,
-        startedAt: Date.now(),
-        endedAt: null,
-        outcome: null,
-        response: null,
-        queueId: null,
-        messageId: null,
-        error: null,
-      },
+      // MTA to MTA is the port 25 role: no AUTH, STARTTLS when the host offers it.
+      summary: { ...blankSummary(id, 'step', 'plain'), conversation, kind: 'relay', hop: hop.hop, parent },
       gate,
       destroy: null,
       accepted: null,

@@ -140,11 +140,10 @@ export class Deliveries {
     delivery.summary.outcome ??= 'failed';
     this.#host.emit('delivery.finished', { ...delivery.summary });
   }
-
-
 }
 
-function blankSummary(id: string, mode: 'step' | 'instant', profile: ConnectionProfile): DeliverySummary {
+/** A delivery that has just started: nothing known of its outcome yet. */
+export function blankSummary(id: string, mode: 'step' | 'instant', profile: ConnectionProfile): DeliverySummary {
   return {
     id,
     conversation: '',
