@@ -141,8 +141,12 @@ const VERB_NAMES: Record<string, string> = {
 };
 
 /** Edge label for a reply transition: "MAIL → 2xx", "greeting → 220", "end of data → 250". */
+/** Longest unknown verb a label repeats; a learner's junk line can be kilobytes with no space. */
+const MAX_LABEL_VERB = 16;
+
 export function answerLabel(verb: string, codes: string): string {
-  return `${VERB_NAMES[verb] ?? verb} → ${codes.split('|').join('/')}`;
+  const name = VERB_NAMES[verb] ?? (verb.length > MAX_LABEL_VERB ? `${verb.slice(0, MAX_LABEL_VERB - 1)}…` : verb);
+  return `${name} → ${codes.split('|').join('/')}`;
 }
 
 /** How a client line is read given the state and context when it was sent. */

@@ -56,6 +56,16 @@ describe('SessionTracker', () => {
     ]);
   });
 
+  it('keeps the label of a junk line short, however long the line', () => {
+    const junk = 'x'.repeat(20_000);
+    const tracker = SessionTracker.replay(wire(`${opening('PIPELINING')}
+      C: ${junk}
+      S: 421 4.4.2 Error: Command line too long`));
+    const last = tracker.lines.flatMap((l) => (l.transition ? [l.transition] : [])).at(-1);
+    expect(last).toMatchObject({ from: 'ready', to: 'closed' });
+    expect(last?.label).toBe(`${'X'.repeat(15)}… → 421`);
+  });
+
   it('shows a line that is no reply without letting it answer anything', () => {
     const tracker = SessionTracker.replay(wire('S: 220 hi\nC: EHLO a.test\nS: hello there\nS: 250 hi'));
     expect(tracker.lines[2]?.reply).toEqual({ reply: { code: 0, enhanced: null, lines: ['hello there'] }, answers: null });
