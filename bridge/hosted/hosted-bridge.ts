@@ -2,7 +2,7 @@
  * Hosted mode (--hosted): a lab per browser, found by the browser's lab cookie, and outside
  * clients reaching a lab with its own credentials through the bridge's shared SMTP ports.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { APP_BUILD_DIR } from '../app-build';
 import { createLabShared } from '../lab/lab-shared';
 import { LabLimitError } from '../lab/lab-types';
@@ -102,7 +102,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     if (hosted.nodeName) res.setHeader('X-Lab-Node', hosted.nodeName);
     const { pathname } = new URL(req.url ?? '/', 'http://lab');
     if (pathname === '/healthz' || pathname === '/api/ca.pem') {
-      handleApi(null, req, res, shared.certificates.caPem);
+      handleApi(null, req, res, { caPem: shared.certificates.caPem });
       return;
     }
     if (pathname.startsWith('/api/')) {
@@ -111,11 +111,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
         sendApiError(res, 401, `No lab for this browser: open the lab page first (a lab closes after ${Math.round(limits.idleMs / 60_000)} minutes unused).`);
         return;
       }
-      if (pathname === '/api/lab') {
-        sendApiJson(res, { id: found.hosted.id, node: hosted.nodeName ?? null, ...found.hosted.lab.info });
-        return;
-      }
-      handleApi(found.hosted.lab, req, res);
+      handleApi(found.hosted.lab, req, res, { identity: { id: found.hosted.id, node: hosted.nodeName ?? null } });
       return;
     }
     if (isPage(pathname) && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -150,10 +146,3 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     }),
   };
 }
-
-function sendApiJson(res: ServerResponse, value: unknown): void {
-  const body = JSON.stringify(value, null, 2) + '\n';
-  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
-  res.end(body);
-}
-

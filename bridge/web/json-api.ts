@@ -39,7 +39,15 @@ export function sendApiError(res: ServerResponse, status: number, error: string)
  * Handles the request and returns true when the path belongs to the API. `lab` null: no lab is
  * known for the caller (hosted mode), which only /healthz and /api/ca.pem can answer.
  */
-export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResponse, caPem = lab?.caPem ?? ''): boolean {
+export interface ApiContext {
+  /** The lab CA certificate, for a caller without a lab. */
+  caPem?: string;
+  /** What /api/lab says of the lab's id and bridge (hosted mode); null locally. */
+  identity?: { id: string; node: string | null };
+}
+
+export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResponse, context: ApiContext = {}): boolean {
+  const caPem = context.caPem ?? lab?.caPem ?? '';
   const { pathname, searchParams } = new URL(req.url ?? '/', 'http://lab');
   if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
 
@@ -63,7 +71,7 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     return true;
   }
   if (pathname === '/api/lab') {
-    sendJson(res, 200, { id: null, node: null, ...lab.info });
+    sendJson(res, 200, { id: context.identity?.id ?? null, node: context.identity?.node ?? null, ...lab.info });
     return true;
   }
   if (pathname === '/api/conversations') {
