@@ -43,6 +43,39 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/**
+ * Messages waiting for a session, first come first served. A burst of mail leaves thousands
+ * waiting: copying or shifting a plain array for each of them made the queue quadratic.
+ */
+class WaitingLine {
+  #items: Waiter[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get first(): Waiter | undefined {
+    return this.#items[this.#head];
+  }
+
+  push(waiter: Waiter): void {
+    this.#items.push(waiter);
+  }
+
+  shift(): Waiter | undefined {
+    const waiter = this.#items[this.#head];
+    if (waiter === undefined) return undefined;
+    this.#items[this.#head++] = undefined as unknown as Waiter;
+    // Drop the taken slots now and then, so a long line does not keep its whole past.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return waiter;
+  }
+}
+
 /** What a session has carried so far. */
 interface Carried {
   messages: number;
@@ -54,7 +87,7 @@ export class RelaySessions {
   readonly #messagesPerSession: number;
   /** Sessions open (or opening) per destination key. */
   readonly #open = new Map<string, number>();
-  readonly #waiting = new Map<string, Waiter[]>();
+  readonly #waiting = new Map<string, WaitingLine>();
   #closed = false;
 
   constructor(options: { perHost?: number; messagesPerSession?: number } = {}) {
@@ -68,14 +101,14 @@ export class RelaySessions {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { lines, open, resolve, reject };
       if ((this.#open.get(key) ?? 0) < this.#perHost) this.#start(key, waiter);
-      else this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), waiter]);
+      else this.#waitersOf(key).push(waiter);
     });
   }
 
   /** Shutting down: nobody waits any longer, and no session is handed on. */
   close(): void {
     this.#closed = true;
-    for (const waiters of this.#waiting.values()) for (const waiter of waiters) waiter.reject(closedError());
+    for (const waiters of this.#waiting.values()) for (let waiter = waiters.shift(); waiter; waiter = waiters.shift()) waiter.reject(closedError());
     this.#waiting.clear();
   }
 
@@ -104,7 +137,7 @@ export class RelaySessions {
   }
 
   #release(key: string, session: Session, carried: Carried, after: AfterUse): void {
-    const first = this.#waiting.get(key)?.[0];
+    const first = this.#waiting.get(key)?.first;
     const fits = first !== undefined && carried.messages < this.#messagesPerSession && carried.lines + first.lines <= LINES_PER_SESSION;
     const next = after !== 'close' && fits && !this.#closed ? this.#nextWaiter(key) : undefined;
     if (!next) {
@@ -124,6 +157,12 @@ export class RelaySessions {
       this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
       this.#start(key, next);
     });
+  }
+
+  #waitersOf(key: string): WaitingLine {
+    let waiters = this.#waiting.get(key);
+    if (!waiters) this.#waiting.set(key, (waiters = new WaitingLine()));
+    return waiters;
   }
 
   #nextWaiter(key: string): Waiter | undefined {
