@@ -57,9 +57,10 @@ export class Conversation {
    * before anything leaves the lab.
    */
   add(original: WireEvent): WireEvent {
-    const { mode } = this.#tracker.push(original);
+    const mode = this.#tracker.advance(original);
     let event = original;
-    if (original.dir === 'client' && mode) {
+    // Only a command or an AUTH response can carry a credential; message content never changes the filter.
+    if (mode === 'command' || mode === 'auth') {
       const filtered = this.#credentials.filter(original.text, mode);
       if (filtered.redacted) event = { ...original, text: filtered.text, redacted: true };
     }
@@ -122,7 +123,7 @@ export class Conversations {
 
   /** A tap event becomes a wire event of this conversation. */
   record(conversation: Conversation, event: TapEvent, hop = 0): void {
-    const wire = conversation.add({ conversation: conversation.id, hop, ...event });
+    const wire = conversation.add(Object.assign({ conversation: conversation.id, hop }, event));
     this.#emit('wire', wire);
   }
 

@@ -103,9 +103,29 @@ export function initialContext(): SessionContext {
 
 export function codesMatch(codes: string, code: number): boolean {
   const digits = String(code);
-  return codes
-    .split('|')
-    .some((pattern) => pattern.length === 3 && [...pattern].every((c, i) => c === 'x' || c === digits[i]));
+  for (const pattern of patternsOf(codes)) {
+    if (matchesDigit(pattern, digits, 0) && matchesDigit(pattern, digits, 1) && matchesDigit(pattern, digits, 2)) return true;
+  }
+  return false;
+}
+
+/**
+ * Every reply runs a state's guards, each with its codes: split once per distinct string, not per
+ * reply. Bounded by the machine's config (a handful of distinct strings), so it never grows.
+ */
+const compiledCodes = new Map<string, string[]>();
+
+function patternsOf(codes: string): string[] {
+  let patterns = compiledCodes.get(codes);
+  if (!patterns) {
+    patterns = codes.split('|').filter((pattern) => pattern.length === 3);
+    compiledCodes.set(codes, patterns);
+  }
+  return patterns;
+}
+
+function matchesDigit(pattern: string, digits: string, at: number): boolean {
+  return pattern[at] === 'x' || pattern[at] === digits[at];
 }
 
 const BDAT_ARGUMENT = /^\s*(\d+)(\s+LAST)?\s*$/i;

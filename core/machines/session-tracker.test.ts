@@ -101,4 +101,34 @@ describe('SessionTracker', () => {
     expect(lean.state).toBe('ready');
     expect(lean.context.lastDelivery?.accepted).toBe(true);
   });
+
+  it('advances through the same states and reads each client line the same way as push', () => {
+    const events = wire(`${opening('PIPELINING', 'AUTH PLAIN LOGIN')}
+      C: AUTH LOGIN
+      S: 334 VXNlcm5hbWU6
+      C: bGVhcm5lcg==
+      S: 334 UGFzc3dvcmQ6
+      C: bGVhcm5lcg==
+      S: 235 2.7.0 Authentication successful
+      C: MAIL FROM:<a@b.test>
+      C: RCPT TO:<c@d.test>
+      C: DATA
+      S: 250 ok
+      S: 250 ok
+      S: 354 go
+      C: MAIL FROM:<not@a.command>
+      C:
+      C: .
+      C: QUIT
+      S: 250 queued
+      S: 221 bye
+      * closed`);
+    const full = SessionTracker.replay(events);
+    const lean = new SessionTracker({ keepLines: false });
+    const seen = events.map((event) => ({ mode: lean.advance(event), state: lean.state }));
+    expect(seen).toEqual(full.lines.map((line) => ({ mode: line.mode, state: line.state })));
+    expect(seen.filter((line) => line.mode === 'auth')).toHaveLength(2);
+    expect(seen.filter((line) => line.mode === 'data')).toHaveLength(3);
+    expect(lean.state).toBe('closed');
+  });
 });

@@ -101,6 +101,29 @@ export class SessionTracker {
     return this.#settle(event, from, undefined, reply, label);
   }
 
+  /**
+   * Feed one event, as push does, and say only how a client line was read. The bridge keeps no
+   * TrackedLines and needs no labels: only the state and the mode, for every line under load.
+   */
+  advance(event: WireEvent): LineMode | undefined {
+    if (event.dir === 'client') {
+      const { value, context } = this.#actor.getSnapshot();
+      const mode = lineModeOf(value as SessionStateName, context);
+      if (value === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) return mode;
+      this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
+      return mode;
+    }
+    if (event.dir === 'server') {
+      const assembled = this.#assembler.push(event.text);
+      if (assembled && assembled.code !== 0) this.#send({ type: 'server.reply', reply: assembled });
+    } else if (event.info === 'tls') {
+      this.#send({ type: 'tls.established' });
+    } else if (event.info === 'closed') {
+      this.#send({ type: 'closed' });
+    }
+    return undefined;
+  }
+
   /** The line with the state it left the machine in, and the transition if it moved it. */
   #settle(event: WireEvent, from: SessionStateName, mode: LineMode | undefined, reply: TrackedLine['reply'], label: (() => string) | null): TrackedLine {
     const to = this.state;
