@@ -68,6 +68,8 @@ describe('MessageStore', () => {
   it('gives plain summaries: the API, the WebSocket and tests read them as data', () => {
     const store = new MessageStore();
     const summary = store.add('ABC', message(['From: a@lab.test', 'To: b@example.test', 'Subject: hi', 'Date: Sun, 29 Nov 2026 12:00:00 +0000']), envelope);
+    // The headers are read on first use; the WebSocket sends JSON, so JSON must carry them.
+    expect(JSON.parse(JSON.stringify(summary))).toMatchObject({ from: 'a@lab.test', to: ['b@example.test'], subject: 'hi' });
     expect({ ...summary }).toEqual({
       id: 'ABC',
       conversation: 'c1',

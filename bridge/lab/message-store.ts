@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { MessageSummary } from '../../core/wire';
-import { headerSummary } from './message-headers';
+import { headerSummary, type HeaderSummary } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
@@ -52,25 +52,17 @@ export class MessageStore {
 
   /** Keep a message; one whose headers cannot be read is still kept, with empty fields. */
   add(id: string, raw: Buffer, envelope: Envelope): MessageSummary {
-    const summary: MessageSummary = {
+    const summary = {
       id,
       conversation: envelope.conversation,
       envelopeFrom: envelope.from,
       envelopeTo: [...envelope.to],
-      from: '',
-      to: [],
-      subject: '',
-      date: null,
       receivedAt: Date.now(),
       size: raw.length,
       // As a lab server accepted it: not (yet) a copy in any mailbox of the world.
       mailbox: null,
-    };
-    try {
-      Object.assign(summary, headerSummary(raw));
-    } catch {
-      // Learners type broken messages on purpose; the raw source is still worth keeping.
-    }
+    } as MessageSummary;
+    withHeadersOnFirstRead(summary, raw);
     this.#messages.set(id, { summary, raw });
     this.#bytes += raw.length;
     const dropped: string[] = [];
@@ -98,5 +90,33 @@ export class MessageStore {
   async parsed(id: string): Promise<ParsedMail | undefined> {
     const raw = this.raw(id);
     return raw ? simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true }) : undefined;
+  }
+}
+
+const HEADER_FIELDS = ['from', 'to', 'subject', 'date'] as const;
+
+/**
+ * From, To, Subject and Date are read from the headers when first asked for (a page listing the
+ * message, the API): an app pumping thousands of messages into a lab nobody watches pays nothing
+ * for them. Once read they are plain fields, so JSON and spreads see them as any other.
+ */
+function withHeadersOnFirstRead(summary: MessageSummary, raw: Buffer): void {
+  const read = () => {
+    let headers: HeaderSummary = { from: '', to: [], subject: '', date: null };
+    try {
+      headers = headerSummary(raw);
+    } catch {
+      // Learners type broken messages on purpose; the raw source is still worth keeping.
+    }
+    for (const field of HEADER_FIELDS) Object.defineProperty(summary, field, { value: headers[field], enumerable: true, writable: true, configurable: true });
+    return headers;
+  };
+  for (const field of HEADER_FIELDS) {
+    Object.defineProperty(summary, field, {
+      get: () => read()[field],
+      set: (value: unknown) => Object.defineProperty(summary, field, { value, enumerable: true, writable: true, configurable: true }),
+      enumerable: true,
+      configurable: true,
+    });
   }
 }
