@@ -20,6 +20,8 @@ export interface LabServersOptions {
   /** How long a compose connection may idle: a stepped delivery waits on the learner. */
   composeSocketTimeoutMs: number;
   onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  /** Why no new mail can be taken now, or null. */
+  busy?(): string | null;
   log(message: string): void;
 }
 
@@ -58,8 +60,8 @@ export class LabServers {
   #server(key: string, role: ServerRole, limits: Partial<ServerLimits> = {}): LabSmtpServer {
     let server = this.#servers.get(key);
     if (!server) {
-      const { certificates, store, accounts, onMessage, log } = this.#options;
-      server = createLabSmtpServer({ role, certificates, store, accounts, limits: { ...this.#options.limits, ...limits }, log, onMessage });
+      const { certificates, store, accounts, onMessage, busy, log } = this.#options;
+      server = createLabSmtpServer({ role, certificates, store, accounts, limits: { ...this.#options.limits, ...limits }, log, onMessage, ...(busy ? { busy } : {}) });
       this.#servers.set(key, server);
     }
     return server;

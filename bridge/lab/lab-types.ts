@@ -98,6 +98,8 @@ export interface Lab {
   advanceClock(ms: number): Promise<number>;
   /** Resolves when no delivery attempt is running (waits on the lab clock do not count). */
   worldSettled(): Promise<void>;
+  /** The relay queue now: messages it holds, and how many of their attempts wait behind a burst of arrivals. */
+  relayQueue(): { held: number; waiting: number };
 
   listDeliveries(): DeliverySummary[];
   /**

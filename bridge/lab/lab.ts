@@ -25,8 +25,16 @@ import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGES, MessageStore } from '.
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 
+/**
+ * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
+ * reached only when an app sends faster than the world relays for many seconds on end.
+ */
+export const MAX_RELAY_BACKLOG = 10_000;
+
 export interface LabSettings extends LabOptions {
   limits?: Partial<ServerLimits>;
+  /** Messages the relay queue may hold before MAIL FROM gets 452 (default MAX_RELAY_BACKLOG). */
+  maxRelayBacklog?: number;
   conversationLimits?: Partial<ConversationLimits>;
   maxMessages?: number;
   /** Bytes of accepted message source kept; the oldest go first. */
@@ -101,12 +109,18 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     // After the 250, as a provider does: the mail is the lab's to pass on now.
     labWorld.accept(message, accepted);
   }
+  /** A relay queue this long means mail arrives faster than the world can carry it on: wait. */
+  function busy(): string | null {
+    const limit = options.maxRelayBacklog ?? MAX_RELAY_BACKLOG;
+    return world.backlog().held >= limit ? `The lab's relay queue is full (its limit is ${limit} messages); try again shortly` : null;
+  }
   const servers = new LabServers({
     certificates,
     store,
     accounts,
     log,
     composeSocketTimeoutMs: timeouts.serverSocketMs,
+    busy,
     ...(options.limits ? { limits: options.limits } : {}),
     onMessage: keepMessage,
   });
@@ -265,6 +279,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     clockNow: () => world.clock.now(),
     advanceClock: (ms) => labWorld.advance(ms),
     worldSettled: () => world.settled(),
+    relayQueue: () => world.backlog(),
 
     listDeliveries: () => [...deliveries.list(), ...relaySteps.list()],
     send(compose, connection, mode) {
@@ -289,7 +304,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
           adopted.delete(drop);
           conversations.end(conversation);
         },
-        target: { store, conversation: conversation.id, onMessage: keepMessage },
+        target: { store, conversation: conversation.id, onMessage: keepMessage, busy },
       };
     },
 

@@ -79,6 +79,8 @@ export interface LabSmtpServerOptions {
   maxUnauthenticatedCommands?: number;
   /** Called after the 250: the mail is the server's to pass on now. */
   onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  /** Why no new mail can be taken now (the relay queue is full), or null: MAIL FROM gets 452 4.3.1. */
+  busy?(): string | null;
   /**
    * A server shared by many labs (hosted mode) learns the lab of a session at AUTH: `authenticate`
    * names it (null: refused), `target` gives its store and conversation (undefined: the lab closed).
@@ -91,6 +93,7 @@ export interface SessionTarget {
   store: MessageStore;
   conversation: string;
   onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  busy?(): string | null;
 }
 
 export interface SessionRoute {
@@ -117,7 +120,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
   const log = options.log ?? (() => {});
   const { certificates } = options;
   const accounts = options.accounts ?? [DEMO_CREDENTIALS];
-  const ownTarget = (session: string): SessionTarget => ({ store: options.store, conversation: session, onMessage: options.onMessage });
+  const ownTarget = (session: string): SessionTarget => ({ store: options.store, conversation: session, onMessage: options.onMessage, ...(options.busy ? { busy: options.busy } : {}) });
   const targetOf = (session: string) => (options.route ? options.route.target(session) : ownTarget(session));
   const role = options.role ?? 'welcoming';
   const implicitTls = role === 'smtps';
@@ -164,6 +167,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     onMailFrom(_address, session, callback) {
       if (AUTH_REQUIRED[role] && !session.user) {
         callback(replyError(530, 'Authentication required'));
+        return;
+      }
+      // A full queue is a temporary condition (RFC 5321 §4.5.3.1.10): the client tries again later.
+      const busy = targetOf(session.id)?.busy?.();
+      if (busy) {
+        callback(replyError(452, `4.3.1 ${busy}`));
         return;
       }
       callback();

@@ -87,6 +87,10 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     sendJson(res, 200, lab.describeWorld());
     return true;
   }
+  if (pathname === '/api/queue') {
+    sendJson(res, 200, lab.relayQueue());
+    return true;
+  }
   if (pathname === '/api/world/events') {
     sendJson(res, 200, lab.worldEvents());
     return true;

@@ -11,6 +11,7 @@ import { REPLIES } from '../../core/world/recipient-policy';
 import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
 import type { QueuedKind, WorldEvent } from '../../core/world/world-events';
 import { rfc5322Date } from '../lab/received-header';
+import { AttemptScheduler } from './attempt-scheduler';
 import { buildDsnMessage } from './dsn-message';
 import type { LabClock } from './lab-clock';
 import type { Mailboxes } from './mailboxes';
@@ -65,6 +66,10 @@ export interface QueueDeps {
   retryBaseMs?: number;
   maxAttempts?: number;
   log?(message: string): void;
+  /** When attempts run (a burst of arrivals holds them back); absent: the default scheduler. */
+  scheduler?: AttemptScheduler;
+  /** An attempt that must not wait behind a burst: the first hop of mail a learner steps through. */
+  urgent?(queueId: string, attempt: number): boolean;
 }
 
 export class RelayQueue {
@@ -72,10 +77,22 @@ export class RelayQueue {
   readonly #entries = new Map<string, QueueEntry>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #cancels = new Set<() => void>();
+  readonly #scheduler: AttemptScheduler;
   #closed = false;
 
   constructor(deps: QueueDeps) {
     this.#deps = deps;
+    this.#scheduler = deps.scheduler ?? new AttemptScheduler();
+  }
+
+  /** Messages the queue holds, waiting for an attempt, in one, or for a retry. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Attempts waiting for their turn (a burst of arrivals holds them back). */
+  get waiting(): number {
+    return this.#scheduler.waiting;
   }
 
   static newId(): string {
@@ -103,9 +120,10 @@ export class RelayQueue {
     };
     this.#entries.set(entry.queueId, entry);
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
-    // The first attempt starts at once (real time); only retries wait on the lab clock.
-    // Tracked from now, so settled() also waits for a bounce queued during another attempt.
-    void this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.#attempt(entry)));
+    if (entry.kind === 'mail') this.#scheduler.noteArrival();
+    // The first attempt starts at once (real time) unless a burst holds it back; only retries wait
+    // on the lab clock. Tracked from now, so settled() also waits for a bounce queued during another attempt.
+    void this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.#scheduled(entry)));
     return entry;
   }
 
@@ -123,6 +141,7 @@ export class RelayQueue {
   /** Stop: no new attempts and no retries. Attempts already running end when their sockets do. */
   stop(): void {
     this.#closed = true;
+    this.#scheduler.close();
     for (const cancel of this.#cancels) cancel();
     this.#cancels.clear();
   }
@@ -132,6 +151,11 @@ export class RelayQueue {
     this.#inFlight.add(tracked);
     void tracked.finally(() => this.#inFlight.delete(tracked));
     return tracked;
+  }
+
+  #scheduled(entry: QueueEntry): Promise<void> {
+    const urgent = this.#deps.urgent?.(entry.queueId, entry.attempts + 1) ?? false;
+    return this.#scheduler.run(() => this.#attempt(entry), urgent);
   }
 
   async #attempt(entry: QueueEntry): Promise<void> {
@@ -186,7 +210,7 @@ export class RelayQueue {
     if (entry.recipients.some((r) => r.state === 'pending')) {
       const cancel = clock.schedule(retryIn, () => {
         this.#cancels.delete(cancel);
-        return this.#track(this.#attempt(entry));
+        return this.#track(this.#scheduled(entry));
       });
       this.#cancels.add(cancel);
       return;

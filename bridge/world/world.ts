@@ -89,6 +89,8 @@ export interface World {
   /** Queue a message the submission server accepted; returns its queue id. */
   enqueue(message: SubmittedMessage): string;
   queue(): Array<Pick<QueueEntry, 'queueId' | 'kind' | 'envelopeFrom' | 'attempts' | 'hop'> & { pending: string[] }>;
+  /** Messages the queue holds now (cheaper than queue().length), and attempts held back by a burst. */
+  backlog(): { held: number; waiting: number };
   mailboxes(): MailboxSummary[];
   mailbox(address: string): StoredMessage[];
   message(id: string): StoredMessage | undefined;
@@ -164,6 +166,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     dns, clock, mailboxes, emit, log,
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
+    urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
     relay: (entry, answer, recipients) =>
       relayToDomain({
         answer,
@@ -299,6 +302,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     mailbox: (address) => mailboxes.messages(address),
     message: (id) => mailboxes.find(id),
     summary: (message) => mailboxes.summary(message),
+    backlog: () => ({ held: queue.size, waiting: queue.waiting }),
     settled: () => queue.settled(),
     async close() {
       // Sockets go first: a hop held by a stepping tap, or a slow host, must not hold up the close.

@@ -140,3 +140,34 @@ describe("lab.test's MX (terminal)", () => {
     terminal.close();
   });
 });
+
+describe('a full relay queue', () => {
+  it('answers MAIL FROM with 452 4.3.1 until the queue has room again', async () => {
+    const { lab: small, stop: stopSmall } = await startLab({ maxRelayBacklog: 1 });
+    try {
+      const client = await RawClient.connect(small.smtpAddress.port);
+      expect((await client.reply()).code).toBe(220);
+      expect((await client.command('EHLO client.example')).code).toBe(250);
+      // greylist.test defers the first try: the message stays queued for a retry on the lab clock.
+      expect((await client.command('MAIL FROM:<alice@example.test>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<someone@greylist.test>')).code).toBe(250);
+      expect((await client.command('DATA')).code).toBe(354);
+      client.write('Subject: first\r\n\r\nHi.\r\n.\r\n');
+      expect((await client.reply()).code).toBe(250);
+      await eventually(() => small.worldEvents().some((event) => event.type === 'recipient' && event.outcome === 'deferred'));
+      expect(small.relayQueue().held).toBe(1);
+
+      const refused = await client.command('MAIL FROM:<alice@example.test>');
+      expect(refused.code).toBe(452);
+      expect(textOf(refused)).toBe("4.3.1 The lab's relay queue is full (its limit is 1 messages); try again shortly");
+
+      // The retry delivers it; the queue is empty and mail is taken again.
+      await small.advanceClock(60 * 60_000);
+      await eventually(() => small.relayQueue().held === 0);
+      expect((await client.command('MAIL FROM:<alice@example.test>')).code).toBe(250);
+      expect((await client.command('QUIT')).code).toBe(221);
+    } finally {
+      await stopSmall();
+    }
+  });
+});
