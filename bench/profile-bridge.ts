@@ -2,7 +2,7 @@
  * `tsx bench/profile-bridge.ts [messages]`: runs the bridge with --cpu-prof under smtp-source load
  * and prints where its time went (self time by function), to find what limits delivery throughput.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
@@ -38,9 +38,21 @@ try {
   } finally {
     await bridge.stop(120_000);
   }
-  const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
-  if (!file) throw new Error('no profile written');
-  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile;
+  // One profile per thread (workers too): each gets its busy time per message, the busiest (the
+  // main thread) the breakdown below. PROFILE_KEEP=file keeps that profile for a closer look.
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error('no profile written');
+  const profiles = await Promise.all(files.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as Profile));
+  const busy = (each: Profile) => {
+    const idle = new Set(each.nodes.filter((node) => ['(idle)', '(program)'].includes(node.callFrame.functionName)).map((node) => node.id));
+    return each.samples.reduce((sum, id, at) => sum + (idle.has(id) ? 0 : (each.timeDeltas[at] ?? 0)), 0);
+  };
+  const threadName = (each: Profile) =>
+    each.nodes.some((node) => node.callFrame.url.includes('bridge/lab/')) ? 'main thread' : (each.nodes.find((node) => node.callFrame.url.includes('worker'))?.callFrame.url.replace(/^.*\//, '') ?? 'worker');
+  profiles.sort((a, b) => busy(b) - busy(a));
+  for (const each of profiles) console.log(`${threadName(each)}: ${Math.round(busy(each) / messages)} µs busy per message`);
+  if (process.env.PROFILE_KEEP) await writeFile(process.env.PROFILE_KEEP, JSON.stringify(profiles[0]));
+  const profile = profiles[0]!;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
