@@ -66,8 +66,6 @@ export interface QueueDeps {
   retryBaseMs?: number;
   maxAttempts?: number;
   log?(message: string): void;
-  /** When attempts run (a burst of arrivals holds them back); absent: the default scheduler. */
-  scheduler?: AttemptScheduler;
   /** An attempt that must not wait behind a burst: the first hop of mail a learner steps through. */
   urgent?(queueId: string, attempt: number): boolean;
 }
@@ -77,12 +75,12 @@ export class RelayQueue {
   readonly #entries = new Map<string, QueueEntry>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #cancels = new Set<() => void>();
-  readonly #scheduler: AttemptScheduler;
+  /** When attempts run: a burst of arrivals holds them back. */
+  readonly #scheduler = new AttemptScheduler();
   #closed = false;
 
   constructor(deps: QueueDeps) {
     this.#deps = deps;
-    this.#scheduler = deps.scheduler ?? new AttemptScheduler();
   }
 
   /** Messages the queue holds, waiting for an attempt, in one, or for a retry. */
