@@ -47,7 +47,9 @@ export function signsFor(key: DkimKey, raw: Buffer): boolean {
 export async function signMessage(key: DkimKey, raw: Buffer, log: (message: string) => void): Promise<Buffer> {
   // The key goes in signatureData: given at the top level, mailauth 4.13 signs nothing with it.
   const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
-  const result = await dkimSign(raw, { ...signature, signatureData: [signature] });
+  // Without a signTime mailauth reads the clock twice, for the header it signs and for the header
+  // it writes: when a second turns in between, t= differs and the signature never verifies.
+  const result = await dkimSign(raw, { ...signature, signatureData: [signature], signTime: new Date() });
   if (result.errors?.length || !result.signatures.trim()) {
     log(`dkim: not signed: ${(result.errors ?? []).map((e) => e.message).join('; ') || 'no signature made'}`);
     return raw;
