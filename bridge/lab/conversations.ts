@@ -32,7 +32,8 @@ export class Conversation {
   readonly peer: string;
   readonly startedAt = Date.now();
   endedAt: number | null = null;
-  readonly #tracker = new SessionTracker({ keepLines: false });
+  // The stepper: the same machine without an actor's cost, on every line of every conversation.
+  readonly #tracker = new SessionTracker({ keepLines: false, engine: 'stepper' });
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;

@@ -3,7 +3,7 @@
  * (`answers`) for every reply transition, a few guards that decide how a client line is read,
  * and `assign` actions that keep the context. No I/O here: the machine only mirrors the wire.
  */
-import { assertEvent, assign, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { parseCommand } from '../smtp/command';
 import {
   ANY_VERB, AUTH_RESPONSE, END_OF_DATA, GREETING, bdatChunk, codesMatch, commandKey, octetsOf,
@@ -26,97 +26,128 @@ function queueCommandLine(context: SessionContext, line: string): Partial<Sessio
 
 const TRANSACTION_CLEARED = { reversePath: null, recipients: [] } satisfies Partial<SessionContext>;
 
+/** The event, if it is of `type`; anything else is a wiring mistake in the machine's config. */
+function eventOf<T extends SessionEvent['type']>(event: SessionEvent, type: T): Extract<SessionEvent, { type: T }> {
+  if (event.type !== type) throw new Error(`Expected event ${JSON.stringify(type)}, got ${JSON.stringify(event.type)}`);
+  return event as Extract<SessionEvent, { type: T }>;
+}
+
+export type SessionGuard = (context: SessionContext, event: SessionEvent, params: AnswersParams) => boolean;
+export type SessionAssignment = (context: SessionContext, event: SessionEvent) => Partial<SessionContext>;
+
+/**
+ * The guards, as plain functions of context and event: the XState setup below wraps them, and the
+ * session stepper calls them directly, so both run exactly the same rules.
+ */
+export const SESSION_GUARDS = {
+  /** Does this reply answer `params.verb` with one of `params.codes`? */
+  answers: (context, event, params) => {
+    if (event.type !== 'server.reply' || !codesMatch(params.codes, event.reply.code)) return false;
+    if (params.verb === ANY_VERB) return true;
+    const oldest = context.pending[0];
+    return oldest !== undefined && commandKey(oldest) === params.verb;
+  },
+  /** Is the client still sending the octets a BDAT announced? */
+  isChunkData: (context) => context.bdatRemaining > 0,
+  /** Is this the lone "." that ends DATA content (RFC 5321 §4.1.1.4)? */
+  isEndOfData: (_context, event) => event.type === 'client.line' && event.text === '.',
+  /** Has the "." already been sent, so that further lines are pipelined commands? */
+  isAfterEndOfData: (context) => context.pending.some((p) => p.verb === END_OF_DATA),
+} satisfies Record<string, SessionGuard>;
+
+/** The actions: each says which context fields change. XState's `assign` and the stepper both merge them. */
+export const SESSION_ASSIGNMENTS = {
+  queueCommand: (context, event) => queueCommandLine(context, eventOf(event, 'client.line').text),
+  queueEndOfData: (context) => enqueue(context, { verb: END_OF_DATA, line: '.' }),
+  queueAuthResponse: (context, event) => enqueue(context, { verb: AUTH_RESPONSE, line: eventOf(event, 'client.line').text }),
+  /** Count a line (and its CRLF) against the chunk; if the chunk ends inside it, the rest is a command. */
+  consumeChunk: (context, event) => {
+    const line = eventOf(event, 'client.line');
+    const octets = octetsOf(line.text) + (line.cut ?? 0) + 2;
+    if (context.bdatRemaining >= octets) return { bdatRemaining: context.bdatRemaining - octets };
+    const rest = line.text.slice(context.bdatRemaining);
+    if (context.bdatRemaining >= line.text.length || rest === '') return { bdatRemaining: 0 };
+    return queueCommandLine({ ...context, bdatRemaining: 0 }, rest);
+  },
+  /** Every reply starts here: it answers the oldest pending line, or nothing at all. */
+  takeReply: (context, event) => {
+    const { code, enhanced, lines } = eventOf(event, 'server.reply').reply;
+    const [answered, ...pending] = context.pending;
+    return {
+      pending,
+      answered: answered ?? null,
+      lastReply: { code, enhanced, text: lines.join('\n') },
+      unexpectedReplies: context.unexpectedReplies + (answered ? 0 : 1),
+    };
+  },
+  /** EHLO 250: lines 2..n of the reply are the extensions (RFC 5321 §4.1.1.1). */
+  rememberEhlo: (context, event) => {
+    const extensions = eventOf(event, 'server.reply').reply.lines.slice(1).map((line) => {
+      const [keyword = '', ...rest] = line.trim().split(/\s+/);
+      return [keyword.toUpperCase(), ...rest].join(' ');
+    });
+    const domain = context.answered ? parseCommand(context.answered.line).domain : null;
+    return { esmtp: true, extensions, clientDomain: domain };
+  },
+  rememberHelo: (context) => ({
+    esmtp: false,
+    extensions: [],
+    clientDomain: context.answered ? parseCommand(context.answered.line).domain : null,
+  }),
+  resetTransaction: () => TRANSACTION_CLEARED,
+  setReversePath: (context) => ({
+    reversePath: context.answered ? (parseCommand(context.answered.line).path ?? '') : '',
+    recipients: [],
+  }),
+  addRecipient: (context) => {
+    const path = context.answered ? parseCommand(context.answered.line).path : null;
+    return { recipients: path === null ? context.recipients : [...context.recipients, path] };
+  },
+  recordDelivery: (_context, event) => {
+    const { code, lines } = eventOf(event, 'server.reply').reply;
+    return { lastDelivery: { accepted: code >= 200 && code < 300, code, text: lines.join('\n') } };
+  },
+  markAuthenticated: () => ({ authenticated: true }),
+  /** RFC 3207 §4.2: after the handshake the client knows nothing it learned in plaintext. */
+  startOverWithTls: () => ({
+    ...TRANSACTION_CLEARED,
+    tls: true,
+    esmtp: false,
+    extensions: [],
+    clientDomain: null,
+    pending: [],
+    bdatRemaining: 0,
+  }),
+} satisfies Record<string, SessionAssignment>;
+
+type AssignmentName = keyof typeof SESSION_ASSIGNMENTS;
+const assignmentAction = (name: AssignmentName) => assign<SessionContext, SessionEvent, undefined, SessionEvent, never>(({ context, event }) => SESSION_ASSIGNMENTS[name](context, event));
+
 export const sessionSetup = setup({
   types: {
     context: {} as SessionContext,
     events: {} as SessionEvent,
   },
   guards: {
-    /** Does this reply answer `params.verb` with one of `params.codes`? */
-    answers: ({ context, event }, params: AnswersParams) => {
-      if (event.type !== 'server.reply' || !codesMatch(params.codes, event.reply.code)) return false;
-      if (params.verb === ANY_VERB) return true;
-      const oldest = context.pending[0];
-      return oldest !== undefined && commandKey(oldest) === params.verb;
-    },
-    /** Is the client still sending the octets a BDAT announced? */
-    isChunkData: ({ context }) => context.bdatRemaining > 0,
-    /** Is this the lone "." that ends DATA content (RFC 5321 §4.1.1.4)? */
-    isEndOfData: ({ event }) => event.type === 'client.line' && event.text === '.',
-    /** Has the "." already been sent, so that further lines are pipelined commands? */
-    isAfterEndOfData: ({ context }) => context.pending.some((p) => p.verb === END_OF_DATA),
+    answers: ({ context, event }, params: AnswersParams) => SESSION_GUARDS.answers(context, event, params),
+    isChunkData: ({ context }) => SESSION_GUARDS.isChunkData(context),
+    isEndOfData: ({ context, event }) => SESSION_GUARDS.isEndOfData(context, event),
+    isAfterEndOfData: ({ context }) => SESSION_GUARDS.isAfterEndOfData(context),
   },
   actions: {
-    queueCommand: assign(({ context, event }) => {
-      assertEvent(event, 'client.line');
-      return queueCommandLine(context, event.text);
-    }),
-    queueEndOfData: assign(({ context }) => enqueue(context, { verb: END_OF_DATA, line: '.' })),
-    queueAuthResponse: assign(({ context, event }) => {
-      assertEvent(event, 'client.line');
-      return enqueue(context, { verb: AUTH_RESPONSE, line: event.text });
-    }),
-    /** Count a line (and its CRLF) against the chunk; if the chunk ends inside it, the rest is a command. */
-    consumeChunk: assign(({ context, event }) => {
-      assertEvent(event, 'client.line');
-      const octets = octetsOf(event.text) + (event.cut ?? 0) + 2;
-      if (context.bdatRemaining >= octets) return { bdatRemaining: context.bdatRemaining - octets };
-      const rest = event.text.slice(context.bdatRemaining);
-      if (context.bdatRemaining >= event.text.length || rest === '') return { bdatRemaining: 0 };
-      return queueCommandLine({ ...context, bdatRemaining: 0 }, rest);
-    }),
-    /** Every reply starts here: it answers the oldest pending line, or nothing at all. */
-    takeReply: assign(({ context, event }) => {
-      assertEvent(event, 'server.reply');
-      const [answered, ...pending] = context.pending;
-      const { code, enhanced, lines } = event.reply;
-      return {
-        pending,
-        answered: answered ?? null,
-        lastReply: { code, enhanced, text: lines.join('\n') },
-        unexpectedReplies: context.unexpectedReplies + (answered ? 0 : 1),
-      };
-    }),
-    /** EHLO 250: lines 2..n of the reply are the extensions (RFC 5321 §4.1.1.1). */
-    rememberEhlo: assign(({ context, event }) => {
-      assertEvent(event, 'server.reply');
-      const extensions = event.reply.lines.slice(1).map((line) => {
-        const [keyword = '', ...rest] = line.trim().split(/\s+/);
-        return [keyword.toUpperCase(), ...rest].join(' ');
-      });
-      const domain = context.answered ? parseCommand(context.answered.line).domain : null;
-      return { esmtp: true, extensions, clientDomain: domain };
-    }),
-    rememberHelo: assign(({ context }) => ({
-      esmtp: false,
-      extensions: [],
-      clientDomain: context.answered ? parseCommand(context.answered.line).domain : null,
-    })),
-    resetTransaction: assign(TRANSACTION_CLEARED),
-    setReversePath: assign(({ context }) => ({
-      reversePath: context.answered ? (parseCommand(context.answered.line).path ?? '') : '',
-      recipients: [],
-    })),
-    addRecipient: assign(({ context }) => {
-      const path = context.answered ? parseCommand(context.answered.line).path : null;
-      return { recipients: path === null ? context.recipients : [...context.recipients, path] };
-    }),
-    recordDelivery: assign(({ event }) => {
-      assertEvent(event, 'server.reply');
-      const { code, lines } = event.reply;
-      return { lastDelivery: { accepted: code >= 200 && code < 300, code, text: lines.join('\n') } };
-    }),
-    markAuthenticated: assign({ authenticated: true }),
-    /** RFC 3207 §4.2: after the handshake the client knows nothing it learned in plaintext. */
-    startOverWithTls: assign({
-      ...TRANSACTION_CLEARED,
-      tls: true,
-      esmtp: false,
-      extensions: [],
-      clientDomain: null,
-      pending: [],
-      bdatRemaining: 0,
-    }),
+    queueCommand: assignmentAction('queueCommand'),
+    queueEndOfData: assignmentAction('queueEndOfData'),
+    queueAuthResponse: assignmentAction('queueAuthResponse'),
+    consumeChunk: assignmentAction('consumeChunk'),
+    takeReply: assignmentAction('takeReply'),
+    rememberEhlo: assignmentAction('rememberEhlo'),
+    rememberHelo: assignmentAction('rememberHelo'),
+    resetTransaction: assignmentAction('resetTransaction'),
+    setReversePath: assignmentAction('setReversePath'),
+    addRecipient: assignmentAction('addRecipient'),
+    recordDelivery: assignmentAction('recordDelivery'),
+    markAuthenticated: assignmentAction('markAuthenticated'),
+    startOverWithTls: assignmentAction('startOverWithTls'),
   },
 });
 

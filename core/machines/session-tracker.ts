@@ -7,6 +7,7 @@ import { createActor, type Actor } from 'xstate';
 import { ReplyAssembler, type Reply } from '../smtp/reply';
 import type { WireEvent } from '../wire';
 import { sessionMachine } from './session-machine';
+import { SessionStepper } from './session-stepper';
 import {
   ANY_VERB, END_OF_DATA, answerLabel, commandKey, lineModeOf,
   type LineMode, type SessionContext, type SessionEvent, type SessionStateName,
@@ -32,16 +33,48 @@ export interface SessionTrackerOptions {
    * message is ~200,000 lines, so it turns this off.
    */
   keepLines?: boolean;
+  /**
+   * 'actor' (the default) runs the machine as an XState actor; 'stepper' steps the same config
+   * with the same guards and actions without one (session-stepper.ts), for the bridge, which
+   * follows every line of every conversation.
+   */
+  engine?: 'actor' | 'stepper';
+}
+
+/** What the tracker needs of a running session machine. */
+interface SessionRun {
+  readonly state: SessionStateName;
+  readonly context: SessionContext;
+  /** False once the session reached its final state. */
+  readonly active: boolean;
+  send(event: SessionEvent): void;
+}
+
+function actorRun(): SessionRun {
+  const actor: Actor<typeof sessionMachine> = createActor(sessionMachine).start();
+  return {
+    get state() {
+      return actor.getSnapshot().value as SessionStateName;
+    },
+    get context() {
+      return actor.getSnapshot().context;
+    },
+    get active() {
+      return actor.getSnapshot().status === 'active';
+    },
+    send: (event) => actor.send(event),
+  };
 }
 
 export class SessionTracker {
-  #actor: Actor<typeof sessionMachine> = createActor(sessionMachine).start();
+  readonly #run: SessionRun;
   #assembler = new ReplyAssembler();
   #lines: TrackedLine[] = [];
   readonly #keepLines: boolean;
 
   constructor(options: SessionTrackerOptions = {}) {
     this.#keepLines = options.keepLines ?? true;
+    this.#run = options.engine === 'stepper' ? new SessionStepper() : actorRun();
   }
 
   static replay(events: WireEvent[]): SessionTracker {
@@ -51,11 +84,11 @@ export class SessionTracker {
   }
 
   get state(): SessionStateName {
-    return this.#actor.getSnapshot().value as SessionStateName;
+    return this.#run.state;
   }
 
   get context(): SessionContext {
-    return this.#actor.getSnapshot().context;
+    return this.#run.context;
   }
 
   get lines(): readonly TrackedLine[] {
@@ -63,13 +96,12 @@ export class SessionTracker {
   }
 
   push(event: WireEvent): TrackedLine {
-    const snapshot = this.#actor.getSnapshot();
-    const from = snapshot.value as SessionStateName;
+    const from = this.#run.state;
     let label: (() => string) | null = null;
     let reply: TrackedLine['reply'];
 
     if (event.dir === 'client') {
-      const { context } = snapshot;
+      const context = this.#run.context;
       const mode = lineModeOf(from, context);
       // Message content cannot move the machine (only the lone "." and what follows it can), and
       // it is most of the lines: skip the machine for it.
@@ -107,8 +139,9 @@ export class SessionTracker {
    */
   advance(event: WireEvent): LineMode | undefined {
     if (event.dir === 'client') {
-      const { value, context } = this.#actor.getSnapshot();
-      const mode = lineModeOf(value as SessionStateName, context);
+      const value = this.#run.state;
+      const context = this.#run.context;
+      const mode = lineModeOf(value, context);
       if (value === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) return mode;
       this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
       return mode;
@@ -142,6 +175,6 @@ export class SessionTracker {
 
   #send(event: SessionEvent): void {
     // A finished session takes no more events; XState would only warn.
-    if (this.#actor.getSnapshot().status === 'active') this.#actor.send(event);
+    if (this.#run.active) this.#run.send(event);
   }
 }
