@@ -50,7 +50,9 @@ function conversation(next: () => number, length: number): WireEvent[] {
   while (events.length < length) {
     const roll = next();
     if (roll < 0.75) {
-      const lines = Array.from({ length: next() < 0.7 ? 1 : 2 + Math.floor(next() * 2) }, () => pick(CLIENT_LINES));
+      // A whole transaction now and then, since one made of random picks is rare.
+      const transaction = ['MAIL FROM:<learner@lab.test>', 'RCPT TO:<bob@example.test>', next() < 0.7 ? 'DATA' : 'BDAT 12'];
+      const lines = next() < 0.35 ? transaction : Array.from({ length: next() < 0.7 ? 1 : 2 + Math.floor(next() * 2) }, () => pick(CLIENT_LINES));
       for (const text of lines) events.push({ ...base, at: at++, dir: 'client', text });
       for (const text of lines) {
         const verb = text === '.' ? '.' : (text.split(' ')[0] ?? '').toUpperCase();
@@ -65,10 +67,10 @@ function conversation(next: () => number, length: number): WireEvent[] {
 }
 
 /** Both engines, event by event: the same state and the same context after every one. */
-function expectSameSteps(events: WireEvent[], label: string): Set<string> {
+function expectSameSteps(events: WireEvent[], label: string): string[] {
   const actor = new SessionTracker({ keepLines: false });
   const stepper = new SessionTracker({ keepLines: false, engine: 'stepper' });
-  const seen = new Set<string>();
+  const seen: string[] = [];
   events.forEach((event, index) => {
     const lineOfActor = actor.push(event);
     const lineOfStepper = stepper.push(event);
@@ -76,7 +78,7 @@ function expectSameSteps(events: WireEvent[], label: string): Set<string> {
     expect(stepper.state, where).toBe(actor.state);
     expect(stepper.context, where).toEqual(actor.context);
     expect(lineOfStepper, where).toEqual(lineOfActor);
-    seen.add(actor.state);
+    if (lineOfActor.transition) seen.push(lineOfActor.transition.to);
   });
   return seen;
 }
@@ -92,13 +94,14 @@ describe('the session stepper', () => {
     scripts.forEach((script, index) => expectSameSteps(wire(script), `script ${index}`));
   });
 
-  it('agrees with the actor on thousands of random conversations, reaching every state', () => {
+  it('agrees with the actor on thousands of random conversations, entering every state', () => {
     const next = random(20261129);
-    const reached = new Set<string>();
+    const entered = new Map<string, number>();
     for (let n = 0; n < 1000; n++) {
-      for (const state of expectSameSteps(conversation(next, 60), `conversation ${n}`)) reached.add(state);
+      for (const state of expectSameSteps(conversation(next, 60), `conversation ${n}`)) entered.set(state, (entered.get(state) ?? 0) + 1);
     }
-    expect([...reached].sort()).toEqual([...SESSION_STATES].sort());
+    // Every state but the initial one entered again and again, so no rule went untried.
+    for (const state of SESSION_STATES.filter((state) => state !== 'connecting')) expect(entered.get(state) ?? 0, state).toBeGreaterThanOrEqual(10);
   });
 
   it('refuses a machine it could not step exactly', () => {
