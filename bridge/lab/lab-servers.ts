@@ -4,7 +4,6 @@
  */
 import type { ConnectionProfile } from '../../core/protocol/delivery';
 import type { LabAccount } from '../../core/smtp/credential-filter';
-import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from './certificates';
 import type { MessageStore } from './message-store';
 import { createLabSmtpServer, type AcceptedMessage, type LabSmtpServer, type ServerLimits, type ServerRole } from './smtp-server';
@@ -19,7 +18,7 @@ export interface LabServersOptions {
   limits?: Partial<ServerLimits>;
   /** How long a compose connection may idle: a stepped delivery waits on the learner. */
   composeSocketTimeoutMs: number;
-  onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  onMessage(accepted: AcceptedMessage): void;
   /** Why no new mail can be taken now, or null. */
   busy?(): string | null;
   log(message: string): void;

@@ -19,7 +19,11 @@ export interface LabEvents {
   'conversation.started': (conversation: ConversationSummary) => void;
   wire: (event: WireEvent) => void;
   'conversation.ended': (id: string, endedAt: number, state: string) => void;
-  'message.stored': (message: MessageSummary) => void;
+  /**
+   * A message was kept. Its list entry reads the headers, so it comes as a function: a listener
+   * with no page to show it to does not pay for it.
+   */
+  'message.stored': (summary: () => MessageSummary) => void;
   'delivery.started': (delivery: DeliverySummary) => void;
   'delivery.gate': (gate: GateState) => void;
   'delivery.finished': (delivery: DeliverySummary) => void;

@@ -36,7 +36,7 @@ export interface LabWorld {
   readonly world: World;
   readonly relaySteps: RelaySteps;
   /** Queue what a lab server accepted (its 250 is already out). */
-  accept(message: MessageSummary, accepted: AcceptedMessage): void;
+  accept(accepted: AcceptedMessage): void;
   /** Recent mailbox deliveries, oldest first, each with its mailbox. */
   messages(): MessageSummary[];
   raw(id: string): Buffer | undefined;
@@ -109,7 +109,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
     if (storedBy.size > MAX_LISTED_DELIVERIES * 2) storedBy.delete(storedBy.keys().next().value ?? '');
     delivered.push(message);
     if (delivered.length > MAX_LISTED_DELIVERIES) delivered.shift();
-    emit('message.stored', summaryOf(message));
+    emit('message.stored', () => summaryOf(message));
   }
 
   function summaryOf(message: StoredMessage): MessageSummary {
@@ -128,16 +128,16 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
   return {
     world: created,
     relaySteps,
-    accept(message, accepted) {
+    accept(accepted) {
       if (closed) return;
-      const parent = options.steppedDelivery(message.conversation);
-      if (parent) stepped.set(message.id, parent);
+      const parent = options.steppedDelivery(accepted.conversation);
+      if (parent) stepped.set(accepted.id, parent);
       created.enqueue({
         raw: accepted.raw,
-        envelopeFrom: message.envelopeFrom,
+        envelopeFrom: accepted.envelopeFrom,
         envelopeTo: accepted.recipients,
-        queueId: message.id,
-        conversation: message.conversation,
+        queueId: accepted.id,
+        conversation: accepted.conversation,
         dsn: accepted.dsn,
       });
     },

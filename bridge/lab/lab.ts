@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { LabInfo } from '../../core/protocol/messages';
-import type { MessageSummary, Origin } from '../../core/wire';
+import type { Origin } from '../../core/wire';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
@@ -104,10 +104,16 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   });
   const { world, relaySteps } = labWorld;
   const serverLimits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  function keepMessage(message: MessageSummary, accepted: AcceptedMessage): void {
-    emit('message.stored', message);
+  function keepMessage(accepted: AcceptedMessage): void {
+    const { id } = accepted;
+    emit('message.stored', () => {
+      // The newest message is always kept, so the store has it while this event is heard.
+      const summary = store.summary(id);
+      if (!summary) throw new Error(`message ${id} is no longer kept`);
+      return summary;
+    });
     // After the 250, as a provider does: the mail is the lab's to pass on now.
-    labWorld.accept(message, accepted);
+    labWorld.accept(accepted);
   }
   /** A relay queue this long means mail arrives faster than the world can carry it on: wait. */
   function busy(): string | null {

@@ -21,8 +21,12 @@ export interface Envelope {
 }
 
 interface Stored {
-  summary: MessageSummary;
+  id: string;
+  envelope: Envelope;
+  receivedAt: number;
   raw: Buffer;
+  /** Made on first use: reading the headers costs more than keeping the message. */
+  summary: MessageSummary | null;
 }
 
 export class MessageStore {
@@ -51,19 +55,8 @@ export class MessageStore {
   }
 
   /** Keep a message; one whose headers cannot be read is still kept, with empty fields. */
-  add(id: string, raw: Buffer, envelope: Envelope): MessageSummary {
-    const summary = {
-      id,
-      conversation: envelope.conversation,
-      envelopeFrom: envelope.from,
-      envelopeTo: [...envelope.to],
-      receivedAt: Date.now(),
-      size: raw.length,
-      // As a lab server accepted it: not (yet) a copy in any mailbox of the world.
-      mailbox: null,
-    } as MessageSummary;
-    withHeadersOnFirstRead(summary, raw);
-    this.#messages.set(id, { summary, raw });
+  add(id: string, raw: Buffer, envelope: Envelope): void {
+    this.#messages.set(id, { id, envelope, receivedAt: Date.now(), raw, summary: null });
     this.#bytes += raw.length;
     const dropped: string[] = [];
     // The newest is always kept, even alone over the byte limit: the server already said 250.
@@ -75,11 +68,20 @@ export class MessageStore {
       dropped.push(oldest);
     }
     if (dropped.length > 0) this.#onDrop(dropped);
-    return summary;
+  }
+
+  /**
+   * The list entry of a message, its From, To, Subject and Date read from the headers the first
+   * time anyone asks (a page listing it, the API): an app pumping thousands of messages into a lab
+   * nobody watches pays nothing for them.
+   */
+  summary(id: string): MessageSummary | undefined {
+    const stored = this.#messages.get(id);
+    return stored ? summaryOf(stored) : undefined;
   }
 
   list(): MessageSummary[] {
-    return [...this.#messages.values()].map((stored) => stored.summary);
+    return [...this.#messages.values()].map(summaryOf);
   }
 
   raw(id: string): Buffer | undefined {
@@ -93,30 +95,25 @@ export class MessageStore {
   }
 }
 
-const HEADER_FIELDS = ['from', 'to', 'subject', 'date'] as const;
-
-/**
- * From, To, Subject and Date are read from the headers when first asked for (a page listing the
- * message, the API): an app pumping thousands of messages into a lab nobody watches pays nothing
- * for them. Once read they are plain fields, so JSON and spreads see them as any other.
- */
-function withHeadersOnFirstRead(summary: MessageSummary, raw: Buffer): void {
-  const read = () => {
-    let headers: HeaderSummary = { from: '', to: [], subject: '', date: null };
-    try {
-      headers = headerSummary(raw);
-    } catch {
-      // Learners type broken messages on purpose; the raw source is still worth keeping.
-    }
-    for (const field of HEADER_FIELDS) Object.defineProperty(summary, field, { value: headers[field], enumerable: true, writable: true, configurable: true });
-    return headers;
-  };
-  for (const field of HEADER_FIELDS) {
-    Object.defineProperty(summary, field, {
-      get: () => read()[field],
-      set: (value: unknown) => Object.defineProperty(summary, field, { value, enumerable: true, writable: true, configurable: true }),
-      enumerable: true,
-      configurable: true,
-    });
+function summaryOf(stored: Stored): MessageSummary {
+  if (stored.summary) return stored.summary;
+  let headers: HeaderSummary = { from: '', to: [], subject: '', date: null };
+  try {
+    headers = headerSummary(stored.raw);
+  } catch {
+    // Learners type broken messages on purpose; the raw source is still worth keeping.
   }
+  const { envelope } = stored;
+  stored.summary = {
+    id: stored.id,
+    conversation: envelope.conversation,
+    envelopeFrom: envelope.from,
+    envelopeTo: [...envelope.to],
+    ...headers,
+    receivedAt: stored.receivedAt,
+    size: stored.raw.length,
+    // As a lab server accepted it: not (yet) a copy in any mailbox of the world.
+    mailbox: null,
+  };
+  return stored.summary;
 }

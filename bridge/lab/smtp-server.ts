@@ -16,7 +16,7 @@ import type { LabCertificates } from './certificates';
 import { readMessage } from './read-message';
 import { receivedHeader } from './received-header';
 import { useOwnEnhancedCodes } from './own-enhanced-codes';
-import { MessageStore } from './message-store';
+import { MessageStore, type Envelope } from './message-store';
 import { serverContext } from '../tap/secure-contexts';
 
 export interface ServerLimits {
@@ -56,8 +56,11 @@ const AUTH_REQUIRED: Record<ServerRole, boolean> = { welcoming: false, mx: false
 /** The domain the lab's own server is the destination for. */
 const LOCAL_DOMAIN = 'lab.test';
 
-/** What the server took, beyond the summary: the source as stored and the DSN parameters (RFC 3461). */
+/** What the server took: its id in the store, the envelope, the source as stored and the DSN parameters (RFC 3461). */
 export interface AcceptedMessage {
+  id: string;
+  conversation: string;
+  envelopeFrom: string;
   raw: Buffer;
   recipients: Array<{ address: string; notify: string[] | null; orcpt: string | null }>;
   dsn: { ret: string | null; envid: string | null };
@@ -77,8 +80,8 @@ export interface LabSmtpServerOptions {
    * TLS too (and answered 538 there) instead of appearing with it.
    */
   maxUnauthenticatedCommands?: number;
-  /** Called after the 250: the mail is the server's to pass on now. */
-  onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  /** Called after the 250: the mail is the server's to pass on now (the store has it). */
+  onMessage(accepted: AcceptedMessage): void;
   /** Why no new mail can be taken now (the relay queue is full), or null: MAIL FROM gets 452 4.3.1. */
   busy?(): string | null;
   /**
@@ -92,7 +95,7 @@ export interface LabSmtpServerOptions {
 export interface SessionTarget {
   store: MessageStore;
   conversation: string;
-  onMessage(message: MessageSummary, accepted: AcceptedMessage): void;
+  onMessage(accepted: AcceptedMessage): void;
   busy?(): string | null;
 }
 
@@ -227,11 +230,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
             date: new Date(),
           });
           const stored = Buffer.concat([Buffer.from(trace), raw]);
-          const summary = target.store.add(id, stored, envelopeOf(session, target.conversation));
+          const envelope = envelopeOf(session, target.conversation);
+          target.store.add(id, stored, envelope);
           // Read before the callback: smtp-server resets the envelope for the next transaction.
-          const accepted = acceptedOf(stored, session);
+          const accepted = acceptedOf(id, envelope, stored, session);
           callback(null, `Ok: queued as ${id}`);
-          target.onMessage(summary, accepted);
+          target.onMessage(accepted);
         })
         .catch((error: unknown) => {
           log(`smtp-server: message not stored: ${String(error)}`);
@@ -299,9 +303,12 @@ function envelopeOf(session: SMTPServerSession, conversation: string) {
   };
 }
 
-function acceptedOf(raw: Buffer, session: SMTPServerSession): AcceptedMessage {
+function acceptedOf(id: string, envelope: Envelope, raw: Buffer, session: SMTPServerSession): AcceptedMessage {
   const { rcptTo, dsn } = session.envelope;
   return {
+    id,
+    conversation: envelope.conversation,
+    envelopeFrom: envelope.from,
     raw,
     recipients: rcptTo.map((rcpt) => ({ address: rcpt.address, notify: rcpt.dsn?.notify ?? null, orcpt: rcpt.dsn?.orcpt ?? null })),
     dsn: { ret: dsn?.ret ?? null, envid: dsn?.envid ?? null },

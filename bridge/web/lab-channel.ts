@@ -49,7 +49,9 @@ export class LabChannel {
       this.#dropTerminal(id);
       this.#broadcast({ type: 'conversation.ended', id, endedAt, state });
     });
-    this.#relay('message.stored', (message) => this.#broadcast({ type: 'message.stored', message }));
+    this.#relay('message.stored', (summary) => {
+      if (this.#clients.size > 0) this.#broadcast({ type: 'message.stored', message: summary() });
+    });
     this.#relay('delivery.started', (delivery) => this.#broadcast({ type: 'delivery.started', delivery }));
     this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));

@@ -71,9 +71,7 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
     certificates,
     store,
     onMessage(message) {
-      const raw = store.raw(message.id);
-      if (!raw) return;
-      queued.set(message.conversation, world.enqueue({ raw, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, conversation: message.conversation }));
+      queued.set(message.conversation, world.enqueue({ raw: message.raw, envelopeFrom: message.envelopeFrom, envelopeTo: message.recipients.map((r) => r.address), conversation: message.conversation }));
     },
   });
   const pairs = await LoopbackPairs.create();
