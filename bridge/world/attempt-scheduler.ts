@@ -26,17 +26,17 @@ export const SCHEDULER_DEFAULTS: Required<Omit<SchedulerOptions, 'now'>> = {
   maxHoldMs: 1_000,
 };
 
-interface Waiting {
-  task: () => Promise<void>;
-  since: number;
-  done: () => void;
-  failed: (error: unknown) => void;
-}
-
-export class AttemptScheduler {
+export class AttemptScheduler<T> {
   readonly #options: Required<Omit<SchedulerOptions, 'now'>>;
   readonly #now: () => number;
-  #waiting: Waiting[] = [];
+  /** Starts an item's attempt; its promise settles when the attempt is over (a failure is the caller's to report). */
+  readonly #start: (item: T) => Promise<void>;
+  /**
+   * Items waiting, oldest first, and when each arrived. Plain arrays, not a promise per item: a
+   * burst leaves thousands waiting, and each would be garbage the collector has to move.
+   */
+  #items: Array<T | undefined> = [];
+  #since: number[] = [];
   #head = 0;
   #running = 0;
   #windowStart = 0;
@@ -44,16 +44,18 @@ export class AttemptScheduler {
   #inLastWindow = 0;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  #onStart: Array<() => void> = [];
 
-  constructor(options: SchedulerOptions = {}) {
+  constructor(start: (item: T) => Promise<void>, options: SchedulerOptions = {}) {
     const { now, ...rest } = options;
+    this.#start = start;
     this.#options = { ...SCHEDULER_DEFAULTS, ...rest };
     this.#now = now ?? (() => performance.now());
   }
 
   /** Attempts waiting to start. */
   get waiting(): number {
-    return this.#waiting.length - this.#head;
+    return this.#items.length - this.#head;
   }
 
   /** A message arrived from outside the queue (not a bounce of its own). */
@@ -69,45 +71,64 @@ export class AttemptScheduler {
   }
 
   /**
-   * Run `task` when its turn comes; resolves once it has run (or was dropped by close). An urgent
-   * task (a hop the learner steps through) starts at once, whatever the load.
+   * Start `item`'s attempt when its turn comes. An urgent one (a hop the learner steps through)
+   * starts at once, whatever the load, and takes no turn: a hop held at the learner's gate must
+   * not hold the queue.
    */
-  run(task: () => Promise<void>, urgent = false): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    if (urgent) return task(); // not counted: a hop held at the learner's gate must not hold the queue
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ task, since: this.#now(), done: resolve, failed: reject });
-      this.#pump();
-    });
+  add(item: T, urgent = false): void {
+    if (this.#closed) return;
+    if (urgent) {
+      this.#start(item).catch(() => {});
+      this.#started();
+      return;
+    }
+    this.#items.push(item);
+    this.#since.push(this.#now());
+    this.#pump();
   }
 
-  /** No more attempts: those waiting are dropped (resolved without running). */
+  /** Resolves when the next waiting attempt starts, or at close. */
+  nextStart(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#onStart.push(resolve));
+  }
+
+  /** No more attempts: those waiting are dropped. */
   close(): void {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    for (let index = this.#head; index < this.#waiting.length; index++) this.#waiting[index]?.done();
-    this.#waiting = [];
+    this.#items = [];
+    this.#since = [];
     this.#head = 0;
+    this.#started();
   }
 
   #limit(): number {
     if (!this.busy) return this.#options.maxRunning;
-    const oldest = this.#waiting[this.#head];
-    return oldest && this.#now() - oldest.since >= this.#options.maxHoldMs ? 1 : 0;
+    return this.waiting > 0 && this.#now() - (this.#since[this.#head] ?? 0) >= this.#options.maxHoldMs ? 1 : 0;
   }
 
   #pump(): void {
     if (this.#closed) return;
+    let started = false;
     while (this.waiting > 0 && this.#running < this.#limit()) {
-      const next = this.#waiting[this.#head];
-      this.#waiting[this.#head++] = undefined as unknown as Waiting;
-      if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
-        this.#waiting = this.#waiting.slice(this.#head);
+      const item = this.#items[this.#head] as T;
+      this.#items[this.#head++] = undefined;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#since = this.#since.slice(this.#head);
         this.#head = 0;
       }
-      if (next) this.#start(next.task).then(next.done, next.failed);
+      this.#running += 1;
+      started = true;
+      const over = () => {
+        this.#running -= 1;
+        this.#pump();
+      };
+      this.#start(item).then(over, over);
     }
+    if (started) this.#started();
     // Held back by a burst: look again when it may be over, or when the oldest has waited enough.
     if (this.waiting > 0 && !this.#timer) {
       this.#timer = setTimeout(() => {
@@ -118,14 +139,11 @@ export class AttemptScheduler {
     }
   }
 
-  async #start(task: () => Promise<void>): Promise<void> {
-    this.#running += 1;
-    try {
-      await task();
-    } finally {
-      this.#running -= 1;
-      this.#pump();
-    }
+  #started(): void {
+    if (this.#onStart.length === 0) return;
+    const waiting = this.#onStart;
+    this.#onStart = [];
+    for (const resolve of waiting) resolve();
   }
 
   #roll(): void {

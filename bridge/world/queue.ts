@@ -76,7 +76,11 @@ export class RelayQueue {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #cancels = new Set<() => void>();
   /** When attempts run: a burst of arrivals holds them back. */
-  readonly #scheduler = new AttemptScheduler();
+  readonly #scheduler = new AttemptScheduler<QueueEntry>((entry) => this.#run(entry));
+  /** Arrived in this turn of the event loop; their attempts are scheduled in the next. */
+  #arriving: QueueEntry[] = [];
+  /** Retries whose clock task waits for their attempt to end. */
+  readonly #retried = new Map<QueueEntry, () => void>();
   #closed = false;
 
   constructor(deps: QueueDeps) {
@@ -119,9 +123,10 @@ export class RelayQueue {
     this.#entries.set(entry.queueId, entry);
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
     if (entry.kind === 'mail') this.#scheduler.noteArrival();
-    // The first attempt starts at once (real time) unless a burst holds it back; only retries wait
-    // on the lab clock. Tracked from now, so settled() also waits for a bounce queued during another attempt.
-    void this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.#scheduled(entry)));
+    // The first attempt starts at once (real time), after the server's reply has gone out, unless
+    // a burst holds it back; only retries wait on the lab clock.
+    this.#arriving.push(entry);
+    if (this.#arriving.length === 1) setImmediate(() => this.#admit());
     return entry;
   }
 
@@ -130,16 +135,27 @@ export class RelayQueue {
     return [...this.#entries.values()];
   }
 
-  /** Resolves once no attempt is running (retries waiting on the lab clock do not count). */
+  /**
+   * Resolves once no attempt is running or waiting for its turn, a bounce queued during another
+   * attempt included (retries waiting on the lab clock do not count).
+   */
   async settled(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
+    while (!this.#closed && (this.#inFlight.size || this.#scheduler.waiting || this.#arriving.length)) {
+      if (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+      else if (this.#arriving.length) await new Promise((resolve) => setImmediate(resolve));
+      else await this.#scheduler.nextStart();
+    }
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Stop: no new attempts and no retries. Attempts already running end when their sockets do. */
   stop(): void {
     this.#closed = true;
+    this.#arriving = [];
     this.#scheduler.close();
+    for (const done of this.#retried.values()) done();
+    this.#retried.clear();
     for (const cancel of this.#cancels) cancel();
     this.#cancels.clear();
   }
@@ -151,9 +167,23 @@ export class RelayQueue {
     return tracked;
   }
 
-  #scheduled(entry: QueueEntry): Promise<void> {
-    const urgent = this.#deps.urgent?.(entry.queueId, entry.attempts + 1) ?? false;
-    return this.#scheduler.run(() => this.#attempt(entry), urgent);
+  #admit(): void {
+    const arrived = this.#arriving;
+    this.#arriving = [];
+    for (const entry of arrived) this.#schedule(entry);
+  }
+
+  #schedule(entry: QueueEntry): void {
+    if (this.#closed) return;
+    this.#scheduler.add(entry, this.#deps.urgent?.(entry.queueId, entry.attempts + 1) ?? false);
+  }
+
+  /** An attempt, tracked while it runs; a retry's clock task hears when it is over. */
+  async #run(entry: QueueEntry): Promise<void> {
+    await this.#track(this.#attempt(entry));
+    const done = this.#retried.get(entry);
+    this.#retried.delete(entry);
+    done?.();
   }
 
   async #attempt(entry: QueueEntry): Promise<void> {
@@ -208,7 +238,10 @@ export class RelayQueue {
     if (entry.recipients.some((r) => r.state === 'pending')) {
       const cancel = clock.schedule(retryIn, () => {
         this.#cancels.delete(cancel);
-        return this.#track(this.#scheduled(entry));
+        if (this.#closed) return Promise.resolve();
+        const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
+        this.#schedule(entry);
+        return over;
       });
       this.#cancels.add(cancel);
       return;
