@@ -55,26 +55,20 @@ export class Conversation {
   /**
    * Track and keep one event; the tracker sees every line even when the record keeps only some.
    * Returns the event as it may be shown: a credential that is not a lab one is replaced here,
-   * before anything leaves the lab.
+   * before anything leaves the lab. The tap made the event for this alone, so it is kept as it is.
    */
-  add(original: WireEvent): WireEvent {
+  add(original: TapEvent): TapEvent {
     const mode = this.#tracker.advance(original);
-    let event = original;
+    let line = original;
     // Only a command or an AUTH response can carry a credential; message content never changes the filter.
     if (mode === 'command' || mode === 'auth') {
       const filtered = this.#credentials.filter(original.text, mode);
-      if (filtered.redacted) event = { ...original, text: filtered.text, redacted: true };
+      if (filtered.redacted) line = { ...original, text: filtered.text, redacted: true };
     }
-    const line: Line = { dir: event.dir, text: event.text, at: event.at, tls: event.tls };
-    if (event.redacted) line.redacted = true;
-    if (event.info) line.info = event.info;
-    if (event.cut) line.cut = event.cut;
-    if (event.record) line.record = event.record;
-    if (event.sentAt !== undefined) line.sentAt = event.sentAt;
     const half = Math.floor(this.#maxLines / 2);
     if (this.#head.length < half) {
       this.#head.push(line);
-      return event;
+      return line;
     }
     this.#tail.push(line);
     // Trim in batches so a long message does not shift the array on every line.
@@ -83,7 +77,7 @@ export class Conversation {
       this.#tail = this.#tail.slice(drop);
       this.#skipped += drop;
     }
-    return event;
+    return line;
   }
 
   summary(): ConversationSummary {
@@ -124,7 +118,13 @@ export class Conversations {
 
   /** A tap event becomes a wire event of this conversation. */
   record(conversation: Conversation, event: TapEvent, hop = 0): void {
-    const wire = conversation.add(Object.assign({ conversation: conversation.id, hop }, event));
+    const line = conversation.add(event);
+    const wire: WireEvent = { conversation: conversation.id, hop, dir: line.dir, text: line.text, at: line.at, tls: line.tls };
+    if (line.info !== undefined) wire.info = line.info;
+    if (line.cut !== undefined) wire.cut = line.cut;
+    if (line.record !== undefined) wire.record = line.record;
+    if (line.redacted !== undefined) wire.redacted = line.redacted;
+    if (line.sentAt !== undefined) wire.sentAt = line.sentAt;
     this.#emit('wire', wire);
   }
 

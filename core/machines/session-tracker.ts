@@ -137,7 +137,7 @@ export class SessionTracker {
    * Feed one event, as push does, and say only how a client line was read. The bridge keeps no
    * TrackedLines and needs no labels: only the state and the mode, for every line under load.
    */
-  advance(event: WireEvent): LineMode | undefined {
+  advance(event: Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut'>): LineMode | undefined {
     if (event.dir === 'client') {
       const value = this.#run.state;
       const context = this.#run.context;

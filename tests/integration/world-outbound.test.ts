@@ -63,7 +63,7 @@ async function startSmarthost(options: { secure: boolean; certificates?: { keyPe
 /** The hop as the lab shows it: through a Conversation, whose credential filter hides real accounts. */
 function shownConversation(record: RecordedHop): string {
   const conversation = new Conversation('relay-x', 'relay', record.hop.address, 10_000);
-  for (const event of record.events) conversation.add({ conversation: 'relay-x', hop: record.hop.hop, ...event });
+  for (const event of record.events) conversation.add(event);
   return JSON.stringify(conversation.detail());
 }
 
