@@ -23,6 +23,8 @@ interface Samples {
   rates: number[];
   cpu: number[];
   drain: number[];
+  /** The lab's CPU microseconds per message while the client ran: taking mail in, before the relay's catch-up. */
+  intakeCpu: number[];
   /** The client's wall time of each round. */
   seconds: number[];
 }
@@ -92,7 +94,7 @@ async function measureClient(client: ClientName, running: Map<TargetName, Bridge
     try {
       const rate = warmUp / (await load(target.smtp.port, warmUp));
       counts.set(name, Math.min(50_000, Math.max(warmUp, Math.round((rate * RUN_SECONDS) / 100) * 100)));
-      samples.set(name, { rates: [], cpu: [], drain: [], seconds: [] });
+      samples.set(name, { rates: [], cpu: [], drain: [], intakeCpu: [], seconds: [] });
     } catch (error) {
       console.log(`${client} -> ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -109,6 +111,7 @@ async function measureClient(client: ClientName, running: Map<TargetName, Bridge
       try {
         const cpuBefore = target.cpuSeconds();
         const seconds = await load(target.smtp.port, messages);
+        const cpuTakingIn = target.cpuSeconds() - cpuBefore;
         // Work left after the last reply (the lab's relaying) is still this run's cost, and must
         // not land on the next target's run.
         const drained = name === 'lab' ? await relayDrained(target.webUrl) : 0;
@@ -116,11 +119,13 @@ async function measureClient(client: ClientName, running: Map<TargetName, Bridge
         taken.cpu.push(((target.cpuSeconds() - cpuBefore) / messages) * 1e6);
         taken.rates.push(messages / seconds);
         taken.drain.push(drained);
+        taken.intakeCpu.push((cpuTakingIn / messages) * 1e6);
         taken.seconds.push(seconds);
       } catch (error) {
         taken.rates.push(NaN);
         taken.cpu.push(NaN);
         taken.drain.push(NaN);
+        taken.intakeCpu.push(NaN);
         taken.seconds.push(NaN);
         console.log(`${client} -> ${name}, round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -184,7 +189,8 @@ function report(results: Map<ClientName, Map<TargetName, Samples>>): void {
     }));
     console.log(
       `${client} -> lab: the relay held back during the burst and carried every message on to its mailbox ${fmt1(drain)} s after the client's last one; ` +
-        `counting that, the lab took and relayed ${fmt(sustained)} msg/s.`,
+        `counting that, the lab took and relayed ${fmt(sustained)} msg/s. ` +
+        `Its CPU while the client ran: ${fmt(median(lab.intakeCpu))} µs/msg (the rest of the CPU figure above is relaying).`,
     );
   }
   for (const [client, byTarget] of results) {
