@@ -51,8 +51,8 @@ describe('AttemptScheduler', () => {
     expect(attempts.waiting).toBe(0);
   });
 
-  it('lets one attempt at a time through a burst that goes on past the longest hold', async () => {
-    const { attempts, started, finish } = scheduler({ now: () => now, burst: 5, windowMs: 100, maxHoldMs: 1_000 });
+  it('lets one attempt at a time through a burst that goes on past the hold, while the loop has time to spare', async () => {
+    const { attempts, started, finish } = scheduler({ now: () => now, burst: 5, windowMs: 100, maxHoldMs: 1_000, loopBusy: () => 0.5 });
     const arrive = () => {
       for (let i = 0; i < 5; i++) attempts.noteArrival();
     };
@@ -65,6 +65,33 @@ describe('AttemptScheduler', () => {
     }
     expect(started).toEqual(['a']);
     arrive();
+    finish.get('a')?.();
+    await flush();
+    await flush();
+    expect(started).toEqual(['a', 'b']);
+  });
+
+  it('holds on while the burst keeps the event loop busy, and goes on one at a time after the longer hold', async () => {
+    let loop = 0.97;
+    const { attempts, started, finish } = scheduler({ now: () => now, burst: 5, windowMs: 100, maxHoldMs: 1_000, saturatedHoldMs: 3_000, loopBusy: () => loop });
+    const arrive = () => {
+      for (let i = 0; i < 5; i++) attempts.noteArrival();
+    };
+    arrive();
+    attempts.add('a');
+    attempts.add('b');
+    attempts.add('c');
+    for (now = 100; now < 3_000; now += 100) {
+      arrive();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(started).toEqual([]);
+    now = 3_000;
+    arrive();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(started).toEqual(['a']);
+    // The loop gets time to spare: the past-the-hold pace (one at a time) goes on.
+    loop = 0.5;
     finish.get('a')?.();
     await flush();
     await flush();

@@ -3,9 +3,12 @@
  * Under a burst of arrivals (an app pumping mail into the lab's port) the relay waits, as an MTA's
  * queue manager lets its active queue wait: taking mail in comes first, and relaying a message
  * costs several times what taking it in does, on the same thread. The wait is bounded: once the
- * oldest attempt has waited `maxHoldMs`, attempts run again, one at a time, however busy the port.
+ * oldest attempt has waited `maxHoldMs`, attempts run again, one at a time, if the event loop has
+ * time to spare; a loop kept busy by the burst holds them until `saturatedHoldMs`, then they run
+ * one at a time however busy it is. (A queue that fills up meanwhile answers 452: see busy().)
  * Real time, not the lab clock: this is about the machine's work, not the story's time.
  */
+import { performance } from 'node:perf_hooks';
 
 export interface SchedulerOptions {
   /** Attempts running at once when the port is quiet. */
@@ -13,22 +16,48 @@ export interface SchedulerOptions {
   /** Arrivals within two windows that make a burst. */
   burst?: number;
   windowMs?: number;
-  /** Longest an attempt waits for a burst to end before the relay goes on anyway. */
+  /** How long an attempt waits for a burst to end before the relay goes on, if the loop has time. */
   maxHoldMs?: number;
+  /** How long it waits while the burst keeps the event loop busy. */
+  saturatedHoldMs?: number;
+  /** The event loop's busy share (0–1) above which it has no time to spare. */
+  saturated?: number;
   now?(): number;
+  /** The event loop's busy share lately (0–1); defaults to Node's event-loop utilization per window. */
+  loopBusy?(): number;
 }
 
-export const SCHEDULER_DEFAULTS: Required<Omit<SchedulerOptions, 'now'>> = {
+export const SCHEDULER_DEFAULTS: Required<Omit<SchedulerOptions, 'now' | 'loopBusy'>> = {
   maxRunning: 64,
   // 20 messages in 100-200 ms: more than a learner's hands or a lesson send.
   burst: 20,
   windowMs: 100,
   maxHoldMs: 1_000,
+  saturatedHoldMs: 10_000,
+  saturated: 0.9,
 };
 
+/** Node's event-loop utilization over the last finished window of `windowMs`. */
+function loopMeter(windowMs: number): () => number {
+  let last = performance.eventLoopUtilization();
+  let at = performance.now();
+  let busy = 0;
+  return () => {
+    const now = performance.now();
+    if (now - at >= windowMs) {
+      const current = performance.eventLoopUtilization();
+      busy = performance.eventLoopUtilization(current, last).utilization;
+      last = current;
+      at = now;
+    }
+    return busy;
+  };
+}
+
 export class AttemptScheduler<T> {
-  readonly #options: Required<Omit<SchedulerOptions, 'now'>>;
+  readonly #options: Required<Omit<SchedulerOptions, 'now' | 'loopBusy'>>;
   readonly #now: () => number;
+  readonly #loopBusy: () => number;
   /** Starts an item's attempt; its promise settles when the attempt is over (a failure is the caller's to report). */
   readonly #start: (item: T) => Promise<void>;
   /**
@@ -47,10 +76,11 @@ export class AttemptScheduler<T> {
   #onStart: Array<() => void> = [];
 
   constructor(start: (item: T) => Promise<void>, options: SchedulerOptions = {}) {
-    const { now, ...rest } = options;
+    const { now, loopBusy, ...rest } = options;
     this.#start = start;
     this.#options = { ...SCHEDULER_DEFAULTS, ...rest };
     this.#now = now ?? (() => performance.now());
+    this.#loopBusy = loopBusy ?? loopMeter(this.#options.windowMs);
   }
 
   /** Attempts waiting to start. */
@@ -106,7 +136,10 @@ export class AttemptScheduler<T> {
 
   #limit(): number {
     if (!this.busy) return this.#options.maxRunning;
-    return this.waiting > 0 && this.#now() - (this.#since[this.#head] ?? 0) >= this.#options.maxHoldMs ? 1 : 0;
+    if (this.waiting === 0) return 0;
+    const waited = this.#now() - (this.#since[this.#head] ?? 0);
+    if (waited >= this.#options.saturatedHoldMs) return 1;
+    return waited >= this.#options.maxHoldMs && this.#loopBusy() < this.#options.saturated ? 1 : 0;
   }
 
   #pump(): void {
