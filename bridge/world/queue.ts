@@ -231,8 +231,10 @@ export class RelayQueue {
         recipient.state = 'failed';
         failed.push(recipient);
       }
-      const retryAt = outcome === 'deferred' ? clock.now() + retryIn : null;
-      emit({ type: 'recipient', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome, response: result.response, status: result.status, host: result.host, retryAt });
+      // One reading of the clock: a millisecond turning between two would put retryAt off by one.
+      const at = clock.now();
+      const retryAt = outcome === 'deferred' ? at + retryIn : null;
+      emit({ type: 'recipient', at, queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome, response: result.response, status: result.status, host: result.host, retryAt });
     }
     if (failed.length) this.#bounce(entry, failed);
     if (entry.recipients.some((r) => r.state === 'pending')) {
