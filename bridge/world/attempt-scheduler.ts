@@ -9,6 +9,7 @@
  * Real time, not the lab clock: this is about the machine's work, not the story's time.
  */
 import { performance } from 'node:perf_hooks';
+import { WaitingLine } from './waiting-line';
 
 export interface SchedulerOptions {
   /** Attempts running at once when the port is quiet. */
@@ -60,13 +61,8 @@ export class AttemptScheduler<T> {
   readonly #loopBusy: () => number;
   /** Starts an item's attempt; its promise settles when the attempt is over (a failure is the caller's to report). */
   readonly #start: (item: T) => Promise<void>;
-  /**
-   * Items waiting, oldest first, and when each arrived. Plain arrays, not a promise per item: a
-   * burst leaves thousands waiting, and each would be garbage the collector has to move.
-   */
-  #items: Array<T | undefined> = [];
-  #since: number[] = [];
-  #head = 0;
+  /** Items waiting, oldest first, and when each arrived: no promise per item, which a burst made thousands of. */
+  #waiting = new WaitingLine<{ item: T; since: number }>();
   #running = 0;
   #windowStart = 0;
   #inWindow = 0;
@@ -85,7 +81,7 @@ export class AttemptScheduler<T> {
 
   /** Attempts waiting to start. */
   get waiting(): number {
-    return this.#items.length - this.#head;
+    return this.#waiting.length;
   }
 
   /** A message arrived from outside the queue (not a bounce of its own). */
@@ -112,8 +108,7 @@ export class AttemptScheduler<T> {
       this.#started();
       return;
     }
-    this.#items.push(item);
-    this.#since.push(this.#now());
+    this.#waiting.push({ item, since: this.#now() });
     this.#pump();
   }
 
@@ -128,16 +123,14 @@ export class AttemptScheduler<T> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#items = [];
-    this.#since = [];
-    this.#head = 0;
+    this.#waiting.drain();
     this.#started();
   }
 
   #limit(): number {
     if (!this.busy) return this.#options.maxRunning;
     if (this.waiting === 0) return 0;
-    const waited = this.#now() - (this.#since[this.#head] ?? 0);
+    const waited = this.#now() - (this.#waiting.first?.since ?? 0);
     if (waited >= this.#options.saturatedHoldMs) return 1;
     return waited >= this.#options.maxHoldMs && this.#loopBusy() < this.#options.saturated ? 1 : 0;
   }
@@ -146,13 +139,7 @@ export class AttemptScheduler<T> {
     if (this.#closed) return;
     let started = false;
     while (this.waiting > 0 && this.#running < this.#limit()) {
-      const item = this.#items[this.#head] as T;
-      this.#items[this.#head++] = undefined;
-      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#since = this.#since.slice(this.#head);
-        this.#head = 0;
-      }
+      const { item } = this.#waiting.shift() as { item: T };
       this.#running += 1;
       started = true;
       const over = () => {

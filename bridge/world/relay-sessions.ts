@@ -7,6 +7,7 @@
  * message still gets a session of its own, exactly as before.
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { WaitingLine } from './waiting-line';
 
 /** Sessions to one host at a time: Postfix's initial destination concurrency. */
 export const SESSIONS_PER_HOST = 5;
@@ -43,39 +44,6 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-/**
- * Messages waiting for a session, first come first served. A burst of mail leaves thousands
- * waiting: copying or shifting a plain array for each of them made the queue quadratic.
- */
-class WaitingLine {
-  #items: Waiter[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  get first(): Waiter | undefined {
-    return this.#items[this.#head];
-  }
-
-  push(waiter: Waiter): void {
-    this.#items.push(waiter);
-  }
-
-  shift(): Waiter | undefined {
-    const waiter = this.#items[this.#head];
-    if (waiter === undefined) return undefined;
-    this.#items[this.#head++] = undefined as unknown as Waiter;
-    // Drop the taken slots now and then, so a long line does not keep its whole past.
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return waiter;
-  }
-}
-
 /** What a session has carried so far. */
 interface Carried {
   messages: number;
@@ -87,7 +55,7 @@ export class RelaySessions {
   readonly #messagesPerSession: number;
   /** Sessions open (or opening) per destination key. */
   readonly #open = new Map<string, number>();
-  readonly #waiting = new Map<string, WaitingLine>();
+  readonly #waiting = new Map<string, WaitingLine<Waiter>>();
   #closed = false;
 
   constructor(options: { perHost?: number; messagesPerSession?: number } = {}) {
@@ -108,7 +76,7 @@ export class RelaySessions {
   /** Shutting down: nobody waits any longer, and no session is handed on. */
   close(): void {
     this.#closed = true;
-    for (const waiters of this.#waiting.values()) for (let waiter = waiters.shift(); waiter; waiter = waiters.shift()) waiter.reject(closedError());
+    for (const waiters of this.#waiting.values()) for (const waiter of waiters.drain()) waiter.reject(closedError());
     this.#waiting.clear();
   }
 
@@ -159,9 +127,9 @@ export class RelaySessions {
     });
   }
 
-  #waitersOf(key: string): WaitingLine {
+  #waitersOf(key: string): WaitingLine<Waiter> {
     let waiters = this.#waiting.get(key);
-    if (!waiters) this.#waiting.set(key, (waiters = new WaitingLine()));
+    if (!waiters) this.#waiting.set(key, (waiters = new WaitingLine<Waiter>()));
     return waiters;
   }
 
