@@ -141,12 +141,13 @@ export class RelayQueue {
    */
   async settled(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    while (!this.#closed && (this.#inFlight.size || this.#scheduler.waiting || this.#arriving.length)) {
+    // Once stopped, what waits is dropped: only attempts already running count.
+    const waiting = () => !this.#closed && (this.#scheduler.waiting > 0 || this.#arriving.length > 0);
+    while (this.#inFlight.size || waiting()) {
       if (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
       else if (this.#arriving.length) await new Promise((resolve) => setImmediate(resolve));
       else await this.#scheduler.nextStart();
     }
-    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Stop: no new attempts and no retries. Attempts already running end when their sockets do. */

@@ -30,7 +30,7 @@ interface StateSteps {
 }
 
 const NO_PARAMS: AnswersParams = { verb: '', codes: '' };
-const UNSUPPORTED_STATE_KEYS = ['states', 'entry', 'exit', 'always', 'after', 'invoke', 'type'];
+const UNSUPPORTED_STATE_KEYS = ['states', 'entry', 'exit', 'always', 'after', 'invoke'];
 
 function isGuard(name: string): name is GuardName {
   return Object.hasOwn(SESSION_GUARDS, name);
@@ -71,10 +71,9 @@ export function compileSteps(machineConfig: unknown): { initial: SessionStateNam
   const states = new Map<string, StateSteps>();
   for (const [name, state] of Object.entries(config.states)) {
     for (const key of UNSUPPORTED_STATE_KEYS) {
-      if (key === 'type' ? state.type !== undefined && state.type !== 'final' : state[key] !== undefined) {
-        throw new Error(`session stepper: state ${name} has "${key}", which it cannot step`);
-      }
+      if (state[key] !== undefined) throw new Error(`session stepper: state ${name} has "${key}", which it cannot step`);
     }
+    if (state.type !== undefined && state.type !== 'final') throw new Error(`session stepper: state ${name} is of type ${String(state.type)}`);
     const on = new Map<string, Step[]>();
     for (const [type, raw] of Object.entries((state.on ?? {}) as Record<string, unknown>)) {
       if (type.includes('*')) throw new Error(`session stepper: wildcard event ${type} in ${name}`);
