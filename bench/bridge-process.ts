@@ -32,11 +32,14 @@ export function cpuSecondsOf(pid: number | undefined): number {
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS = 100;
 
-/** `nodeArgs` go to node itself, e.g. `--cpu-prof` to profile the bridge under load. */
-export async function spawnBridge(nodeArgs: string[] = []): Promise<BridgeProcess> {
+/**
+ * `nodeArgs` go to node itself, e.g. `--cpu-prof` to profile the bridge under load. `root` is the
+ * checkout whose bridge runs: another revision's, to compare against this one.
+ */
+export async function spawnBridge(nodeArgs: string[] = [], root = PROJECT_ROOT): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
   const args = ['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir];
-  return spawnServer([...nodeArgs, '--import', 'tsx', ...args], stateDir);
+  return spawnServer([...nodeArgs, '--import', 'tsx', ...args], stateDir, root);
 }
 
 /** A bare smtp-server in its own process; only `smtp` is meaningful. */
@@ -44,9 +47,9 @@ export function spawnPlainSmtpServer(nodeArgs: string[] = []): Promise<BridgePro
   return spawnServer([...nodeArgs, '--import', 'tsx', 'bench/plain-smtp-server.ts'], null);
 }
 
-async function spawnServer(args: string[], stateDir: string | null): Promise<BridgeProcess> {
+async function spawnServer(args: string[], stateDir: string | null, root = PROJECT_ROOT): Promise<BridgeProcess> {
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: PROJECT_ROOT,
+    cwd: root,
     env: { ...process.env, SMTP_LAB_LOG: 'quiet' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startBridge } from '../bridge/server';
 import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
 import { measureClass } from './class-load';
+import { compareWithRevision } from './compare-revision';
 import { measureDelivery } from './delivery-throughput';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
@@ -23,12 +24,25 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 process.env.SMTP_LAB_LOG = 'quiet';
 // `npm run bench` runs every part; `-- --noop`, `-- --delivery` or `-- --class` only the ones named.
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
+// `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
 const PARTS = ['--noop', '--delivery', '--class'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
-if (runs('--noop')) await measureNoopRoundTrips();
-if (runs('--delivery')) await measureDelivery();
-if (runs('--class')) await measureClass(labsOption());
+const compareAt = process.argv.indexOf('--compare');
+if (compareAt !== -1) {
+  const revision = process.argv[compareAt + 1];
+  try {
+    if (!revision || revision.startsWith('--')) throw new Error('--compare takes a revision: a hash, a tag or HEAD~1');
+    await compareWithRevision(revision);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
+} else {
+  if (runs('--noop')) await measureNoopRoundTrips();
+  if (runs('--delivery')) await measureDelivery();
+  if (runs('--class')) await measureClass(labsOption());
+}
 
 function labsOption(): { labs?: number } {
   const at = process.argv.indexOf('--labs');

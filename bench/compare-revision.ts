@@ -1,0 +1,134 @@
+/**
+ * `npm run bench -- --compare <revision>`: this checkout's lab against another revision's, taking
+ * the same mail in alternating rounds. On a shared machine one run moves by a third from the next,
+ * far more than most changes do; within a round both labs meet the same moment, so the figure is
+ * the median of the per-round ratios, with how many rounds each side was faster. Each run's relay
+ * catch-up is waited out before the next run starts, so one lab's relaying never lands on the
+ * other's turn.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../bridge/app-build';
+import { spawnBridge, type BridgeProcess } from './bridge-process';
+import { RECIPIENT, relayDrained, settle } from './delivery-throughput';
+import { runNodemailer } from './nodemailer-load';
+import { obtainSmtpSource, runSmtpSource } from './smtp-source';
+import { median } from './stats';
+
+const run = promisify(execFile);
+const git = async (...args: string[]) => (await run('git', ['-C', PROJECT_ROOT, ...args])).stdout.trim();
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const RUN_SECONDS = 1.5;
+const WARM_UP = 1_000;
+/** A cold lab's warm-up understates its pace: runs shorter than this would be mostly start and end. */
+const MIN_MESSAGES = 2_000;
+
+interface Side {
+  label: string;
+  bridge: BridgeProcess;
+  rates: number[];
+  intakeCpu: number[];
+  drain: number[];
+}
+
+export async function compareWithRevision(revision: string): Promise<void> {
+  const commit = await resolveCommit(revision);
+  const here = await describeCheckout();
+  const other = `${revision} (${commit.slice(0, 8)})`;
+  console.log(`\nThis checkout (${here}) against ${other}: 1 KB messages into each lab, rounds alternating.`);
+
+  const source = await obtainSmtpSource();
+  const load: (port: number, messages: number) => Promise<number> =
+    'missing' in source
+      ? (port, messages) => runNodemailer({ port, connections: 5, size: 1024, messages, to: RECIPIENT, timeoutMs: 120_000 })
+      : (port, messages) => runSmtpSource(source, { port, sessions: 10, size: 1024, messages, to: RECIPIENT, timeoutMs: 120_000 });
+  console.log('missing' in source ? `Client: pooled nodemailer (smtp-source: ${source.missing}).` : 'Client: smtp-source, 10 sessions kept open (-d).');
+
+  const worktree = await mkdtemp(join(tmpdir(), 'smtp-lab-compare-'));
+  const sides: Side[] = [];
+  const cleanUp = async () => {
+    await Promise.all(sides.map((side) => side.bridge.stop()));
+    await run('git', ['-C', PROJECT_ROOT, 'worktree', 'remove', '--force', worktree]).catch(() => undefined);
+    await rm(worktree, { recursive: true, force: true });
+  };
+  const interrupted = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  try {
+    await git('worktree', 'add', '--detach', worktree, commit);
+    // The other revision runs with this checkout's packages: say so when its lock file differs.
+    await symlink(join(PROJECT_ROOT, 'node_modules'), join(worktree, 'node_modules'), 'dir');
+    if ((await git('diff', '--name-only', commit, '--', 'package-lock.json')) !== '') {
+      console.log(`Note: ${other} pins other dependencies; it runs with this checkout's node_modules.`);
+    }
+    if (!existsSync(join(worktree, 'bridge', 'cli.ts'))) throw new Error(`${other} has no bridge/cli.ts to run`);
+    sides.push({ label: `this checkout (${here})`, bridge: await spawnBridge(), rates: [], intakeCpu: [], drain: [] });
+    sides.push({ label: other, bridge: await spawnBridge([], worktree), rates: [], intakeCpu: [], drain: [] });
+
+    // Warm-up: lets the JIT settle; this checkout's rate sizes the runs, the same for both sides.
+    let messages = WARM_UP;
+    for (const side of sides) {
+      const rate = WARM_UP / (await load(side.bridge.smtp.port, WARM_UP));
+      await relayDrained(side.bridge.webUrl);
+      await settle(side.bridge);
+      if (side === sides[0]) messages = Math.min(50_000, Math.max(MIN_MESSAGES, Math.round((rate * RUN_SECONDS) / 100) * 100));
+    }
+    console.log(`${ROUNDS} rounds of ${messages} messages per lab.`);
+
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
+        const cpuBefore = side.bridge.cpuSeconds();
+        const seconds = await load(side.bridge.smtp.port, messages);
+        side.intakeCpu.push(((side.bridge.cpuSeconds() - cpuBefore) / messages) * 1e6);
+        side.drain.push(await relayDrained(side.bridge.webUrl));
+        await settle(side.bridge);
+        side.rates.push(messages / seconds);
+      }
+      const [mine, theirs] = sides.map((side) => side.rates[round] ?? NaN);
+      ratios.push((mine ?? NaN) / (theirs ?? NaN));
+    }
+    report(sides, ratios, other);
+  } finally {
+    process.off('SIGINT', interrupted);
+    await cleanUp();
+  }
+}
+
+function report(sides: Side[], ratios: number[], other: string): void {
+  const table: Record<string, Record<string, string>> = {};
+  for (const side of sides) {
+    table[side.label] = {
+      'msg/s (median)': String(Math.round(median(side.rates))),
+      'msg/s (each round)': side.rates.map(Math.round).join(' '),
+      'CPU µs/msg taking in': String(Math.round(median(side.intakeCpu))),
+      'relay catch-up s': median(side.drain).toFixed(1),
+    };
+  }
+  console.table(table);
+  const faster = ratios.filter((ratio) => ratio > 1).length;
+  const spread = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+  console.log(
+    `this checkout / ${other}: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds, from ${spread}); ` +
+      `this checkout was faster in ${faster} of ${ratios.length} rounds. A ratio inside that spread is noise more than change.`,
+  );
+}
+
+async function resolveCommit(revision: string): Promise<string> {
+  try {
+    return await git('rev-parse', '--verify', '--quiet', `${revision}^{commit}`);
+  } catch {
+    throw new Error(`--compare: "${revision}" is not a commit of this checkout (try a hash, a tag or HEAD~1)`);
+  }
+}
+
+async function describeCheckout(): Promise<string> {
+  const head = (await git('rev-parse', '--short=8', 'HEAD')).trim();
+  const changed = (await git('status', '--porcelain', '--untracked-files=no')) !== '';
+  return changed ? `${head} with uncommitted changes` : head;
+}
