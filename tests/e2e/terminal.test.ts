@@ -145,4 +145,18 @@ describe('the terminal, end to end', () => {
     socket.end('QUIT\r\n');
     await expect.poll(state, { timeout: 10_000 }).toBe('closed');
   });
+
+  it('counts the same hidden bytes of an over-long line in the transcript and in the explanation of its reply', async () => {
+    await page.getByTestId('connect').click();
+    await expect.poll(state, { timeout: 10_000 }).toBe('greeted');
+    await type('x'.repeat(20_000), /421/, 'closed');
+    const line = page.locator('[data-testid="transcript-line"][data-dir="client"]').last();
+    const hidden = /… (\d+) more bytes/.exec((await line.textContent()) ?? '')?.[1];
+    // 20,000 typed, 300 drawn: the rest is hidden, whether the tap recorded it or not.
+    expect(hidden).toBe('19700');
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: '421' }).last().click();
+    await expect.poll(() => text('explanation')).toContain('421');
+    // The explanation draws 60 characters of the command it answers.
+    expect(await text('explanation')).toContain('… 19940 more bytes');
+  });
 });
