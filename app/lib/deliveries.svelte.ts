@@ -54,10 +54,11 @@ export class Deliveries {
     return this.#list.find((d) => d.summary.conversation === conversationId) ?? null;
   }
 
-  /** A fresh `welcome`: the bridge's list replaces ours. */
-  reset(summaries: DeliverySummary[]): void {
+  /** A fresh `welcome`: the bridge's list replaces ours, with where each running one stands at its gate. */
+  reset(summaries: DeliverySummary[], gates: GateState[]): void {
     this.#earlyGates.clear();
     this.#list = summaries.map((s) => new Delivery(s)).sort((a, b) => b.summary.startedAt - a.summary.startedAt);
+    for (const gate of gates) this.gate(gate);
   }
 
   /** delivery.started or delivery.finished. */

@@ -213,7 +213,7 @@ export class LabConnection {
         this.#lab = message.lab;
         this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
-        this.deliveries.reset(message.deliveries);
+        this.deliveries.reset(message.deliveries, message.gates);
         this.world.reset(message);
         return;
       case 'world.event':

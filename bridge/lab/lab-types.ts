@@ -106,6 +106,8 @@ export interface Lab {
   relayQueue(): { held: number; waiting: number };
 
   listDeliveries(): DeliverySummary[];
+  /** The gate of every delivery still running (compose deliveries and relay hops alike). */
+  listGates(): GateState[];
   /**
    * Send an email with the bridge's nodemailer through a tap to the lab's submission side.
    * Resolves once the delivery has started (its conversation exists), not when it ends.

@@ -288,6 +288,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     relayQueue: () => world.backlog(),
 
     listDeliveries: () => [...deliveries.list(), ...relaySteps.list()],
+    listGates: () => [...deliveries.gates(), ...relaySteps.gates()],
     send(compose, connection, mode) {
       if (closing) return Promise.reject(new Error('The lab is closing'));
       return deliveries.send(compose, connection, mode);

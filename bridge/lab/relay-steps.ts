@@ -93,6 +93,13 @@ export class RelaySteps {
     return [...this.#all.values()].map((entry) => ({ ...entry.summary }));
   }
 
+  /** Where each hop still running stands at its gate. */
+  gates(): GateState[] {
+    const gates: GateState[] = [];
+    for (const { summary, gate } of this.#all.values()) if (summary.endedAt === null) gates.push({ delivery: summary.id, ...gate.view });
+    return gates;
+  }
+
   control(id: string, action: DeliveryAction, intervalMs?: number): void {
     const entry = this.#all.get(id);
     if (!entry || entry.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);

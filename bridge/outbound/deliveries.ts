@@ -58,6 +58,13 @@ export class Deliveries {
     return [...this.#all.values()].map((delivery) => ({ ...delivery.summary }));
   }
 
+  /** Where each stepped delivery still running stands at its gate. */
+  gates(): GateState[] {
+    const gates: GateState[] = [];
+    for (const { summary, gate } of this.#all.values()) if (gate && summary.endedAt === null) gates.push({ delivery: summary.id, ...gate.view });
+    return gates;
+  }
+
   async send(compose: unknown, connectionInput: unknown, mode: 'step' | 'instant'): Promise<DeliverySummary> {
     const mail = composeMessage(compose);
     const settings = connectionSettings(connectionInput);

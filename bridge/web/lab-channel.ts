@@ -102,6 +102,7 @@ export class LabChannel {
       conversations,
       messages: this.#lab.listMessages(),
       deliveries: this.#lab.listDeliveries(),
+      gates: this.#lab.listGates(),
       world: this.#lab.describeWorld(),
       mailboxes: this.#lab.listMailboxes(),
       worldEvents: this.#lab.worldEvents(),

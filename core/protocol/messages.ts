@@ -117,6 +117,8 @@ export type BridgeMessage =
       conversations: ConversationDetail[];
       messages: MessageSummary[];
       deliveries: DeliverySummary[];
+      /** Where each delivery still running stands at its gate: a page that joins mid-step sees what is held. */
+      gates: GateState[];
       /** The mail world: domains, MX records, hosts and their behaviour. */
       world: WorldDescription;
       mailboxes: MailboxSummary[];

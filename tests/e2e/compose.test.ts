@@ -251,4 +251,26 @@ describe('compose and step through, end to end', () => {
     expect(flags.every((f) => f === 'false')).toBe(true);
     expect(await page.locator('[data-testid="transcript-line"][data-dir="client"]', { hasText: /^.*AUTH/ }).count()).toBe(0);
   });
+
+  it('shows what is held again after a reload mid-step, and goes on from there', async () => {
+    const subject = 'Reloaded mid-step';
+    await compose(subject, 'plain');
+    await page.getByTestId('compose-step').click();
+    const delivery = await startedDelivery();
+    const conversation = bridge.lab.listDeliveries().find((d) => d.id === delivery)?.conversation;
+    const held = page.getByTestId('held-unit');
+    await held.waitFor({ timeout: 15_000 });
+    const heldBefore = await held.textContent();
+
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    await page.locator(`[data-testid="conversation-item"][data-conversation="${conversation}"]`).click();
+    await page.getByTestId('compose-tab').click();
+    await expect.poll(() => attr('step-controls', 'data-delivery'), { timeout: 10_000 }).toBe(delivery);
+    await expect.poll(() => held.textContent(), { timeout: 10_000 }).toBe(heldBefore);
+    expect(await page.getByTestId('step-next').isEnabled()).toBe(true);
+
+    await page.getByTestId('step-run').click();
+    await expectAccepted(subject);
+  });
 });

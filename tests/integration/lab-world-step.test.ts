@@ -44,11 +44,14 @@ describe('the mail world behind the compose form', () => {
     expect(first?.held?.lines).toEqual(['EHLO smtp.lab.test']);
     expect(watch.lines(hop, 'client')).toEqual([]);
     expect(lab.mailbox('bob@example.test')).toEqual([]);
+    // A page that opens now (or reloads) is told what waits, not only pages that saw it arrive.
+    expect(lab.listGates().find((gate) => gate.delivery === hop.id)?.held?.lines).toEqual(['EHLO smtp.lab.test']);
 
     const units = await watch.stepThrough(lab, hop);
     expect(units.some((gate) => gate.held?.kind === 'content')).toBe(true);
     const done = await watch.ended(hop);
     expect(done).toMatchObject({ outcome: 'accepted', kind: 'relay' });
+    expect(lab.listGates().some((gate) => gate.delivery === hop.id)).toBe(false);
     expect(done.response).toMatch(/^250 .*queued as/);
     const [copy] = lab.mailbox('bob@example.test');
     expect(copy?.subject).toBe('Stepped all the way');
