@@ -110,6 +110,9 @@ describe('the mail world, end to end', () => {
     // The relay hop of a stepped delivery waits at its own gate: open it from the map and step it.
     const hop1 = page.locator('[data-testid="hop"][data-hop="1"][data-attempt="1"]');
     await expect.poll(() => hop1.count(), { timeout: 15_000 }).toBe(1);
+    // Its relay client's EHLO waits there: the map says so, not just "in progress".
+    await expect.poll(() => hop1.getAttribute('data-waiting'), { timeout: 15_000 }).toBe('true');
+    expect(await hop1.textContent()).toMatch(/hop 1, try 1: waiting for your Next/);
     await hop1.getByRole('button').click();
     await expect.poll(() => attr('[data-testid="step-controls"]', 'data-delivery'), { timeout: 15_000 }).not.toBe(first);
     await stepToTheEnd();
