@@ -235,7 +235,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
           // Read before the callback: smtp-server resets the envelope for the next transaction.
           const accepted = acceptedOf(id, envelope, stored, session);
           callback(null, `Ok: queued as ${id}`);
-          target.onMessage(accepted);
+          try {
+            target.onMessage(accepted);
+          } catch (error) {
+            // The 250 is out and the message is kept: a second reply would answer the client's next command.
+            log(`smtp-server: message ${id} is stored but was not passed on: ${String(error)}`);
+          }
         })
         .catch((error: unknown) => {
           log(`smtp-server: message not stored: ${String(error)}`);
