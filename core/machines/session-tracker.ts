@@ -97,39 +97,27 @@ export class SessionTracker {
 
   push(event: WireEvent): TrackedLine {
     const from = this.#run.state;
+    const fed = this.#feed(event);
+    if (event.dir === 'client') {
+      // Message content did not move the machine: no state to settle.
+      if (!fed.moved) return this.#record({ event, mode: fed.mode, state: from });
+      return this.#settle(event, from, fed.mode, undefined, null);
+    }
     let label: (() => string) | null = null;
     let reply: TrackedLine['reply'];
-
-    if (event.dir === 'client') {
-      const context = this.#run.context;
-      const mode = lineModeOf(from, context);
-      // Message content cannot move the machine (only the lone "." and what follows it can), and
-      // it is most of the lines: skip the machine for it.
-      if (from === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) {
-        return this.#record({ event, mode, state: from });
-      }
-      this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
-      return this.#settle(event, from, mode, undefined, null);
-    }
-    if (event.dir === 'server') {
-      const assembled = this.#assembler.push(event.text);
-      // Code 0 means the line was no reply at all: show it, but it answers nothing.
-      if (assembled && assembled.code === 0) reply = { reply: assembled, answers: null };
-      else if (assembled) {
-        this.#send({ type: 'server.reply', reply: assembled });
-        const answered = this.context.answered;
-        reply = { reply: assembled, answers: answered?.line ?? null };
-        // Only a line that moves the machine needs its label.
-        label = () => answerLabel(answered ? commandKey(answered) : ANY_VERB, String(assembled.code));
-      }
+    const assembled = fed.reply;
+    // Code 0 means the line was no reply at all: show it, but it answers nothing.
+    if (assembled && assembled.code === 0) reply = { reply: assembled, answers: null };
+    else if (assembled) {
+      const answered = this.context.answered;
+      reply = { reply: assembled, answers: answered?.line ?? null };
+      // Only a line that moves the machine needs its label.
+      label = () => answerLabel(answered ? commandKey(answered) : ANY_VERB, String(assembled.code));
     } else if (event.info === 'tls') {
-      this.#send({ type: 'tls.established' });
       label = () => 'TLS established';
     } else if (event.info === 'closed') {
-      this.#send({ type: 'closed' });
       label = () => 'connection closed';
     }
-    // 'connected' and 'error' change nothing: the reply or the close that follows does.
     return this.#settle(event, from, undefined, reply, label);
   }
 
@@ -138,23 +126,33 @@ export class SessionTracker {
    * TrackedLines and needs no labels: only the state and the mode, for every line under load.
    */
   advance(event: Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut'>): LineMode | undefined {
+    return this.#feed(event).mode;
+  }
+
+  /**
+   * The machine's side of one event, for push and advance alike: how a client line was read and
+   * whether it went to the machine, or the reply a server line completed.
+   */
+  #feed(event: Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut'>): { mode?: LineMode; moved?: boolean; reply?: Reply | null } {
     if (event.dir === 'client') {
-      const value = this.#run.state;
+      const state = this.#run.state;
       const context = this.#run.context;
-      const mode = lineModeOf(value, context);
-      if (value === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) return mode;
+      const mode = lineModeOf(state, context);
+      // Message content cannot move the machine (only the lone "." and what follows it can), and
+      // it is most of the lines: skip the machine for it.
+      if (state === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) return { mode, moved: false };
       this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
-      return mode;
+      return { mode, moved: true };
     }
     if (event.dir === 'server') {
-      const assembled = this.#assembler.push(event.text);
-      if (assembled && assembled.code !== 0) this.#send({ type: 'server.reply', reply: assembled });
-    } else if (event.info === 'tls') {
-      this.#send({ type: 'tls.established' });
-    } else if (event.info === 'closed') {
-      this.#send({ type: 'closed' });
+      const reply = this.#assembler.push(event.text);
+      if (reply && reply.code !== 0) this.#send({ type: 'server.reply', reply });
+      return { reply };
     }
-    return undefined;
+    if (event.info === 'tls') this.#send({ type: 'tls.established' });
+    else if (event.info === 'closed') this.#send({ type: 'closed' });
+    // 'connected' and 'error' change nothing: the reply or the close that follows does.
+    return {};
   }
 
   /** The line with the state it left the machine in, and the transition if it moved it. */
