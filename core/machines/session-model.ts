@@ -9,6 +9,8 @@ import type { Reply } from '../smtp/reply';
 export interface PendingCommand {
   verb: string;
   line: string;
+  /** Octets of the line the tap left out (a line past its recording limit); absent when none. */
+  cut?: number;
 }
 
 export interface ReplySummary {

@@ -18,10 +18,15 @@ function enqueue(context: SessionContext, command: PendingCommand): Partial<Sess
 }
 
 /** A command line: queued by its verb; a BDAT announces how many octets of chunk data follow. */
-function queueCommandLine(context: SessionContext, line: string): Partial<SessionContext> {
+function queueCommandLine(context: SessionContext, line: string, cut?: number): Partial<SessionContext> {
   const parsed = parseCommand(line);
   const chunk = parsed.verb === 'BDAT' ? bdatChunk(parsed.argument) : null;
-  return { ...enqueue(context, { verb: parsed.verb, line }), bdatRemaining: chunk?.size ?? 0 };
+  return { ...enqueue(context, withCut({ verb: parsed.verb, line }, cut)), bdatRemaining: chunk?.size ?? 0 };
+}
+
+/** What the tap left out of a line stays with it, so whatever answers the line can say so. */
+function withCut(command: PendingCommand, cut: number | undefined): PendingCommand {
+  return cut ? { ...command, cut } : command;
 }
 
 const TRANSACTION_CLEARED = { reversePath: null, recipients: [] } satisfies Partial<SessionContext>;
@@ -57,9 +62,15 @@ export const SESSION_GUARDS = {
 
 /** The actions: each says which context fields change. XState's `assign` and the stepper both merge them. */
 export const SESSION_ASSIGNMENTS = {
-  queueCommand: (context, event) => queueCommandLine(context, eventOf(event, 'client.line').text),
+  queueCommand: (context, event) => {
+    const line = eventOf(event, 'client.line');
+    return queueCommandLine(context, line.text, line.cut);
+  },
   queueEndOfData: (context) => enqueue(context, { verb: END_OF_DATA, line: '.' }),
-  queueAuthResponse: (context, event) => enqueue(context, { verb: AUTH_RESPONSE, line: eventOf(event, 'client.line').text }),
+  queueAuthResponse: (context, event) => {
+    const line = eventOf(event, 'client.line');
+    return enqueue(context, withCut({ verb: AUTH_RESPONSE, line: line.text }, line.cut));
+  },
   /** Count a line (and its CRLF) against the chunk; if the chunk ends inside it, the rest is a command. */
   consumeChunk: (context, event) => {
     const line = eventOf(event, 'client.line');
@@ -67,7 +78,7 @@ export const SESSION_ASSIGNMENTS = {
     if (context.bdatRemaining >= octets) return { bdatRemaining: context.bdatRemaining - octets };
     const rest = line.text.slice(context.bdatRemaining);
     if (context.bdatRemaining >= line.text.length || rest === '') return { bdatRemaining: 0 };
-    return queueCommandLine({ ...context, bdatRemaining: 0 }, rest);
+    return queueCommandLine({ ...context, bdatRemaining: 0 }, rest, line.cut);
   },
   /** Every reply starts here: it answers the oldest pending line, or nothing at all. */
   takeReply: (context, event) => {

@@ -40,6 +40,19 @@ describe('SessionTracker', () => {
     expect(tracker.state).toBe('mail');
   });
 
+  it('says how much of the command a reply answers the tap left out', () => {
+    const events = wire(`${opening()}
+      C: XXXXXXXXXX
+      S: 500 line too long
+      C: NOOP
+      S: 250 ok`);
+    const long = events.find((e) => e.text === 'XXXXXXXXXX');
+    if (long) long.cut = 19_990;
+    const replies = SessionTracker.replay(events).lines.flatMap((l) => (l.reply ? [l.reply] : []));
+    expect(replies.at(-2)).toMatchObject({ answers: 'XXXXXXXXXX', answersCut: 19_990 });
+    expect(replies.at(-1)?.answersCut).toBeUndefined();
+  });
+
   it('labels transitions with the verb and the actual code', () => {
     const tracker = SessionTracker.replay(wire(`${opening('STARTTLS')}
       C: STARTTLS

@@ -19,8 +19,11 @@ export interface TrackedLine {
   event: WireEvent;
   /** For client lines: how the line was read given the state when it was sent. */
   mode?: LineMode;
-  /** On the LAST line of a complete server reply: the reply, and the client command line it answers ('<greeting>' for the greeting, null if none). */
-  reply?: { reply: Reply; answers: string | null };
+  /**
+   * On the LAST line of a complete server reply: the reply, the client command line it answers
+   * ('<greeting>' for the greeting, null if none), and how many octets of that line the tap left out.
+   */
+  reply?: { reply: Reply; answers: string | null; answersCut?: number };
   /** The machine state after this line. */
   state: SessionStateName;
   /** When this line moved the machine to another state. */
@@ -111,6 +114,7 @@ export class SessionTracker {
     else if (assembled) {
       const answered = this.context.answered;
       reply = { reply: assembled, answers: answered?.line ?? null };
+      if (answered?.cut) reply.answersCut = answered.cut;
       // Only a line that moves the machine needs its label.
       label = () => answerLabel(answered ? commandKey(answered) : ANY_VERB, String(assembled.code));
     } else if (event.info === 'tls') {
