@@ -6,6 +6,7 @@ import { checkLesson, type LessonProgress as Checklist } from '../../core/lesson
 import type { Evidence, LessonMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
 import type { LabConnection } from './lab-connection.svelte';
+import type { OpenLesson } from './open-lesson';
 
 export class LessonSession {
   readonly lesson: Lesson;
@@ -19,13 +20,37 @@ export class LessonSession {
   /** Raw sources fetched for the goals that look into messages. */
   #raw = $state.raw<Record<string, string>>({});
   #fetching = new Set<string>();
-  #advancedFrom = new Set<number>();
+  /** Reassigned, never changed in place, so that `open` follows it. */
+  #advancedFrom = $state.raw<number[]>([]);
 
-  constructor(lesson: Lesson, lab: LabConnection) {
+  /** `resume`: where this lesson stood before the page reloaded (its id must match). */
+  constructor(lesson: Lesson, lab: LabConnection, resume?: OpenLesson) {
     this.lesson = lesson;
     this.#lab = lab;
     this.#hintsShown = lesson.steps.map(() => 0);
     this.#sinceClock = lab.world.clockAt(Date.now()) ?? Date.now();
+    if (resume && resume.lesson === lesson.id) {
+      const last = lesson.steps.length - 1;
+      this.#since = resume.since;
+      this.#sinceClock = resume.sinceClock;
+      this.#step = Math.min(resume.step, last);
+      this.#hintsShown = lesson.steps.map((step, index) => Math.min(resume.hintsShown[index] ?? 0, step.hints.length));
+      this.#solutionShown = resume.solutionShown;
+      this.#advancedFrom = resume.advancedFrom.filter((index) => index <= last);
+    }
+  }
+
+  /** Where the lesson stands, to come back to after a reload. Reading it subscribes to every part. */
+  get open(): OpenLesson {
+    return {
+      lesson: this.lesson.id,
+      step: this.#step,
+      since: this.#since,
+      sinceClock: this.#sinceClock,
+      hintsShown: this.#hintsShown,
+      solutionShown: this.#solutionShown,
+      advancedFrom: this.#advancedFrom,
+    };
   }
 
   get step(): number {
@@ -69,10 +94,10 @@ export class LessonSession {
    */
   followProgress(goals: ReadonlyArray<{ step: string; met: boolean }>): void {
     const step = this.lesson.steps[this.#step];
-    if (!step || this.#step >= this.lesson.steps.length - 1 || this.#advancedFrom.has(this.#step)) return;
+    if (!step || this.#step >= this.lesson.steps.length - 1 || this.#advancedFrom.includes(this.#step)) return;
     const mine = goals.filter((goal) => goal.step === step.id);
     if (mine.length > 0 && mine.every((goal) => goal.met)) {
-      this.#advancedFrom.add(this.#step);
+      this.#advancedFrom = [...this.#advancedFrom, this.#step];
       this.#step += 1;
     }
   }
@@ -95,7 +120,7 @@ export class LessonSession {
     this.#since = Date.now();
     this.#sinceClock = this.#lab.world.clockAt(Date.now()) ?? Date.now();
     this.#step = 0;
-    this.#advancedFrom.clear();
+    this.#advancedFrom = [];
     this.#solutionShown = false;
     this.#hintsShown = this.lesson.steps.map(() => 0);
   }

@@ -42,7 +42,9 @@ describe('lesson 1 in the browser', () => {
     await lab.screenshot('lesson');
 
     await page.reload();
-    await page.getByTestId('lessons-tab').click();
+    // The lesson is still open after the reload; the list behind it shows it complete.
+    expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
+    await page.getByRole('button', { name: '← All lessons' }).click();
     const item = page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]');
     await expect.poll(() => item.getAttribute('data-complete')).toBe('true');
     expect(await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').getAttribute('data-complete')).toBe('false');
@@ -54,5 +56,50 @@ describe('lesson 1 in the browser', () => {
     expect(await page.getByTestId('solution').count()).toBe(0);
     await page.getByTestId('confirm-solution').click();
     expect(await page.getByTestId('solution').textContent()).toContain('RCPT TO:<alice@example.test>');
+  });
+});
+
+describe('a lesson left open', () => {
+  it('comes back at the same step, with its goals still met, after a reload and a look at the conversations', async () => {
+    if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
+    const back = page.getByRole('button', { name: '← All lessons' });
+    if (await back.count()) await back.click();
+    await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').click();
+    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await type('EHLO learner.test');
+    await type('MAIL FROM:<learner@lab.test>');
+    await type('RCPT TO:<alice@example.test>');
+    await expect.poll(() => goalMet('rcpt-ok'), { timeout: 10_000 }).toBe('true');
+    // Both envelope goals met: the lesson moved on to its second step by itself.
+    const step = page.getByTestId('lesson-step');
+    await expect.poll(() => step.getAttribute('data-step')).toBe('1');
+    await page.getByTestId('hint-button').click();
+    expect(await page.getByTestId('hint').count()).toBe(1);
+
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    expect(await page.locator('#lesson-title').textContent()).toContain('The first transaction');
+    await expect.poll(() => step.getAttribute('data-step')).toBe('1');
+    await expect.poll(() => goalMet('rcpt-ok'), { timeout: 10_000 }).toBe('true');
+    expect(await goalMet('data-354')).toBe('false');
+    expect(await page.getByTestId('hint').count()).toBe(1);
+    // The terminal outlived the reload: the lesson goes on in the same session.
+    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await type('DATA');
+    await expect.poll(() => goalMet('data-354'), { timeout: 10_000 }).toBe('true');
+
+    // The conversation list and back: still the same lesson, still at step 2.
+    await page.getByTestId('lessons-tab').click();
+    await expect.poll(() => page.getByTestId('lesson-panel').count()).toBe(0);
+    await page.getByTestId('lessons-tab').click();
+    expect(await page.locator('#lesson-title').textContent()).toContain('The first transaction');
+    expect(await step.getAttribute('data-step')).toBe('1');
+
+    // Back to the list forgets it: a reload then shows the lesson list.
+    await page.getByRole('button', { name: '← All lessons' }).click();
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    expect(await page.locator('#lesson-title').count()).toBe(0);
+    expect(await page.getByTestId('lesson-panel').count()).toBe(0);
   });
 });
