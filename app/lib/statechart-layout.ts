@@ -37,7 +37,6 @@ export interface StatechartLayout {
 }
 
 const CHAR_WIDTH = 7.4;
-const NODE_HEIGHT = 26;
 const NODE_PADDING = 22;
 const LOOP_SIZE = 14;
 
@@ -69,17 +68,35 @@ function loopPath(node: PlacedNode): string {
   return `M${right},${top} C${right + LOOP_SIZE * 1.6},${top - LOOP_SIZE} ${right + LOOP_SIZE * 1.6},${bottom + LOOP_SIZE} ${right},${bottom}`;
 }
 
+/** Room between ranks of states, and the height of a state's box. */
+export interface RankSpacing {
+  ranksep: number;
+  nodeHeight: number;
+}
+
+/** The session machine branches in every direction: it gets air between its ranks. */
+export const ROOMY: RankSpacing = { ranksep: 30, nodeHeight: 26 };
+/**
+ * The journey is mostly one long chain of steps, nine ranks deep: at the session's spacing it
+ * shrank to unreadable in the panel it shares with the hop map on a laptop screen.
+ */
+export const COMPACT: RankSpacing = { ranksep: 12, nodeHeight: 22 };
+
 /**
  * `quiet` names the states every other state can fall into (the session's `closed`, the journey's
  * `aborted`): their edges are drawn light and barely pull on the layout.
  */
-export function layoutStatechart(graph: StatechartGraph = statechartGraph(), quiet: readonly string[] = ['closed']): StatechartLayout {
+export function layoutStatechart(
+  graph: StatechartGraph = statechartGraph(),
+  quiet: readonly string[] = ['closed'],
+  spacing: RankSpacing = ROOMY,
+): StatechartLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: 30, edgesep: 10, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: 'TB', nodesep: 22, ranksep: spacing.ranksep, edgesep: 10, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
 
   for (const node of graph.nodes) {
-    g.setNode(node.id, { width: node.label.length * CHAR_WIDTH + NODE_PADDING, height: NODE_HEIGHT });
+    g.setNode(node.id, { width: node.label.length * CHAR_WIDTH + NODE_PADDING, height: spacing.nodeHeight });
   }
   for (const edge of graph.edges) {
     if (edge.from === edge.to) continue; // loops are drawn beside their node, not routed
