@@ -26,6 +26,11 @@ export class ViewTabs {
   model = $state<ModelTab>('session');
   /** True while the Compose panel shows its form rather than the selected delivery's controls. */
   editing = $state(true);
+  /**
+   * The statechart or journey takes the whole right column, the explanation set aside: on a laptop
+   * screen the journey's nine steps beside a long hop map are otherwise drawn too small to read.
+   */
+  modelEnlarged = $state(false);
 
   /** A delivery this page started, or one the learner selected. */
   showDelivery(): void {
