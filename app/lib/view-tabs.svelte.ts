@@ -40,10 +40,20 @@ export class ViewTabs {
     this.editing = false;
   }
 
+  /**
+   * A terminal's natural set: what was typed, line by line, and the session machine it drives. A
+   * journey drawn for a typed session read a 503 to an early MAIL as "the email was refused".
+   */
+  showTerminal(): void {
+    this.top = 'terminal';
+    this.bottom = 'transcript';
+    this.model = 'session';
+  }
+
   /** The learner selected a conversation: a delivery brings its controls, a terminal its terminal. */
   followOrigin(origin: string): void {
     // A relay hop is a delivery too: a stepped one is held at its own gate, with the same controls.
     if (origin === 'compose' || origin === 'relay') this.showDelivery();
-    else if (origin === 'terminal') this.top = 'terminal';
+    else if (origin === 'terminal') this.showTerminal();
   }
 }

@@ -252,6 +252,19 @@ describe('compose and step through, end to end', () => {
     expect(await page.locator('[data-testid="transcript-line"][data-dir="client"]', { hasText: /^.*AUTH/ }).count()).toBe(0);
   });
 
+  it('gives a terminal opened after a delivery its own panels: transcript and session statechart', async () => {
+    const selected = (testid: string) => page.getByTestId(testid).getAttribute('aria-selected');
+    await page.getByTestId('ladder-tab').click();
+    await page.getByTestId('journey-tab').click();
+    await page.getByTestId('terminal-tab').click();
+    await page.getByTestId('connect').click();
+    const greeting = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /^.*220 / });
+    await expect.poll(() => greeting.count(), { timeout: 10_000 }).toBe(1);
+    expect(await selected('transcript-tab')).toBe('true');
+    expect(await selected('session-tab')).toBe('true');
+    expect(((await page.getByTestId('current-state').textContent()) ?? '').trim()).toBe('greeted');
+  });
+
   it('shows what is held again after a reload mid-step, and goes on from there', async () => {
     const subject = 'Reloaded mid-step';
     await compose(subject, 'plain');
