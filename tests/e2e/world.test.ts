@@ -123,6 +123,13 @@ describe('the mail world, end to end', () => {
     expect(await page.getByTestId('hop-map').textContent()).toMatch(/example\.test MX 10 mx\.example\.test/);
 
     const before = (await page.getByTestId('lab-clock').textContent()) ?? '';
+    // The lesson's hint sends the learner to this button: its label must stand out from its background.
+    const colours = await page.getByTestId('fast-forward-retry').evaluate((button) => {
+      const style = getComputedStyle(button);
+      return { text: style.color, background: style.backgroundColor };
+    });
+    expect(colours.text).not.toBe(colours.background);
+    expect(await page.getByTestId('fast-forward-retry').textContent()).toMatch(/to the retry \(\d+ min/);
     await page.getByTestId('fast-forward-retry').click();
     await expect.poll(async () => (await page.getByTestId('lab-clock').textContent()) ?? '', { timeout: 10_000 }).not.toBe(before);
     await expect
