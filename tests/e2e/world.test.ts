@@ -156,6 +156,12 @@ describe('the mail world, end to end', () => {
     await lab.screenshot('world-journey-enlarged');
     await page.getByTestId('enlarge-model').click();
     await page.getByTestId('explanation').waitFor();
+    // Choosing a line asks for its explanation: enlarged or not, it is shown.
+    await page.getByTestId('enlarge-model').click();
+    await page.getByTestId('transcript-tab').click();
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]').first().click();
+    await page.getByTestId('explanation').waitFor();
+    expect(await page.getByTestId('enlarge-model').textContent()).toMatch(/Enlarge/);
 
     await openMailbox('greylist@example.test');
     const message = page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
