@@ -75,18 +75,24 @@ describe('a lesson left open', () => {
     await expect.poll(() => step.getAttribute('data-step')).toBe('1');
     await page.getByTestId('hint-button').click();
     expect(await page.getByTestId('hint').count()).toBe(1);
+    await type('DATA');
+    await expect.poll(() => goalMet('data-354'), { timeout: 10_000 }).toBe('true');
+    for (const line of ['Subject: Left open', '', 'Still here after a reload.', '.']) await type(line);
+    // The message travels on: its relay hop is now the newest conversation of the lab.
+    await expect.poll(() => goalMet('delivered'), { timeout: 15_000 }).toBe('true');
 
     await page.reload();
     await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
     expect(await page.locator('#lesson-title').textContent()).toContain('The first transaction');
     await expect.poll(() => step.getAttribute('data-step')).toBe('1');
-    await expect.poll(() => goalMet('rcpt-ok'), { timeout: 10_000 }).toBe('true');
-    expect(await goalMet('data-354')).toBe('false');
+    await expect.poll(() => goalMet('delivered'), { timeout: 10_000 }).toBe('true');
+    expect(await goalMet('rcpt-ok')).toBe('true');
     expect(await page.getByTestId('hint').count()).toBe(1);
-    // The terminal outlived the reload: the lesson goes on in the same session.
+    // Not the newer relay hop: the lesson's own terminal, which outlived the reload, goes on.
     await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
-    await type('DATA');
-    await expect.poll(() => goalMet('data-354'), { timeout: 10_000 }).toBe('true');
+    await type('QUIT');
+    const bye = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /^.*221 / });
+    await expect.poll(() => bye.count(), { timeout: 10_000 }).toBe(1);
 
     // The conversation list and back: still the same lesson, still at step 2.
     await page.getByTestId('lessons-tab').click();
