@@ -1,23 +1,30 @@
 /**
  * What the inbox shows: the chosen mailbox, its messages (fetched from the bridge, refetched when
- * a copy lands in it), and the chosen message's source read into a MIME tree. The bridge keeps
- * the mail; this keeps only what is on screen.
+ * a copy lands in it), and the chosen message read from its raw bytes. The bridge keeps the
+ * mail; this keeps only what is on screen.
  */
 import type { MailboxSummary } from '../../core/world/world-events';
 import type { MessageSummary } from '../../core/wire';
-import { parseMime, type MimePart } from '../../core/mail/mime';
-import { decodeText } from './decode-text';
+import type { ReadMessage } from './message-reading';
 
-export interface OpenMessage {
+export interface OpenMessage extends ReadMessage {
   id: string;
-  source: string;
-  mime: MimePart;
 }
 
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
   return (await response.json()) as T;
+}
+
+/**
+ * The message exactly as stored: bytes, so no charset is guessed before the MIME parser reads it.
+ * The parser loads with the first message opened; a lab page that never opens one never loads it.
+ */
+export async function fetchRawMessage(id: string): Promise<ReadMessage> {
+  const [response, { readRawMessage }] = await Promise.all([fetch(rawUrl(id)), import('./message-reading')]);
+  if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
+  return readRawMessage(await response.arrayBuffer());
 }
 
 export function rawUrl(id: string, download = false): string {
@@ -80,11 +87,9 @@ export class Inbox {
     this.#open = null;
     const request = ++this.#messageRequest;
     try {
-      const response = await fetch(rawUrl(id));
-      if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
-      const source = await response.text();
+      const read = await fetchRawMessage(id);
       if (request !== this.#messageRequest) return;
-      this.#open = { id, source, mime: parseMime(source, decodeText) };
+      this.#open = { id, ...read };
       this.#problem = null;
     } catch (error) {
       if (request === this.#messageRequest) this.#problem = `Could not load the message: ${(error as Error).message}`;

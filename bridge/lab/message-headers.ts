@@ -1,11 +1,13 @@
 /**
  * The few header fields a message list shows (From, To, Subject, Date), read from the header block
  * alone. A full MIME parse of every accepted message cost more than everything else the lab does
- * per message; a list needs none of the body, so the body is parsed only when someone opens it.
- * Decoding is mailparser's and libmime's own, so a summary reads as the full parse would.
+ * per message; a list needs none of the body, so the body is parsed only when someone opens it
+ * (in the browser). Encoded words and addresses are decoded by postal-mime, the parser the
+ * message reader uses, so the list and the reader show the same subject and names.
  */
-import libmime from 'libmime';
-import { parseAddressHeader, type EmailAddress } from 'mailparser';
+import { addressParser, decodeWords } from 'postal-mime';
+import { addressTexts, isoDate } from '../../core/mail/addresses';
+import { headerValue, readFields, type HeaderField } from '../../core/mail/header-fields';
 
 export interface HeaderSummary {
   from: string;
@@ -21,17 +23,35 @@ export const MAX_HEADER_BYTES = 256 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const windows1252 = new TextDecoder('windows-1252');
+
 /** Summary fields from the raw source; a message with no readable headers gives empty fields. */
 export function headerSummary(raw: Buffer): HeaderSummary {
-  const headers = libmime.decodeHeaders(headerBlock(raw).toString('utf8'), { skipPrototypeKeys: true });
-  const subject = headers.subject?.[0];
-  const date = headers.date?.[0] ? new Date(headers.date[0]) : null;
+  const headers = readFields(headerText(headerBlock(raw)));
+  const subject = headerValue(headers, 'subject');
   return {
-    from: addressTexts(headers.from).join(', '),
-    to: addressTexts(headers.to),
-    subject: subject ? decodeWords(subject) : '',
-    date: date && !Number.isNaN(date.getTime()) ? date.toISOString() : null,
+    from: addressTexts(addresses(headers, 'from').slice(0, 1)).join(', '),
+    to: addressTexts(addresses(headers, 'to')),
+    subject: subject ? decodeWords(subject).trim() : '',
+    date: isoDate(headerValue(headers, 'date')),
   };
+}
+
+/** Raw 8-bit header bytes as the parser reads them: UTF-8, or Windows-1252 when they are not. */
+function headerText(block: Buffer): string {
+  let text: string;
+  try {
+    text = utf8.decode(block);
+  } catch {
+    text = windows1252.decode(block);
+  }
+  return text.replace(/\r\n/g, '\n');
+}
+
+/** Every address of every field of that name (a message may carry several To fields). */
+function addresses(headers: readonly HeaderField[], name: string) {
+  return headers.filter((field) => field.name.toLowerCase() === name && field.value).flatMap((field) => addressParser(field.value));
 }
 
 /** The bytes before the first empty line (CRLF CRLF, or bare LFs as smtp-server also accepts). */
@@ -44,23 +64,4 @@ export function headerBlock(raw: Buffer): Buffer {
     lineStart = lf + 1;
   }
   return raw.subarray(0, limit);
-}
-
-function decodeWords(value: string): string {
-  try {
-    return libmime.decodeWords(value).trim();
-  } catch {
-    return value; // a broken encoded word still shows as typed
-  }
-}
-
-function addressTexts(values: string[] | undefined): string[] {
-  if (!values?.length) return [];
-  return parseAddressHeader(values).value.flatMap(addressText);
-}
-
-function addressText(entry: EmailAddress): string[] {
-  if (entry.group) return entry.group.flatMap(addressText);
-  if (!entry.address) return entry.name ? [entry.name] : [];
-  return [entry.name ? `${entry.name} <${entry.address}>` : entry.address];
 }

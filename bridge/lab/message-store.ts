@@ -1,11 +1,10 @@
 /**
  * Messages the lab server accepted: the raw source exactly as received, and a summary for lists
- * read from the headers alone. The full parse waits until someone opens a message: an app pumping
- * mail into the lab must not pay for MIME parsing that nobody looks at. Bounded, newest kept,
+ * read from the headers alone. The full parse happens in the browser of whoever opens a message:
+ * an app pumping mail into the lab must not pay for MIME parsing that nobody looks at. Bounded, newest kept,
  * because a lab left running with a chatty app must not grow without end.
  */
 import { randomUUID } from 'node:crypto';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import type { MessageSummary } from '../../core/wire';
 import { headerSummary, type HeaderSummary } from './message-headers';
 
@@ -86,12 +85,6 @@ export class MessageStore {
 
   raw(id: string): Buffer | undefined {
     return this.#messages.get(id)?.raw;
-  }
-
-  /** The full parse (body, attachments) for someone opening the message; not kept, as it is seldom asked twice. */
-  async parsed(id: string): Promise<ParsedMail | undefined> {
-    const raw = this.raw(id);
-    return raw ? simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true }) : undefined;
   }
 }
 

@@ -81,7 +81,6 @@ export class Mailboxes {
     return undefined;
   }
 
-  /** Header summary, parsed once on first request; a message mailparser cannot read keeps empty fields. */
   /** Header fields only, read once: a list must not pay for a MIME parse. A fresh copy each time. */
   summary(message: StoredMessage): MessageSummary {
     let summary = this.#summaries.get(message);

@@ -1,122 +1,79 @@
 import { describe, expect, it } from 'vitest';
-import { headerValue } from './header-fields';
-import { allParts, findPart, overview, parseMime } from './mime';
+import { brokenBoundary, bytesOf as bytes, nestedMessage } from '../../tests/support/mime-samples';
+import { allParts, MAX_MIME_DEPTH, mimeStructure, type MimePart } from './mime';
 
-const crlf = (lines: string[]) => lines.join('\r\n');
+const outline = (root: MimePart) => allParts(root).map((p) => `${p.path || 'message'} ${p.type}${p.children.length ? '' : ` ${p.encoding} ${p.size}`}`);
+const latin1 = (part: MimePart) => String.fromCharCode(...part.header);
 
-const alternative = crlf([
-  'From: alice@lab.test',
-  'To: bob@example.test',
-  'Subject: Lunch',
-  'MIME-Version: 1.0',
-  'Content-Type: multipart/alternative; boundary="alt-1"',
-  '',
-  'This is a multi-part message in MIME format.',
-  '--alt-1',
-  'Content-Type: text/plain; charset=utf-8',
-  'Content-Transfer-Encoding: quoted-printable',
-  '',
-  'Caf=C3=A9 at noon? A long line that the sender had to break with a soft=',
-  ' line break.',
-  '--alt-1',
-  'Content-Type: text/html; charset=utf-8',
-  'Content-Transfer-Encoding: base64',
-  '',
-  'PHA+Q2Fmw6kgYXQgPGI+bm9vbjwvYj4/PC9wPg==',
-  '--alt-1--',
-  '',
-]);
 
-describe('a multipart/alternative message', () => {
-  const root = parseMime(alternative);
-
-  it('is read as one multipart with a text and an HTML version, numbered as IMAP does', () => {
-    expect(root.type).toBe('multipart/alternative');
-    expect(allParts(root).map((p) => `${p.path || 'message'} ${p.type}`)).toEqual([
-      'message multipart/alternative',
-      '1 text/plain',
-      '2 text/html',
+describe('the structure of a message', () => {
+  it('numbers nested parts as IMAP does, with each leaf’s encoding and body size as it travelled', () => {
+    expect(outline(mimeStructure(bytes(nestedMessage)))).toEqual([
+      'message multipart/mixed',
+      '1 multipart/alternative',
+      '1.1 text/plain quoted-printable 15',
+      '1.2 multipart/related',
+      '1.2.1 text/html 7bit 30',
+      '1.2.2 image/png base64 12',
+      '2 application/pdf base64 8',
+      '3 text/csv 7bit 3',
     ]);
   });
 
-  it('decodes quoted-printable text, soft line breaks and UTF-8 included', () => {
-    expect(findPart(root, 'text/plain')?.text).toBe('Café at noon? A long line that the sender had to break with a soft line break.');
+  it('reads bare LF line endings the same way', () => {
+    expect(outline(mimeStructure(bytes(nestedMessage, '\n')))).toEqual(outline(mimeStructure(bytes(nestedMessage))));
   });
 
-  it('decodes the base64 HTML version', () => {
-    expect(findPart(root, 'text/html')?.text).toBe('<p>Café at <b>noon</b>?</p>');
+  it('keeps each part’s header block raw, encoded file names included, for the parser to decode', () => {
+    const pdf = allParts(mimeStructure(bytes(nestedMessage))).find((p) => p.type === 'application/pdf');
+    expect(latin1(pdf!)).toBe(
+      "Content-Type: application/pdf\r\nContent-Disposition: attachment; filename*0*=UTF-8''Gr%C3%BC%C3%9Fe%20aus;\r\n filename*1*=%20K%C3%B6ln.pdf\r\nContent-Transfer-Encoding: base64",
+    );
   });
 
-  it('gives the quick look the plain text and no attachments', () => {
-    const seen = overview(root);
-    expect(headerValue(seen.headers, 'subject')).toBe('Lunch');
-    expect(seen.text).toMatch(/^Café at noon\?/);
-    expect(seen.attachments).toEqual([]);
+  it('keeps 8-bit bytes as they are: sizes count bytes, not characters', () => {
+    const root = mimeStructure(bytes(['Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', 'Grüße']));
+    expect(root).toMatchObject({ type: 'text/plain', encoding: '8bit', size: 7 });
+  });
+
+  it('treats a message without Content-Type as plain text and a part without header as plain text', () => {
+    expect(mimeStructure(bytes(['Subject: hi', '', 'hello'])).type).toBe('text/plain');
+    const root = mimeStructure(bytes(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'no header', '--b--']));
+    expect(outline(root)).toEqual(['message multipart/mixed', '1 text/plain 7bit 9']);
+  });
+
+  it('reads an attached message as a part with the message inside', () => {
+    const root = mimeStructure(bytes(['Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: message/rfc822', '', 'Subject: inner', '', 'hi', '--b--']));
+    expect(outline(root)).toEqual(['message multipart/mixed', '1 message/rfc822', '1.1 text/plain 7bit 2']);
   });
 });
 
-describe('attachments and messages the reader cannot split', () => {
-  it('lists attachments by name and does not take an attached text file for the message text', () => {
-    const root = parseMime(
-      crlf([
-        'Subject: Report',
-        'Content-Type: multipart/mixed; boundary=b',
-        '',
-        '--b',
-        'Content-Type: text/plain; name="notes.txt"',
-        'Content-Disposition: attachment; filename="notes.txt"',
-        '',
-        'not the body',
-        '--b',
-        'Content-Type: text/plain',
-        '',
-        'the body',
-        '--b',
-        'Content-Type: application/pdf',
-        'Content-Disposition: attachment',
-        'Content-Transfer-Encoding: base64',
-        '',
-        'JVBERi0=',
-        '--b--',
-      ]),
-    );
-    expect(overview(root)).toMatchObject({ text: 'the body', attachments: ['notes.txt', '(unnamed)'] });
-    expect(findPart(root, 'text/plain')?.text).toBe('the body');
+describe('a broken boundary', () => {
+  it('marks a multipart whose boundary no line carries, and shows no parts for it', () => {
+    const root = mimeStructure(bytes(brokenBoundary));
+    expect(root).toMatchObject({ type: 'multipart/mixed', boundaryMissing: true, children: [] });
   });
 
-  it('shows a multipart without a boundary as one part with no text, not as an error', () => {
-    const root = parseMime('Content-Type: multipart/mixed\n\nwhatever');
-    expect(root.children).toEqual([]);
-    expect(overview(root).text).toBeNull();
+  it('marks a multipart without any boundary parameter the same way', () => {
+    expect(mimeStructure(bytes(['Content-Type: multipart/mixed', '', 'whatever']))).toMatchObject({ boundaryMissing: true, children: [] });
   });
 
-  it('treats a message without Content-Type as plain text', () => {
-    expect(overview(parseMime('Subject: hi\n\nhello\n')).text).toBe('hello\n');
+  it('ends the last part at the end of the message when the close delimiter is missing', () => {
+    const root = mimeStructure(bytes(['Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', '', 'one', '--b', 'Content-Type: text/csv', '', 'a,b']));
+    expect(root.boundaryMissing).toBe(false);
+    expect(outline(root)).toEqual(['message multipart/mixed', '1 text/plain 7bit 3', '2 text/csv 7bit 3']);
   });
 
-  it('shows base64 that does not decode as it travelled', () => {
-    expect(parseMime('Content-Transfer-Encoding: base64\n\n*not base64*').text).toBe('*not base64*');
+  it('does not take a line that only starts like the boundary for a delimiter', () => {
+    const root = mimeStructure(bytes(['Content-Type: multipart/mixed; boundary=b', '', '--b', '', 'one', '--bb not a delimiter', '--b--']));
+    expect(root.children).toHaveLength(1);
+    expect(root.children[0]?.size).toBe('one\r\n--bb not a delimiter'.length);
   });
 
-  it('reads Latin-1 text, and asks the host for charsets it does not know itself', () => {
-    expect(parseMime('Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nna=EFve').text).toBe('naïve');
-    const asked: string[] = [];
-    parseMime('Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: base64\n\n0NLJ18XU', (bytes, charset) => {
-      asked.push(`${charset} ${bytes.length}`);
-      return '';
-    });
-    expect(asked).toEqual(['koi8-r 6']);
-  });
-});
-
-describe('folded header fields', () => {
-  it('are unfolded into one value, in the order they were stored', () => {
-    const root = parseMime(
-      crlf(['Received: from a.example.test', '\tby mx.lab.test;', '  Mon, 1 Jan 2024 10:00:00 +0000', 'Subject: a subject', '  that goes on', '', 'body']),
-    );
-    expect(root.headers).toEqual([
-      { name: 'Received', value: 'from a.example.test by mx.lab.test; Mon, 1 Jan 2024 10:00:00 +0000' },
-      { name: 'Subject', value: 'a subject that goes on' },
-    ]);
+  it('stops nesting at a depth no real message needs', () => {
+    const lines: string[] = [];
+    for (let depth = 0; depth < MAX_MIME_DEPTH + 4; depth++) lines.push(`Content-Type: multipart/mixed; boundary=b${depth}`, '', `--b${depth}`);
+    const deepest = allParts(mimeStructure(bytes(lines))).reduce((max, p) => Math.max(max, p.path.split('.').length), 0);
+    expect(deepest).toBe(MAX_MIME_DEPTH);
   });
 });
