@@ -1,9 +1,10 @@
 /**
  * Failures and the bounces they cause: RFC 3464 reports mailed back with MAIL FROM:<> over a
- * recorded hop into the sender's mailbox, read back with mailparser as any mail client would.
+ * recorded hop into the sender's mailbox, read back with postal-mime as any mail client would.
  */
-import { simpleParser, type ParsedMail } from 'mailparser';
+import PostalMime, { type Email } from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parameter } from '../../core/mail/header-fields';
 import { LATE_BOUNCE_DELAY_MS, MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
 import { clientLines, startWorld, type WorldLab } from './world-harness';
 
@@ -14,15 +15,15 @@ beforeAll(async () => {
 afterAll(() => lab.close());
 
 /** The newest bounce in a mailbox, parsed, with its machine-readable part as text. */
-async function latestBounce(address: string): Promise<{ mail: ParsedMail; status: string; returned: { contentType: string; text: string } }> {
+async function latestBounce(address: string): Promise<{ mail: Email; status: string; returned: { contentType: string; text: string } }> {
   const messages = lab.world.mailbox(address);
   const raw = messages.at(-1)?.raw;
   if (!raw) throw new Error(`no mail for ${address}`);
-  // keepDeliveryStatus: mailparser otherwise folds the machine-readable part into the text.
-  const mail = await simpleParser(raw, { keepDeliveryStatus: true });
-  const status = mail.attachments.find((a) => a.contentType === 'message/delivery-status');
-  const returned = mail.attachments.find((a) => a.contentType === 'message/rfc822' || a.contentType === 'text/rfc822-headers');
-  return { mail, status: status?.content.toString('utf8') ?? '', returned: { contentType: returned?.contentType ?? '', text: returned?.content.toString('utf8') ?? '' } };
+  // The parts of a report stay attachments: postal-mime keeps evidence out of the text.
+  const mail = await PostalMime.parse(raw, { attachmentEncoding: 'utf8' });
+  const status = mail.attachments.find((a) => a.mimeType === 'message/delivery-status');
+  const returned = mail.attachments.find((a) => a.mimeType === 'message/rfc822' || a.mimeType === 'text/rfc822-headers');
+  return { mail, status: String(status?.content ?? ''), returned: { contentType: returned?.mimeType ?? '', text: String(returned?.content ?? '') } };
 }
 
 /** The per-recipient blocks of a delivery-status body, as field maps. */
@@ -51,13 +52,13 @@ describe('bounces', () => {
     expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
   });
 
-  it('the bounce is a delivery-status report mailparser reads: Status, Final-Recipient, Diagnostic-Code', async () => {
+  it('the bounce is a delivery-status report a mail client reads: Status, Final-Recipient, Diagnostic-Code', async () => {
     const { mail, status, returned } = await latestBounce('learner@lab.test');
-    const contentType = mail.headers.get('content-type') as { value: string; params: Record<string, string> };
-    expect(contentType.value).toBe('multipart/report');
-    expect(contentType.params['report-type']).toBe('delivery-status');
+    const contentType = mail.headers.find((header) => header.key === 'content-type')?.value ?? '';
+    expect(contentType).toMatch(/^multipart\/report;/);
+    expect(parameter(contentType, 'report-type')).toBe('delivery-status');
     expect(mail.subject).toBe('Undelivered Mail Returned to Sender');
-    expect(mail.from?.text).toContain('MAILER-DAEMON@smtp.lab.test');
+    expect(mail.from?.address).toBe('MAILER-DAEMON@smtp.lab.test');
     expect(mail.text).toContain('<nobody@example.test>: host mx.example.test said: 550 5.1.1 No such user here');
     expect(status).toMatch(/^Reporting-MTA: dns; smtp\.lab\.test\r?\n/);
     expect(status).toMatch(/Arrival-Date: \w{3}, \d+ \w{3} \d{4}/);

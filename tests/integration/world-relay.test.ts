@@ -2,7 +2,7 @@
  * The relay hop, one behaviour per test: every reply comes from a real smtp-server standing in
  * for a recipient's MX, every command from nodemailer, every line recorded by a LineTap.
  */
-import { simpleParser } from 'mailparser';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREYLIST_MIN_DELAY_MS, RETRY_BASE_MS } from '../../core/world/world-definition';
 import { clientLines, lineClient, serverLines, startWorld, type WorldLab } from './world-harness';
@@ -25,7 +25,7 @@ describe('relay hops through the lab world', () => {
     expect(clientLines(hop!)).toContain('EHLO smtp.lab.test');
     expect(hop!.events.some((e) => e.info === 'tls')).toBe(true);
     const [message] = lab.world.mailbox('alice@example.test');
-    expect((await simpleParser(message!.raw)).subject).toBe('hi alice');
+    expect((await PostalMime.parse(message!.raw)).subject).toBe('hi alice');
     expect(lab.eventsOf('done', queueId)).toHaveLength(1);
   });
 
