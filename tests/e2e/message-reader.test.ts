@@ -1,0 +1,72 @@
+/**
+ * The message reader in Chromium against the real bridge: mail with encoded subjects, names and
+ * attachment names, sent by a real client to the lab's SMTP port and relayed into a mailbox, reads
+ * decoded and the same in the list and the reader; a message with a broken boundary says why
+ * its body is not shown.
+ */
+import nodemailer from 'nodemailer';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLabPage, type LabPage } from '../support/lab-page';
+import { brokenBoundary, crlf, decoded, nestedMessage } from '../support/mime-samples';
+
+let lab: LabPage;
+let page: Page;
+
+beforeAll(async () => {
+  lab = await openLabPage({ width: 1366, height: 768 });
+  ({ page } = lab);
+}, 180_000);
+
+afterAll(() => lab?.close());
+
+/** Sends the message exactly as written, as any outside client would. */
+async function sendRaw(to: string, raw: string): Promise<void> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.bridge.lab.smtpAddress.port, secure: false, ignoreTLS: true });
+  try {
+    await transport.sendMail({ envelope: { from: 'learner@lab.test', to: [to] }, raw });
+  } finally {
+    transport.close();
+  }
+}
+
+async function openMessage(address: string, listSubject: string): Promise<void> {
+  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('inbox-tab').click();
+  const mailbox = page.locator(`[data-testid="mailbox-item"][data-address="${address}"]`);
+  await expect.poll(() => mailbox.count(), { timeout: 20_000 }).toBe(1);
+  await mailbox.click();
+  // The list shows the subject decoded by the bridge.
+  const entry = page.locator('[data-testid="mailbox-message"]').filter({ hasText: listSubject });
+  await expect.poll(() => entry.count(), { timeout: 20_000 }).toBe(1);
+  await entry.click();
+  await page.getByTestId('inbox-message').waitFor();
+}
+
+describe('the message reader', () => {
+  it('shows an encoded subject and encoded attachment names decoded, as the list does', async () => {
+    await sendRaw('carol@example.test', crlf(nestedMessage));
+    await openMessage('carol@example.test', decoded.subject);
+    expect(await page.getByTestId('message-subject').textContent()).toBe(decoded.subject);
+    expect(await page.getByTestId('inbox-message').locator('header').textContent()).toContain(decoded.from);
+    expect(await page.getByTestId('message-attachments').textContent()).toBe(`Attachments: ${decoded.attachments.join(', ')}`);
+    // HTML mail opens on its HTML; the plain text is one tab away.
+    await page.getByTestId('message-text-tab').click();
+    expect(await page.getByTestId('message-text').textContent()).toBe('Grüße');
+    await page.getByTestId('message-mime-tab').click();
+    const tree = (await page.getByTestId('mime-tree').textContent()) ?? '';
+    expect(tree).toMatch(/multipart\/mixed[\s\S]*multipart\/alternative[\s\S]*multipart\/related[\s\S]*image\/png/);
+    expect(tree).toContain(`attachment "${decoded.attachments[0]}"`);
+    expect(tree).toContain(`attachment "${decoded.attachments[1]}"`);
+    expect(tree).not.toContain("UTF-8''");
+    await lab.screenshot('message-reader-encoded');
+  });
+
+  it('says why a message with a broken boundary shows no body', async () => {
+    await sendRaw('bob@example.test', crlf(brokenBoundary));
+    await openMessage('bob@example.test', 'kaputt – broken');
+    expect(await page.getByTestId('message-subject').textContent()).toBe('kaputt – broken');
+    expect(await page.getByTestId('message-problem').textContent()).toMatch(/no line of its body is the boundary "--declared"/);
+    await page.getByTestId('message-mime-tab').click();
+    expect(await page.getByTestId('mime-tree').textContent()).toMatch(/its boundary never appears in its body/);
+  });
+});
