@@ -86,6 +86,17 @@ describe('a broken boundary', () => {
   });
 });
 
+describe('a message past the parser’s limits', () => {
+  it('still shows its subject, and why its body is not shown', async () => {
+    const lines = ['Subject: =?UTF-8?Q?tief_verschachtelt_=E2=80=94_deep?='];
+    for (let depth = 0; depth < 300; depth++) lines.push(`Content-Type: multipart/mixed; boundary=b${depth}`, '', `--b${depth}`);
+    const message = await read(lines);
+    expect(message.subject).toBe('tief verschachtelt — deep');
+    expect(message.text).toBeNull();
+    expect(message.problem).toMatch(/^The MIME parser could not read this message's body \(.*nesting depth.*\)\. The Raw tab has what arrived\.$/i);
+  });
+});
+
 describe('a bounce (multipart/report)', () => {
   const bounce = crlf([
     'From: MAILER-DAEMON@mx.lab.test',

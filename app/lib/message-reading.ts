@@ -53,7 +53,7 @@ async function partFilenames(root: MimePart): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const part of allParts(root)) {
     if (part.children.length > 0 || part.boundaryMissing || part.header.length === 0) continue;
-    const { attachments } = await PostalMime.parse(part.header);
+    const { attachments } = await PostalMime.parse(part.header).catch(() => ({ attachments: [] as Attachment[] }));
     const filename = attachments[0]?.filename;
     if (filename) names.set(part.path, filename);
   }
@@ -74,11 +74,26 @@ function headerValue(email: Email, key: string): string {
   return email.headers.find((header) => header.key === key)?.value ?? '';
 }
 
-/** Reads a message from the bytes the bridge stored, exactly as they arrived. */
+/**
+ * The parser's reading of the message; one past the parser's limits (parts nested hundreds deep,
+ * megabytes of header) is read from its own header block alone, with the parser's reason.
+ */
+async function parse(bytes: Uint8Array, mime: MimePart): Promise<{ email: Email; refused: string | null }> {
+  try {
+    return { email: await PostalMime.parse(bytes), refused: null };
+  } catch (error) {
+    const headersOnly = await PostalMime.parse(mime.header).catch(() => null);
+    const email: Email = headersOnly ?? { headers: [], headerLines: [], attachments: [] };
+    const refused = `The MIME parser could not read this message's body (${(error as Error).message}). The Raw tab has what arrived.`;
+    return { email, refused };
+  }
+}
+
+/** Reads a message from the bytes the bridge stored, exactly as they arrived; never fails on what a sender wrote. */
 export async function readRawMessage(raw: ArrayBuffer | Uint8Array): Promise<ReadMessage> {
   const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
-  const email = await PostalMime.parse(bytes);
   const mime = mimeStructure(bytes);
+  const { email, refused } = await parse(bytes, mime);
   const report = email.attachments.find((a) => REPORT_TYPES.has(a.mimeType));
   return {
     subject: email.subject?.trim() ?? '',
@@ -92,7 +107,7 @@ export async function readRawMessage(raw: ArrayBuffer | Uint8Array): Promise<Rea
     attachments: email.attachments.filter((a) => isAttachment(a, report !== undefined)).map((a) => a.filename ?? '(unnamed)'),
     mime,
     filenames: await partFilenames(mime),
-    problem: problemOf(mime),
+    problem: refused ?? problemOf(mime),
     source: new TextDecoder('utf-8').decode(bytes),
   };
 }
