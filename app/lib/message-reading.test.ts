@@ -13,6 +13,11 @@ describe('the reader of an HTML message with attachments (mixed > alternative > 
     expect(message).toMatchObject({ subject: decoded.subject, from: decoded.from, to: decoded.to });
   });
 
+  it('unfolds a Received: field folded with tabs into one line with spaces', async () => {
+    const received = await read(['Received: from smtp.lab.test ([192.0.2.10])', '\tby mx.example.test (SMTP Lab)', '\twith ESMTPS', '\tfor <bob@example.test>; Mon, 1 Jan 2024 10:00:00 +0000', '', 'hi']);
+    expect(received.headers).toEqual([{ name: 'Received', value: 'from smtp.lab.test ([192.0.2.10]) by mx.example.test (SMTP Lab) with ESMTPS for <bob@example.test>; Mon, 1 Jan 2024 10:00:00 +0000' }]);
+  });
+
   it('keeps the header fields as they were stored, for the Headers view', () => {
     expect(message.headers.find((h) => h.name === 'Subject')?.value).toMatch(/^=\?UTF-8\?Q\?Gr=C3=BC/);
     expect(message.date).toBe('Sun, 29 Nov 2026 13:14:15 +0100');

@@ -100,7 +100,8 @@ export async function readRawMessage(raw: ArrayBuffer | Uint8Array): Promise<Rea
     from: addressTexts(email.from ? [email.from] : []).join(', '),
     to: addressTexts(email.to),
     date: headerValue(email, 'date'),
-    headers: email.headers.map((header) => ({ name: header.originalKey, value: header.value })),
+    // Unfolding keeps the tab that began each continuation line; shown as the space it stands for.
+    headers: email.headers.map((header) => ({ name: header.originalKey, value: header.value.replace(/\t/g, ' ') })),
     text: email.text ?? null,
     html: email.html ?? null,
     report: contentText(report),
