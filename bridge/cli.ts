@@ -24,6 +24,8 @@ Usage: npm start -- [options]
                         keeps the password out of the process list. Off by default: nothing leaves
   --allow-outbound <d>  recipient domains the smarthost may be used for, comma separated (and the
                         names below them); every other outside domain stays in the outside mailbox
+  --allowed-host <name> a name the web port answers to besides loopback, the --host address and
+                        --public-host, e.g. the proxy's public name (repeatable); any other Host gets 421
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -41,7 +43,6 @@ Hosted mode, for a class (see docs/deploy.md):
   --max-unauthenticated <n> commands an outside SMTP client may send before it logs in; then 421
                         and the connection ends (default ${DEFAULT_HOSTED_LIMITS.unauthenticatedCommands})
   --node-name <name>    name of this bridge behind a load balancer: prefixes lab ids, sent as X-Lab-Node
-  --allowed-host <name> a host name the proxy in front serves the lab under (repeatable)
   --trust-proxy         count labs per the client address in X-Forwarded-For (behind a proxy only)
 
 Once listening it prints:
@@ -115,7 +116,6 @@ async function main(): Promise<void> {
           unauthenticatedCommands: Math.floor(count(values['max-unauthenticated'], '--max-unauthenticated')),
         },
         ...(nodeName ? { nodeName } : {}),
-        allowedHosts: values['allowed-host'],
         trustProxy: values['trust-proxy'],
       }
     : null;
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'],
     outbound: relay ? { relay, allowOutbound } : null,
     ...(values['public-host'] ? { publicHost: values['public-host'] } : {}),
+    allowedHosts: values['allowed-host'],
     hosted,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBridge, type Bridge, type HostedOptions, type LocalBridge } from '../../bridge/server';
+import { startBridge, type Bridge, type BridgeOptions, type HostedOptions, type LocalBridge } from '../../bridge/server';
 
 export interface TestBridge extends LocalBridge {
   stateDir: string;
@@ -12,10 +12,11 @@ export interface HostedTestBridge extends Bridge {
   stateDir: string;
 }
 
-export async function startTestBridge(): Promise<TestBridge> {
+/** `names`: the names the web port answers to besides loopback (--allowed-host, --public-host). */
+export async function startTestBridge(names: Pick<BridgeOptions, 'allowedHosts' | 'publicHost'> = {}): Promise<TestBridge> {
   process.env.SMTP_LAB_LOG ??= 'quiet';
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
-  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir });
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, ...names });
   return withStateDir(bridge, stateDir);
 }
 
