@@ -64,6 +64,8 @@ export interface AcceptedMessage {
   raw: Buffer;
   recipients: Array<{ address: string; notify: string[] | null; orcpt: string | null }>;
   dsn: { ret: string | null; envid: string | null };
+  /** The session had logged in (smtp-server's own AUTH state): only such mail may leave through a smarthost. */
+  authenticated: boolean;
 }
 
 export interface LabSmtpServerOptions {
@@ -317,6 +319,7 @@ function acceptedOf(id: string, envelope: Envelope, raw: Buffer, session: SMTPSe
     raw,
     recipients: rcptTo.map((rcpt) => ({ address: rcpt.address, notify: rcpt.dsn?.notify ?? null, orcpt: rcpt.dsn?.orcpt ?? null })),
     dsn: { ret: dsn?.ret ?? null, envid: dsn?.envid ?? null },
+    authenticated: Boolean(session.user),
   };
 }
 

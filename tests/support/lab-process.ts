@@ -12,11 +12,11 @@ export interface HostedTestBridge extends Bridge {
   stateDir: string;
 }
 
-/** `names`: the names the web port answers to besides loopback (--allowed-host, --public-host). */
-export async function startTestBridge(names: Pick<BridgeOptions, 'allowedHosts' | 'publicHost'> = {}): Promise<TestBridge> {
+/** `extra`: names the web port answers to besides loopback (--allowed-host, --public-host), a smarthost (--relay). */
+export async function startTestBridge(extra: Pick<BridgeOptions, 'allowedHosts' | 'publicHost' | 'outbound'> = {}): Promise<TestBridge> {
   process.env.SMTP_LAB_LOG ??= 'quiet';
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
-  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, ...names });
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, ...extra });
   return withStateDir(bridge, stateDir);
 }
 
