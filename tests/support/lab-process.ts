@@ -21,10 +21,10 @@ export async function startTestBridge(extra: Pick<BridgeOptions, 'allowedHosts' 
 }
 
 /** A bridge in hosted mode: a lab per browser (cookie), outside clients only with a lab's credentials. */
-export async function startHostedTestBridge(hosted: HostedOptions = {}): Promise<HostedTestBridge> {
+export async function startHostedTestBridge(hosted: HostedOptions = {}, extra: Pick<BridgeOptions, 'outbound'> = {}): Promise<HostedTestBridge> {
   process.env.SMTP_LAB_LOG ??= 'quiet';
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-state-'));
-  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, hosted });
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir, hosted, ...extra });
   return withStateDir(bridge, stateDir);
 }
 
