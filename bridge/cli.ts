@@ -42,6 +42,9 @@ Hosted mode, for a class (see docs/deploy.md):
   --commands-per-second <n> WebSocket commands per lab and second, bursts of twice that (default ${DEFAULT_HOSTED_LIMITS.commandsPerSecond})
   --max-unauthenticated <n> commands an outside SMTP client may send before it logs in; then 421
                         and the connection ends (default ${DEFAULT_HOSTED_LIMITS.unauthenticatedCommands})
+  --login-seconds <n>   seconds an outside SMTP client has to log in; then 421 and the connection ends (default ${DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000})
+  --connections-per-address <n> connections one client address may hold on the SMTP ports; the next gets
+                        421 (default ${DEFAULT_HOSTED_LIMITS.connectionsPerAddress}; a classroom behind one NAT address shares it)
   --node-name <name>    name of this bridge behind a load balancer: prefixes lab ids, sent as X-Lab-Node
   --trust-proxy         count labs per the client address in X-Forwarded-For (behind a proxy only)
 
@@ -86,6 +89,8 @@ async function main(): Promise<void> {
       'max-message-mb': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
+      'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
+      'connections-per-address': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.connectionsPerAddress) },
       'node-name': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true, default: [] },
       'trust-proxy': { type: 'boolean', default: false },
@@ -114,6 +119,8 @@ async function main(): Promise<void> {
           messageBytes: count(values['max-message-mb'], '--max-message-mb') * 1024 * 1024,
           commandsPerSecond: count(values['commands-per-second'], '--commands-per-second'),
           unauthenticatedCommands: Math.floor(count(values['max-unauthenticated'], '--max-unauthenticated')),
+          loginDeadlineMs: count(values['login-seconds'], '--login-seconds') * 1000,
+          connectionsPerAddress: Math.floor(count(values['connections-per-address'], '--connections-per-address')),
         },
         ...(nodeName ? { nodeName } : {}),
         trustProxy: values['trust-proxy'],

@@ -49,6 +49,8 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     shared,
     directory,
     unauthenticatedCommands: limits.unauthenticatedCommands,
+    loginDeadlineMs: limits.loginDeadlineMs,
+    connectionsPerAddress: limits.connectionsPerAddress,
     log: (message) => log('warn', message),
   }).catch(async (error: unknown) => {
     await Promise.all([directory.close(), shared.close()]);

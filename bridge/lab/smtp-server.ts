@@ -104,6 +104,8 @@ export interface SessionTarget {
 export interface SessionRoute {
   authenticate(user: string, pass: string, session: string): { user: string } | { refused: string; code: number } | null;
   target(session: string): SessionTarget | undefined;
+  /** Why a new connection is not served (the server answers 421 instead of its greeting), or null. */
+  admit?(session: string): string | null;
 }
 
 export interface Peer {
@@ -117,6 +119,8 @@ export interface LabSmtpServer {
   readonly limits: ServerLimits;
   /** Serve an already connected socket as if it had come in on a listener. */
   accept(socket: net.Socket, peer: Peer): void;
+  /** The server says 421 with this text and closes the session; false if it has no such session (yet). */
+  hangUp(conversation: string, text: string): boolean;
   close(): Promise<void>;
 }
 
@@ -160,6 +164,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
     // smtpd_tls_auth_only, the lab offers AUTH only inside TLS: disabled per session until onSecure.
     onConnect(session, callback) {
+      const refused = options.route?.admit?.(session.id);
+      if (refused) {
+        callback(replyError(421, refused));
+        return;
+      }
       if (!session.secure && options.maxUnauthenticatedCommands === undefined) session.disabledCommands = ['AUTH'];
       callback();
     },
@@ -261,6 +270,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
         return;
       }
       connect(socket, peer);
+    },
+    hangUp(conversation, text) {
+      const connection = [...server.connections].find((c) => c.id === conversation);
+      // smtp-server's own reply path: a 421 is written (unless TLS is mid-handshake) and the session closed.
+      connection?.send(421, text);
+      return connection !== undefined;
     },
     close() {
       return new Promise((resolve) => server.close(() => resolve()));

@@ -336,3 +336,65 @@ describe('hosted mode with a smarthost: only mail sent with the lab’s login le
     page.close();
   });
 });
+
+describe('hosted mode: slow strangers on the SMTP ports', () => {
+  let bridge: HostedTestBridge;
+  let caPem: string;
+
+  beforeAll(async () => {
+    bridge = await startHostedTestBridge({ limits: { loginDeadlineMs: 600, connectionsPerAddress: 2 } });
+    caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+  });
+  afterAll(() => bridge.close());
+
+  /** A client that connected and read the greeting, then sits there. */
+  async function greeted(): Promise<RawClient> {
+    const client = await RawClient.connect(bridge.smtp.port);
+    expect((await client.reply()).code).toBe(220);
+    return client;
+  }
+
+  it('says 421 to a client that has not logged in by the deadline, and hangs up', async () => {
+    const started = Date.now();
+    const client = await greeted();
+    expect((await client.command('EHLO slow.example')).code).toBe(250);
+    const cut = await client.reply(3_000);
+    expect(cut.code).toBe(421);
+    expect(textOf(cut)).toMatch(/4\.4\.2 No login within 0\.6 s/);
+    await client.ended;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
+  it('lets a client that logged in in time stay past the deadline', async () => {
+    const browser = new Browser(bridge);
+    await browser.get('/');
+    const lab = await browser.lab();
+    const client = await greeted();
+    await client.command('EHLO quick.example');
+    await client.command('STARTTLS');
+    await client.startTls(caPem);
+    await client.command('EHLO quick.example');
+    expect((await client.command(`AUTH PLAIN ${Buffer.from(`\0${lab.credentials.user}\0${lab.credentials.pass}`).toString('base64')}`)).code).toBe(235);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect((await client.command('NOOP')).code).toBe(250);
+    await client.command('QUIT');
+  });
+
+  it('answers one connection too many from an address with 421, and takes it again once one closes', async () => {
+    const [first, second] = [await greeted(), await greeted()];
+    const third = await RawClient.connect(bridge.smtp.port);
+    const refused = await third.reply();
+    expect(refused.code).toBe(421);
+    expect(textOf(refused)).toMatch(/Too many connections from 127\.0\.0\.1: at most 2 at once/);
+    await third.ended;
+    first.close();
+    await first.ended;
+    await eventually(async () => {
+      const again = await RawClient.connect(bridge.smtp.port);
+      const code = (await again.reply()).code;
+      again.close();
+      return code === 220;
+    });
+    second.close();
+  });
+});
