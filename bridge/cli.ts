@@ -23,7 +23,8 @@ Usage: npm start -- [options]
                         (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which
                         keeps the password out of the process list. Off by default: nothing leaves
   --allow-outbound <d>  recipient domains the smarthost may be used for, comma separated (and the
-                        names below them); every other outside domain stays in the outside mailbox
+                        names below them); every other outside domain, and all mail sent without
+                        logging in (AUTH), stays in the outside mailbox
   --allowed-host <name> a name the web port answers to besides loopback, the --host address and
                         --public-host, e.g. the proxy's public name (repeatable); any other Host gets 421
   --no-build            do not build the app, even if the build is missing or stale
