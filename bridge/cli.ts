@@ -25,7 +25,7 @@ Usage: npm start -- [options]
   --allow-outbound <d>  recipient domains the smarthost may be used for, comma separated (and the
                         names below them); every other outside domain, and all mail sent without
                         logging in (AUTH), stays in the outside mailbox
-  --allowed-host <name> a name the web port answers to besides loopback, the --host address and
+  --allowed-host <name> a name the web port answers to besides IP addresses, localhost, --host and
                         --public-host, e.g. the proxy's public name (repeatable); any other Host gets 421
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help

@@ -17,10 +17,17 @@ describe('who may open the WebSocket', () => {
     expect(checkUpgrade(upgrade('evil.example', 'https://evil.example'), rule('127.0.0.1', ['lab.school.example'])).ok).toBe(false);
   });
 
-  it('bound to every address, checks Host only once it knows its names', () => {
+  it('bound to every address, takes address literals and the names it was told, never a rebound name', () => {
     expect(checkUpgrade(upgrade('10.0.0.5:5025'), rule('0.0.0.0')).ok).toBe(true);
-    expect(checkUpgrade(upgrade('10.0.0.5:5025'), rule('0.0.0.0', ['lab.school.example'])).ok).toBe(false);
+    expect(checkUpgrade(upgrade('[fd00::5]:5025'), rule('::')).ok).toBe(true);
+    expect(checkUpgrade(upgrade('10.0.0.5:5025'), rule('0.0.0.0', ['lab.school.example'])).ok).toBe(true);
     expect(checkUpgrade(upgrade('lab.school.example:5025'), rule('0.0.0.0', ['lab.school.example'])).ok).toBe(true);
+    expect(checkUpgrade(upgrade('rebound.example:5025'), rule('0.0.0.0')).ok).toBe(false);
+    expect(checkUpgrade(upgrade('10.0.0.5.rebound.example:5025'), rule('0.0.0.0')).ok).toBe(false);
+  });
+
+  it('takes a bound name', () => {
+    expect(checkUpgrade(upgrade('mylaptop.local:5025'), rule('mylaptop.local')).ok).toBe(true);
   });
 
   it('takes the public name and a bound IPv6 address', () => {

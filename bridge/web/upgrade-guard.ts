@@ -7,18 +7,18 @@
  * ride a learner's browser.
  */
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-const WILDCARD_HOSTS = ['0.0.0.0', '::', ''];
+const LOOPBACK_NAMES = ['localhost'];
 
-/** The names the bridge answers to: loopback, the bound address, and those it was told. */
+/**
+ * The names the bridge answers to: any address literal (a rebinding page is always on a name of
+ * its own, never on an address), localhost, the bound name, and the names it was told.
+ */
 export interface HostRule {
-  /** The address the web port is bound to (--host). */
+  /** What the web port is bound to (--host): a name here is accepted too. */
   boundHost: string;
-  /**
-   * Names a proxy in front serves the bridge under (--allowed-host). Bound to every address, the
-   * bridge cannot know its own names; given any, it holds every request to them (and loopback).
-   */
+  /** Names a proxy in front serves the bridge under, or a LAN name (--allowed-host). */
   allowedHosts?: readonly string[];
   /** The name outside clients reach the lab under (--public-host): accepted too. */
   publicHost?: string;
@@ -45,11 +45,10 @@ function asHostname(name: string): string {
 export function checkHost(req: IncomingMessage, rule: HostRule): GuardVerdict {
   const host = req.headers.host;
   if (!host) return { ok: false, reason: 'missing Host header' };
-  const allowedHosts = rule.allowedHosts ?? [];
-  const wildcard = WILDCARD_HOSTS.includes(rule.boundHost);
-  if (wildcard && allowedHosts.length === 0) return { ok: true };
-  const known = [...LOOPBACK_NAMES, ...allowedHosts, ...(rule.publicHost ? [rule.publicHost] : []), ...(wildcard ? [] : [rule.boundHost])];
-  if (!known.map(asHostname).includes(hostnameOf(host))) return { ok: false, reason: `Host ${host} is not this lab` };
+  const hostname = hostnameOf(host);
+  if (isIP(hostname.replace(/^\[(.*)\]$/, '$1')) !== 0) return { ok: true };
+  const known = [...LOOPBACK_NAMES, rule.boundHost, ...(rule.allowedHosts ?? []), ...(rule.publicHost ? [rule.publicHost] : [])];
+  if (!known.map(asHostname).includes(hostname)) return { ok: false, reason: `Host ${host} is not this lab` };
   return { ok: true };
 }
 
