@@ -3,7 +3,8 @@
  * nothing of one lab reaches another, and outside clients get in only with a lab's credentials.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { ConversationDetail, MessageSummary } from '../../core/wire';
@@ -365,6 +366,17 @@ describe('hosted mode: slow strangers on the SMTP ports', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
   });
 
+  it('hangs up on a client that never even starts TLS on the implicit-TLS port by the deadline', async () => {
+    const started = Date.now();
+    const silent = net.connect({ host: '127.0.0.1', port: bridge.smtps.port });
+    silent.on('error', () => {});
+    const closed = new Promise((resolve) => silent.once('close', resolve));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    expect(silent.destroyed).toBe(true);
+    silent.destroy();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
   it('lets a client that logged in in time stay past the deadline', async () => {
     const browser = new Browser(bridge);
     await browser.get('/');
@@ -387,6 +399,14 @@ describe('hosted mode: slow strangers on the SMTP ports', () => {
     expect(refused.code).toBe(421);
     expect(textOf(refused)).toMatch(/Too many connections from 127\.0\.0\.1: at most 2 at once/);
     await third.ended;
+    // The cap holds for both ports together; on the implicit-TLS port the 421 comes inside TLS.
+    const secure = tls.connect({ host: '127.0.0.1', port: bridge.smtps.port, ca: caPem, servername: 'localhost' });
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      secure.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1')));
+      secure.once('error', reject);
+    });
+    secure.destroy();
+    expect(firstLine).toMatch(/^421 4\.7\.0 Too many connections/);
     first.close();
     await first.ended;
     await eventually(async () => {
