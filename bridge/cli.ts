@@ -23,7 +23,10 @@ Usage: npm start -- [options]
                         (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which
                         keeps the password out of the process list. Off by default: nothing leaves
   --allow-outbound <d>  recipient domains the smarthost may be used for, comma separated (and the
-                        names below them); every other outside domain stays in the outside mailbox
+                        names below them); every other outside domain, and all mail sent without
+                        logging in (AUTH), stays in the outside mailbox
+  --allowed-host <name> a name the web port answers to besides IP addresses, localhost, --host and
+                        --public-host, e.g. the proxy's public name (repeatable); any other Host gets 421
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -40,8 +43,10 @@ Hosted mode, for a class (see docs/deploy.md):
   --commands-per-second <n> WebSocket commands per lab and second, bursts of twice that (default ${DEFAULT_HOSTED_LIMITS.commandsPerSecond})
   --max-unauthenticated <n> commands an outside SMTP client may send before it logs in; then 421
                         and the connection ends (default ${DEFAULT_HOSTED_LIMITS.unauthenticatedCommands})
+  --login-seconds <n>   seconds an outside SMTP client has to log in; then 421 and the connection ends (default ${DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000})
+  --connections-per-address <n> connections one client address may hold on the SMTP ports; the next gets
+                        421 (default ${DEFAULT_HOSTED_LIMITS.connectionsPerAddress}; a classroom behind one NAT address shares it)
   --node-name <name>    name of this bridge behind a load balancer: prefixes lab ids, sent as X-Lab-Node
-  --allowed-host <name> a host name the proxy in front serves the lab under (repeatable)
   --trust-proxy         count labs per the client address in X-Forwarded-For (behind a proxy only)
 
 Once listening it prints:
@@ -85,6 +90,8 @@ async function main(): Promise<void> {
       'max-message-mb': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
+      'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
+      'connections-per-address': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.connectionsPerAddress) },
       'node-name': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true, default: [] },
       'trust-proxy': { type: 'boolean', default: false },
@@ -113,9 +120,10 @@ async function main(): Promise<void> {
           messageBytes: count(values['max-message-mb'], '--max-message-mb') * 1024 * 1024,
           commandsPerSecond: count(values['commands-per-second'], '--commands-per-second'),
           unauthenticatedCommands: Math.floor(count(values['max-unauthenticated'], '--max-unauthenticated')),
+          loginDeadlineMs: count(values['login-seconds'], '--login-seconds') * 1000,
+          connectionsPerAddress: Math.floor(count(values['connections-per-address'], '--connections-per-address')),
         },
         ...(nodeName ? { nodeName } : {}),
-        allowedHosts: values['allowed-host'],
         trustProxy: values['trust-proxy'],
       }
     : null;
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'],
     outbound: relay ? { relay, allowOutbound } : null,
     ...(values['public-host'] ? { publicHost: values['public-host'] } : {}),
+    allowedHosts: values['allowed-host'],
     hosted,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);

@@ -10,7 +10,7 @@ import { APP_BUILD_DIR } from './app-build';
 import type { HostedLimits } from './hosted/hosted-limits';
 import { startHosted } from './hosted/hosted-bridge';
 import type { LabDirectory } from './hosted/lab-directory';
-import { listenHttp, once } from './web/http-listener';
+import { hostRuleOf, listenHttp, once } from './web/http-listener';
 import { handleApi } from './web/json-api';
 import { createStaticHandler } from './web/static-files';
 import { WsHub } from './web/ws-hub';
@@ -25,6 +25,8 @@ export interface BridgeOptions {
   outbound?: SmarthostOptions | null;
   /** The name outside clients reach the SMTP ports under, shown in the lab (--public-host). */
   publicHost?: string;
+  /** Host names a proxy in front serves the bridge under (--allowed-host): the Host check of every HTTP request. */
+  allowedHosts?: readonly string[];
   /** A lab per browser instead of one for all (--hosted), with these limits. */
   hosted?: HostedOptions | null;
 }
@@ -33,8 +35,6 @@ export interface HostedOptions {
   limits?: Partial<HostedLimits>;
   /** Prefixes lab ids and names this bridge in X-Lab-Node, for a load balancer in front. */
   nodeName?: string;
-  /** Host names a proxy in front serves the bridge under (WebSocket Host check). */
-  allowedHosts?: readonly string[];
   /** Count labs per the address in X-Forwarded-For, set by a proxy in front. */
   trustProxy?: boolean;
 }
@@ -70,7 +70,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
   });
-  const hub = new WsHub(lab, { boundHost: options.host });
+  const hub = new WsHub(lab, hostRuleOf(options));
   const serveStatic = createStaticHandler(APP_BUILD_DIR);
   const web = await listenHttp(options, hub, async (req, res) => {
     if (handleApi(lab, req, res)) return;

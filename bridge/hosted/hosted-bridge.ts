@@ -8,7 +8,7 @@ import { createLabShared } from '../lab/lab-shared';
 import { LabLimitError } from '../lab/lab-types';
 import { log } from '../log';
 import type { Bridge, BridgeOptions, HostedOptions } from '../server';
-import { listenHttp, once } from '../web/http-listener';
+import { hostRuleOf, listenHttp, once } from '../web/http-listener';
 import { handleApi, sendApiError } from '../web/json-api';
 import { SECURITY_HEADERS } from '../web/security-headers';
 import { createStaticHandler, isPage } from '../web/static-files';
@@ -49,6 +49,8 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     shared,
     directory,
     unauthenticatedCommands: limits.unauthenticatedCommands,
+    loginDeadlineMs: limits.loginDeadlineMs,
+    connectionsPerAddress: limits.connectionsPerAddress,
     log: (message) => log('warn', message),
   }).catch(async (error: unknown) => {
     await Promise.all([directory.close(), shared.close()]);
@@ -95,7 +97,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
         },
       };
     },
-    { boundHost: options.host, allowedHosts: hosted.allowedHosts ?? [] },
+    hostRuleOf(options),
   );
   const serveStatic = createStaticHandler(APP_BUILD_DIR);
   const web = await listenHttp(options, hub, async (req, res) => {

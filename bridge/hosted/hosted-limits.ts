@@ -19,6 +19,10 @@ export interface HostedLimits {
   commandsPerSecond: number;
   /** Commands an outside SMTP client may send before it logs in (EHLO, STARTTLS, EHLO, AUTH and slack). */
   unauthenticatedCommands: number;
+  /** Time an outside SMTP client has to log in; then 421 and the connection ends. */
+  loginDeadlineMs: number;
+  /** Connections one client address may hold open on the SMTP ports at once; the next gets 421. */
+  connectionsPerAddress: number;
 }
 
 export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
@@ -30,4 +34,6 @@ export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
   messageBytes: 20 * 1024 * 1024,
   commandsPerSecond: 20,
   unauthenticatedCommands: 12,
+  loginDeadlineMs: 120_000,
+  connectionsPerAddress: 20,
 };

@@ -2,8 +2,9 @@
  * Hosted mode's SMTP ports, shared by every lab of the bridge. A client is nobody's until it
  * authenticates: the lines before AUTH are held, unseen, and the lab whose account it used adopts
  * the whole conversation at the 235. Without a lab's credentials it can only say EHLO and STARTTLS:
- * MAIL before AUTH gets 530, a wrong password 535, and it is cut off with 421 after a few commands
- * or three wrong logins.
+ * MAIL before AUTH gets 530, a wrong password 535, and it is cut off with 421 after a few commands,
+ * three wrong logins or the login deadline. One client address holds only so many connections at
+ * once: past that smtp-server answers 421 instead of its greeting.
  */
 import net from 'node:net';
 import { MessageStore } from '../lab/message-store';
@@ -28,6 +29,10 @@ interface Pending {
   held: TapEvent[];
   adopted: AdoptedConversation | null;
   tap: LineTap | null;
+  /** Why this connection is not served (too many from its address), or null. */
+  refused: string | null;
+  /** Ends the connection unless it logs in first. */
+  deadline: NodeJS.Timeout | null;
 }
 
 export interface OutsideGatewayOptions {
@@ -39,6 +44,10 @@ export interface OutsideGatewayOptions {
   limits?: Partial<ServerLimits>;
   /** Commands a client may send before it authenticates; then 421 and the connection ends. */
   unauthenticatedCommands: number;
+  /** Time a client has to authenticate; then 421 and the connection ends. */
+  loginDeadlineMs: number;
+  /** Connections one client address may hold open at once; the next is answered 421. */
+  connectionsPerAddress: number;
   log(message: string): void;
 }
 
@@ -51,6 +60,8 @@ export interface OutsideGateway {
 export async function startOutsideGateway(options: OutsideGatewayOptions): Promise<OutsideGateway> {
   const { shared, directory, log } = options;
   const pending = new Map<string, Pending>();
+  /** Open connections per client address, for --connections-per-address. */
+  const perAddress = new Map<string, number>();
   let counter = 0;
 
   const route: SessionRoute = {
@@ -73,10 +84,12 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
         return { refused: `4.7.0 ${error.message}`, code: 454 };
       }
       waiting.held = [];
+      if (waiting.deadline) clearTimeout(waiting.deadline);
       directory.touch(hosted);
       return { user };
     },
     target: (session) => pending.get(session)?.adopted?.target,
+    admit: (session) => pending.get(session)?.refused ?? null,
   };
   const server = (role: 'submission' | 'smtps'): LabSmtpServer =>
     createLabSmtpServer({
@@ -99,7 +112,10 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
     const remoteAddress = client.remoteAddress ?? '?';
     const remotePort = client.remotePort ?? 0;
     const { near, far } = memorySocketPair({ remoteAddress, remotePort });
-    const waiting: Pending = { peer: `${remoteAddress}:${remotePort}`, server: far, failedLogins: 0, held: [], adopted: null, tap: null };
+    const open = (perAddress.get(remoteAddress) ?? 0) + 1;
+    perAddress.set(remoteAddress, open);
+    const refused = open > options.connectionsPerAddress ? `4.7.0 Too many connections from ${remoteAddress}: at most ${options.connectionsPerAddress} at once; close one and try again` : null;
+    const waiting: Pending = { peer: `${remoteAddress}:${remotePort}`, server: far, failedLogins: 0, held: [], adopted: null, tap: null, refused, deadline: null };
     pending.set(id, waiting);
     const tap = new LineTap({
       client,
@@ -125,7 +141,20 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
     });
     waiting.tap = tap;
     taps.add(tap);
-    client.once('close', () => taps.delete(tap));
+    if (!refused) {
+      waiting.deadline = setTimeout(() => {
+        // smtp-server says the 421; a client still in its TLS handshake has no session to say it in.
+        if (!waiting.adopted && !target.hangUp(id, `4.4.2 No login within ${options.loginDeadlineMs / 1000} s; closing the connection`)) tap.destroy();
+      }, options.loginDeadlineMs);
+      waiting.deadline.unref();
+    }
+    client.once('close', () => {
+      taps.delete(tap);
+      if (waiting.deadline) clearTimeout(waiting.deadline);
+      const left = (perAddress.get(remoteAddress) ?? 1) - 1;
+      if (left > 0) perAddress.set(remoteAddress, left);
+      else perAddress.delete(remoteAddress);
+    });
     target.accept(far, { conversation: id, remoteAddress, remotePort });
   }
 

@@ -139,6 +139,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
         queueId: accepted.id,
         conversation: accepted.conversation,
         dsn: accepted.dsn,
+        authenticated: accepted.authenticated,
       });
     },
     messages: () => delivered.map(summaryOf),

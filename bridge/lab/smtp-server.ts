@@ -64,6 +64,8 @@ export interface AcceptedMessage {
   raw: Buffer;
   recipients: Array<{ address: string; notify: string[] | null; orcpt: string | null }>;
   dsn: { ret: string | null; envid: string | null };
+  /** The session had logged in (smtp-server's own AUTH state): only such mail may leave through a smarthost. */
+  authenticated: boolean;
 }
 
 export interface LabSmtpServerOptions {
@@ -102,6 +104,8 @@ export interface SessionTarget {
 export interface SessionRoute {
   authenticate(user: string, pass: string, session: string): { user: string } | { refused: string; code: number } | null;
   target(session: string): SessionTarget | undefined;
+  /** Why a new connection is not served (the server answers 421 instead of its greeting), or null. */
+  admit?(session: string): string | null;
 }
 
 export interface Peer {
@@ -115,6 +119,8 @@ export interface LabSmtpServer {
   readonly limits: ServerLimits;
   /** Serve an already connected socket as if it had come in on a listener. */
   accept(socket: net.Socket, peer: Peer): void;
+  /** The server says 421 with this text and closes the session; false if it has no such session (yet). */
+  hangUp(conversation: string, text: string): boolean;
   close(): Promise<void>;
 }
 
@@ -158,6 +164,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     // smtp-server 3.21 lists AUTH in EHLO even before TLS (and answers it with 538). Like Postfix's
     // smtpd_tls_auth_only, the lab offers AUTH only inside TLS: disabled per session until onSecure.
     onConnect(session, callback) {
+      const refused = options.route?.admit?.(session.id);
+      if (refused) {
+        callback(replyError(421, refused));
+        return;
+      }
       if (!session.secure && options.maxUnauthenticatedCommands === undefined) session.disabledCommands = ['AUTH'];
       callback();
     },
@@ -260,6 +271,12 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       }
       connect(socket, peer);
     },
+    hangUp(conversation, text) {
+      const connection = [...server.connections].find((c) => c.id === conversation);
+      // smtp-server's own reply path: a 421 is written (unless TLS is mid-handshake) and the session closed.
+      connection?.send(421, text);
+      return connection !== undefined;
+    },
     close() {
       return new Promise((resolve) => server.close(() => resolve()));
     },
@@ -317,6 +334,7 @@ function acceptedOf(id: string, envelope: Envelope, raw: Buffer, session: SMTPSe
     raw,
     recipients: rcptTo.map((rcpt) => ({ address: rcpt.address, notify: rcpt.dsn?.notify ?? null, orcpt: rcpt.dsn?.orcpt ?? null })),
     dsn: { ret: dsn?.ret ?? null, envid: dsn?.envid ?? null },
+    authenticated: Boolean(session.user),
   };
 }
 

@@ -1,15 +1,30 @@
 /**
- * Who may open the WebSocket: only pages of the lab's own origin. Browsers always send Origin on a
- * WebSocket upgrade; a request without one is not a page (a script, a test) and cannot ride a
- * learner's browser. The Host check stops DNS rebinding: a foreign name pointed at 127.0.0.1 would
- * otherwise pass the same-origin test.
+ * Who may talk to the bridge's web port. The Host rule holds for every HTTP request and every
+ * upgrade: it stops DNS rebinding, where a foreign name pointed at 127.0.0.1 makes a hostile page
+ * "same origin" with the lab and lets it read the JSON API, the app and the WebSocket. The Origin
+ * rule adds that only pages of the lab's own origin may open the WebSocket. Browsers always send
+ * Origin on a WebSocket upgrade; a request without one is not a page (a script, a test) and cannot
+ * ride a learner's browser.
  */
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-const WILDCARD_HOSTS = ['0.0.0.0', '::', ''];
+const LOOPBACK_NAMES = ['localhost'];
 
-export interface UpgradeVerdict {
+/**
+ * The names the bridge answers to: any address literal (a rebinding page is always on a name of
+ * its own, never on an address), localhost, the bound name, and the names it was told.
+ */
+export interface HostRule {
+  /** What the web port is bound to (--host): a name here is accepted too. */
+  boundHost: string;
+  /** Names a proxy in front serves the bridge under, or a LAN name (--allowed-host). */
+  allowedHosts?: readonly string[];
+  /** The name outside clients reach the lab under (--public-host): accepted too. */
+  publicHost?: string;
+}
+
+export interface GuardVerdict {
   ok: boolean;
   reason?: string;
 }
@@ -20,19 +35,28 @@ function hostnameOf(hostHeader: string): string {
   return (match?.[1] ?? hostHeader).toLowerCase();
 }
 
-/**
- * `allowedHosts`: names a proxy in front of the bridge serves it under. Bound to every address, the
- * bridge cannot know its own names; given any, it holds every upgrade to them (and loopback).
- */
-export function checkUpgrade(req: IncomingMessage, boundHost: string, allowedHosts: readonly string[] = []): UpgradeVerdict {
+/** A name as it appears in a Host header: IPv6 literals in brackets, lower case. */
+function asHostname(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
+}
+
+/** The Host rule, for every HTTP request and upgrade. */
+export function checkHost(req: IncomingMessage, rule: HostRule): GuardVerdict {
   const host = req.headers.host;
   if (!host) return { ok: false, reason: 'missing Host header' };
   const hostname = hostnameOf(host);
-  if (!WILDCARD_HOSTS.includes(boundHost) || allowedHosts.length > 0) {
-    const bound = WILDCARD_HOSTS.includes(boundHost) ? [] : [boundHost.toLowerCase(), `[${boundHost.toLowerCase()}]`];
-    const allowed = new Set([...LOOPBACK_NAMES, ...bound, ...allowedHosts.map((h) => h.toLowerCase())]);
-    if (!allowed.has(hostname)) return { ok: false, reason: `Host ${host} is not this lab` };
-  }
+  if (isIP(hostname.replace(/^\[(.*)\]$/, '$1')) !== 0) return { ok: true };
+  const known = [...LOOPBACK_NAMES, rule.boundHost, ...(rule.allowedHosts ?? []), ...(rule.publicHost ? [rule.publicHost] : [])];
+  if (!known.map(asHostname).includes(hostname)) return { ok: false, reason: `Host ${host} is not this lab` };
+  return { ok: true };
+}
+
+/** The Host rule, then the Origin rule: who may open the WebSocket. */
+export function checkUpgrade(req: IncomingMessage, rule: HostRule): GuardVerdict {
+  const byHost = checkHost(req, rule);
+  if (!byHost.ok) return byHost;
+  const host = req.headers.host ?? '';
   const origin = req.headers.origin;
   if (origin === undefined) return { ok: true };
   let originHost: string;

@@ -10,12 +10,10 @@ import { WS_MAX_PAYLOAD_BYTES } from '../../core/protocol/messages';
 import { LabLimitError, type Lab } from '../lab/lab-types';
 import { log } from '../log';
 import { LabChannel, type LabChannelOptions } from './lab-channel';
-import { checkUpgrade } from './upgrade-guard';
+import { checkUpgrade, type HostRule } from './upgrade-guard';
 
-export interface WsHubOptions {
-  boundHost: string;
-  /** Host names a proxy in front may use (hosted behind a load balancer). */
-  allowedHosts?: readonly string[];
+/** The Host rule is the same as for every HTTP request (see upgrade-guard.ts). */
+export interface WsHubOptions extends HostRule {
   /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
   maxBufferedBytes?: number;
   /** How long a terminal outlives the page that opened it (a reload or a network blip). */
@@ -37,14 +35,14 @@ const SINGLE = 'local';
 
 export class WsHub {
   readonly #wss: WebSocketServer;
-  readonly #options: Required<WsHubOptions>;
+  readonly #options: WsHubOptions & Required<Pick<WsHubOptions, 'maxBufferedBytes' | 'terminalGraceMs'>>;
   readonly #attach: AttachLab;
   readonly #channels = new Map<string, LabChannel>();
   readonly #cookies = new WeakMap<IncomingMessage, string>();
 
   /** One lab for every page, or a function that finds each page's lab. */
   constructor(source: Lab | AttachLab, options: WsHubOptions) {
-    this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, allowedHosts: [], ...options };
+    this.#options = { maxBufferedBytes: 8 * 1024 * 1024, terminalGraceMs: 30_000, ...options };
     this.#attach = typeof source === 'function' ? source : async () => ({ key: SINGLE, lab: source });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, clientTracking: true });
     this.#wss.on('headers', (headers, req) => {
@@ -61,7 +59,7 @@ export class WsHub {
   /** Called from the HTTP server's 'upgrade' event. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { pathname } = new URL(req.url ?? '/', 'http://lab');
-    const verdict = pathname === '/ws' ? checkUpgrade(req, this.#options.boundHost, this.#options.allowedHosts) : { ok: false, reason: 'no WebSocket here' };
+    const verdict = pathname === '/ws' ? checkUpgrade(req, this.#options) : { ok: false, reason: 'no WebSocket here' };
     if (!verdict.ok) {
       log('warn', 'WebSocket upgrade refused', { reason: verdict.reason ?? '', origin: req.headers.origin ?? '' });
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -37,6 +37,12 @@ export interface QueueEntry {
   attempts: number;
   /** The MTA that holds the message: it says EHLO with this name and signs its bounces. */
   client: { name: string; address: string };
+  /**
+   * Submitted by a client that had logged in (or a bounce of such mail). Only this mail may leave
+   * through the smarthost: it sends under the operator's account, so anything else would let any
+   * client on port 25 send spoofed mail to the real world.
+   */
+  authenticated: boolean;
 }
 
 export interface EnqueueInput {
@@ -50,6 +56,8 @@ export interface EnqueueInput {
   hop?: number;
   client: { name: string; address: string };
   arrivedAt?: number;
+  /** The submission session had logged in (default false). */
+  authenticated?: boolean;
 }
 
 export interface QueueDeps {
@@ -119,6 +127,7 @@ export class RelayQueue {
       hop: input.hop ?? 1,
       attempts: 0,
       client: input.client,
+      authenticated: input.authenticated ?? false,
     };
     this.#entries.set(entry.queueId, entry);
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
@@ -199,9 +208,11 @@ export class RelayQueue {
       const recipients = pending.filter((r) => domainOf(r.address) === domain);
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: entry.queueId, query: { name: domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });
-      const outbound = answer.kind === 'outside' && this.#deps.outbound?.accepts(domain) ? this.#deps.outbound : null;
+      const allowed = answer.kind === 'outside' && (this.#deps.outbound?.accepts(domain) ?? false);
+      const outbound = allowed && entry.authenticated ? this.#deps.outbound : null;
       if (answer.kind === 'outside' && !outbound) {
-        for (const recipient of recipients) this.#keepOutside(entry, recipient);
+        const why = allowed ? KEPT_UNAUTHENTICATED : KEPT_OUTSIDE;
+        for (const recipient of recipients) this.#keepOutside(entry, recipient, why);
         continue;
       }
       const outcomes = outbound
@@ -253,11 +264,10 @@ export class RelayQueue {
     emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
   }
 
-  #keepOutside(entry: QueueEntry, recipient: QueuedRecipient): void {
+  #keepOutside(entry: QueueEntry, recipient: QueuedRecipient, response: string): void {
     const { clock, emit, mailboxes } = this.#deps;
     recipient.state = 'outside';
     const stored = mailboxes.add({ mailbox: recipient.address, host: entry.client.name, conversation: entry.conversation, envelopeFrom: entry.envelopeFrom, envelopeTo: [recipient.address], receivedAt: clock.now(), outside: true, raw: entry.raw });
-    const response = 'Kept in the outside mailbox: the lab sends nothing beyond this machine';
     emit({ type: 'recipient', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome: 'outside', response, status: '2.0.0', host: null, retryAt: null });
     emit({ type: 'stored', at: clock.now(), mailbox: stored.mailbox, messageId: stored.id, host: stored.host, conversation: stored.conversation, outside: true });
   }
@@ -281,11 +291,12 @@ export class RelayQueue {
       diagnostic: r.last?.response ?? null,
       lastAttemptDate: date,
     }));
-    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: entry.dsn.ret, envid: entry.dsn.envid, recipients, hop: entry.hop + 1 });
+    // A bounce goes out only for mail that could: else a forged MAIL FROM would aim it at anyone.
+    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: entry.dsn.ret, envid: entry.dsn.envid, recipients, hop: entry.hop + 1, authenticated: entry.authenticated });
   }
 
   /** Queue a DSN from `reportingMta` to `to`; also used by hosts that bounce after accepting. */
-  sendBounce(bounce: { reportingMta: { name: string; address: string }; to: string; original: Buffer; queueId: string; arrivedAt: number; ret: string | null; envid: string | null; recipients: DsnRecipient[]; hop: number }): void {
+  sendBounce(bounce: { reportingMta: { name: string; address: string }; to: string; original: Buffer; queueId: string; arrivedAt: number; ret: string | null; envid: string | null; recipients: DsnRecipient[]; hop: number; authenticated: boolean }): void {
     const { clock, emit } = this.#deps;
     const raw = buildDsnMessage({
       report: { reportingMta: bounce.reportingMta.name, envelopeId: bounce.envid, arrivalDate: rfc5322Date(new Date(bounce.arrivedAt)), queueId: bounce.queueId, recipients: bounce.recipients },
@@ -294,10 +305,15 @@ export class RelayQueue {
       ret: bounce.ret === 'HDRS' ? 'HDRS' : 'FULL',
       date: new Date(clock.now()),
     });
-    const dsnEntry = this.enqueue({ raw, envelopeFrom: '', envelopeTo: [bounce.to], kind: 'bounce', hop: bounce.hop, client: bounce.reportingMta });
+    const dsnEntry = this.enqueue({ raw, envelopeFrom: '', envelopeTo: [bounce.to], kind: 'bounce', hop: bounce.hop, client: bounce.reportingMta, authenticated: bounce.authenticated });
     emit({ type: 'bounce', at: clock.now(), queueId: bounce.queueId, bounceQueueId: dsnEntry.queueId, to: bounce.to, recipients: bounce.recipients.map((r) => r.finalRecipient), reportingMta: bounce.reportingMta.name });
   }
 }
+
+/** Why mail for an outside domain stayed in the lab: the words the page shows for that recipient. */
+const KEPT_OUTSIDE = 'Kept in the outside mailbox: the lab sends nothing beyond this machine';
+const KEPT_UNAUTHENTICATED =
+  'Kept in the outside mailbox: only mail sent after logging in (AUTH with the lab account) leaves through the smarthost, and this was sent without';
 
 function oneLine(reply: { code: number; enhanced: string; text: string }): string {
   return `${reply.code} ${reply.enhanced} ${reply.text}`;

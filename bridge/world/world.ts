@@ -269,6 +269,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         envid: bounce.envid,
         recipients: [{ finalRecipient: bounce.recipient, originalRecipient: bounce.orcpt, action: 'failed', status: REPLIES.lateBounce.enhanced, remoteMta: null, diagnostic, lastAttemptDate: null }],
         hop: 2,
+        // The host cannot tell who submitted what it bounces: such a bounce stays in the lab.
+        authenticated: false,
       });
     });
   }

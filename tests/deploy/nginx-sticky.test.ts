@@ -3,6 +3,7 @@
  * by the lab cookie's node prefix. A lab must stick to the bridge that holds it across reloads and
  * on its WebSocket, and new browsers must reach both bridges.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAppBuilt } from '../../bridge/app-build';
 import { findNginx, spawnBridge, startNginx, stickyLabHttp, type BridgeProcess, type RunningNginx } from '../support/deploy';
@@ -10,6 +11,8 @@ import type { LabInfo } from '../../core/protocol/messages';
 import { LabSocket } from '../support/ws-client';
 
 const NODES = ['a', 'b'] as const;
+/** The name learners reach the lab under, as docs/deploy.md passes it with --allowed-host. */
+const PUBLIC_NAME = 'lab.example.org';
 type NodeName = (typeof NODES)[number];
 
 /** What GET /api/lab answers in hosted mode. */
@@ -32,7 +35,7 @@ beforeAll(async () => {
   const found = findNginx();
   if ('missing' in found) throw new Error(found.missing);
   await ensureAppBuilt();
-  const started = await Promise.allSettled(NODES.map((name) => spawnBridge(['--hosted', '--node-name', name, '--trust-proxy'])));
+  const started = await Promise.allSettled(NODES.map((name) => spawnBridge(['--hosted', '--node-name', name, '--trust-proxy', '--allowed-host', PUBLIC_NAME])));
   started.forEach((result, i) => {
     if (result.status === 'fulfilled') bridges.set(NODES[i]!, result.value);
   });
@@ -64,6 +67,19 @@ async function get(path: string, cookie?: string): Promise<Reply> {
   };
 }
 
+/** A request through nginx under another Host name, as a browser that was sent there would make it. */
+function statusAs(path: string, host: string): Promise<number> {
+  const url = new URL(path, nginx!.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { Host: host } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function labInfo(cookie: string): Promise<ApiLab & { answeredBy: string | null }> {
   const reply = await get('/api/lab', cookie);
   expect(reply.status, reply.body).toBe(200);
@@ -77,6 +93,13 @@ function bridge(name: string): BridgeProcess {
 }
 
 describe('two hosted bridges behind nginx', () => {
+  it('serves the public name it was given and refuses any other (DNS rebinding)', async () => {
+    expect(await statusAs('/api/ca.pem', PUBLIC_NAME)).toBe(200);
+    expect(await statusAs('/healthz', PUBLIC_NAME)).toBe(200);
+    expect(await statusAs('/', 'rebound.example')).toBe(421);
+    expect(await statusAs('/api/lab', 'rebound.example')).toBe(421);
+  });
+
   let cookie = '';
   let node = '';
   let lab: (ApiLab & { answeredBy: string | null }) | undefined;

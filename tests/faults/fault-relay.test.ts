@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Lab } from '../../bridge/lab/lab-types';
+import { DEMO_CREDENTIALS } from '../../bridge/lab/smtp-server';
 import { createLabClock } from '../../bridge/world/lab-clock';
 import { RETRY_BASE_MS } from '../../core/world/world-definition';
 import type { WorldEvent } from '../../core/world/world-events';
@@ -78,10 +79,16 @@ async function labWithSmarthost() {
   return { ...started, events };
 }
 
+/** Only mail sent after logging in goes to the smarthost: STARTTLS, then AUTH with the lab account. */
 async function send(lab: Lab, subject: string): Promise<void> {
   const client = await RawClient.connect(lab.smtpAddress.port);
   await client.reply();
-  for (const line of ['EHLO sender.example', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<friend@far.example>', 'DATA']) await client.command(line);
+  for (const line of ['EHLO sender.example', 'STARTTLS']) await client.command(line);
+  await client.startTls(lab.caPem);
+  await client.command('EHLO sender.example');
+  const login = Buffer.from(`\0${DEMO_CREDENTIALS.user}\0${DEMO_CREDENTIALS.pass}`).toString('base64');
+  expect((await client.command(`AUTH PLAIN ${login}`)).code).toBe(235);
+  for (const line of ['MAIL FROM:<learner@lab.test>', 'RCPT TO:<friend@far.example>', 'DATA']) await client.command(line);
   expect((await client.command(`Subject: ${subject}\r\n\r\nhello\r\n.`)).code).toBe(250);
   await client.command('QUIT');
 }

@@ -3,8 +3,12 @@
  * nothing of one lab reaches another, and outside clients get in only with a lab's credentials.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import type { ConversationDetail, MessageSummary } from '../../core/wire';
+import type { WorldEvent } from '../../core/world/world-events';
 import { startHostedTestBridge, type HostedTestBridge } from '../support/lab-process';
 import { LabSocket } from '../support/ws-client';
 import { eventually, RawClient, textOf } from './smtp-client';
@@ -46,7 +50,7 @@ class Browser {
   }
 }
 
-async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string): Promise<string> {
+async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string, to = 'bob@lab.test'): Promise<string> {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: bridge.smtp.port,
@@ -56,7 +60,7 @@ async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pas
     tls: { ca: caPem, servername: 'localhost' },
   });
   try {
-    const info = await transport.sendMail({ from: 'ada@example.test', to: 'bob@lab.test', subject, text: `${subject}\n` });
+    const info = await transport.sendMail({ from: 'ada@example.test', to, subject, text: `${subject}\n` });
     return /queued as (\w+)/.exec(info.response)?.[1] ?? '';
   } finally {
     transport.close();
@@ -259,5 +263,158 @@ describe('hosted mode: labs per address', () => {
     expect(await refused?.text()).toMatch(/already holds 2 labs/);
     // A browser that has a lab keeps it.
     expect((await browsers[0]?.get('/'))?.status).toBe(200);
+  });
+});
+
+describe('hosted mode with a smarthost: only mail sent with the lab’s login leaves', () => {
+  let bridge: HostedTestBridge;
+  let caPem: string;
+  const received: string[][] = [];
+  // A second real SMTP server on loopback stands in for the operator's smarthost.
+  const smarthost = new SMTPServer({
+    authOptional: true,
+    hideSTARTTLS: true,
+    disableReverseLookup: true,
+    logger: false,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        received.push(session.envelope.rcptTo.map((r) => r.address));
+        callback();
+      });
+    },
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => smarthost.listen(0, '127.0.0.1', resolve));
+    const port = (smarthost.server.address() as AddressInfo).port;
+    bridge = await startHostedTestBridge({}, { outbound: { relay: `smtp://127.0.0.1:${port}`, allowOutbound: ['allowed.example'] } });
+    caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await new Promise<void>((resolve) => smarthost.close(() => resolve()));
+  });
+
+  it('keeps an anonymous visitor’s terminal mail in the outside mailbox, and sends the lab login’s mail out', async () => {
+    const visitor = new Browser(bridge);
+    await visitor.get('/');
+    const lab = await visitor.lab();
+    const page = await visitor.socket();
+    await page.welcome();
+    page.send({ type: 'terminal.open', ref: 'spoof' });
+    const opened = await page.next((m) => m.type === 'terminal.opened' && m.ref === 'spoof');
+    if (opened.type !== 'terminal.opened') throw new Error('unreachable');
+    const id = opened.conversation.id;
+    await page.serverLine(id, '220');
+    const lines: Array<[string, string]> = [
+      ['EHLO visitor.example', '250 '],
+      ['MAIL FROM:<ceo@allowed.example>', '250'],
+      ['RCPT TO:<friend@allowed.example>', '250'],
+      ['DATA', '354'],
+    ];
+    for (const [line, reply] of lines) {
+      const answered = page.serverLine(id, reply);
+      page.send({ type: 'terminal.line', conversation: id, text: line });
+      await answered;
+    }
+    const queued = page.serverLine(id, '250');
+    page.send({ type: 'terminal.lines', conversation: id, lines: ['Subject: wire the money', '', 'Now.', '.'] });
+    await queued;
+    const fateOf = async (recipient: string, queueId?: string) =>
+      (await visitor.json<WorldEvent[]>('/api/world/events')).find(
+        (e): e is Extract<WorldEvent, { type: 'recipient' }> => e.type === 'recipient' && e.recipient === recipient && (queueId === undefined || e.queueId === queueId),
+      );
+    const kept = await eventually(() => fateOf('friend@allowed.example'));
+    expect(kept.outcome).toBe('outside');
+    expect(kept.response).toMatch(/only mail sent after logging in/);
+    expect(received).toEqual([]);
+
+    const queueId = await sendAs(bridge, lab.credentials, 'With the lab login', caPem, 'friend@allowed.example');
+    const sent = await eventually(() => fateOf('friend@allowed.example', queueId));
+    expect(sent.outcome).toBe('delivered');
+    expect(received).toEqual([['friend@allowed.example']]);
+    page.close();
+  });
+});
+
+describe('hosted mode: slow strangers on the SMTP ports', () => {
+  let bridge: HostedTestBridge;
+  let caPem: string;
+
+  beforeAll(async () => {
+    bridge = await startHostedTestBridge({ limits: { loginDeadlineMs: 600, connectionsPerAddress: 2 } });
+    caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+  });
+  afterAll(() => bridge.close());
+
+  /** A client that connected and read the greeting, then sits there. */
+  async function greeted(): Promise<RawClient> {
+    const client = await RawClient.connect(bridge.smtp.port);
+    expect((await client.reply()).code).toBe(220);
+    return client;
+  }
+
+  it('says 421 to a client that has not logged in by the deadline, and hangs up', async () => {
+    const started = Date.now();
+    const client = await greeted();
+    expect((await client.command('EHLO slow.example')).code).toBe(250);
+    const cut = await client.reply(3_000);
+    expect(cut.code).toBe(421);
+    expect(textOf(cut)).toMatch(/4\.4\.2 No login within 0\.6 s/);
+    await client.ended;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
+  it('hangs up on a client that never even starts TLS on the implicit-TLS port by the deadline', async () => {
+    const started = Date.now();
+    const silent = net.connect({ host: '127.0.0.1', port: bridge.smtps.port });
+    silent.on('error', () => {});
+    const closed = new Promise((resolve) => silent.once('close', resolve));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    expect(silent.destroyed).toBe(true);
+    silent.destroy();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+
+  it('lets a client that logged in in time stay past the deadline', async () => {
+    const browser = new Browser(bridge);
+    await browser.get('/');
+    const lab = await browser.lab();
+    const client = await greeted();
+    await client.command('EHLO quick.example');
+    await client.command('STARTTLS');
+    await client.startTls(caPem);
+    await client.command('EHLO quick.example');
+    expect((await client.command(`AUTH PLAIN ${Buffer.from(`\0${lab.credentials.user}\0${lab.credentials.pass}`).toString('base64')}`)).code).toBe(235);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect((await client.command('NOOP')).code).toBe(250);
+    await client.command('QUIT');
+  });
+
+  it('answers one connection too many from an address with 421, and takes it again once one closes', async () => {
+    const [first, second] = [await greeted(), await greeted()];
+    const third = await RawClient.connect(bridge.smtp.port);
+    const refused = await third.reply();
+    expect(refused.code).toBe(421);
+    expect(textOf(refused)).toMatch(/Too many connections from 127\.0\.0\.1: at most 2 at once/);
+    await third.ended;
+    // The cap holds for both ports together; on the implicit-TLS port the 421 comes inside TLS.
+    const secure = tls.connect({ host: '127.0.0.1', port: bridge.smtps.port, ca: caPem, servername: 'localhost' });
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      secure.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1')));
+      secure.once('error', reject);
+    });
+    secure.destroy();
+    expect(firstLine).toMatch(/^421 4\.7\.0 Too many connections/);
+    first.close();
+    await first.ended;
+    await eventually(async () => {
+      const again = await RawClient.connect(bridge.smtp.port);
+      const code = (await again.reply()).code;
+      again.close();
+      return code === 220;
+    });
+    second.close();
   });
 });

@@ -1,4 +1,5 @@
 /** The bridge's web boundary: HTTP API, WebSocket admission, and bad input that must not hurt it. */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, type TestBridge } from '../support/lab-process';
 import { LabSocket } from '../support/ws-client';
@@ -72,6 +73,54 @@ describe('HTTP API', () => {
     expect(await raw.text()).toContain('Hello.');
     expect((await fetch(new URL('/api/messages/nope/raw', bridge.webUrl))).status).toBe(404);
     client.close();
+  });
+});
+
+/** A GET with a Host header of our choosing, as a DNS-rebinding page's browser would send it. */
+function getAs(webUrl: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const url = new URL(path, webUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { Host: host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTP Host check (DNS rebinding)', () => {
+  const paths = ['/api/messages', '/api/conversations', '/api/lab', '/healthz', '/', '/index.html'];
+
+  it('answers a foreign Host with 421 on the API, the health check and the app alike', async () => {
+    const port = new URL(bridge.webUrl).port;
+    for (const path of paths) {
+      const reply = await getAs(bridge.webUrl, path, `evil.example:${port}`);
+      expect({ path, status: reply.status }).toEqual({ path, status: 421 });
+      expect(reply.body).toContain('evil.example');
+    }
+  });
+
+  it('serves the loopback names and the bound address', async () => {
+    const port = new URL(bridge.webUrl).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST:${port}`]) {
+      expect((await getAs(bridge.webUrl, '/api/messages', host)).status).toBe(200);
+    }
+  });
+
+  it('serves the names it was given (--allowed-host, --public-host) and still refuses others', async () => {
+    const named = await startTestBridge({ allowedHosts: ['lab.school.example'], publicHost: 'smtp.school.example' });
+    try {
+      const port = new URL(named.webUrl).port;
+      expect((await getAs(named.webUrl, '/api/messages', `lab.school.example:${port}`)).status).toBe(200);
+      expect((await getAs(named.webUrl, '/api/messages', 'lab.school.example')).status).toBe(200);
+      expect((await getAs(named.webUrl, '/healthz', `smtp.school.example:${port}`)).status).toBe(200);
+      expect((await getAs(named.webUrl, '/api/messages', `school.example:${port}`)).status).toBe(421);
+    } finally {
+      await named.close();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
 import { MessageStore } from '../../bridge/lab/message-store';
-import { createLabSmtpServer } from '../../bridge/lab/smtp-server';
+import { createLabSmtpServer, DEMO_CREDENTIALS } from '../../bridge/lab/smtp-server';
 import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
 import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
 import { createLabClock } from '../../bridge/world/lab-clock';
@@ -28,6 +28,8 @@ export interface Mail {
   to: string[];
   subject?: string;
   text?: string;
+  /** Log in with the lab account after STARTTLS, as a mail client with an account does (default: no AUTH). */
+  login?: boolean;
 }
 
 export interface WorldLab {
@@ -71,7 +73,7 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
     certificates,
     store,
     onMessage(message) {
-      queued.set(message.conversation, world.enqueue({ raw: message.raw, envelopeFrom: message.envelopeFrom, envelopeTo: message.recipients.map((r) => r.address), conversation: message.conversation }));
+      queued.set(message.conversation, world.enqueue({ raw: message.raw, envelopeFrom: message.envelopeFrom, envelopeTo: message.recipients.map((r) => r.address), conversation: message.conversation, authenticated: message.authenticated }));
     },
   });
   const pairs = await LoopbackPairs.create();
@@ -88,6 +90,7 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
         port: 25,
         name: 'learner-laptop.lab.test',
         tls: { ca: [certificates.caPem] },
+        ...(mail.login ? { requireTLS: true, auth: { ...DEMO_CREDENTIALS } } : {}),
         getSocket(_options, callback) {
           pairs.pair().then(({ near, far }) => {
             submission.accept(far, { conversation, remoteAddress: '127.0.0.1', remotePort: near.localPort ?? 0 });

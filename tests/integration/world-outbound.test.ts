@@ -9,11 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificates } from '../../bridge/lab/certificates';
 import { Conversation } from '../../bridge/lab/conversations';
 import { redactUrl } from '../../bridge/outbound/smarthost';
+import { DEMO_CREDENTIALS } from '../../bridge/lab/smtp-server';
+import { startTestBridge, type TestBridge } from '../support/lab-process';
 import { startWorld, type RecordedHop, type WorldLab } from './world-harness';
 
 const USER = 'relay-account';
@@ -105,7 +108,7 @@ describe.each([
   });
 
   it('delivers mail for an allowed domain to the smarthost, logged in, signed by lab.test, through a recorded hop', async () => {
-    const queueId = await lab.submit({ to: ['friend@allowed.example'], subject: 'to the real world' });
+    const queueId = await lab.submit({ to: ['friend@allowed.example'], subject: 'to the real world', login: true });
     expect(lab.eventsOf('recipient', queueId).map((e) => [e.recipient, e.outcome])).toEqual([['friend@allowed.example', 'delivered']]);
     expect(smarthost.received).toHaveLength(1);
     expect(smarthost.received[0]).toMatchObject({ from: 'learner@lab.test', to: ['friend@allowed.example'], user: USER, secure });
@@ -117,6 +120,36 @@ describe.each([
     const shown = shownConversation(hop!);
     expect(shown).toContain('[hidden: not a lab account]');
     for (const secret of secrets()) expect(shown).not.toContain(secret);
+  });
+
+  it('keeps mail sent without AUTH in the outside mailbox, even for an allowed domain, and says why', async () => {
+    const before = smarthost.received.length;
+    const queueId = await lab.submit({ from: 'ceo@allowed.example', to: ['friend@allowed.example'], subject: 'spoofed' });
+    const [fate] = lab.eventsOf('recipient', queueId);
+    expect(fate).toMatchObject({ recipient: 'friend@allowed.example', outcome: 'outside' });
+    expect(fate?.response).toMatch(/only mail sent after logging in \(AUTH with the lab account\) leaves through the smarthost/);
+    expect(lab.eventsOf('relay.connecting', queueId)).toHaveLength(0);
+    expect(lab.events.some((e) => e.type === 'stored' && e.outside && e.mailbox === 'friend@allowed.example')).toBe(true);
+    expect(smarthost.received).toHaveLength(before);
+  });
+
+  it('does not send the bounce of mail sent without AUTH through the smarthost (a forged sender)', async () => {
+    const before = smarthost.received.length;
+    const queueId = await lab.submit({ from: 'victim@allowed.example', to: ['nobody@example.test'], subject: 'backscatter' });
+    const [bounce] = lab.eventsOf('bounce', queueId);
+    expect(bounce?.to).toBe('victim@allowed.example');
+    await lab.world.settled();
+    expect(lab.eventsOf('recipient', bounce!.bounceQueueId)[0]).toMatchObject({ recipient: 'victim@allowed.example', outcome: 'outside' });
+    expect(smarthost.received).toHaveLength(before);
+  });
+
+  it('sends the bounce of logged-in mail back through the smarthost', async () => {
+    const before = smarthost.received.length;
+    const queueId = await lab.submit({ from: 'me@allowed.example', to: ['nobody@example.test'], subject: 'my own typo', login: true });
+    const [bounce] = lab.eventsOf('bounce', queueId);
+    await lab.world.settled();
+    expect(lab.eventsOf('recipient', bounce!.bounceQueueId)[0]).toMatchObject({ recipient: 'me@allowed.example', outcome: 'delivered' });
+    expect(smarthost.received.slice(before).map((m) => m.to)).toEqual([['me@allowed.example']]);
   });
 
   it('keeps mail for an outside domain that is not allowed in the outside mailbox', async () => {
@@ -141,6 +174,55 @@ describe.each([
   });
 });
 
+describe('the running lab with a smarthost: only mail sent after AUTH leaves', () => {
+  let bridge: TestBridge;
+  let smarthost: Awaited<ReturnType<typeof startSmarthost>>;
+  let caPem: string;
+
+  beforeAll(async () => {
+    smarthost = await startSmarthost({ secure: false });
+    bridge = await startTestBridge({ outbound: { relay: `smtp://${USER}:${encodeURIComponent(PASS)}@127.0.0.1:${smarthost.port}`, allowOutbound: ['allowed.example'] } });
+    caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await smarthost?.close();
+  });
+
+  /** An outside client on the lab's SMTP port (port 25's role), as swaks or an app would be. */
+  async function sendFromOutside(login: boolean, from: string): Promise<string> {
+    const transport = nodemailer.createTransport({
+      host: bridge.smtp.host,
+      port: bridge.smtp.port,
+      tls: { ca: caPem, servername: 'localhost' },
+      ...(login ? { requireTLS: true, auth: { ...DEMO_CREDENTIALS } } : {}),
+    });
+    try {
+      const info = await transport.sendMail({ from, to: 'friend@allowed.example', subject: login ? 'logged in' : 'anonymous', text: 'hello\n' });
+      const queueId = /queued as (\w+)/.exec(info.response)?.[1];
+      if (!queueId) throw new Error(`no queue id in ${info.response}`);
+      await bridge.lab.worldSettled();
+      return queueId;
+    } finally {
+      transport.close();
+    }
+  }
+  const fateOf = (queueId: string) => bridge.lab.worldEvents().find((e) => e.type === 'recipient' && e.queueId === queueId);
+
+  it('keeps a client that did not log in (port 25, forged sender) out of the smarthost, and says why', async () => {
+    const queueId = await sendFromOutside(false, 'ceo@allowed.example');
+    expect(fateOf(queueId)).toMatchObject({ outcome: 'outside', response: expect.stringMatching(/only mail sent after logging in/) });
+    expect(bridge.lab.mailbox('friend@allowed.example').map((m) => m.subject)).toContain('anonymous');
+    expect(smarthost.received).toHaveLength(0);
+  });
+
+  it('sends mail from a client that logged in with the lab account through the smarthost', async () => {
+    const queueId = await sendFromOutside(true, 'learner@lab.test');
+    expect(fateOf(queueId)).toMatchObject({ outcome: 'delivered' });
+    expect(smarthost.received.map((m) => [m.to, m.user])).toEqual([[['friend@allowed.example'], USER]]);
+  });
+});
+
 describe('outbound settings', () => {
   it('redacts an account in any URL it prints', () => {
     expect(redactUrl('smtps://me:pw@smtp.example.com:465')).toBe('smtps://[account hidden]@smtp.example.com:465');
@@ -151,7 +233,7 @@ describe('outbound settings', () => {
     const smarthost = await startSmarthost({ secure: false });
     const lab = await startWorld({}, { outbound: { relay: `smtp://${USER}:wrong-${encodeURIComponent(PASS)}@127.0.0.1:${smarthost.port}`, allowOutbound: ['allowed.example'] } });
     try {
-      const queueId = await lab.submit({ to: ['friend@allowed.example'] });
+      const queueId = await lab.submit({ to: ['friend@allowed.example'], login: true });
       const [result] = lab.eventsOf('recipient', queueId);
       expect(result).toMatchObject({ outcome: 'deferred', status: '4.7.0' });
       expect(result?.response).toMatch(/^The smarthost refused the relay's login: 535 /);
