@@ -28,6 +28,8 @@ export interface Mail {
   to: string[];
   subject?: string;
   text?: string;
+  /** The whole message as sent, headers and all, instead of one nodemailer composes. */
+  raw?: string;
 }
 
 export interface WorldLab {
@@ -96,7 +98,12 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
         },
       });
       try {
-        await transport.sendMail({ from: mail.from ?? 'learner@lab.test', to: mail.to, subject: mail.subject ?? 'Hello from the lab', text: mail.text ?? 'A test message.\n' });
+        const from = mail.from ?? 'learner@lab.test';
+        await transport.sendMail(
+          mail.raw !== undefined
+            ? { envelope: { from, to: mail.to }, raw: mail.raw }
+            : { from, to: mail.to, subject: mail.subject ?? 'Hello from the lab', text: mail.text ?? 'A test message.\n' },
+        );
       } finally {
         transport.close();
       }
