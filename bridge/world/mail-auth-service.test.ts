@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { withTxtRecord } from '../../core/world/lab-dns';
 import { LAB_WORLD } from '../../core/world/world-definition';
 import { createDkimKey } from './mail-auth';
-import { mailAuthFor, mailAuthRunsIn, terminateMailAuthWorker } from './mail-auth-service';
+import { mailAuthFor, mailAuthRunsIn, mailAuthWorkersLoaded, terminateMailAuthWorkers } from './mail-auth-service';
 
 const message = (n: number) => Buffer.from(`From: learner@lab.test\r\nTo: bob@example.test\r\nSubject: note ${n}\r\n\r\nhello ${n}\r\n`);
 const peer = { ip: '192.0.2.10', helo: 'smtp.lab.test', sender: 'learner@lab.test', mta: 'mx.example.test' };
+
+/** A From: header of 1.35 MB of addresses: over a second of work for mailauth, even with a linear parser. */
+const pathological = () => Buffer.from(`From: ${'a@b.c,'.repeat(225_000)}ceo@example.test\r\nTo: bob@example.test\r\nSubject: slow\r\n\r\nhello\r\n`);
 
 describe('mail authentication in the worker thread', () => {
   it('signs and checks there exactly as in this thread', async () => {
@@ -36,7 +39,7 @@ describe('mail authentication in the worker thread', () => {
     }
   });
 
-  it('a worker that dies leaves nothing unanswered: what it owed, and what follows, is done in this thread', async () => {
+  it('a worker that dies is replaced: what it owed, and what follows, is done by a fresh one', async () => {
     const key = createDkimKey('lab.test');
     const definition = withTxtRecord(LAB_WORLD, key.domain, key.record);
     const auth = mailAuthFor(definition, () => {});
@@ -45,14 +48,54 @@ describe('mail authentication in the worker thread', () => {
       const signed = await here.sign(key, message(7));
       const expected = await here.check(signed, peer);
       const inFlight = [auth.check(signed, peer), auth.sign(key, message(8))];
-      await terminateMailAuthWorker();
+      await terminateMailAuthWorkers();
       const [check, resigned] = await Promise.all(inFlight);
       expect(check).toEqual(expected);
       expect((await here.check(resigned as Buffer, peer)).dkim).toBe('pass');
       expect(await auth.check(signed, peer)).toEqual(expected);
-      expect(mailAuthRunsIn()).toBe('this thread');
+      expect(mailAuthRunsIn()).toBe('worker');
     } finally {
       auth.close();
+    }
+  });
+
+  it('a check past its deadline is answered with temperror at once, and another lab is answered on time meanwhile', async () => {
+    const key = createDkimKey('lab.test');
+    const definition = withTxtRecord(LAB_WORLD, key.domain, key.record);
+    const logs: string[] = [];
+    const hostile = mailAuthFor(definition, (line) => logs.push(line), { deadlineMs: 300 });
+    const other = mailAuthFor(definition, () => {});
+    const here = mailAuthFor(definition, () => {}, { inProcess: true });
+    try {
+      const signed = await here.sign(key, message(9));
+      const expected = await here.check(signed, peer);
+      await mailAuthWorkersLoaded();
+      const timed = async <T>(work: Promise<T>) => {
+        const started = performance.now();
+        const result = await work;
+        return { result, ms: performance.now() - started };
+      };
+
+      const slow = timed(hostile.check(pathological(), { ...peer, sender: 'ceo@example.test' }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const meanwhile = await timed(other.check(signed, peer));
+      expect(meanwhile.result).toEqual(expected);
+      expect(meanwhile.ms).toBeLessThan(250);
+
+      const late = await slow;
+      expect(late.ms).toBeLessThan(800);
+      // Delivered, no policy applied, with temperror for each method in its header.
+      expect(late.result).toMatchObject({ spf: 'temperror', dkim: 'temperror', dmarc: 'temperror', verdict: 'accepted' });
+      expect(late.result.header).toBe(
+        'Authentication-Results: mx.example.test;\r\n spf=temperror reason="sender check not finished within 300 ms";\r\n dkim=temperror reason="sender check not finished within 300 ms";\r\n dmarc=temperror reason="sender check not finished within 300 ms"\r\n',
+      );
+      expect(logs).toContain('mx.example.test: sender check not finished within 300 ms: temperror');
+      // The lab that sent it goes on being checked, by a fresh worker or the other one.
+      expect(await hostile.check(signed, peer)).toEqual(expected);
+      expect(mailAuthRunsIn()).toBe('worker');
+    } finally {
+      hostile.close();
+      other.close();
     }
   });
 });

@@ -1,18 +1,37 @@
 /**
  * Who is the sender, off the lab's event loop: the SPF, DKIM and DMARC check of every message a
  * lab MX receives, and the relay's DKIM signature, are pure CPU work on bytes and the lab DNS
- * (about a millisecond per message, a third of what a relayed message costs). One worker thread
- * per bridge does them for every world, so the SMTP conversations of all labs keep moving on the
- * main thread meanwhile, and a machine's second core takes the cryptography.
+ * (about a millisecond per message, a third of what a relayed message costs). A small pool of
+ * worker threads per bridge does them for every world, so the SMTP conversations of all labs keep
+ * moving on the main thread meanwhile, and a machine's second core takes the cryptography.
  *
- * The worker runs exactly the functions in mail-auth.ts. If it cannot start or dies, every
- * request (those in flight included) is done in this thread instead: slower, never different.
+ * Every request has a deadline. A check past it is answered at once with temperror (a signature:
+ * the message goes out unsigned), the worker that holds it is ended and a fresh one started, and
+ * what else that worker owed moves to the other one: one lab's pathological message holds up
+ * neither its own queue nor any other lab's.
+ *
+ * The workers run exactly the functions in mail-auth.ts. If they cannot start, every request is
+ * done in this thread instead (slower, never different, and without a deadline).
  */
 import { Worker } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import type { AuthCheck } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
-import { checkMessage, signMessage, type AuthPeer, type DkimKey } from './mail-auth';
+import { checkMessage, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
+
+/** How long one check or signature may take in a worker; a normal one takes about a millisecond. */
+export const AUTH_DEADLINE_MS = 5_000;
+/** Worker threads per bridge: with two, the other one answers while one is held up or restarting. */
+export const AUTH_WORKERS = 2;
+/** Workers in a row that fail to load before the pool gives up and works in this thread. */
+const MAX_FAILED_STARTS = 3;
+/** A worker that has not loaded within this is taken as unable to start. */
+const WORKER_START_MS = 60_000;
+/**
+ * Times a request moves to another worker because the one it waited on ended: enough to outlive
+ * the loss of every worker once, and a bound for a request that crashes each worker it meets.
+ */
+const MAX_MOVES = AUTH_WORKERS;
 
 export type AuthRequest =
   | { type: 'world'; world: number; definition: WorldDefinition }
@@ -25,66 +44,51 @@ export type AuthReply =
   | { id: number; signed: Uint8Array<ArrayBuffer>; logs: string[] }
   | { id: number; error: string };
 
+/** What a worker posts: a batch of replies, or 'ready' once it has loaded. */
+export type WorkerMessage = AuthReply[] | 'ready';
+
+type JobRequest = Extract<AuthRequest, { id: number }>;
+
 export interface MailAuth {
-  /** SPF, DKIM and DMARC of a message as one lab MX sees it (checkMessage). */
+  /** SPF, DKIM and DMARC of a message as one lab MX sees it (checkMessage); temperror past the deadline. */
   check(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
-  /** The message signed with `key` (signMessage): unchanged, and a line logged, if signing failed. */
+  /** The message signed with `key` (signMessage): unchanged, and a line logged, if signing failed or ran late. */
   sign(key: DkimKey, raw: Buffer): Promise<Buffer>;
-  /** The world is gone: the worker forgets its DNS. Requests in flight still finish. */
+  /** The world is gone: the workers forget its DNS. Requests in flight still finish. */
   close(): void;
 }
 
-interface Pending {
+export interface MailAuthOptions {
+  /** Do the work in this thread (what a worker itself would do). */
+  inProcess?: boolean;
+  /** The deadline of each check and signature in a worker (AUTH_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
+interface Job {
+  id: number;
+  deadlineMs: number;
+  moves: number;
+  /** The request to post: made afresh each time, because its bytes are moved to the worker. */
+  request(id: number): JobRequest;
   settle(reply: AuthReply): void;
-  /** The same work in this thread, for when the worker is gone. */
+  /** Past the deadline: the answer without the worker. */
+  late(): void;
+  /** The same work in this thread, for when no worker can start. */
   inProcess(): void;
 }
 
-class AuthWorker {
-  #worker: Worker | null = null;
-  #broken = false;
-  #answered = false;
+/** One worker thread and what it owes. */
+class Lane {
+  readonly worker: Worker;
+  ready = false;
+  /** Jobs given to this worker; a timer runs for each one posted. */
+  readonly jobs = new Map<number, { job: Job; timer: NodeJS.Timeout | null }>();
   #outbox: AuthRequest[] = [];
   #moving: ArrayBuffer[] = [];
-  #nextId = 1;
-  readonly #pending = new Map<number, Pending>();
-  /** Registrations to replay if the worker is (re)started lazily. */
-  readonly #worlds = new Map<number, WorldDefinition>();
 
-  /** 'worker' once the worker thread has answered, 'this thread' after it failed. */
-  get where(): 'not started' | 'worker' | 'this thread' {
-    return this.#broken ? 'this thread' : this.#answered ? 'worker' : 'not started';
-  }
-
-  register(world: number, definition: WorldDefinition): void {
-    this.#worlds.set(world, definition);
-    if (this.#worker) this.#post(this.#worker, { type: 'world', world, definition });
-  }
-
-  forget(world: number): void {
-    this.#worlds.delete(world);
-    if (this.#worker) this.#post(this.#worker, { type: 'forget', world });
-  }
-
-  /** Posts `request` (its id filled in); `inProcess` does the same work here if the worker fails. */
-  request<T>(request: Extract<AuthRequest, { id: number }>, read: (reply: AuthReply) => T, inProcess: () => Promise<T>): Promise<T> {
-    const worker = this.#broken ? null : this.#start();
-    if (!worker) return inProcess();
-    return new Promise<T>((resolve, reject) => {
-      const id = this.#nextId++;
-      this.#pending.set(id, {
-        settle: (reply) => {
-          try {
-            resolve(read(reply));
-          } catch (error) {
-            reject(error);
-          }
-        },
-        inProcess: () => void inProcess().then(resolve, reject),
-      });
-      if (this.#pending.size === 1) worker.ref();
-      this.#post(worker, { ...request, id }, request.raw.buffer);
-    });
+  constructor(worker: Worker) {
+    this.worker = worker;
   }
 
   /**
@@ -92,111 +96,289 @@ class AuthWorker {
    * time cost a thread wake-up each. The bytes are moved, not cloned: a Buffer is often a view
    * into a far larger pooled or concatenated ArrayBuffer, and a clone would copy all of it.
    */
-  #post(worker: Worker, request: AuthRequest, bytes?: ArrayBuffer): void {
+  post(request: AuthRequest): void {
     this.#outbox.push(request);
-    if (bytes) this.#moving.push(bytes);
+    if ('raw' in request) this.#moving.push(request.raw.buffer);
     if (this.#outbox.length > 1) return;
     setImmediate(() => {
       const requests = this.#outbox.splice(0);
       const moving = this.#moving.splice(0);
-      if (this.#worker === worker) worker.postMessage(requests, moving);
+      if (requests.length) this.worker.postMessage(requests, moving);
     });
   }
 
-  #start(): Worker | null {
-    if (this.#worker) return this.#worker;
-    try {
-      // Plain JavaScript that registers tsx, then loads the worker's TypeScript.
-      const worker = new Worker(new URL('./mail-auth-worker.mjs', import.meta.url));
-      worker.unref();
-      worker.on('message', (replies: AuthReply[]) => {
-        for (const reply of replies) this.#onReply(worker, reply);
-      });
-      worker.on('error', () => this.#fail(worker));
-      worker.on('exit', () => this.#fail(worker));
-      this.#worker = worker;
-      for (const [world, definition] of this.#worlds) this.#post(worker, { type: 'world', world, definition });
-      return worker;
-    } catch {
-      this.#broken = true;
-      return null;
-    }
-  }
-
-  /** Ends the worker as a crash would: what it owed, and all that follows, runs in this thread. */
-  async terminate(): Promise<void> {
-    await this.#worker?.terminate();
-  }
-
-  #onReply(worker: Worker, reply: AuthReply): void {
-    this.#answered = true;
-    const pending = this.#pending.get(reply.id);
-    if (!pending) return;
-    this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) worker.unref();
-    pending.settle(reply);
-  }
-
-  /** The worker is gone: everything it still owed is done here, and so is everything after. */
-  #fail(worker: Worker): void {
-    if (this.#worker !== worker) return;
-    this.#worker = null;
-    this.#broken = true;
-    void worker.terminate();
-    const owed = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const pending of owed) pending.inProcess();
+  /** Nothing more goes over: requests not yet posted are dropped with their bytes. */
+  discard(): void {
+    this.#outbox.length = 0;
+    this.#moving.length = 0;
   }
 }
 
-let shared: AuthWorker | null = null;
+class AuthPool {
+  readonly #size: number;
+  readonly #lanes = new Set<Lane>();
+  #broken = false;
+  #answered = false;
+  #everLoaded = false;
+  #failedStarts = 0;
+  #nextId = 1;
+  /** Registrations every worker gets, the ones started later too. */
+  readonly #worlds = new Map<number, WorldDefinition>();
+
+  constructor(size: number) {
+    this.#size = Math.max(1, size);
+  }
+
+  /** 'worker' once a worker thread has answered, 'this thread' after they could not start. */
+  get where(): 'not started' | 'worker' | 'this thread' {
+    return this.#broken ? 'this thread' : this.#answered ? 'worker' : 'not started';
+  }
+
+  register(world: number, definition: WorldDefinition): void {
+    this.#worlds.set(world, definition);
+    for (const lane of this.#lanes) lane.post({ type: 'world', world, definition });
+  }
+
+  forget(world: number): void {
+    this.#worlds.delete(world);
+    for (const lane of this.#lanes) lane.post({ type: 'forget', world });
+  }
+
+  request<T>(
+    deadlineMs: number,
+    request: (id: number) => JobRequest,
+    read: (reply: AuthReply) => T,
+    late: () => T,
+    inProcess: () => Promise<T>,
+  ): Promise<T> {
+    this.#fill();
+    if (this.#broken) return inProcess();
+    return new Promise<T>((resolve, reject) => {
+      this.#dispatch({
+        id: this.#nextId++,
+        deadlineMs,
+        moves: 0,
+        request,
+        settle: (reply) => {
+          try {
+            resolve(read(reply));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        late: () => resolve(late()),
+        inProcess: () => void inProcess().then(resolve, reject),
+      });
+    });
+  }
+
+  /** Resolves once every worker of the pool has loaded (tests time answers from then on). */
+  async loaded(): Promise<void> {
+    this.#fill();
+    const loading = () => this.#lanes.size < this.#size || [...this.#lanes].some((lane) => !lane.ready);
+    while (!this.#broken && loading()) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      this.#fill();
+    }
+  }
+
+  /** Ends every worker as a crash would, once they have loaded (tests): fresh ones take over what they owed. */
+  async terminate(): Promise<void> {
+    await this.loaded();
+    await Promise.all([...this.#lanes].map((lane) => lane.worker.terminate()));
+  }
+
+  /**
+   * Starts workers up to the pool's size, one at a time: loading takes a core for a second or
+   * two, and the first worker answers sooner without a second one loading beside it.
+   */
+  #fill(): void {
+    if (this.#broken || this.#lanes.size >= this.#size || [...this.#lanes].some((lane) => !lane.ready)) return;
+    this.#startLane();
+  }
+
+  #startLane(): void {
+    let worker: Worker;
+    try {
+      // Plain JavaScript that registers tsx, then loads the worker's TypeScript.
+      worker = new Worker(new URL('./mail-auth-worker.mjs', import.meta.url));
+    } catch {
+      this.#giveUp();
+      return;
+    }
+    worker.unref();
+    const lane = new Lane(worker);
+    this.#lanes.add(lane);
+    const starting = setTimeout(() => !lane.ready && this.#onGone(lane), WORKER_START_MS).unref();
+    worker.on('message', (message: WorkerMessage) => {
+      if (message === 'ready') {
+        clearTimeout(starting);
+        this.#onReady(lane);
+      } else for (const reply of message) this.#onReply(lane, reply);
+    });
+    const gone = () => {
+      clearTimeout(starting);
+      this.#onGone(lane);
+    };
+    worker.on('error', gone);
+    worker.on('exit', gone);
+    for (const [world, definition] of this.#worlds) lane.post({ type: 'world', world, definition });
+  }
+
+  /** The least busy worker, a loaded one if there is any. */
+  #dispatch(job: Job): void {
+    let best: Lane | null = null;
+    for (const lane of this.#lanes) {
+      if (!best || (lane.ready && !best.ready) || (lane.ready === best.ready && lane.jobs.size < best.jobs.size)) best = lane;
+    }
+    if (!best) return job.inProcess();
+    best.jobs.set(job.id, { job, timer: null });
+    best.worker.ref();
+    if (best.ready) this.#send(best, job);
+  }
+
+  /** Posts a job to a loaded worker; its deadline runs from now. */
+  #send(lane: Lane, job: Job): void {
+    const entry = lane.jobs.get(job.id);
+    if (!entry) return;
+    lane.post(job.request(job.id));
+    entry.timer = setTimeout(() => this.#overdue(lane, job), job.deadlineMs).unref();
+  }
+
+  #onReady(lane: Lane): void {
+    if (!this.#lanes.has(lane)) return;
+    lane.ready = true;
+    this.#everLoaded = true;
+    this.#failedStarts = 0;
+    for (const { job } of lane.jobs.values()) this.#send(lane, job);
+    this.#fill();
+  }
+
+  #onReply(lane: Lane, reply: AuthReply): void {
+    this.#answered = true;
+    const entry = lane.jobs.get(reply.id);
+    if (!entry) return;
+    if (entry.timer) clearTimeout(entry.timer);
+    lane.jobs.delete(reply.id);
+    if (lane.jobs.size === 0) lane.worker.unref();
+    entry.job.settle(reply);
+  }
+
+  /** A job ran past its deadline: answered without it, and its worker replaced. */
+  #overdue(lane: Lane, job: Job): void {
+    if (!lane.jobs.delete(job.id)) return;
+    job.late();
+    this.#retire(lane);
+  }
+
+  /** A worker exited or failed on its own, or did not load in time. */
+  #onGone(lane: Lane): void {
+    if (!this.#lanes.has(lane)) return;
+    // If none ever loaded, or several in a row did not, the next will not either: the work stays in this thread.
+    if (!lane.ready && (!this.#everLoaded || ++this.#failedStarts >= MAX_FAILED_STARTS)) return this.#giveUp();
+    this.#retire(lane);
+  }
+
+  /** Ends a worker; a fresh one is started and what it owed moves to the least busy worker. */
+  #retire(lane: Lane): void {
+    this.#lanes.delete(lane);
+    lane.discard();
+    void lane.worker.terminate();
+    const owed = [...lane.jobs.values()];
+    lane.jobs.clear();
+    this.#fill();
+    for (const { job, timer } of owed) {
+      if (timer) clearTimeout(timer);
+      if (++job.moves > MAX_MOVES) job.late();
+      else this.#dispatch(job);
+    }
+  }
+
+  /** No worker can start: everything owed, and everything after, is done in this thread. */
+  #giveUp(): void {
+    if (this.#broken) return;
+    this.#broken = true;
+    const owed: Job[] = [];
+    for (const lane of this.#lanes) {
+      lane.discard();
+      void lane.worker.terminate();
+      for (const { job, timer } of lane.jobs.values()) {
+        if (timer) clearTimeout(timer);
+        owed.push(job);
+      }
+      lane.jobs.clear();
+    }
+    this.#lanes.clear();
+    for (const job of owed) job.inProcess();
+  }
+}
+
+let shared: AuthPool | null = null;
 let worlds = 0;
 
-/** Where this process's worlds check and sign their mail (tests prove it is the worker). */
+/** One pool per bridge process, for all its worlds, started with the first world that needs it. */
+function sharedPool(): AuthPool {
+  return (shared ??= new AuthPool(AUTH_WORKERS));
+}
+
+/** Where this process's worlds check and sign their mail (tests prove it is the workers). */
 export function mailAuthRunsIn(): 'not started' | 'worker' | 'this thread' {
   return shared?.where ?? 'not started';
 }
 
-/** The worker dies (tests): requests in flight and later ones are done in this thread. */
-export async function terminateMailAuthWorker(): Promise<void> {
+/** Resolves once the pool's workers have all loaded (tests). */
+export async function mailAuthWorkersLoaded(): Promise<void> {
+  await sharedPool().loaded();
+}
+
+/** The workers die (tests): fresh ones do what they owed, and what follows. */
+export async function terminateMailAuthWorkers(): Promise<void> {
   await shared?.terminate();
 }
 
-/**
- * Mail authentication for one world, whose DNS is `definition`'s. `inProcess: true` keeps the
- * work in this thread (what the worker itself would do).
- */
-export function mailAuthFor(definition: WorldDefinition, log: (message: string) => void, options: { inProcess?: boolean } = {}): MailAuth {
+/** Mail authentication for one world, whose DNS is `definition`'s. */
+export function mailAuthFor(definition: WorldDefinition, log: (message: string) => void, options: MailAuthOptions = {}): MailAuth {
   const dns = new LabDns(definition);
   const signHere = (key: DkimKey, raw: Buffer) => signMessage(key, raw, log);
   const checkHere = (raw: Buffer, peer: AuthPeer) => checkMessage(dns, raw, peer);
   if (options.inProcess) return { check: checkHere, sign: signHere, close() {} };
 
-  shared ??= new AuthWorker();
-  const worker = shared;
+  const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
+  const overdue = `not finished within ${deadlineMs} ms`;
+  const pool = sharedPool();
   const world = ++worlds;
-  worker.register(world, definition);
+  pool.register(world, definition);
   return {
     check: (raw, peer) =>
-      worker.request(
-        { type: 'check', id: 0, world, raw: ownBytes(raw), peer },
+      pool.request(
+        deadlineMs,
+        (id) => ({ type: 'check', id, world, raw: ownBytes(raw), peer }),
         (reply) => {
           if ('check' in reply) return reply.check;
           throw new Error('error' in reply ? reply.error : 'unexpected reply from the mail-auth worker');
         },
+        () => {
+          log(`${peer.mta}: sender check ${overdue}: temperror`);
+          return unfinishedCheck(peer, `sender check ${overdue}`);
+        },
         () => checkHere(raw, peer),
       ),
     sign: (key, raw) =>
-      worker.request(
-        { type: 'sign', id: 0, key, raw: ownBytes(raw) },
+      pool.request(
+        deadlineMs,
+        (id) => ({ type: 'sign', id, key, raw: ownBytes(raw) }),
         (reply) => {
           if (!('signed' in reply)) throw new Error('error' in reply ? reply.error : 'unexpected reply from the mail-auth worker');
           for (const line of reply.logs) log(line);
           return Buffer.from(reply.signed.buffer, reply.signed.byteOffset, reply.signed.byteLength);
         },
+        () => {
+          log(`dkim: not signed: signing ${overdue}`);
+          return raw;
+        },
         () => signHere(key, raw),
       ),
-    close: () => worker.forget(world),
+    close: () => pool.forget(world),
   };
 }
 

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import { checkMessage, signMessage } from './mail-auth';
-import { ownBytes, type AuthReply, type AuthRequest } from './mail-auth-service';
+import { ownBytes, type AuthReply, type AuthRequest, type WorkerMessage } from './mail-auth-service';
 
 const worlds = new Map<number, LabDns>();
 const port = (() => {
@@ -30,8 +30,11 @@ function send(reply: AuthReply): void {
   outbox.push(reply);
   if ('signed' in reply) moving.push(reply.signed.buffer);
   if (outbox.length > 1) return;
-  setImmediate(() => port.postMessage(outbox.splice(0), moving.splice(0)));
+  setImmediate(() => port.postMessage(outbox.splice(0) satisfies WorkerMessage, moving.splice(0)));
 }
+
+// Loaded: the service starts each request's deadline from here on, not while mailauth loads.
+port.postMessage('ready' satisfies WorkerMessage);
 
 async function handle(request: AuthRequest): Promise<AuthReply | null> {
   switch (request.type) {

@@ -143,6 +143,24 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
   return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n` };
 }
 
+/**
+ * What a host writes when the check of a message did not finish in time: every method temperror
+ * (RFC 8601 §2.7.1, RFC 7208 §2.6.6, RFC 7489 §11.2), no policy applies, and the message is
+ * delivered, so one message that is slow to check never holds up the queue.
+ */
+export function unfinishedCheck(peer: AuthPeer, reason: string): AuthCheck {
+  const methods = ['spf', 'dkim', 'dmarc'].map((method) => `${method}=temperror reason="${reason.replaceAll('"', "'")}"`);
+  return {
+    fromDomain: '',
+    spf: 'temperror',
+    dkim: 'temperror',
+    dmarc: 'temperror',
+    policy: null,
+    verdict: 'accepted',
+    header: `Authentication-Results: ${peer.mta};\r\n ${methods.join(';\r\n ')}\r\n`,
+  };
+}
+
 /** The address in the From: header (the first one), read from the raw header block. */
 function headerFromAddress(raw: Buffer): string | null {
   const end = raw.indexOf('\r\n\r\n');

@@ -7,10 +7,11 @@ import type net from 'node:net';
 import type { SMTPServerSession } from 'smtp-server';
 import { SharedContextSMTPServer } from '../tap/shared-context-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
-import { dmarcRefusal, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
+import { dmarcRefusal, headerTooBigRefusal, MAX_AUTH_HEADER_BYTES, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
 import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
 import type { LabCertificates } from '../lab/certificates';
+import { headerBlock, MAX_HEADER_BYTES } from '../lab/message-headers';
 import { useOwnEnhancedCodes } from '../lab/own-enhanced-codes';
 import { readMessage } from '../lab/read-message';
 import { receivedHeader } from '../lab/received-header';
@@ -46,6 +47,8 @@ export interface MailHostOptions {
   onLateBounce(bounce: LateBounce): void;
   /** Who is the sender: SPF, DKIM and DMARC of a message before it is stored. Absent: no checks. */
   authenticate?(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
+  /** The largest header section `authenticate` is given; a bigger one is refused (MAX_AUTH_HEADER_BYTES). */
+  maxAuthHeaderBytes?: number;
   onAuth?(check: AuthCheck, conversation: string): void;
   log?(message: string): void;
 }
@@ -69,6 +72,9 @@ export function createMailHost(options: MailHostOptions): MailHost {
   const served = domainsServedBy(options.world, definition);
   const slowMs = options.slowReplyMs ?? SLOW_REPLY_MS;
   const greylist = new Map<string, number>();
+  const maxAuthHeaderBytes = Math.min(options.maxAuthHeaderBytes ?? MAX_AUTH_HEADER_BYTES, MAX_HEADER_BYTES - 1);
+  /** Whether the header section is small enough to check (headerBlock reads no further than MAX_HEADER_BYTES). */
+  const checkable = (raw: Buffer) => headerBlock(raw).length <= maxAuthHeaderBytes;
 
   /** Hold a reply when a slow recipient is involved, so the learner sees the wait on the wire. */
   const reply = (slow: boolean, callback: (error?: Error | null, message?: string) => void, error?: Error, message?: string) => {
@@ -120,6 +126,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
       readMessage(stream)
         .then(async (received) => {
           if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
+          if (options.authenticate && !checkable(received)) return callback(replyError(headerTooBigRefusal(maxAuthHeaderBytes)));
           const check = await checkSender(received, session);
           // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
           if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));

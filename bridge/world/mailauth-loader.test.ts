@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../app-build';
 import { LabDns, withTxtRecord } from '../../core/world/lab-dns';
 import { LAB_WORLD } from '../../core/world/world-definition';
 import { checkMessage, createDkimKey, signMessage } from './mail-auth';
@@ -35,3 +40,28 @@ describe('mailauth with its keys remembered', () => {
     expect((await checkMessage(republished, await signMessage(published, raw(4), () => {}), peer)).dkim).toBe('fail');
   });
 });
+
+describe('the nodemailer inside mailauth', () => {
+  it('is the project\'s own, the only one installed: mailauth reads every From: header with a current address parser', () => {
+    const wanted = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.nodemailer;
+    const tree = JSON.parse(execFileSync('npm', ['ls', 'nodemailer', '--all', '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' })) as NpmTree;
+    expect(installedVersions(tree, 'nodemailer')).toEqual(new Set([wanted]));
+    const mailauthRequire = createRequire(createRequire(import.meta.url).resolve('mailauth'));
+    const parser = mailauthRequire.resolve('nodemailer/lib/addressparser');
+    expect(parser.startsWith(join(PROJECT_ROOT, 'node_modules', 'nodemailer') + sep)).toBe(true);
+  });
+});
+
+interface NpmTree {
+  version?: string;
+  dependencies?: Record<string, NpmTree>;
+}
+
+/** Every version of `name` anywhere in `npm ls --json`'s tree. */
+function installedVersions(tree: NpmTree, name: string, found = new Set<string>()): Set<string> {
+  for (const [dependency, node] of Object.entries(tree.dependencies ?? {})) {
+    if (dependency === name && node.version) found.add(node.version);
+    installedVersions(node, name, found);
+  }
+  return found;
+}

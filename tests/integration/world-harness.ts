@@ -30,6 +30,8 @@ export interface Mail {
   text?: string;
   /** Log in with the lab account after STARTTLS, as a mail client with an account does (default: no AUTH). */
   login?: boolean;
+  /** The whole message as sent, headers and all, instead of one nodemailer composes. */
+  raw?: string;
 }
 
 export interface WorldLab {
@@ -99,7 +101,12 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
         },
       });
       try {
-        await transport.sendMail({ from: mail.from ?? 'learner@lab.test', to: mail.to, subject: mail.subject ?? 'Hello from the lab', text: mail.text ?? 'A test message.\n' });
+        const from = mail.from ?? 'learner@lab.test';
+        await transport.sendMail(
+          mail.raw !== undefined
+            ? { envelope: { from, to: mail.to }, raw: mail.raw }
+            : { from, to: mail.to, subject: mail.subject ?? 'Hello from the lab', text: mail.text ?? 'A test message.\n' },
+        );
       } finally {
         transport.close();
       }
