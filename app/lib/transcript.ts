@@ -1,5 +1,7 @@
 /** Pure helpers over tracked lines, shared by the terminal, the transcript and the explanation. */
 import type { TrackedLine } from '../../core/machines/session-tracker';
+import { explainExtension, type ExtensionExplanation } from '../../core/smtp/extensions';
+import { FIRST_DIGIT, type ReplyExplanation } from '../../core/smtp/reply-catalog';
 
 /**
  * The line that completes the reply a server line belongs to (multi-line replies end on the
@@ -23,6 +25,29 @@ export function replyStartIndex(lines: readonly TrackedLine[], end: number): num
     start--;
   }
   return start;
+}
+
+/**
+ * The text of line `index` within its complete reply ("SIZE 10485760" for "250-SIZE 10485760"),
+ * with its position in the reply (0 for the first line); null for a client line or an unfinished reply.
+ */
+export function replyLineAt(lines: readonly TrackedLine[], index: number): { text: string; position: number } | null {
+  const end = replyEndIndex(lines, index);
+  const reply = end === null ? undefined : lines[end]?.reply?.reply;
+  if (end === null || !reply) return null;
+  const position = index - replyStartIndex(lines, end);
+  const text = reply.lines[position];
+  return text === undefined ? null : { text, position };
+}
+
+/**
+ * The extension a chosen line of an EHLO reply offers (any line but the first, which names the
+ * server), so the explanation can answer that question before it explains the reply as a whole.
+ */
+export function chosenExtension(lines: readonly TrackedLine[], index: number, reply: ReplyExplanation): ExtensionExplanation | null {
+  if (reply.extensions.length === 0) return null;
+  const chosen = replyLineAt(lines, index);
+  return chosen !== null && chosen.position > 0 ? explainExtension(chosen.text) : null;
 }
 
 /** The most recent complete reply, which the explanation shows unless a line is chosen. */
@@ -74,4 +99,24 @@ export function shownText(text: string, cut = 0, limit = SHOWN_CHARS): { text: s
   if (text.length <= limit) return { text, hiddenBytes: cut };
   const shown = text.slice(0, limit);
   return { text: shown, hiddenBytes: cut + encoder.encode(text).length - encoder.encode(shown).length };
+}
+
+/** How a refused request is marked beside its reply: a sign and words, so colour is not the only clue. */
+export interface ReplyMark {
+  kind: 'temporary' | 'permanent';
+  sign: string;
+  label: string;
+}
+
+const MARKS: Partial<Record<string, ReplyMark>> = {
+  'transient-negative': { kind: 'temporary', sign: '!', label: 'temporary error' },
+  'permanent-negative': { kind: 'permanent', sign: '✗', label: 'permanent error' },
+};
+
+/** The mark of a complete reply (its first digit, RFC 5321 §4.2.1): null for 2xx and 3xx. */
+export function replyMark(line: TrackedLine): ReplyMark | null {
+  const code = line.reply?.reply.code;
+  if (code === undefined) return null;
+  const category = FIRST_DIGIT[String(Math.floor(code / 100))]?.category;
+  return (category && MARKS[category]) ?? null;
 }

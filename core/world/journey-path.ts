@@ -10,6 +10,7 @@
  * new data. A list of hops and per-recipient fates says that directly; a single state does not.
  */
 import type { JourneyStateName } from '../machines/journey-model';
+import { senderOf } from './hop-ends';
 import type { MxAnswer } from './lab-dns';
 import type { QueuedKind, RecipientOutcome, WorldEvent } from './world-events';
 
@@ -174,10 +175,10 @@ export function journeyPath(
         lookups.push({ at: event.at, domain: event.query.name, answer: event.answer, chosen: event.chosen });
         break;
       case 'relay.unreachable':
-        hops.push({ ...relayHop(event, queued, relayName), state: 'unreachable', detail: event.error });
+        hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), state: 'unreachable', detail: event.error });
         break;
       case 'relay.hop':
-        hops.push({ ...relayHop(event, queued, relayName), hop: event.hop, conversation: event.conversation });
+        hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), hop: event.hop, conversation: event.conversation });
         break;
       case 'recipient': {
         const recipient = recipients.get(event.recipient) ?? emptyRecipient(event.recipient);
@@ -253,14 +254,14 @@ function emptyRecipient(address: string): RecipientPath {
 function relayHop(
   event: Extract<WorldEvent, { type: 'relay.hop' | 'relay.unreachable' }>,
   queued: WorldEvent | undefined,
-  relayName: string,
+  sender: string,
 ): PathHop {
-  // A bounce from a recipient host is sent by that host, not by the lab's relay.
   const kind = queued?.type === 'queued' ? queued.kind : 'mail';
   return {
     hop: kind === 'bounce' ? 2 : 1,
     attempt: event.attempt,
-    from: relayName,
+    // A bounce from a recipient host is sent by that host, not by the lab's relay.
+    from: sender,
     to: event.host,
     domain: event.domain,
     conversation: null,

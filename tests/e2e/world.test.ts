@@ -5,6 +5,7 @@
  * HTML in a sandboxed frame, the Received: chain, the MIME tree). Then mail an unknown user and
  * read the bounce in learner@lab.test's inbox with its delivery-status explained.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openLabPage, type LabPage } from '../support/lab-page';
@@ -121,6 +122,48 @@ describe('the mail world, end to end', () => {
     expect(await pathState()).toBe('deferred');
     expect(await page.getByTestId('hop-map').textContent()).toMatch(/deferred retry \d\d:\d\d:\d\d[\s\S]*451 4\.7\.1/);
     expect(await page.getByTestId('hop-map').textContent()).toMatch(/example\.test MX 10 mx\.example\.test/);
+
+    // The hop shown is the relay's, to mx.example.test, over STARTTLS: every view of it says so.
+    await page.getByTestId('compose-tab').click();
+    const header = page.getByTestId('hop-header');
+    expect(await header.textContent()).toBe('hop 1: smtp.lab.test → mx.example.test, STARTTLS');
+    expect(await header.getAttribute('data-tls')).toBe('starttls');
+    await page.getByTestId('ladder-tab').click();
+    const ends = page.getByTestId('ladder-ends');
+    expect(await ends.getAttribute('data-tls')).toBe('starttls');
+    expect(await ends.textContent()).toMatch(/hop 1:\s*smtp\.lab\.test\s*→\s*mx\.example\.test\s*STARTTLS/);
+    expect(await page.locator('.lifeline-label').allTextContents()).toEqual(['smtp.lab.test', 'mx.example.test']);
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-svg').click()]);
+    const svg = await readFile(await svgFile.path(), 'utf8');
+    expect(svg).toContain('<title>hop 1: smtp.lab.test → mx.example.test, STARTTLS</title>');
+    expect(svg).toMatch(/lifeline-label[^>]*>smtp\.lab\.test<[\s\S]*lifeline-label[^>]*>mx\.example\.test</);
+    // The greylisting refusal is marked as an error in the transcript, by words as well as colour.
+    await page.getByTestId('transcript-tab').click();
+    const refusal = page.locator('[data-testid="transcript-line"]').filter({ hasText: /^[\s\S]*451 4\.7\.1/ });
+    expect(await refusal.getByTestId('reply-mark').getAttribute('data-kind')).toBe('temporary');
+    expect(await refusal.getByTestId('reply-mark').textContent()).toMatch(/temporary error/);
+    // Only refusals carry a mark: every 2xx and 3xx reply of the hop reads as before.
+    const marked = await page.locator('[data-testid="transcript-line"]:has([data-testid="reply-mark"])').allTextContents();
+    expect(marked.length).toBeGreaterThan(0);
+    for (const line of marked) expect(line).toMatch(/S: [45]\d\d /);
+    expect(await page.locator('[data-testid="transcript-line"]').filter({ hasText: /S: [23]\d\d[ -]/ }).getByTestId('reply-mark').count()).toBe(0);
+    // An extension line of the EHLO reply, chosen, is explained first.
+    await page.locator('[data-testid="transcript-line"]').filter({ hasText: /250[- ]PIPELINING/ }).first().click();
+    expect(await page.getByTestId('extension-focus').getAttribute('data-keyword')).toBe('PIPELINING');
+    await refusal.click();
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await lab.screenshot(`relay-hop-transcript-${colorScheme}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await lab.screenshot(`relay-hop-transcript-${colorScheme}-narrow`);
+      await page.getByTestId('ladder-tab').click();
+      await lab.screenshot(`relay-hop-ladder-${colorScheme}-narrow`);
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await lab.screenshot(`relay-hop-ladder-${colorScheme}`);
+      await page.getByTestId('transcript-tab').click();
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByTestId('journey-tab').click();
 
     const before = (await page.getByTestId('lab-clock').textContent()) ?? '';
     // The lesson's hint sends the learner to this button: its label must stand out from its background.
