@@ -9,7 +9,7 @@
  * in the frame). DOMPurify knows those shapes; the hooks below only add the lab's rule that
  * nothing may point elsewhere.
  */
-import DOMPurify from 'dompurify';
+import DOMPurify, { type RemovedAttribute, type RemovedElement } from 'dompurify';
 
 /** Attributes whose value is an address the browser would fetch or go to. */
 const URL_ATTRIBUTES = ['src', 'href', 'xlink:href', 'action', 'formaction', 'poster', 'background', 'data', 'ping', 'lowsrc', 'dynsrc', 'cite', 'longdesc', 'usemap'];
@@ -25,6 +25,12 @@ const isInline = (value: string) => /^\s*(data:|cid:)/i.test(value);
  * spell `url` or `@import` past a pattern). Such CSS is dropped whole; mail looks plainer, never leaks.
  */
 const mayLoad = (css: string) => /url\s*\(|@import|image-set|\\/i.test(css);
+
+function wouldRunOrLoad(removed: RemovedElement | RemovedAttribute): boolean {
+  if ('element' in removed) return removed.element instanceof Element && [...FORBIDDEN_ELEMENTS, 'svg', 'math'].includes(removed.element.localName);
+  const name = removed.attribute?.name.toLowerCase() ?? '';
+  return name.startsWith('on') || URL_ATTRIBUTES.includes(name) || name === 'srcset' || name === 'srcdoc' || name === 'http-equiv';
+}
 
 export function offlineHtml(html: string): { html: string; blocked: number } {
   let blocked = 0;
@@ -65,11 +71,10 @@ export function offlineHtml(html: string): { html: string; blocked: number } {
     USE_PROFILES: { html: true },
     FORBID_TAGS: FORBIDDEN_ELEMENTS,
     FORBID_ATTR: ['srcdoc', 'http-equiv'],
-    ALLOW_DATA_ATTR: false,
     // cid: is how a message points at its own image parts; everything else is checked in the hook.
     ALLOWED_URI_REGEXP: /^(?:data:|cid:|#|https?:|mailto:)/i,
   });
-  // What DOMPurify itself threw away (scripts, event handlers, forbidden elements) counts too.
-  blocked += purify.removed.length;
+  // What DOMPurify itself threw away counts when it would have run or loaded (not, say, an odd attribute).
+  blocked += purify.removed.filter(wouldRunOrLoad).length;
   return { html: clean, blocked };
 }

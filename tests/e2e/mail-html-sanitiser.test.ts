@@ -67,6 +67,8 @@ afterAll(() => browser?.close());
 
 interface Shown {
   html: string;
+  /** What the inbox note counts as removed. */
+  blocked: number;
   remote: string[];
 }
 
@@ -74,8 +76,8 @@ interface Shown {
 async function show(mail: string, sanitise = true): Promise<Shown> {
   return page.evaluate(
     async ({ mail, evil, sanitise }) => {
-      const { offlineHtml } = (window as unknown as { MailHtml: { offlineHtml(html: string): { html: string } } }).MailHtml;
-      const { html } = sanitise ? offlineHtml(mail) : { html: mail };
+      const { offlineHtml } = (window as unknown as { MailHtml: { offlineHtml(html: string): { html: string; blocked: number } } }).MailHtml;
+      const { html, blocked } = sanitise ? offlineHtml(mail) : { html: mail, blocked: 0 };
       const frame = document.createElement('iframe');
       // Scripts stay off so the test page stays calm; loads, forms and refresh are not sandboxed.
       frame.setAttribute('sandbox', 'allow-same-origin allow-forms');
@@ -96,7 +98,7 @@ async function show(mail: string, sanitise = true): Promise<Shown> {
         if (tag === 'style' && element.textContent?.includes(evil)) remote.push(`<style>${element.textContent}</style>`);
       }
       frame.remove();
-      return { html, remote };
+      return { html, blocked, remote };
     },
     { mail, evil: EVIL, sanitise },
   );
@@ -126,5 +128,13 @@ describe('the HTML view sanitiser in Chromium', () => {
     expect(shown.html).toContain(`<img alt="dot" src="${pixel}">`);
     expect(shown.html).toMatch(/<a title="https:\/\/example.test\/read">read<\/a>/);
     expect(shown.html).toContain('<td><b>bold</b></td>');
+  });
+
+  it('counts for the note what would have run or loaded, not harmless markup', async () => {
+    const shown = await show(
+      `<p data-note="kept" class="x" onclick="steal()">a</p><script>steal()</script><img src="http://${EVIL}/pixel.png"><a href="https://example.test/">b</a>`,
+    );
+    expect(shown.blocked).toBe(3);
+    expect(shown.html).toContain('data-note="kept"');
   });
 });
