@@ -8,8 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import nodemailer from 'nodemailer';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { bundleForPage } from '../support/bundle-for-page';
+import { openLabPage } from '../support/lab-page';
 
 const EVIL = 'evil.test';
 
@@ -136,5 +138,50 @@ describe('the HTML view sanitiser in Chromium', () => {
     );
     expect(shown.blocked).toBe(3);
     expect(shown.html).toContain('data-note="kept"');
+  });
+});
+
+describe('the HTML view in the inbox', () => {
+  it('shows a mutation-XSS mail from an outside client with no remote reference left in its frame', async () => {
+    const lab = await openLabPage({ width: 1366, height: 768 });
+    try {
+      const { bridge, page } = lab;
+      const asked: string[] = [];
+      page.on('request', (request) => asked.push(request.url()));
+      const ca = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: bridge.smtp.port, requireTLS: true, tls: { ca, servername: 'localhost' } });
+      const subject = 'Spring newsletter';
+      const mxss = SHAPES.filter(([name]) => /MathML|nested forms|meta refresh|form action/.test(name)).map(([, html]) => `<div>${html}</div>`).join('');
+      await transport.sendMail({ from: 'news@lab.test', to: 'alice@example.test', subject, text: 'Spring.', html: `<p class="hi">Spring</p>${mxss}` });
+      transport.close();
+
+      await page.getByTestId('inbox-tab').click();
+      const mailbox = page.locator('[data-testid="mailbox-item"][data-address="alice@example.test"]');
+      await expect.poll(() => mailbox.count(), { timeout: 15_000 }).toBe(1);
+      await mailbox.click();
+      const message = page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
+      await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+      await message.click();
+      const frame = page.getByTestId('message-html-frame');
+      await frame.waitFor();
+      expect(await frame.getAttribute('sandbox')).toBe('');
+      const body = frame.contentFrame().locator('body');
+      await expect.poll(async () => (await body.locator('p.hi').textContent().catch(() => null)) ?? '', { timeout: 10_000 }).toBe('Spring');
+      // What the frame's own parser built from the cleaned mail: the second parse, where mXSS acts.
+      const remote = await body.evaluate((element, evil) => {
+        const found: string[] = [];
+        for (const node of element.querySelectorAll('*')) {
+          if (['script', 'meta', 'base', 'link', 'form', 'iframe', 'object', 'embed'].includes(node.localName)) found.push(`<${node.localName}>`);
+          for (const attribute of node.attributes) if (attribute.name !== 'title' && attribute.value.includes(evil)) found.push(`${node.localName} ${attribute.name}`);
+          if (node.localName === 'style' && node.textContent?.includes(evil)) found.push('style');
+        }
+        return found;
+      }, EVIL);
+      expect(remote).toEqual([]);
+      expect(await page.getByTestId('message-html-frame').locator('xpath=preceding-sibling::p[1]').textContent()).toMatch(/removed/);
+      expect(asked.filter((url) => url.includes(EVIL))).toEqual([]);
+    } finally {
+      await lab.close();
+    }
   });
 });
