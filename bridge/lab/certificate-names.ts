@@ -14,9 +14,9 @@ const WILDCARDS = ['0.0.0.0', '::', ''];
 
 export interface CertificateNamesOptions {
   /** The address the bridge listens on (--host). */
-  host?: string;
+  host?: string | undefined;
   /** The name outside clients use for the SMTP ports (--public-host). */
-  publicHost?: string;
+  publicHost?: string | undefined;
 }
 
 export interface LabNames {

@@ -49,7 +49,6 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 export async function loadOrCreateCertificates(stateDir: string, options: CertificateOptions = {}): Promise<LabCertificates> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = (name: string) => join(stateDir, name);
-  const report = options.log ?? ((message: string) => log('info', message));
   const wanted = permittedNames(options);
 
   let ca = await readPair(path(FILES.ca), path(FILES.caKey));
@@ -60,6 +59,8 @@ export async function loadOrCreateCertificates(stateDir: string, options: Certif
     await writeFile(path(FILES.ca), ca.cert);
     await writeSecret(path(FILES.caKey), ca.key);
     createdCa = true;
+    // A renewal is worth a warning: every client that trusted the old CA now fails until it trusts the new one.
+    const report = options.log ?? ((message: string) => log(reason === 'none was stored' ? 'info' : 'warn', message));
     report(
       `lab CA ${reason === 'none was stored' ? 'created' : `renewed (${reason})`}: valid until ${new X509Certificate(ca.cert).validTo}, ` +
         `for ${describeNames(wanted)} only; ` +
