@@ -20,7 +20,7 @@ import { startOutsideGateway } from './outside-gateway';
 
 export async function startHosted(options: BridgeOptions, hosted: HostedOptions): Promise<Bridge> {
   const limits: HostedLimits = { ...DEFAULT_HOSTED_LIMITS, ...hosted.limits };
-  const shared = await createLabShared(options.stateDir);
+  const shared = await createLabShared(options.stateDir, { host: options.host, publicHost: options.publicHost });
   let outside: { smtp: { host: string; port: number }; smtps: { host: string; port: number } } | null = null;
   let hub: WsHub | null = null;
   const directory = new LabDirectory({

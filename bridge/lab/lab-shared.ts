@@ -7,7 +7,7 @@ import { LoopbackPairs } from '../tap/loopback-pair';
 import { createDkimKey, type DkimKey } from '../world/mail-auth';
 import { LAB_WORLD } from '../../core/world/world-definition';
 import { findClosedPort } from '../world/world-sockets';
-import { loadOrCreateCertificates, type LabCertificates } from './certificates';
+import { loadOrCreateCertificates, type CertificateOptions, type LabCertificates } from './certificates';
 
 export interface LabShared {
   certificates: LabCertificates;
@@ -20,8 +20,9 @@ export interface OwnedLabShared extends LabShared {
   close(): Promise<void>;
 }
 
-export async function createLabShared(stateDir: string): Promise<OwnedLabShared> {
-  const certificates = await loadOrCreateCertificates(stateDir);
+/** `names`: the bound address and public host, which the CA's name constraints must include. */
+export async function createLabShared(stateDir: string, names: CertificateOptions = {}): Promise<OwnedLabShared> {
+  const certificates = await loadOrCreateCertificates(stateDir, names);
   const pairs = await LoopbackPairs.create();
   const closedPort = await findClosedPort();
   return {

@@ -71,7 +71,7 @@ interface Route {
 
 export async function createLab(options: LabSettings): Promise<Lab> {
   const log = options.log ?? ((message: string) => console.error(message));
-  const ownShared = options.shared ? null : await createLabShared(options.stateDir);
+  const ownShared = options.shared ? null : await createLabShared(options.stateDir, { host: options.host, publicHost: options.publicHost });
   const shared: LabShared = options.shared ?? (ownShared as LabShared);
   const { certificates, pairs } = shared;
   const accounts: LabAccount[] = options.account ? [DEMO_CREDENTIALS, options.account] : [DEMO_CREDENTIALS];
