@@ -58,7 +58,7 @@ it('keeps no socket of a relay session that has ended, with or without STARTTLS'
       await settledHeap();
       return sockets.filter((socket) => socket.deref() !== undefined).length;
     };
-    const deadline = Date.now() + LINGER_MS + 3_000;
+    const deadline = Date.now() + LINGER_MS + 10_000;
     let left = await alive();
     while (left > 0 && Date.now() < deadline) {
       await sleep(250);
