@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { MemorySocket } from './memory-pair';
+import { MemorySocket, whenReleased } from './memory-pair';
 
 const address = { remoteAddress: '203.0.113.5', remotePort: 4242 };
 
@@ -51,6 +51,21 @@ describe('MemorySocket pair', () => {
     const closed = Promise.all([once(near, 'close'), once(far, 'close')]);
     far.destroy();
     await closed;
+  });
+
+  it('says it is released even after every listener was removed, as smtp-server does at STARTTLS', async () => {
+    const { near, far } = MemorySocket.pair(address);
+    near.resume();
+    let closeHeard = false;
+    far.once('close', () => (closeHeard = true));
+    far.removeAllListeners();
+    const released = whenReleased(far);
+    near.end('QUIT\r\n');
+    far.resume();
+    await released;
+    await Promise.all([whenReleased(near), near.released]);
+    expect(far.destroyed).toBe(true);
+    expect(closeHeard).toBe(false);
   });
 
   it("reports idleness with 'timeout' and restarts the clock on activity", async () => {

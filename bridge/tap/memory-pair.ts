@@ -8,6 +8,10 @@
  * `readyState` says 'open' (smtp-server drops replies otherwise); `setTimeout` reports idleness;
  * an end or a destroy on one side is an end on the other. Backpressure holds a writer until the
  * reader has taken the data, as a full TCP window would.
+ *
+ * Whoever keeps a socket in a set until it closes should wait on `released`, not on a 'close'
+ * listener: smtp-server removes every listener of its socket at STARTTLS (`removeAllListeners()`),
+ * so a 'close' listener put there by anyone else never runs, and the set keeps the socket forever.
  */
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -30,6 +34,12 @@ export class MemorySocket extends Duplex {
   #ended = false;
   #timeoutMs = 0;
   #timer: NodeJS.Timeout | null = null;
+  #onReleased: () => void = () => {};
+  /**
+   * Settles once this end is destroyed (its 'close' follows). A promise of the socket's own, not an
+   * event listener, so a library that strips the socket's listeners cannot take it away.
+   */
+  readonly released = new Promise<void>((resolve) => (this.#onReleased = resolve));
 
   constructor(remoteAddress: string, remotePort: number) {
     // As net.Socket by default: an end from the peer ends this side too.
@@ -117,6 +127,7 @@ export class MemorySocket extends Duplex {
     const peer = this.#peer;
     if (peer) process.nextTick(() => peer.#endReadable());
     callback(error);
+    this.#onReleased();
   }
 
   #releaseWriter(): void {
@@ -139,4 +150,14 @@ export class MemorySocket extends Duplex {
 export function memorySocketPair(address: MemoryPairAddress): { near: net.Socket; far: net.Socket } {
   const { near, far } = MemorySocket.pair(address);
   return { near: near as unknown as net.Socket, far: far as unknown as net.Socket };
+}
+
+/**
+ * Settles once `socket` is gone: a MemorySocket's own `released`, which no library can remove;
+ * for a real socket, its 'close' (which only our own code listens to on the sockets this is used for).
+ */
+export function whenReleased(socket: net.Socket | MemorySocket): Promise<void> {
+  if (socket instanceof MemorySocket) return socket.released;
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }

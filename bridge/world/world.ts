@@ -24,7 +24,7 @@ import type { LabCertificates } from '../lab/certificates';
 import { smarthostRelay } from '../outbound/smarthost-relay';
 import { parseSmarthost, type SmarthostOptions } from '../outbound/smarthost';
 import { LoopbackPairs } from '../tap/loopback-pair';
-import { memorySocketPair } from '../tap/memory-pair';
+import { memorySocketPair, whenReleased } from '../tap/memory-pair';
 import { createLabClock, type LabClock } from './lab-clock';
 import { createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
 import { mailAuthFor } from './mail-auth-service';
@@ -204,9 +204,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return { socket: clientSide.near, conversation };
   }
 
+  /** Kept until it is gone, for close() to destroy: the host's end too, whose listeners smtp-server strips at STARTTLS. */
   function track(socket: net.Socket): void {
     taps.add(socket);
-    socket.once('close', () => taps.delete(socket));
+    void whenReleased(socket).then(() => taps.delete(socket));
   }
 
   /**
