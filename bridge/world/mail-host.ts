@@ -9,14 +9,18 @@ import { SharedContextSMTPServer } from '../tap/shared-context-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
 import { dmarcRefusal, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
-import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
+import type { HostDefinition, WorldDefinition } from '../../core/world/world-types';
 import type { LabCertificates } from '../lab/certificates';
 import { useOwnEnhancedCodes } from '../lab/own-enhanced-codes';
+import { dataRefusal, envelopeRefusal, labReplyError as replyError, useRfcConduct } from '../lab/smtp-conduct';
 import { readMessage } from '../lab/read-message';
 import { receivedHeader } from '../lab/received-header';
 import type { LabClock } from './lab-clock';
 import type { AuthCheck, AuthPeer } from './mail-auth';
 import { Mailboxes, type StoredMessage } from './mailboxes';
+
+/** A mail host advertises DSN and takes no AUTH: the parameters it knows follow from that. */
+const OFFERS = { dsn: true, auth: false };
 
 /** Greylist pairs remembered per host; the oldest are forgotten first. */
 const MAX_GREYLIST_ENTRIES = 10_000;
@@ -105,11 +109,14 @@ export function createMailHost(options: MailHostOptions): MailHost {
     rejectOversized: true,
     socketTimeout: 10 * 60_000,
     logger: false,
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
       if (definition.starttls === 'required' && !session.secure) return callback(replyError(REPLIES.startTlsFirst));
-      callback();
+      const refusal = envelopeRefusal('MAIL', address, session, OFFERS);
+      callback(refusal ? replyError(refusal) : undefined);
     },
     onRcptTo(address, session, callback) {
+      const refusal = envelopeRefusal('RCPT', address, session, OFFERS);
+      if (refusal) return callback(replyError(refusal));
       const decision = decideRecipient(served, address.address);
       if (decision.action === 'accept') return reply(decision.slow, callback);
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -120,6 +127,8 @@ export function createMailHost(options: MailHostOptions): MailHost {
       readMessage(stream)
         .then(async (received) => {
           if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
+          const refused = dataRefusal(received, session);
+          if (refused) return callback(replyError(refused));
           const check = await checkSender(received, session);
           // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
           if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));
@@ -184,16 +193,16 @@ export function createMailHost(options: MailHostOptions): MailHost {
     accept(socket, peer) {
       const before = new Set(server.connections);
       server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
-      for (const connection of server.connections) if (!before.has(connection)) useOwnEnhancedCodes(connection);
+      for (const connection of server.connections) {
+        if (before.has(connection)) continue;
+        useOwnEnhancedCodes(connection);
+        useRfcConduct(connection, false);
+      }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-/** smtp-server turns `responseCode` into the reply code; the enhanced code leads the text. */
-function replyError(reply: LabReply): Error {
-  return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
-}
 
 
 function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTPServerSession['envelope']['rcptTo'][number], raw: Buffer, at: number): LateBounce {
