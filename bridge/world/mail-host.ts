@@ -166,6 +166,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
   }
 
   function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession): StoredMessage {
+    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const trace = receivedHeader({
       helo: session.hostNameAppearsAs || session.clientHostname,
       remoteAddress: session.remoteAddress,
@@ -180,11 +181,12 @@ export function createMailHost(options: MailHostOptions): MailHost {
       mailbox: recipient,
       host: definition.name,
       conversation: session.id,
-      envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      envelopeFrom,
       envelopeTo: [recipient],
       receivedAt: clock.now(),
       outside: false,
-      raw: Buffer.concat([Buffer.from(trace), raw]),
+      // Final delivery writes the envelope sender on top, where a reader finds whom bounces go to (RFC 5321 §4.4).
+      raw: Buffer.concat([Buffer.from(`Return-Path: <${envelopeFrom}>\r\n${trace}`), raw]),
     });
   }
 

@@ -35,6 +35,8 @@ describe('relay hops through the lab world', () => {
     const headers = message!.raw.toString('utf8').split('\r\n\r\n')[0]!;
     const received = headers.split(/\r\n(?=Received:)/).filter((h) => h.startsWith('Received:'));
     expect(received).toHaveLength(2);
+    // Final delivery puts the envelope sender on top (RFC 5321 §4.4).
+    expect(headers).toMatch(/^Return-Path: <learner@lab\.test>\r\nReceived: /);
     expect(received[0]).toMatch(/^Received: from smtp\.lab\.test \(\[192\.0\.2\.10\]\)\r\n\tby mx\.example\.test/);
     expect(received[0]).toMatch(/with ESMTPS/);
     expect(received[0]).toContain('for <bob@example.test>');
