@@ -67,16 +67,19 @@ export function deliveryStatusText(report: DsnReport): string {
       `Action: ${recipient.action}`,
       `Status: ${recipient.status}`,
       ...(recipient.remoteMta ? [`Remote-MTA: dns; ${recipient.remoteMta}`] : []),
-      ...(recipient.diagnostic ? [`Diagnostic-Code: ${diagnosticType(recipient.diagnostic)}; ${recipient.diagnostic}`] : []),
+      ...(recipient.diagnostic ? [`Diagnostic-Code: ${diagnosticType(recipient)}; ${recipient.diagnostic}`] : []),
       ...(recipient.lastAttemptDate ? [`Last-Attempt-Date: ${recipient.lastAttemptDate}`] : []),
     ].join('\r\n'),
   );
   return `${[perMessage.join('\r\n'), ...blocks].join('\r\n\r\n')}\r\n`;
 }
 
-/** "smtp" for a reply a server gave (RFC 3464 §2.3.6); the lab's own words get an X- type. */
-function diagnosticType(diagnostic: string): string {
-  return /^[245]\d\d\b/.test(diagnostic) ? 'smtp' : 'X-Lab';
+/**
+ * "smtp" for a reply a remote server gave (RFC 3464 §2.3.6). What the reporting MTA decided itself
+ * (a null MX's 556 5.1.10, a host's late bounce, no answer at all) is the lab's own: an X- type.
+ */
+function diagnosticType(recipient: DsnRecipient): string {
+  return recipient.remoteMta && /^[245]\d\d\b/.test(recipient.diagnostic ?? '') ? 'smtp' : 'X-Lab';
 }
 
 /** The first part: what happened, in words a person reads before the machine part. */

@@ -49,6 +49,8 @@ describe('bounces', () => {
     expect(hop?.hop).toMatchObject({ hop: 2, kind: 'bounce', host: 'mx.lab.test' });
     expect(clientLines(hop!).find((line) => line.startsWith('MAIL FROM:'))).toMatch(/^MAIL FROM:<>( |$)/);
     expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
+    // A bounce's envelope sender is empty, and its final delivery says so.
+    expect(lab.world.mailbox('learner@lab.test').at(-1)?.raw.toString('utf8')).toMatch(/^Return-Path: <>\r\n/);
   });
 
   it('the bounce is a delivery-status report mailparser reads: Status, Final-Recipient, Diagnostic-Code', async () => {
@@ -83,6 +85,8 @@ describe('bounces', () => {
     expect(lab.hopsOf(queueId)).toHaveLength(0);
     const { status } = await latestBounce('learner@lab.test');
     expect(recipientBlocks(status)[0]).toMatchObject({ 'Final-Recipient': 'rfc822; gina@nullmx.test', Status: '5.1.10' });
+    // No server said it: the relay's own diagnostic, with the code RFC 7505 gives it.
+    expect(recipientBlocks(status)[0]?.['Diagnostic-Code']).toBe('X-Lab; 556 5.1.10 Recipient domain publishes a null MX and accepts no mail');
     expect(recipientBlocks(status)[0]?.['Remote-MTA']).toBeUndefined();
   });
 
