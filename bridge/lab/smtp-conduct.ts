@@ -2,7 +2,8 @@
  * What the RFCs the lessons quote ask of a server where smtp-server is lenient or silent, shared
  * by the lab's own servers and the world's mail hosts:
  * - AUTH before STARTTLS, where AUTH is offered only inside TLS: 530 5.7.0 (RFC 3207 §4), not a
- *   500 "command not recognized"; where AUTH is listed before TLS: 538 5.7.11 (RFC 4954 §6).
+ *   500 "command not recognized"; where AUTH is listed before TLS: 538 5.7.11 (RFC 4954 §6). A
+ *   mail host that offers no AUTH at all answers it 502 5.5.1, like EXPN.
  * - EXPN: 502 5.5.1, a command the server knows and does not offer (RFC 5321 §3.5.2, §4.2.4).
  * - A MAIL or RCPT parameter the server does not know, or did not advertise: 555 5.5.4 (§4.1.1.11).
  * - A non-ASCII address without SMTPUTF8 on MAIL FROM: 553 5.6.7 (RFC 6531 §3.5).
@@ -15,6 +16,7 @@ export const CONDUCT_REPLIES = {
   startTlsFirst: { code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' },
   encryptionRequired: { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' },
   expn: { code: 502, enhanced: '5.5.1', text: 'EXPN is not offered: this server does not reveal mailing lists' },
+  noAuth: { code: 502, enhanced: '5.5.1', text: 'AUTH is not offered: this host takes mail for its own domains without a login' },
   utf8Address: { code: 553, enhanced: '5.6.7', text: 'Non-ASCII address without SMTPUTF8: add SMTPUTF8 to MAIL FROM' },
   eightBitData: { code: 554, enhanced: '5.6.1', text: 'Message has 8-bit data, but MAIL FROM did not declare BODY=8BITMIME' },
 } as const satisfies Record<string, LabReply>;
@@ -95,9 +97,10 @@ export function useRfcConduct(connection: object, authAfterTls: boolean): void {
   target._onCommand = (command, callback) => {
     const verb = (command || '').toString().split(' ')[0]?.toUpperCase();
     // Before EHLO, and inside an AUTH exchange, smtp-server's own rules answer.
-    if (verb === 'AUTH' && authAfterTls && !target.secure && target.hostNameAppearsAs && !target._nextHandler) {
+    if (verb === 'AUTH' && target.hostNameAppearsAs && !target._nextHandler && (!authAfterTls || !target.secure)) {
       const offeredInClear = !(target.session.disabledCommands ?? []).some((c) => c.toUpperCase() === 'AUTH');
-      reply(offeredInClear ? CONDUCT_REPLIES.encryptionRequired : CONDUCT_REPLIES.startTlsFirst);
+      // A host without AUTH knows the command and does not offer it (502), rather than not knowing it (500).
+      reply(!authAfterTls ? CONDUCT_REPLIES.noAuth : offeredInClear ? CONDUCT_REPLIES.encryptionRequired : CONDUCT_REPLIES.startTlsFirst);
       setImmediate(() => callback?.());
       return;
     }

@@ -132,7 +132,7 @@ const DETAILS: Record<string, { text: string; transient?: string; rfc?: string }
 const SUCCESS_DETAILS: Record<string, string> = {
   '0.0': 'Done, nothing more specific to report.',
   '1.0': 'The address is fine.',
-  '1.5': 'Destination address valid: this recipient is accepted.',
+  '1.5': 'Destination address valid: the address is fine as a recipient.',
   '2.0': 'The mailbox is fine.',
   '5.0': 'The command was carried out.',
   '6.0': 'The message content was accepted.',

@@ -46,6 +46,7 @@ function refusedRecipient(reply: Reply): string | null {
   if (code === 530) return STARTTLS_FIRST.test(wordsOf(reply)) ? START_TLS_FIRST : 'This server wants you to log in with AUTH before it takes recipients.';
   if (code === 555) return 'The server does not know a parameter you put after the address; send RCPT TO again without it (RFC 5321 §4.1.1.11).';
   if (code === 553 && subject === '6.7') return 'A non-ASCII address needs SMTPUTF8 on MAIL FROM (RFC 6531 §3.5): start again with MAIL FROM:<...> SMTPUTF8.';
+  if (subject === '3.0' && code < 500) return 'The receiving server has a temporary problem of its own (4.3.0): this recipient is deferred, and the sender keeps the message and tries again later.';
   if (code === 452) return 'The server is short of storage right now (§4.2.3); this recipient is not taken this time, a later retry may succeed.';
   if (code >= 400 && code < 500) return 'This recipient is deferred: not refused for good, so the sender keeps the message for it and tries again later. The transaction goes on with any recipients already accepted.';
   if (code >= 500) return 'This recipient is refused. The transaction goes on with any recipients already accepted.';
@@ -149,10 +150,12 @@ const RULES: Record<string, ContextRule> = {
     if (code === 535) return 'The user name or password is wrong; nothing else changed. Check them and send AUTH again.';
     if (code === 534) return 'This mechanism is too weak for this server; choose another one from the AUTH line of the EHLO reply.';
     if (code === 454) return 'A temporary problem on the server stopped the login; try AUTH again later.';
+    if (code === 502) return 'This server does not offer AUTH at all: a mail exchanger takes mail for its own domains from anyone, without a login. Logging in is for your own provider\'s submission server (RFC 6409).';
     if (code === 432) return 'Log in once with PLAIN (inside TLS) so the server can convert your password, then the mechanism you chose will work (RFC 4954 §6).';
     return null;
   },
 
+  HELP: ({ code }) => (code === 214 || code === 211 ? 'Help text for a human reader; it changes nothing in the session.' : null),
   QUIT: ({ code }) => (code === 221 ? 'The session is over; the server closes the connection.' : null),
   RSET: ({ code }) =>
     code === 250 ? 'The transaction is cleared: sender, recipients and content are forgotten. Your EHLO still counts.' : null,
