@@ -48,6 +48,11 @@ export interface MailHostOptions {
   greylistDelayMs?: number;
   onStored(message: StoredMessage): void;
   onLateBounce(bounce: LateBounce): void;
+  /**
+   * A copy filed for a recipient that asked for NOTIFY=SUCCESS: the host advertises DSN, so it owes
+   * the sender a "delivered" report (RFC 3461 §5.2.2); the fields are those of a late bounce.
+   */
+  onDelivered?(report: LateBounce): void;
   /** Who is the sender: SPF, DKIM and DMARC of a message before it is stored. Absent: no checks. */
   authenticate?(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   onAuth?(check: AuthCheck, conversation: string): void;
@@ -140,7 +145,10 @@ export function createMailHost(options: MailHostOptions): MailHost {
             const decision = decideRecipient(served, rcpt.address);
             slow ||= decision.slow;
             if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
-            else options.onStored(store(rcpt.address, id, raw, session));
+            else {
+              options.onStored(store(rcpt.address, id, raw, session));
+              if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
+            }
           }
           reply(slow, callback, undefined, `Ok: queued as ${id}`);
         })

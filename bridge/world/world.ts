@@ -154,6 +154,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       log,
       onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
       onLateBounce: (bounce) => lateBounce(bounce),
+      onDelivered: (report) => successReport(report),
       authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
         emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
@@ -270,6 +271,22 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         recipients: [{ finalRecipient: bounce.recipient, originalRecipient: bounce.orcpt, action: 'failed', status: REPLIES.lateBounce.enhanced, remoteMta: null, diagnostic, lastAttemptDate: null }],
         hop: 2,
       });
+    });
+  }
+
+  /** The "delivered" report a host that advertises DSN owes a NOTIFY=SUCCESS recipient: headers only. */
+  function successReport(report: LateBounce): void {
+    if (!report.envelopeFrom) return;
+    queue.sendBounce({
+      reportingMta: { name: report.host.name, address: report.host.address },
+      to: report.envelopeFrom,
+      original: report.raw,
+      queueId: RelayQueue.newId(),
+      arrivedAt: report.arrivedAt,
+      ret: 'HDRS',
+      envid: report.envid,
+      recipients: [{ finalRecipient: report.recipient, originalRecipient: report.orcpt, action: 'delivered', status: '2.0.0', remoteMta: null, diagnostic: null, lastAttemptDate: null }],
+      hop: 2,
     });
   }
 

@@ -86,6 +86,7 @@ function diagnosticType(recipient: DsnRecipient): string {
 export function humanReadableText(report: DsnReport): string {
   const failed = report.recipients.filter((r) => r.action === 'failed');
   const delayed = report.recipients.filter((r) => r.action === 'delayed');
+  const delivered = report.recipients.filter((r) => r.action === 'delivered');
   const lines = [`This is the mail system at host ${report.reportingMta}.`, ''];
   if (failed.length) {
     lines.push('Your message could not be delivered to one or more recipients.', 'It is attached below.', '');
@@ -95,6 +96,11 @@ export function humanReadableText(report: DsnReport): string {
   if (delayed.length) {
     lines.push('Delivery to these recipients is delayed; the mail system keeps trying:', '');
     for (const r of delayed) lines.push(`<${r.finalRecipient}>: ${explain(r)}`);
+    lines.push('');
+  }
+  if (delivered.length) {
+    lines.push('Your message was delivered to these recipients, as you asked with NOTIFY=SUCCESS:', '');
+    for (const r of delivered) lines.push(`<${r.finalRecipient}>: delivered to the mailbox`);
     lines.push('');
   }
   lines.push('The machine-readable report follows in the next part (message/delivery-status).');
