@@ -3,7 +3,8 @@
  * by the lab's own servers and the world's mail hosts:
  * - AUTH before STARTTLS, where AUTH is offered only inside TLS: 530 5.7.0 (RFC 3207 §4), not a
  *   500 "command not recognized"; where AUTH is listed before TLS: 538 5.7.11 (RFC 4954 §6). A
- *   mail host that offers no AUTH at all answers it 502 5.5.1, like EXPN.
+ *   mail host that offers no AUTH at all answers it 502 5.5.1, like EXPN; one without TLS answers
+ *   STARTTLS the same way.
  * - EXPN: 502 5.5.1, a command the server knows and does not offer (RFC 5321 §3.5.2, §4.2.4).
  * - A MAIL or RCPT parameter the server does not know, or did not advertise: 555 5.5.4 (§4.1.1.11).
  * - A non-ASCII address without SMTPUTF8 on MAIL FROM: 553 5.6.7 (RFC 6531 §3.5).
@@ -17,6 +18,7 @@ export const CONDUCT_REPLIES = {
   encryptionRequired: { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' },
   expn: { code: 502, enhanced: '5.5.1', text: 'EXPN is not offered: this server does not reveal mailing lists' },
   noAuth: { code: 502, enhanced: '5.5.1', text: 'AUTH is not offered: this host takes mail for its own domains without a login' },
+  noTls: { code: 502, enhanced: '5.5.1', text: 'STARTTLS is not offered: this host speaks plain SMTP only' },
   utf8Address: { code: 553, enhanced: '5.6.7', text: 'Non-ASCII address without SMTPUTF8: add SMTPUTF8 to MAIL FROM' },
   eightBitData: { code: 554, enhanced: '5.6.1', text: 'Message has 8-bit data, but MAIL FROM did not declare BODY=8BITMIME' },
 } as const satisfies Record<string, LabReply>;
@@ -84,9 +86,10 @@ interface ConnectionInternals {
  * Teach one smtp-server connection the replies above that belong to commands (after
  * useOwnEnhancedCodes, so each reply carries the enhanced code given here). `authAfterTls`: the
  * server offers AUTH once the connection is encrypted, so AUTH before STARTTLS is a matter of
- * order, not a command it lacks (a mail host that never offers AUTH passes false).
+ * order, not a command it lacks (a mail host that never offers AUTH passes false). `tls`: the
+ * server offers STARTTLS at all.
  */
-export function useRfcConduct(connection: object, authAfterTls: boolean): void {
+export function useRfcConduct(connection: object, { authAfterTls, tls }: { authAfterTls: boolean; tls: boolean }): void {
   const target = connection as ConnectionInternals;
   const reply = (r: LabReply) => target.send(r.code, `${r.enhanced} ${r.text}`);
   target.handler_EXPN = (_command, callback) => {
@@ -101,6 +104,11 @@ export function useRfcConduct(connection: object, authAfterTls: boolean): void {
       const offeredInClear = !(target.session.disabledCommands ?? []).some((c) => c.toUpperCase() === 'AUTH');
       // A host without AUTH knows the command and does not offer it (502), rather than not knowing it (500).
       reply(!authAfterTls ? CONDUCT_REPLIES.noAuth : offeredInClear ? CONDUCT_REPLIES.encryptionRequired : CONDUCT_REPLIES.startTlsFirst);
+      setImmediate(() => callback?.());
+      return;
+    }
+    if (verb === 'STARTTLS' && !tls && target.hostNameAppearsAs) {
+      reply(CONDUCT_REPLIES.noTls);
       setImmediate(() => callback?.());
       return;
     }

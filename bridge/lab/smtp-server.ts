@@ -306,7 +306,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       if (before.has(connection)) continue;
       raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
       useOwnEnhancedCodes(connection);
-      useRfcConduct(connection, true);
+      useRfcConduct(connection, { authAfterTls: true, tls: true });
     }
   }
 }

@@ -102,11 +102,12 @@ export function createMailHost(options: MailHostOptions): MailHost {
     banner: 'SMTP Lab mail host',
     key: options.certificates.keyPem,
     cert: options.certificates.certPem,
+    // A host without STARTTLS does not take it at all (hiding it from EHLO alone would still answer it).
     hideSTARTTLS: definition.starttls === 'none',
     disableReverseLookup: true,
     // An MX takes mail for its own domains from anyone, without AUTH, as on the Internet.
     authOptional: true,
-    disabledCommands: ['AUTH'],
+    disabledCommands: definition.starttls === 'none' ? ['AUTH', 'STARTTLS'] : ['AUTH'],
     hideENHANCEDSTATUSCODES: false,
     // Advertise DSN (RFC 3461) so the relay passes NOTIFY, RET, ENVID and ORCPT on; smtp-server hides it by default.
     hideDSN: false,
@@ -115,7 +116,6 @@ export function createMailHost(options: MailHostOptions): MailHost {
     socketTimeout: 10 * 60_000,
     logger: false,
     onMailFrom(address, session, callback) {
-      if (definition.starttls === 'required' && !session.secure) return callback(replyError(REPLIES.startTlsFirst));
       const refusal = envelopeRefusal('MAIL', address, session, OFFERS);
       callback(refusal ? replyError(refusal) : undefined);
     },
@@ -206,7 +206,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
       for (const connection of server.connections) {
         if (before.has(connection)) continue;
         useOwnEnhancedCodes(connection);
-        useRfcConduct(connection, false);
+        useRfcConduct(connection, { authAfterTls: false, tls: definition.starttls !== 'none' });
       }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

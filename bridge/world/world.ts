@@ -8,6 +8,7 @@
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
 import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { mtaStsRefusal, mxMatches, parsePolicy, policyText } from '../../core/world/mta-sts';
 import { REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
@@ -18,7 +19,7 @@ import {
   SLOW_REPLY_MS,
 } from '../../core/world/world-definition';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
-import type { WorldDefinition } from '../../core/world/world-types';
+import type { MtaStsPolicy, WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
 import { smarthostRelay } from '../outbound/smarthost-relay';
@@ -78,6 +79,8 @@ export interface World {
   readonly definition: WorldDefinition;
   readonly clock: LabClock;
   describe(): WorldDescription;
+  /** The MTA-STS policy file a domain's web server serves (RFC 8461 §3.2), or null when it publishes none. */
+  mtaStsPolicy(domain: string): string | null;
   /** An MX lookup outside any delivery (it still emits a dns.lookup event). */
   resolveMx(domain: string): MxAnswer;
   /**
@@ -168,10 +171,16 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
-    relay: (entry, answer, recipients) =>
-      relayToDomain({
+    relay: (entry, found, recipients) => {
+      const sts = enforcedPolicy(found.domain);
+      const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
+      const unreachable = (c: MxCandidate, error: string) =>
+        emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: sts ? mtaStsRefusal(answer.domain, c.exchange, `TLS could not be verified: ${error}`) : error });
+      return relayToDomain({
         answer,
         recipients,
+        // An enforced MTA-STS policy: STARTTLS with a certificate the relay verifies, or no delivery (RFC 8461 §5).
+        requireTls: sts !== null,
         envelopeFrom: entry.envelopeFrom,
         raw: () => outgoing(entry),
         dsn: entry.dsn,
@@ -186,8 +195,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
           onReused: (c, conversation) => emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation }),
         },
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
-        onUnreachable: (c, error) => emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error }),
-      }),
+        onUnreachable: unreachable,
+      });
+    },
     ...(smarthost
       ? { outbound: smarthostRelay({ smarthost, caPem: options.certificates.caPem, clock, emit, outgoing: (entry) => outgoing(entry), tapped: (hop, upstream) => tapBetween(hop, upstream) }) }
       : {}),
@@ -255,6 +265,27 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return { socket: clientSide.near, conversation };
   }
 
+  /** The file `https://mta-sts.<domain>/.well-known/mta-sts.txt` serves in the lab world, or null. */
+  function servedPolicy(domain: string): string | null {
+    const policy = definition.domains.find((d) => d.name === domain.toLowerCase())?.mtaSts;
+    return policy ? policyText(policy) : null;
+  }
+
+  /** A domain's MTA-STS policy as a sender finds it: the `_mta-sts` TXT record, then the served file; only enforce binds. */
+  function enforcedPolicy(domain: string): MtaStsPolicy | null {
+    if (!dns.resolveTxt(`_mta-sts.${domain}`).some((text) => text.startsWith('v=STSv1'))) return null;
+    const served = servedPolicy(domain);
+    const policy = served ? parsePolicy(served) : null;
+    return policy?.mode === 'enforce' ? policy : null;
+  }
+
+  /** An MX the policy does not name is never tried (RFC 8461 §4.1); the journey shows it skipped. */
+  function listedByPolicy(entry: QueueEntry, domain: string, policy: MtaStsPolicy, host: string): boolean {
+    if (policy.mx.some((pattern) => mxMatches(pattern, host))) return true;
+    emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain, host, error: mtaStsRefusal(domain, host, 'the policy does not name this MX') });
+    return false;
+  }
+
   function lateBounce(bounce: LateBounce): void {
     const wantsBounce = !bounce.notify || (bounce.notify.includes('FAILURE') && !bounce.notify.includes('NEVER'));
     if (!bounce.envelopeFrom || !wantsBounce) return;
@@ -297,6 +328,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
+    mtaStsPolicy: (domain) => servedPolicy(domain),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });

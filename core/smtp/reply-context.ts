@@ -138,6 +138,7 @@ const RULES: Record<string, ContextRule> = {
     if (code === 454) return 'TLS is not available right now (RFC 3207 §4).';
     if (code === 501) return 'STARTTLS takes no parameters (RFC 3207 §4).';
     if (code === 503) return 'The connection is already encrypted: STARTTLS works once per session (RFC 3207 §4.2).';
+    if (code === 500 || code === 502) return 'This server does not offer TLS at all: the session stays in plain text. A sender bound by an MTA-STS policy (RFC 8461) stops here rather than send in clear.';
     return null;
   },
 

@@ -98,21 +98,40 @@ describe('relay hops through the lab world', () => {
     expect(lab.world.mailbox('eve@nomx.test')).toHaveLength(1);
   });
 
-  it('tls-required.test refuses MAIL before STARTTLS, and the relay gets through because it uses STARTTLS', async () => {
+  it('tls-required.test publishes an MTA-STS policy (RFC 8461) in the lab DNS and serves its file', () => {
+    expect(lab.world.resolveMx('tls-required.test').candidates.map((c) => c.exchange)).toEqual(['mx.tls-required.test', 'mx2.tls-required.test']);
+    const policy = lab.world.mtaStsPolicy('tls-required.test');
+    expect(policy).toMatch(/^version: STSv1\r\nmode: enforce\r\n/);
+    expect(policy).toContain('mx: mx2.tls-required.test');
+    expect(lab.world.mtaStsPolicy('example.test')).toBeNull();
+    expect(lab.world.describe().domains.find((d) => d.name === 'tls-required.test')?.txt).toContainEqual({ name: '_mta-sts.tls-required.test', text: 'v=STSv1; id=20261201T000000;' });
+  });
+
+  it('the relay refuses the MX that offers no TLS, records why as a step of the journey, and delivers over verified TLS to the next', async () => {
     const queueId = await lab.submit({ to: ['frank@tls-required.test'] });
-    const [hop] = lab.hopsOf(queueId);
-    const lines = hop!.events.filter((e) => e.dir === 'client').map((e) => [e.text.split(' ')[0], e.tls]);
+    const refused = lab.eventsOf('relay.unreachable', queueId);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ host: 'mx.tls-required.test' });
+    expect(refused[0]?.error).toMatch(/^MTA-STS: tls-required\.test publishes a policy in enforce mode, so the relay delivers to mx\.tls-required\.test only over verified TLS/);
+    const [first, second] = lab.hopsOf(queueId);
+    expect(first?.hop.host).toBe('mx.tls-required.test');
+    // It asked for TLS, was refused, and never sent the envelope in clear.
+    expect(clientLines(first!)).toContain('STARTTLS');
+    expect(clientLines(first!).some((line) => line.startsWith('MAIL'))).toBe(false);
+    expect(second?.hop.host).toBe('mx2.tls-required.test');
+    const lines = second!.events.filter((e) => e.dir === 'client').map((e) => [e.text.split(' ')[0], e.tls]);
     expect(lines).toContainEqual(['STARTTLS', false]);
     expect(lines).toContainEqual(['MAIL', true]);
+    expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'delivered', host: 'mx2.tls-required.test' }]);
     expect(lab.world.mailbox('frank@tls-required.test')).toHaveLength(1);
   });
 
-  it('tls-required.test answers 530 5.7.0 to MAIL FROM on a plain connection', async () => {
+  it('the public MX of tls-required.test does not insist on STARTTLS itself (RFC 3207 §4)', async () => {
     const socket = await lab.world.openHost('mx.tls-required.test');
     const client = lineClient(socket);
     expect(await client.reply()).toMatch(/^220 mx\.tls-required\.test ESMTP/);
-    expect(await client.command('EHLO terminal.lab.test')).toContain('STARTTLS');
-    expect(await client.command('MAIL FROM:<learner@lab.test>')).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect(await client.command('EHLO terminal.lab.test')).not.toContain('STARTTLS');
+    expect(await client.command('MAIL FROM:<learner@lab.test>')).toMatch(/^250 /);
     socket.destroy();
   });
 
