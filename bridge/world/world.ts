@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
 import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
-import { mtaStsRefusal, mxMatches, parsePolicy, policyText } from '../../core/world/mta-sts';
+import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
 import { REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
@@ -172,7 +172,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     maxAttempts: timing.maxAttempts,
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
     relay: (entry, found, recipients) => {
-      const sts = enforcedPolicy(found.domain);
+      const sts = enforcedPolicy(dns, definition, found.domain);
       const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
       const unreachable = (c: MxCandidate, error: string) =>
         emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: sts ? mtaStsRefusal(answer.domain, c.exchange, `TLS could not be verified: ${error}`) : error });
@@ -265,20 +265,6 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return { socket: clientSide.near, conversation };
   }
 
-  /** The file `https://mta-sts.<domain>/.well-known/mta-sts.txt` serves in the lab world, or null. */
-  function servedPolicy(domain: string): string | null {
-    const policy = definition.domains.find((d) => d.name === domain.toLowerCase())?.mtaSts;
-    return policy ? policyText(policy) : null;
-  }
-
-  /** A domain's MTA-STS policy as a sender finds it: the `_mta-sts` TXT record, then the served file; only enforce binds. */
-  function enforcedPolicy(domain: string): MtaStsPolicy | null {
-    if (!dns.resolveTxt(`_mta-sts.${domain}`).some((text) => text.startsWith('v=STSv1'))) return null;
-    const served = servedPolicy(domain);
-    const policy = served ? parsePolicy(served) : null;
-    return policy?.mode === 'enforce' ? policy : null;
-  }
-
   /** An MX the policy does not name is never tried (RFC 8461 §4.1); the journey shows it skipped. */
   function listedByPolicy(entry: QueueEntry, domain: string, policy: MtaStsPolicy, host: string): boolean {
     if (policy.mx.some((pattern) => mxMatches(pattern, host))) return true;
@@ -328,7 +314,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
-    mtaStsPolicy: (domain) => servedPolicy(domain),
+    mtaStsPolicy: (domain) => servedPolicy(definition, domain),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });

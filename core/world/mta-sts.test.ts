@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mxMatches, parsePolicy, policyText, policyUrl } from './mta-sts';
+import { LabDns } from './lab-dns';
+import { enforcedPolicy, mxMatches, parsePolicy, policyText, policyUrl, servedPolicy } from './mta-sts';
+import { LAB_WORLD } from './world-definition';
 
 describe('MTA-STS policies (RFC 8461)', () => {
   it('reads back the policy file it serves', () => {
@@ -21,5 +23,15 @@ describe('MTA-STS policies (RFC 8461)', () => {
     expect(mxMatches('*.example.test', 'mx.example.test')).toBe(true);
     expect(mxMatches('*.example.test', 'a.mx.example.test')).toBe(false);
     expect(mxMatches('*.example.test', 'example.test')).toBe(false);
+  });
+
+  it('binds a sender only where the TXT record announces a policy in enforce mode', () => {
+    const dns = new LabDns(LAB_WORLD);
+    expect(enforcedPolicy(dns, LAB_WORLD, 'tls-required.test')).toMatchObject({ mode: 'enforce', mx: ['mx.tls-required.test', 'mx2.tls-required.test'] });
+    expect(enforcedPolicy(dns, LAB_WORLD, 'example.test')).toBeNull();
+    expect(servedPolicy(LAB_WORLD, 'example.test')).toBeNull();
+    // A served file without its TXT record is never looked for.
+    const unannounced = { ...LAB_WORLD, domains: LAB_WORLD.domains.map((d) => (d.name === 'tls-required.test' ? { ...d, txt: [] } : d)) };
+    expect(enforcedPolicy(new LabDns(unannounced), unannounced, 'tls-required.test')).toBeNull();
   });
 });

@@ -6,7 +6,8 @@
  * attacker who strips STARTTLS from the EHLO reply can force. Pure: the world serves the file, the
  * relay applies it.
  */
-import type { MtaStsPolicy } from './world-types';
+import type { LabDns } from './lab-dns';
+import type { MtaStsPolicy, WorldDefinition } from './world-types';
 
 /** The TXT record that announces a policy; a new `id` tells senders to fetch it again (§3.1). */
 export function mtaStsRecord(domain: string, id: string): { name: string; text: string } {
@@ -36,6 +37,20 @@ export function parsePolicy(text: string): MtaStsPolicy | null {
   const maxAge = Number(value('max_age'));
   if (value('version') !== 'STSv1' || (mode !== 'enforce' && mode !== 'testing' && mode !== 'none') || !Number.isInteger(maxAge)) return null;
   return { mode, mx: fields.filter(([k]) => k === 'mx').map(([, v]) => v.toLowerCase()), maxAge };
+}
+
+/** The file `https://mta-sts.<domain>/.well-known/mta-sts.txt` serves in the lab world, or null. */
+export function servedPolicy(world: WorldDefinition, domain: string): string | null {
+  const policy = world.domains.find((d) => d.name === domain.toLowerCase())?.mtaSts;
+  return policy ? policyText(policy) : null;
+}
+
+/** A domain's policy as a sender finds it: the `_mta-sts` TXT record, then the served file; only enforce binds. */
+export function enforcedPolicy(dns: LabDns, world: WorldDefinition, domain: string): MtaStsPolicy | null {
+  if (!dns.resolveTxt(`_mta-sts.${domain}`).some((text) => text.startsWith('v=STSv1'))) return null;
+  const served = servedPolicy(world, domain);
+  const policy = served ? parsePolicy(served) : null;
+  return policy?.mode === 'enforce' ? policy : null;
 }
 
 /** An MX host matches a policy's `mx` pattern exactly, or a "*." pattern by one leftmost label (§4.1). */
