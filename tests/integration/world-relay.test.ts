@@ -135,6 +135,14 @@ describe('relay hops through the lab world', () => {
     socket.destroy();
   });
 
+  it('declares BODY=8BITMIME for 8-bit mail, which the receiving host would refuse undeclared (554 5.6.1)', async () => {
+    const raw = Buffer.from('From: learner@lab.test\r\nSubject: 8-bit\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße aus dem Labor\r\n');
+    const queueId = lab.world.enqueue({ raw, envelopeFrom: 'learner@lab.test', envelopeTo: ['bob@example.test'] });
+    await lab.world.settled();
+    expect(clientLines(lab.hopsOf(queueId)[0]!).find((line) => line.startsWith('MAIL FROM:'))).toMatch(/ BODY=8BITMIME/);
+    expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'delivered' }]);
+  });
+
   it('a host that is down refuses the connection like a closed port', async () => {
     await expect(lab.world.openHost('mx1.fallback.test')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
