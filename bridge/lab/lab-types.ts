@@ -91,6 +91,8 @@ export interface Lab {
 
   /** The mail world: domains, MX records, hosts and their behaviour (GET /api/world). */
   describeWorld(): WorldDescription;
+  /** The MTA-STS policy file a lab domain serves (GET /api/world/mta-sts/<domain>), or null. */
+  mtaStsPolicy(domain: string): string | null;
   listMailboxes(): MailboxSummary[];
   /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
   mailbox(address: string): MessageSummary[];

@@ -279,6 +279,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     },
 
     describeWorld: () => world.describe(),
+    mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
     listMailboxes: () => labWorld.mailboxes(),
     mailbox: (address) => labWorld.mailbox(address),
     worldEvents: () => labWorld.events(),

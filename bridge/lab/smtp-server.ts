@@ -16,6 +16,7 @@ import type { LabCertificates } from './certificates';
 import { readMessage } from './read-message';
 import { receivedHeader } from './received-header';
 import { useOwnEnhancedCodes } from './own-enhanced-codes';
+import { dataRefusal, envelopeRefusal, labReplyError, useRfcConduct } from './smtp-conduct';
 import { MessageStore, type Envelope } from './message-store';
 import { serverContext } from '../tap/secure-contexts';
 
@@ -178,9 +179,14 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     },
     // smtp-server insists on AUTH only while AUTH is on offer, and before TLS it is not (above):
     // the submission roles insist here, so MAIL before AUTH gets 530 with or without TLS.
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
       if (AUTH_REQUIRED[role] && !session.user) {
         callback(replyError(530, 'Authentication required'));
+        return;
+      }
+      const refusal = envelopeRefusal('MAIL', address, session, { dsn: AUTH_REQUIRED[role], auth: true });
+      if (refusal) {
+        callback(labReplyError(refusal));
         return;
       }
       // A full queue is a temporary condition (RFC 5321 §4.5.3.1.10): the client tries again later.
@@ -194,6 +200,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
     // The MX role takes mail for its own domain from anyone, but carries it further only for its
     // own users: an open relay would carry anyone's spam (RFC 5321 §3.6.2, §7.1).
     onRcptTo(address, session, callback) {
+      const refusal = envelopeRefusal('RCPT', address, session, { dsn: AUTH_REQUIRED[role], auth: true });
+      if (refusal) {
+        callback(labReplyError(refusal));
+        return;
+      }
       const domain = address.address.slice(address.address.lastIndexOf('@') + 1).toLowerCase();
       if (role === 'mx' && !session.user && domain !== LOCAL_DOMAIN) {
         callback(replyError(554, '5.7.1 Relay access denied: authenticate to send beyond lab.test'));
@@ -222,6 +233,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
         .then(async (raw) => {
           if (stream.sizeExceeded) {
             callback(replyError(552, 'Message exceeds fixed maximum message size'));
+            return;
+          }
+          const refusal = dataRefusal(raw, session);
+          if (refusal) {
+            callback(labReplyError(refusal));
             return;
           }
           const target = targetOf(session.id);
@@ -307,6 +323,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       if (before.has(connection)) continue;
       raiseUnrecognizedLimit(connection, limits.maxUnrecognizedCommands);
       useOwnEnhancedCodes(connection);
+      useRfcConduct(connection, { authAfterTls: true, tls: true });
     }
   }
 }

@@ -100,6 +100,15 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     return true;
   }
 
+  // What https://mta-sts.<domain>/.well-known/mta-sts.txt serves in the lab world (RFC 8461 §3.2).
+  const stsDomain = /^\/api\/world\/mta-sts\/([\w.-]{1,253})$/.exec(pathname);
+  if (stsDomain) {
+    const policy = lab.mtaStsPolicy(stsDomain[1] ?? '');
+    if (policy) send(res, 200, policy, 'text/plain; charset=utf-8');
+    else notFound(res, 'MTA-STS policy');
+    return true;
+  }
+
   const conversation = /^\/api\/conversations\/([\w-]{1,64})$/.exec(pathname);
   if (conversation) {
     const detail = lab.getConversation(conversation[1] ?? '');

@@ -24,10 +24,11 @@ export function buildDsnMessage(dsn: DsnMessage): Buffer {
   const boundary = `=_dsn_${randomBytes(8).toString('hex')}`;
   const { report } = dsn;
   const failed = report.recipients.some((r) => r.action === 'failed');
+  const delayed = report.recipients.some((r) => r.action === 'delayed');
   const headers = [
     `From: Mail Delivery System <MAILER-DAEMON@${report.reportingMta}>`,
     `To: <${dsn.to}>`,
-    `Subject: ${failed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)'}`,
+    `Subject: ${failed ? 'Undelivered Mail Returned to Sender' : delayed ? 'Delayed Mail (still being retried)' : 'Successful Mail Delivery Report'}`,
     `Date: ${rfc5322Date(dsn.date)}`,
     `Message-ID: <${report.queueId}.${randomBytes(4).toString('hex')}.dsn@${report.reportingMta}>`,
     // RFC 3834: an automatic reply, so no one answers it automatically in turn.
@@ -41,7 +42,7 @@ export function buildDsnMessage(dsn: DsnMessage): Buffer {
     Buffer.from(`${headers.join('\r\n')}\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n`),
     part(boundary, ['Content-Description: Notification', 'Content-Type: text/plain; charset=utf-8'], Buffer.from(humanReadableText(report))),
     part(boundary, ['Content-Description: Delivery report', 'Content-Type: message/delivery-status'], Buffer.from(deliveryStatusText(report))),
-    part(boundary, [`Content-Description: ${returnedType === 'message/rfc822' ? 'Undelivered Message' : 'Undelivered Message Headers'}`, `Content-Type: ${returnedType}`], returned),
+    part(boundary, [`Content-Description: ${failed ? 'Undelivered Message' : 'Message'}${returnedType === 'message/rfc822' ? '' : ' Headers'}`, `Content-Type: ${returnedType}`], returned),
     Buffer.from(`--${boundary}--\r\n`),
   ];
   return Buffer.concat(parts);

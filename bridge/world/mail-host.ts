@@ -9,15 +9,19 @@ import { SharedContextSMTPServer } from '../tap/shared-context-server';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
 import { dmarcRefusal, headerTooBigRefusal, MAX_AUTH_HEADER_BYTES, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
-import type { HostDefinition, LabReply, WorldDefinition } from '../../core/world/world-types';
+import type { HostDefinition, WorldDefinition } from '../../core/world/world-types';
 import type { LabCertificates } from '../lab/certificates';
 import { headerBlock, MAX_HEADER_BYTES } from '../lab/message-headers';
 import { useOwnEnhancedCodes } from '../lab/own-enhanced-codes';
+import { dataRefusal, envelopeRefusal, labReplyError as replyError, useRfcConduct } from '../lab/smtp-conduct';
 import { readMessage } from '../lab/read-message';
 import { receivedHeader } from '../lab/received-header';
 import type { LabClock } from './lab-clock';
 import type { AuthCheck, AuthPeer } from './mail-auth';
 import { Mailboxes, type StoredMessage } from './mailboxes';
+
+/** A mail host advertises DSN and takes no AUTH: the parameters it knows follow from that. */
+const OFFERS = { dsn: true, auth: false };
 
 /** Greylist pairs remembered per host; the oldest are forgotten first. */
 const MAX_GREYLIST_ENTRIES = 10_000;
@@ -45,6 +49,11 @@ export interface MailHostOptions {
   greylistDelayMs?: number;
   onStored(message: StoredMessage): void;
   onLateBounce(bounce: LateBounce): void;
+  /**
+   * A copy filed for a recipient that asked for NOTIFY=SUCCESS: the host advertises DSN, so it owes
+   * the sender a "delivered" report (RFC 3461 §5.2.2); the fields are those of a late bounce.
+   */
+  onDelivered?(report: LateBounce): void;
   /** Who is the sender: SPF, DKIM and DMARC of a message before it is stored. Absent: no checks. */
   authenticate?(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   /** The largest header section `authenticate` is given; a bigger one is refused (MAX_AUTH_HEADER_BYTES). */
@@ -99,11 +108,12 @@ export function createMailHost(options: MailHostOptions): MailHost {
     banner: 'SMTP Lab mail host',
     key: options.certificates.keyPem,
     cert: options.certificates.certPem,
+    // A host without STARTTLS does not take it at all (hiding it from EHLO alone would still answer it).
     hideSTARTTLS: definition.starttls === 'none',
     disableReverseLookup: true,
     // An MX takes mail for its own domains from anyone, without AUTH, as on the Internet.
     authOptional: true,
-    disabledCommands: ['AUTH'],
+    disabledCommands: definition.starttls === 'none' ? ['AUTH', 'STARTTLS'] : ['AUTH'],
     hideENHANCEDSTATUSCODES: false,
     // Advertise DSN (RFC 3461) so the relay passes NOTIFY, RET, ENVID and ORCPT on; smtp-server hides it by default.
     hideDSN: false,
@@ -111,11 +121,13 @@ export function createMailHost(options: MailHostOptions): MailHost {
     rejectOversized: true,
     socketTimeout: 10 * 60_000,
     logger: false,
-    onMailFrom(_address, session, callback) {
-      if (definition.starttls === 'required' && !session.secure) return callback(replyError(REPLIES.startTlsFirst));
-      callback();
+    onMailFrom(address, session, callback) {
+      const refusal = envelopeRefusal('MAIL', address, session, OFFERS);
+      callback(refusal ? replyError(refusal) : undefined);
     },
     onRcptTo(address, session, callback) {
+      const refusal = envelopeRefusal('RCPT', address, session, OFFERS);
+      if (refusal) return callback(replyError(refusal));
       const decision = decideRecipient(served, address.address);
       if (decision.action === 'accept') return reply(decision.slow, callback);
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
@@ -127,6 +139,8 @@ export function createMailHost(options: MailHostOptions): MailHost {
         .then(async (received) => {
           if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
           if (options.authenticate && !checkable(received)) return callback(replyError(headerTooBigRefusal(maxAuthHeaderBytes)));
+          const refused = dataRefusal(received, session);
+          if (refused) return callback(replyError(refused));
           const check = await checkSender(received, session);
           // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
           if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));
@@ -138,7 +152,10 @@ export function createMailHost(options: MailHostOptions): MailHost {
             const decision = decideRecipient(served, rcpt.address);
             slow ||= decision.slow;
             if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
-            else options.onStored(store(rcpt.address, id, raw, session));
+            else {
+              options.onStored(store(rcpt.address, id, raw, session));
+              if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
+            }
           }
           reply(slow, callback, undefined, `Ok: queued as ${id}`);
         })
@@ -164,6 +181,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
   }
 
   function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession): StoredMessage {
+    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const trace = receivedHeader({
       helo: session.hostNameAppearsAs || session.clientHostname,
       remoteAddress: session.remoteAddress,
@@ -178,11 +196,12 @@ export function createMailHost(options: MailHostOptions): MailHost {
       mailbox: recipient,
       host: definition.name,
       conversation: session.id,
-      envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      envelopeFrom,
       envelopeTo: [recipient],
       receivedAt: clock.now(),
       outside: false,
-      raw: Buffer.concat([Buffer.from(trace), raw]),
+      // Final delivery writes the envelope sender on top, where a reader finds whom bounces go to (RFC 5321 §4.4).
+      raw: Buffer.concat([Buffer.from(`Return-Path: <${envelopeFrom}>\r\n${trace}`), raw]),
     });
   }
 
@@ -191,16 +210,16 @@ export function createMailHost(options: MailHostOptions): MailHost {
     accept(socket, peer) {
       const before = new Set(server.connections);
       server.connect(socket, { id: peer.conversation, remoteAddress: peer.remoteAddress, remotePort: peer.remotePort });
-      for (const connection of server.connections) if (!before.has(connection)) useOwnEnhancedCodes(connection);
+      for (const connection of server.connections) {
+        if (before.has(connection)) continue;
+        useOwnEnhancedCodes(connection);
+        useRfcConduct(connection, { authAfterTls: false, tls: definition.starttls !== 'none' });
+      }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-/** smtp-server turns `responseCode` into the reply code; the enhanced code leads the text. */
-function replyError(reply: LabReply): Error {
-  return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
-}
 
 
 function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTPServerSession['envelope']['rcptTo'][number], raw: Buffer, at: number): LateBounce {

@@ -20,6 +20,8 @@ import type { RecipientResult, RelayRecipient } from './relay-client';
 export interface QueuedRecipient extends RelayRecipient {
   state: 'pending' | 'delivered' | 'failed' | 'outside';
   last: RecipientResult | null;
+  /** A "delayed" report went out for it (NOTIFY=DELAY asks for one, not one per retry). */
+  delayReported?: boolean;
 }
 
 export interface QueueEntry {
@@ -249,6 +251,7 @@ export class RelayQueue {
       emit({ type: 'recipient', at, queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome, response: result.response, status: result.status, host: result.host, retryAt });
     }
     if (failed.length) this.#bounce(entry, failed);
+    this.#reportDelay(entry, results.map((r) => r.recipient).filter((r) => r.state === 'pending' && !r.delayReported && r.notify?.includes('DELAY')));
     if (entry.recipients.some((r) => r.state === 'pending')) {
       const cancel = clock.schedule(retryIn, () => {
         this.#cancels.delete(cancel);
@@ -293,6 +296,15 @@ export class RelayQueue {
     }));
     // A bounce goes out only for mail that could: else a forged MAIL FROM would aim it at anyone.
     this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: entry.dsn.ret, envid: entry.dsn.envid, recipients, hop: entry.hop + 1, authenticated: entry.authenticated });
+  }
+
+  /** NOTIFY=DELAY (RFC 3461 §4.1): one "delayed" report, with the headers only, when a recipient is first deferred. */
+  #reportDelay(entry: QueueEntry, delayed: QueuedRecipient[]): void {
+    if (!delayed.length || entry.envelopeFrom === '') return;
+    const date = rfc5322Date(new Date(this.#deps.clock.now()));
+    for (const r of delayed) r.delayReported = true;
+    const recipients: DsnRecipient[] = delayed.map((r) => ({ finalRecipient: r.address, originalRecipient: r.orcpt, action: 'delayed', status: r.last?.status ?? '4.0.0', remoteMta: r.last?.host ?? null, diagnostic: r.last?.response ?? null, lastAttemptDate: date }));
+    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: 'HDRS', envid: entry.dsn.envid, recipients, hop: entry.hop + 1 });
   }
 
   /** Queue a DSN from `reportingMta` to `to`; also used by hosts that bounce after accepting. */

@@ -8,6 +8,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { oneLineReply, statusOfReply } from '../../core/world/dsn';
 import { clientContext } from '../tap/secure-contexts';
+import { hasEightBitData } from '../lab/smtp-conduct';
 import type { MxAnswer, MxCandidate } from '../../core/world/lab-dns';
 import type { RecipientOutcome } from '../../core/world/world-events';
 import type { AfterUse, Lease, RelaySessions, Session } from './relay-sessions';
@@ -197,6 +198,8 @@ function transaction(connection: SMTPConnection, attempt: RelayAttempt, raw: Buf
     // No SIZE=: nodemailer would refuse an oversized message itself, and the learner should see
     // the receiving server's own 552 5.3.4 on the wire instead.
     ...(Object.keys(dsn).length ? { dsn } : {}),
+    // nodemailer declares BODY=8BITMIME only when told: a host may refuse undeclared 8-bit data (RFC 6152).
+    use8BitMime: hasEightBitData(raw),
   };
   return new Promise((resolve) => {
     connection.send(envelope, raw, (error, info) => {

@@ -8,6 +8,7 @@
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
 import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
 import { REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
@@ -18,7 +19,7 @@ import {
   SLOW_REPLY_MS,
 } from '../../core/world/world-definition';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
-import type { WorldDefinition } from '../../core/world/world-types';
+import type { MtaStsPolicy, WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
 import { smarthostRelay } from '../outbound/smarthost-relay';
@@ -78,6 +79,8 @@ export interface World {
   readonly definition: WorldDefinition;
   readonly clock: LabClock;
   describe(): WorldDescription;
+  /** The MTA-STS policy file a domain's web server serves (RFC 8461 §3.2), or null when it publishes none. */
+  mtaStsPolicy(domain: string): string | null;
   /** An MX lookup outside any delivery (it still emits a dns.lookup event). */
   resolveMx(domain: string): MxAnswer;
   /**
@@ -154,6 +157,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       log,
       onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
       onLateBounce: (bounce) => lateBounce(bounce),
+      onDelivered: (report) => successReport(report),
       authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
         emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
@@ -167,10 +171,16 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
-    relay: (entry, answer, recipients) =>
-      relayToDomain({
+    relay: (entry, found, recipients) => {
+      const sts = enforcedPolicy(dns, definition, found.domain);
+      const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
+      const unreachable = (c: MxCandidate, error: string) =>
+        emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: sts ? mtaStsRefusal(answer.domain, c.exchange, `TLS could not be verified: ${error}`) : error });
+      return relayToDomain({
         answer,
         recipients,
+        // An enforced MTA-STS policy: STARTTLS with a certificate the relay verifies, or no delivery (RFC 8461 §5).
+        requireTls: sts !== null,
         envelopeFrom: entry.envelopeFrom,
         raw: () => outgoing(entry),
         dsn: entry.dsn,
@@ -185,8 +195,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
           onReused: (c, conversation) => emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation }),
         },
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
-        onUnreachable: (c, error) => emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error }),
-      }),
+        onUnreachable: unreachable,
+      });
+    },
     ...(smarthost
       ? { outbound: smarthostRelay({ smarthost, caPem: options.certificates.caPem, clock, emit, outgoing: (entry) => outgoing(entry), tapped: (hop, upstream) => tapBetween(hop, upstream) }) }
       : {}),
@@ -255,6 +266,13 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return { socket: clientSide.near, conversation };
   }
 
+  /** An MX the policy does not name is never tried (RFC 8461 §4.1); the journey shows it skipped. */
+  function listedByPolicy(entry: QueueEntry, domain: string, policy: MtaStsPolicy, host: string): boolean {
+    if (policy.mx.some((pattern) => mxMatches(pattern, host))) return true;
+    emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain, host, error: mtaStsRefusal(domain, host, 'the policy does not name this MX') });
+    return false;
+  }
+
   function lateBounce(bounce: LateBounce): void {
     const wantsBounce = !bounce.notify || (bounce.notify.includes('FAILURE') && !bounce.notify.includes('NEVER'));
     if (!bounce.envelopeFrom || !wantsBounce) return;
@@ -276,6 +294,22 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     });
   }
 
+  /** The "delivered" report a host that advertises DSN owes a NOTIFY=SUCCESS recipient: headers only. */
+  function successReport(report: LateBounce): void {
+    if (!report.envelopeFrom) return;
+    queue.sendBounce({
+      reportingMta: { name: report.host.name, address: report.host.address },
+      to: report.envelopeFrom,
+      original: report.raw,
+      queueId: RelayQueue.newId(),
+      arrivedAt: report.arrivedAt,
+      ret: 'HDRS',
+      envid: report.envid,
+      recipients: [{ finalRecipient: report.recipient, originalRecipient: report.orcpt, action: 'delivered', status: '2.0.0', remoteMta: null, diagnostic: null, lastAttemptDate: null }],
+      hop: 2,
+    });
+  }
+
   return {
     definition,
     clock,
@@ -283,6 +317,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
+    mtaStsPolicy: (domain) => servedPolicy(definition, domain),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });

@@ -4,7 +4,7 @@ import { explainEnhanced } from './enhanced-codes';
 describe('enhanced status codes of success', () => {
   it('never reads a 2.x.x detail as a failure', () => {
     expect(explainEnhanced('2.6.0')?.detail).toBe('The message content was accepted.');
-    expect(explainEnhanced('2.1.5')?.detail).toMatch(/recipient is accepted/);
+    expect(explainEnhanced('2.1.5')?.detail).toMatch(/fine as a recipient/);
     expect(explainEnhanced('2.4.7')?.detail).toBeNull();
     expect(explainEnhanced('2.4.7')?.class).toMatch(/^Success/);
   });

@@ -1,6 +1,6 @@
 /**
  * The reply codes a learner meets: every code of RFC 5321 §4.2.3, plus those the AUTH
- * extension (RFC 4954) adds. Data only; reply-catalog.ts turns a reply into an explanation.
+ * extension (RFC 4954) and RFC 7504 (521, 556) add. Data only; reply-catalog.ts turns a reply into an explanation.
  */
 
 export interface ReplyCodeInfo {
@@ -81,6 +81,12 @@ export const REPLY_CODES: Readonly<Record<number, ReplyCodeInfo>> = {
     nextStep: 'Connect again later; anything not yet accepted with a final 250 was not delivered.',
     rfc: 'RFC 5321 §3.8, §4.2.3',
   },
+  432: {
+    title: 'Password transition needed',
+    meaning: 'The server must convert your stored password before it can use the mechanism you chose.',
+    nextStep: 'Log in once with AUTH PLAIN inside TLS; afterwards the other mechanism works.',
+    rfc: 'RFC 4954 §4, §6',
+  },
   450: {
     title: 'Mailbox unavailable (temporary)',
     meaning: 'The action was not taken because the mailbox is unavailable for now, for example busy or temporarily blocked by policy.',
@@ -89,14 +95,14 @@ export const REPLY_CODES: Readonly<Record<number, ReplyCodeInfo>> = {
   },
   451: {
     title: 'Local error, aborted',
-    meaning: 'The server hit an error of its own while processing and aborted the action.',
-    nextStep: 'Try again later, unchanged.',
+    meaning: 'The action was aborted by a temporary condition on the server: an error of its own, or a policy that says "not now", such as greylisting (with 4.7.1). The enhanced code tells which.',
+    nextStep: 'Try again later, unchanged: a mail server keeps the message queued and retries by itself.',
     rfc: 'RFC 5321 §4.2.3',
   },
   452: {
     title: 'Insufficient storage',
-    meaning: 'The action was not taken because the server lacks storage. In answer to RCPT it means too many recipients for one message.',
-    nextStep: 'Try again later; after RCPT, send DATA for the recipients accepted so far and the rest in another transaction.',
+    meaning: 'The action was not taken for lack of storage, for now. The enhanced code tells whose: 4.2.2 the recipient\'s mailbox is full, 4.3.1 the server itself is full, 4.5.3 too many recipients for one message.',
+    nextStep: 'Try again later. Only after 4.5.3: send DATA for the recipients accepted so far and the rest in another transaction.',
     rfc: 'RFC 5321 §4.2.3, §4.5.3.1.10',
   },
   454: {
@@ -141,11 +147,17 @@ export const REPLY_CODES: Readonly<Record<number, ReplyCodeInfo>> = {
     nextStep: 'Use a parameter the server supports (see the EHLO reply); the session is unchanged.',
     rfc: 'RFC 5321 §4.2.3',
   },
+  521: {
+    title: 'Host does not accept mail',
+    meaning: 'This host never takes mail, for anyone (RFC 7504). It may greet with it, or answer every command with it.',
+    nextStep: 'Do not retry this host; mail for the domain must go to another of its MX hosts.',
+    rfc: 'RFC 7504',
+  },
   530: {
-    title: 'Authentication required',
-    meaning: 'This server only takes mail from logged-in clients.',
-    nextStep: 'Log in with AUTH (after STARTTLS if the server asks for it), then try again.',
-    rfc: 'RFC 4954 §6',
+    title: 'Authentication or TLS required',
+    meaning: 'The server wants something done first: that you log in (RFC 4954, "Authentication required"), or that you encrypt the connection (RFC 3207, "Must issue a STARTTLS command first"). The text says which.',
+    nextStep: 'Do what the text asks: STARTTLS and EHLO again, or AUTH; then repeat the command.',
+    rfc: 'RFC 4954 §6, RFC 3207 §4',
   },
   534: {
     title: 'Mechanism too weak',
@@ -168,7 +180,7 @@ export const REPLY_CODES: Readonly<Record<number, ReplyCodeInfo>> = {
   550: {
     title: 'Mailbox unavailable',
     meaning: 'The action was not taken: the mailbox does not exist, you have no access, or policy refuses it (for example relaying for a stranger).',
-    nextStep: 'Do not retry unchanged; check the address. Other recipients of the same message are not affected.',
+    nextStep: 'Do not retry unchanged; check the address or the policy the text names.',
     rfc: 'RFC 5321 §4.2.3',
   },
   551: {
@@ -200,5 +212,11 @@ export const REPLY_CODES: Readonly<Record<number, ReplyCodeInfo>> = {
     meaning: 'The server does not recognize or implement a parameter on MAIL FROM or RCPT TO.',
     nextStep: 'Send the command again without that parameter (check the EHLO reply for what is offered).',
     rfc: 'RFC 5321 §4.1.1.11',
+  },
+  556: {
+    title: 'Domain does not accept mail',
+    meaning: 'The recipient\'s domain takes no mail at all: it publishes a null MX (RFC 7505), so no address there exists. Sending MTAs also write this reply into the bounce themselves, without connecting anywhere.',
+    nextStep: 'Do not retry; the address is wrong or the domain receives no email.',
+    rfc: 'RFC 7504, RFC 7505 §3',
   },
 };

@@ -22,6 +22,11 @@ describe('DSN text', () => {
     expect(blocks[2]).toContain('Diagnostic-Code: X-Lab; No answer from any mail host for fallback.test');
   });
 
+  it('labels a reply code the reporting MTA gave itself (no Remote-MTA) as its own, not as an SMTP reply', () => {
+    const nullMx = { ...report, recipients: [{ finalRecipient: 'gina@nullmx.test', originalRecipient: null, action: 'failed' as const, status: '5.1.10', remoteMta: null, diagnostic: '556 5.1.10 Recipient domain publishes a null MX and accepts no mail', lastAttemptDate: null }] };
+    expect(deliveryStatusText(nullMx)).toContain('Diagnostic-Code: X-Lab; 556 5.1.10 Recipient domain publishes a null MX');
+  });
+
   it('tells the person which recipients failed and why', () => {
     expect(humanReadableText(report)).toContain('<nobody@example.test>: host mx.example.test said: 550 5.1.1 No such user here');
   });

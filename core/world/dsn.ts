@@ -67,22 +67,26 @@ export function deliveryStatusText(report: DsnReport): string {
       `Action: ${recipient.action}`,
       `Status: ${recipient.status}`,
       ...(recipient.remoteMta ? [`Remote-MTA: dns; ${recipient.remoteMta}`] : []),
-      ...(recipient.diagnostic ? [`Diagnostic-Code: ${diagnosticType(recipient.diagnostic)}; ${recipient.diagnostic}`] : []),
+      ...(recipient.diagnostic ? [`Diagnostic-Code: ${diagnosticType(recipient)}; ${recipient.diagnostic}`] : []),
       ...(recipient.lastAttemptDate ? [`Last-Attempt-Date: ${recipient.lastAttemptDate}`] : []),
     ].join('\r\n'),
   );
   return `${[perMessage.join('\r\n'), ...blocks].join('\r\n\r\n')}\r\n`;
 }
 
-/** "smtp" for a reply a server gave (RFC 3464 §2.3.6); the lab's own words get an X- type. */
-function diagnosticType(diagnostic: string): string {
-  return /^[245]\d\d\b/.test(diagnostic) ? 'smtp' : 'X-Lab';
+/**
+ * "smtp" for a reply a remote server gave (RFC 3464 §2.3.6). What the reporting MTA decided itself
+ * (a null MX's 556 5.1.10, a host's late bounce, no answer at all) is the lab's own: an X- type.
+ */
+function diagnosticType(recipient: DsnRecipient): string {
+  return recipient.remoteMta && /^[245]\d\d\b/.test(recipient.diagnostic ?? '') ? 'smtp' : 'X-Lab';
 }
 
 /** The first part: what happened, in words a person reads before the machine part. */
 export function humanReadableText(report: DsnReport): string {
   const failed = report.recipients.filter((r) => r.action === 'failed');
   const delayed = report.recipients.filter((r) => r.action === 'delayed');
+  const delivered = report.recipients.filter((r) => r.action === 'delivered');
   const lines = [`This is the mail system at host ${report.reportingMta}.`, ''];
   if (failed.length) {
     lines.push('Your message could not be delivered to one or more recipients.', 'It is attached below.', '');
@@ -92,6 +96,11 @@ export function humanReadableText(report: DsnReport): string {
   if (delayed.length) {
     lines.push('Delivery to these recipients is delayed; the mail system keeps trying:', '');
     for (const r of delayed) lines.push(`<${r.finalRecipient}>: ${explain(r)}`);
+    lines.push('');
+  }
+  if (delivered.length) {
+    lines.push('Your message was delivered to these recipients, as you asked with NOTIFY=SUCCESS:', '');
+    for (const r of delivered) lines.push(`<${r.finalRecipient}>: delivered to the mailbox`);
     lines.push('');
   }
   lines.push('The machine-readable report follows in the next part (message/delivery-status).');

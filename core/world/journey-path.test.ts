@@ -48,6 +48,24 @@ describe('journeyPath', () => {
     expect(path.recipients).toEqual([expect.objectContaining({ address: 'alice@example.test', outcome: 'delivered', mailbox: 'alice@example.test', messageId: 'M2' })]);
   });
 
+  it('shows a host refused under MTA-STS as one step with its conversation, then the next host delivering', () => {
+    const refusal = 'MTA-STS: tls-required.test publishes a policy in enforce mode, so the relay delivers to mx.tls-required.test only over verified TLS';
+    const events: WorldEvent[] = [
+      queued('Q1', ['frank@tls-required.test']),
+      lookup('Q1', 'tls-required.test'),
+      hop('Q1', 1, 'mx.tls-required.test', 'r1'),
+      { type: 'relay.unreachable', at: 2, queueId: 'Q1', attempt: 1, domain: 'tls-required.test', host: 'mx.tls-required.test', error: refusal },
+      hop('Q1', 1, 'mx2.tls-required.test', 'r2'),
+      recipient('Q1', 1, 'frank@tls-required.test', 'delivered', 'mx2.tls-required.test'),
+    ];
+    const path = journeyPath(submitted, events);
+    expect(path.hops.slice(1)).toEqual([
+      expect.objectContaining({ to: 'mx.tls-required.test', conversation: 'r1', state: 'unreachable', detail: refusal }),
+      expect.objectContaining({ to: 'mx2.tls-required.test', conversation: 'r2', state: 'delivered' }),
+    ]);
+    expect(path.state).toBe('delivered');
+  });
+
   it('defers with the retry time, then retries and delivers', () => {
     const events: WorldEvent[] = [
       queued('Q1', ['greylist@example.test']),

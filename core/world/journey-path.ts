@@ -174,9 +174,13 @@ export function journeyPath(
       case 'dns.lookup':
         lookups.push({ at: event.at, domain: event.query.name, answer: event.answer, chosen: event.chosen });
         break;
-      case 'relay.unreachable':
-        hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), state: 'unreachable', detail: event.error });
+      case 'relay.unreachable': {
+        // A host that answered and was then refused (an MTA-STS policy without TLS) keeps its conversation.
+        const open = hopFor(event.attempt, event.host);
+        if (open?.state === 'in-progress') Object.assign(open, { state: 'unreachable', detail: event.error });
+        else hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), state: 'unreachable', detail: event.error });
         break;
+      }
       case 'relay.hop':
         hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), hop: event.hop, conversation: event.conversation });
         break;

@@ -19,7 +19,6 @@ export const REPLIES = {
   mailboxFull: { code: 452, enhanced: '4.2.2', text: 'Mailbox full, try again later' },
   greylisted: { code: 451, enhanced: '4.7.1', text: 'Greylisted: please try again later' },
   tempfail: { code: 451, enhanced: '4.3.0', text: 'Temporary local problem, try again later' },
-  startTlsFirst: { code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' },
   tooBig: { code: 552, enhanced: '5.3.4', text: 'Message too big for this system' },
   lateBounce: { code: 550, enhanced: '5.1.1', text: 'Mailbox no longer accepts mail (bounced after it was accepted)' },
   nullMx: { code: 556, enhanced: '5.1.10', text: 'Recipient domain publishes a null MX and accepts no mail' },

@@ -3,6 +3,7 @@
  * and every address in the documentation range 192.0.2.0/24 (RFC 5737), so nothing here can be
  * mistaken for, or leak to, the real Internet. Each domain exists to show one thing.
  */
+import { mtaStsRecord } from './mta-sts';
 import type { HostDefinition, MagicLocalPart, WorldDefinition } from './world-types';
 
 /** Size limit of hosts that do not set their own (bytes). */
@@ -96,12 +97,17 @@ export const LAB_WORLD: WorldDefinition = {
     },
     {
       name: 'tls-required.test',
-      role: 'Refuses MAIL FROM until the connection is encrypted with STARTTLS',
-      mx: [{ preference: 10, exchange: 'mx.tls-required.test' }],
+      role: 'Publishes an MTA-STS policy (RFC 8461, mode enforce): mail for it travels only over verified TLS. Its preferred MX has lost STARTTLS, so the relay refuses it and delivers to the second',
+      mx: [
+        { preference: 10, exchange: 'mx.tls-required.test' },
+        { preference: 20, exchange: 'mx2.tls-required.test' },
+      ],
       a: ['192.0.2.50'],
       users: 'any',
       magicLocalParts: false,
       greylistAll: false,
+      txt: [mtaStsRecord('tls-required.test', '20261201T000000')],
+      mtaSts: { mode: 'enforce', mx: ['mx.tls-required.test', 'mx2.tls-required.test'], maxAge: 604_800 },
     },
     {
       name: 'small.test',
@@ -144,7 +150,10 @@ export const LAB_WORLD: WorldDefinition = {
     host('mx1.fallback.test', '192.0.2.31', 'Down: refuses every connection', { up: false }),
     host('mx2.fallback.test', '192.0.2.32', 'The backup MX: takes the mail the preferred host could not'),
     host('mx.greylist.test', '192.0.2.41', 'Answers 451 4.7.1 to a first attempt, accepts a retry after a minute'),
-    host('mx.tls-required.test', '192.0.2.51', 'Answers 530 5.7.0 to MAIL FROM before STARTTLS', { starttls: 'required' }),
+    host('mx.tls-required.test', '192.0.2.51', 'Offers no STARTTLS (as when an attacker strips it from the EHLO reply): a sender that honours MTA-STS will not deliver here', {
+      starttls: 'none',
+    }),
+    host('mx2.tls-required.test', '192.0.2.52', 'Offers STARTTLS with a certificate the relay verifies: where mail for tls-required.test arrives'),
     host('mx.small.test', '192.0.2.61', `SIZE ${SMALL_MESSAGE_SIZE}: a bigger message gets 552 5.3.4`, { maxMessageSize: SMALL_MESSAGE_SIZE }),
     host('nomx.test', '192.0.2.80', 'The domain host itself, reached through its A record; speaks plain SMTP without STARTTLS', {
       starttls: 'none',

@@ -10,8 +10,11 @@ export interface MxRecord {
   exchange: string;
 }
 
-/** Whether a host offers STARTTLS, and whether it insists on it before MAIL FROM. */
-export type StartTlsPolicy = 'offered' | 'required' | 'none';
+/**
+ * Whether a host offers STARTTLS. A host that mail from anyone must reach never insists on it
+ * (RFC 3207 §4): a domain that wants TLS publishes an MTA-STS policy instead.
+ */
+export type StartTlsPolicy = 'offered' | 'none';
 
 export interface HostDefinition {
   /** The host's name, as MX records and A records name it, and as it greets. */
@@ -41,8 +44,20 @@ export interface DomainDefinition {
   magicLocalParts: boolean;
   /** Every first attempt for a (sender, recipient) pair is deferred with 451 4.7.1. */
   greylistAll: boolean;
-  /** TXT records the domain publishes under its own name and below it (SPF, DMARC, DKIM keys). */
+  /** TXT records the domain publishes under its own name and below it (SPF, DMARC, DKIM keys, MTA-STS). */
   txt?: readonly TxtRecord[];
+  /** The MTA-STS policy (RFC 8461) its web server serves, announced by a `_mta-sts` TXT record. */
+  mtaSts?: MtaStsPolicy;
+}
+
+/** An MTA-STS policy file (RFC 8461 §3.2). */
+export interface MtaStsPolicy {
+  /** enforce: no delivery without verified TLS to a listed MX; testing: deliver anyway, report; none: no policy. */
+  mode: 'enforce' | 'testing' | 'none';
+  /** MX host patterns mail may go to, e.g. "mx.example.test" or "*.example.test". */
+  mx: string[];
+  /** Seconds a sender may keep the policy. */
+  maxAge: number;
 }
 
 /** One TXT record: who sends for a domain (SPF), what to do with impostors (DMARC), a DKIM key. */

@@ -88,7 +88,7 @@ describe('the mail world behind the compose form', () => {
       { advance: 10 * 60_000 },
       { settle: true },
     ]);
-    const copies = evidence.messages.filter((m) => m.raw.includes('Subject: For the lesson') && /^Received: from[\s\S]*?by mx\.example\.test/.test(m.raw));
+    const copies = evidence.messages.filter((m) => m.raw.includes('Subject: For the lesson') && /^Return-Path: <learner@lab\.test>\r\nReceived: from[\s\S]*?by mx\.example\.test/.test(m.raw));
     expect(copies.map((m) => m.envelopeTo[0]).sort()).toEqual(['alice@example.test', 'greylist@example.test']);
     expect(evidence.conversations.length).toBeGreaterThan(0);
   });

@@ -112,6 +112,14 @@ describe('the mail world in a running bridge', () => {
     expect(world.relay.name).toBe('smtp.lab.test');
   });
 
+  it('serves the MTA-STS policy of tls-required.test, and none for a domain without one', async () => {
+    const policy = await fetch(new URL('/api/world/mta-sts/tls-required.test', bridge.webUrl));
+    expect(policy.status).toBe(200);
+    expect(policy.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await policy.text()).toMatch(/^version: STSv1\r\nmode: enforce\r\nmx: mx\.tls-required\.test\r\nmx: mx2\.tls-required\.test\r\nmax_age: \d+\r\n$/);
+    expect((await fetch(new URL('/api/world/mta-sts/example.test', bridge.webUrl))).status).toBe(404);
+  });
+
   it('defers a greylisted recipient and delivers after the page fast-forwards the clock', async () => {
     const started = await bridge.lab.send(form({ to: ['greylist@example.test'], subject: 'Greylisted' }), { profile: 'submission' }, 'instant');
     const deferred = await page.next(

@@ -38,6 +38,11 @@ export class RawClient {
     });
   }
 
+  /** A client over a socket that is already connected (e.g. one from world.openHost). */
+  static over(socket: net.Socket): RawClient {
+    return new RawClient(socket);
+  }
+
   get isEnded(): boolean {
     return this.#ended;
   }

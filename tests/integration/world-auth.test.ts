@@ -27,7 +27,7 @@ describe('SPF, DKIM and DMARC in the lab world', () => {
     expect(lab.eventsOf('recipient', queueId).map((e) => e.outcome)).toEqual(['delivered']);
     const [message] = lab.world.mailbox('carol@example.test');
     const headers = headersOf(message!.raw);
-    expect(headers).toMatch(/^Received: from smtp\.lab\.test/);
+    expect(headers).toMatch(/^Return-Path: <learner@lab\.test>\r\nReceived: from smtp\.lab\.test/);
     expect(headers).toContain('Authentication-Results: mx.example.test;');
     expect(headers).toMatch(/dkim=pass header\.i=@lab\.test header\.s=lab header\.a=ed25519-sha256/);
     expect(headers).toMatch(/spf=pass \(mx\.example\.test: domain of learner@lab\.test designates 192\.0\.2\.10 as permitted sender\)/);

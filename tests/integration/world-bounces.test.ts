@@ -50,6 +50,8 @@ describe('bounces', () => {
     expect(hop?.hop).toMatchObject({ hop: 2, kind: 'bounce', host: 'mx.lab.test' });
     expect(clientLines(hop!).find((line) => line.startsWith('MAIL FROM:'))).toMatch(/^MAIL FROM:<>( |$)/);
     expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
+    // A bounce's envelope sender is empty, and its final delivery says so.
+    expect(lab.world.mailbox('learner@lab.test').at(-1)?.raw.toString('utf8')).toMatch(/^Return-Path: <>\r\n/);
   });
 
   it('the bounce is a delivery-status report a mail client reads: Status, Final-Recipient, Diagnostic-Code', async () => {
@@ -84,6 +86,8 @@ describe('bounces', () => {
     expect(lab.hopsOf(queueId)).toHaveLength(0);
     const { status } = await latestBounce('learner@lab.test');
     expect(recipientBlocks(status)[0]).toMatchObject({ 'Final-Recipient': 'rfc822; gina@nullmx.test', Status: '5.1.10' });
+    // No server said it: the relay's own diagnostic, with the code RFC 7505 gives it.
+    expect(recipientBlocks(status)[0]?.['Diagnostic-Code']).toBe('X-Lab; 556 5.1.10 Recipient domain publishes a null MX and accepts no mail');
     expect(recipientBlocks(status)[0]?.['Remote-MTA']).toBeUndefined();
   });
 
@@ -156,5 +160,53 @@ describe('bounces', () => {
     const { status, returned } = await latestBounce('learner@lab.test');
     expect(status).toContain('Reporting-MTA: dns; mx.example.test');
     expect(returned.text).toContain('Subject: late');
+  });
+});
+
+describe('delivery reports a sender asked for (RFC 3461 NOTIFY, RFC 3464)', () => {
+  const notifying = (to: string, notify: string[], subject: string) =>
+    lab.world.enqueue({ raw: Buffer.from(`From: learner@lab.test\r\nSubject: ${subject}\r\n\r\nsecret body\r\n`), envelopeFrom: 'learner@lab.test', envelopeTo: [{ address: to, notify }] });
+
+  it('NOTIFY=SUCCESS: the relay passes it on, and the host that advertised DSN reports the delivery', async () => {
+    const before = lab.world.mailbox('learner@lab.test').length;
+    const queueId = notifying('carol@example.test', ['SUCCESS'], 'tell me');
+    await lab.world.settled();
+    expect(clientLines(lab.hopsOf(queueId)[0]!)).toContain('RCPT TO:<carol@example.test> NOTIFY=SUCCESS');
+    expect(lab.world.mailbox('carol@example.test').at(-1)?.raw.toString('utf8')).toContain('Subject: tell me');
+    expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
+    const { mail, status, returned } = await latestBounce('learner@lab.test');
+    expect(mail.subject).toBe('Successful Mail Delivery Report');
+    expect(status).toContain('Reporting-MTA: dns; mx.example.test');
+    expect(recipientBlocks(status)[0]).toMatchObject({ 'Final-Recipient': 'rfc822; carol@example.test', Action: 'delivered', Status: '2.0.0' });
+    // A success report returns the headers only.
+    expect(returned.contentType).toBe('text/rfc822-headers');
+    expect(returned.text).not.toContain('secret body');
+  });
+
+  it('no report when the sender did not ask for one', async () => {
+    const before = lab.world.mailbox('learner@lab.test').length;
+    notifying('carol@example.test', ['FAILURE'], 'quiet');
+    await lab.world.settled();
+    expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before);
+  });
+
+  it('NOTIFY=DELAY: one "delayed" report when the first attempt is deferred, none for the retries', async () => {
+    const before = lab.world.mailbox('learner@lab.test').length;
+    const queueId = notifying('dora@greylist.test', ['DELAY', 'FAILURE'], 'waiting');
+    await lab.world.settled();
+    expect(lab.eventsOf('recipient', queueId)[0]).toMatchObject({ outcome: 'deferred', status: '4.7.1' });
+    expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
+    const { mail, status } = await latestBounce('learner@lab.test');
+    expect(mail.subject).toBe('Delayed Mail (still being retried)');
+    expect(recipientBlocks(status)[0]).toMatchObject({
+      'Final-Recipient': 'rfc822; dora@greylist.test',
+      Action: 'delayed',
+      Status: '4.7.1',
+      'Diagnostic-Code': 'smtp; 451 4.7.1 Greylisted: please try again later',
+    });
+    await lab.world.clock.fastForward(RETRY_BASE_MS * 4);
+    await lab.world.settled();
+    expect(lab.eventsOf('recipient', queueId).at(-1)?.outcome).toBe('delivered');
+    expect(lab.world.mailbox('learner@lab.test')).toHaveLength(before + 1);
   });
 });

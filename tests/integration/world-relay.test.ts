@@ -35,6 +35,8 @@ describe('relay hops through the lab world', () => {
     const headers = message!.raw.toString('utf8').split('\r\n\r\n')[0]!;
     const received = headers.split(/\r\n(?=Received:)/).filter((h) => h.startsWith('Received:'));
     expect(received).toHaveLength(2);
+    // Final delivery puts the envelope sender on top (RFC 5321 §4.4).
+    expect(headers).toMatch(/^Return-Path: <learner@lab\.test>\r\nReceived: /);
     expect(received[0]).toMatch(/^Received: from smtp\.lab\.test \(\[192\.0\.2\.10\]\)\r\n\tby mx\.example\.test/);
     expect(received[0]).toMatch(/with ESMTPS/);
     expect(received[0]).toContain('for <bob@example.test>');
@@ -96,22 +98,49 @@ describe('relay hops through the lab world', () => {
     expect(lab.world.mailbox('eve@nomx.test')).toHaveLength(1);
   });
 
-  it('tls-required.test refuses MAIL before STARTTLS, and the relay gets through because it uses STARTTLS', async () => {
+  it('tls-required.test publishes an MTA-STS policy (RFC 8461) in the lab DNS and serves its file', () => {
+    expect(lab.world.resolveMx('tls-required.test').candidates.map((c) => c.exchange)).toEqual(['mx.tls-required.test', 'mx2.tls-required.test']);
+    const policy = lab.world.mtaStsPolicy('tls-required.test');
+    expect(policy).toMatch(/^version: STSv1\r\nmode: enforce\r\n/);
+    expect(policy).toContain('mx: mx2.tls-required.test');
+    expect(lab.world.mtaStsPolicy('example.test')).toBeNull();
+    expect(lab.world.describe().domains.find((d) => d.name === 'tls-required.test')?.txt).toContainEqual({ name: '_mta-sts.tls-required.test', text: 'v=STSv1; id=20261201T000000;' });
+  });
+
+  it('the relay refuses the MX that offers no TLS, records why as a step of the journey, and delivers over verified TLS to the next', async () => {
     const queueId = await lab.submit({ to: ['frank@tls-required.test'] });
-    const [hop] = lab.hopsOf(queueId);
-    const lines = hop!.events.filter((e) => e.dir === 'client').map((e) => [e.text.split(' ')[0], e.tls]);
+    const refused = lab.eventsOf('relay.unreachable', queueId);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ host: 'mx.tls-required.test' });
+    expect(refused[0]?.error).toMatch(/^MTA-STS: tls-required\.test publishes a policy in enforce mode, so the relay delivers to mx\.tls-required\.test only over verified TLS/);
+    const [first, second] = lab.hopsOf(queueId);
+    expect(first?.hop.host).toBe('mx.tls-required.test');
+    // It asked for TLS, was refused, and never sent the envelope in clear.
+    expect(clientLines(first!)).toContain('STARTTLS');
+    expect(clientLines(first!).some((line) => line.startsWith('MAIL'))).toBe(false);
+    expect(second?.hop.host).toBe('mx2.tls-required.test');
+    const lines = second!.events.filter((e) => e.dir === 'client').map((e) => [e.text.split(' ')[0], e.tls]);
     expect(lines).toContainEqual(['STARTTLS', false]);
     expect(lines).toContainEqual(['MAIL', true]);
+    expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'delivered', host: 'mx2.tls-required.test' }]);
     expect(lab.world.mailbox('frank@tls-required.test')).toHaveLength(1);
   });
 
-  it('tls-required.test answers 530 5.7.0 to MAIL FROM on a plain connection', async () => {
+  it('the public MX of tls-required.test does not insist on STARTTLS itself (RFC 3207 §4)', async () => {
     const socket = await lab.world.openHost('mx.tls-required.test');
     const client = lineClient(socket);
     expect(await client.reply()).toMatch(/^220 mx\.tls-required\.test ESMTP/);
-    expect(await client.command('EHLO terminal.lab.test')).toContain('STARTTLS');
-    expect(await client.command('MAIL FROM:<learner@lab.test>')).toBe('530 5.7.0 Must issue a STARTTLS command first');
+    expect(await client.command('EHLO terminal.lab.test')).not.toContain('STARTTLS');
+    expect(await client.command('MAIL FROM:<learner@lab.test>')).toMatch(/^250 /);
     socket.destroy();
+  });
+
+  it('declares BODY=8BITMIME for 8-bit mail, which the receiving host would refuse undeclared (554 5.6.1)', async () => {
+    const raw = Buffer.from('From: learner@lab.test\r\nSubject: 8-bit\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße aus dem Labor\r\n');
+    const queueId = lab.world.enqueue({ raw, envelopeFrom: 'learner@lab.test', envelopeTo: ['bob@example.test'] });
+    await lab.world.settled();
+    expect(clientLines(lab.hopsOf(queueId)[0]!).find((line) => line.startsWith('MAIL FROM:'))).toMatch(/ BODY=8BITMIME/);
+    expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'delivered' }]);
   });
 
   it('a host that is down refuses the connection like a closed port', async () => {
