@@ -304,7 +304,7 @@ export class RelayQueue {
     const date = rfc5322Date(new Date(this.#deps.clock.now()));
     for (const r of delayed) r.delayReported = true;
     const recipients: DsnRecipient[] = delayed.map((r) => ({ finalRecipient: r.address, originalRecipient: r.orcpt, action: 'delayed', status: r.last?.status ?? '4.0.0', remoteMta: r.last?.host ?? null, diagnostic: r.last?.response ?? null, lastAttemptDate: date }));
-    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: 'HDRS', envid: entry.dsn.envid, recipients, hop: entry.hop + 1 });
+    this.sendBounce({ reportingMta: entry.client, to: entry.envelopeFrom, original: entry.raw, queueId: entry.queueId, arrivedAt: entry.arrivedAt, ret: 'HDRS', envid: entry.dsn.envid, recipients, hop: entry.hop + 1, authenticated: entry.authenticated });
   }
 
   /** Queue a DSN from `reportingMta` to `to`; also used by hosts that bounce after accepting. */

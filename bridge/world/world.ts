@@ -307,6 +307,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       envid: report.envid,
       recipients: [{ finalRecipient: report.recipient, originalRecipient: report.orcpt, action: 'delivered', status: '2.0.0', remoteMta: null, diagnostic: null, lastAttemptDate: null }],
       hop: 2,
+      // Like a late bounce: the host cannot tell who submitted what it reports on, so it stays in the lab.
+      authenticated: false,
     });
   }
 
