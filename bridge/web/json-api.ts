@@ -71,7 +71,7 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     return true;
   }
   if (pathname === '/api/lab') {
-    sendJson(res, 200, { id: context.identity?.id ?? null, node: context.identity?.node ?? null, ...lab.info });
+    sendJson(res, 200, { id: context.identity?.id ?? null, node: context.identity?.node ?? null, ...lab.info, kept: lab.kept() });
     return true;
   }
   if (pathname === '/api/conversations') {

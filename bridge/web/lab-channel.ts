@@ -57,7 +57,7 @@ export class LabChannel {
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
-    this.#relay('messages.dropped', (ids, reason) => this.#broadcast({ type: 'messages.dropped', ids, reason }));
+    this.#relay('messages.dropped', (ids, reason, also) => this.#broadcast({ type: 'messages.dropped', ids, reason, ...also }));
   }
 
   get clientCount(): number {

@@ -137,8 +137,11 @@ export type BridgeMessage =
   | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }
   | { type: 'wire'; event: WireEvent }
   | { type: 'message.stored'; message: MessageSummary }
-  /** Messages forgotten to stay within the lab's limits; `reason` says which limit. */
-  | { type: 'messages.dropped'; ids: string[]; reason: string }
+  /**
+   * Records forgotten to stay within the lab's limits, oldest first; `reason` says which limit.
+   * `ids`: accepted messages; past the lab's memory budget also mailbox copies and conversations.
+   */
+  | { type: 'messages.dropped'; ids: string[]; reason: string; mailboxCopies?: string[]; conversations?: string[] }
   | { type: 'terminal.opened'; ref?: string; conversation: ConversationSummary }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string };
 

@@ -3,65 +3,10 @@
  * nothing of one lab reaches another, and outside clients get in only with a lab's credentials.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import nodemailer from 'nodemailer';
 import type { ConversationDetail, MessageSummary } from '../../core/wire';
+import { Browser, sendAs } from '../support/hosted-browser';
 import { startHostedTestBridge, type HostedTestBridge } from '../support/lab-process';
-import { LabSocket } from '../support/ws-client';
 import { eventually, RawClient, textOf } from './smtp-client';
-
-interface LabJson {
-  id: string;
-  node: string | null;
-  credentials: { user: string; pass: string };
-  smtp: { host: string; port: number };
-  hosted: { idleMinutes: number };
-}
-
-/** A browser: it keeps the lab cookie the bridge sets, as a real one would. */
-class Browser {
-  cookie = '';
-  constructor(readonly bridge: HostedTestBridge) {}
-
-  async get(path: string): Promise<Response> {
-    const res = await fetch(new URL(path, this.bridge.webUrl), { headers: this.cookie ? { cookie: this.cookie } : {} });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0] ?? '';
-    return res;
-  }
-
-  async lab(): Promise<LabJson> {
-    const res = await this.get('/api/lab');
-    expect(res.status).toBe(200);
-    return (await res.json()) as LabJson;
-  }
-
-  async json<T>(path: string): Promise<T> {
-    const res = await this.get(path);
-    expect(res.status).toBe(200);
-    return (await res.json()) as T;
-  }
-
-  socket(): Promise<LabSocket> {
-    return LabSocket.open(this.bridge.webUrl, { cookie: this.cookie, origin: new URL(this.bridge.webUrl).origin });
-  }
-}
-
-async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: bridge.smtp.port,
-    secure: false,
-    requireTLS: true,
-    auth: credentials,
-    tls: { ca: caPem, servername: 'localhost' },
-  });
-  try {
-    const info = await transport.sendMail({ from: 'ada@example.test', to: 'bob@lab.test', subject, text: `${subject}\n` });
-    return /queued as (\w+)/.exec(info.response)?.[1] ?? '';
-  } finally {
-    transport.close();
-  }
-}
 
 describe('hosted mode: a lab per browser', () => {
   let bridge: HostedTestBridge;
