@@ -28,13 +28,14 @@ type Line = ConversationDetail['lines'][number];
 /** Lines a live conversation keeps of its middle when the lab's budget makes it shed the rest. */
 const MIN_SHED_TAIL = 64;
 
-function lineBytes(line: Line): number {
+function oneLineBytes(line: Line): number {
   return line.text.length + LINE_OVERHEAD_BYTES;
 }
 
-function sumBytes(lines: readonly Line[]): number {
+/** What lines cost in memory and, near enough, in JSON: their text and a small allowance each. */
+export function lineBytes(lines: readonly Line[]): number {
   let bytes = 0;
-  for (const line of lines) bytes += lineBytes(line);
+  for (const line of lines) bytes += oneLineBytes(line);
   return bytes;
 }
 
@@ -96,7 +97,7 @@ export class Conversation {
       if (filtered.redacted) line = { ...original, text: filtered.text, redacted: true };
     }
     this.#added += 1;
-    this.#bytes += lineBytes(line);
+    this.#bytes += oneLineBytes(line);
     const half = Math.floor(this.#maxLines / 2);
     if (this.#head.length < half) {
       this.#head.push(line);
@@ -122,7 +123,7 @@ export class Conversation {
   }
 
   #dropTail(count: number): number {
-    const freed = sumBytes(this.#tail.slice(0, count));
+    const freed = lineBytes(this.#tail.slice(0, count));
     this.#tail = this.#tail.slice(count);
     this.#skipped += count;
     this.#bytes -= freed;
@@ -151,7 +152,7 @@ export class Conversation {
     let bytes = 0;
     while (start > 0 && end - start < limit) {
       const line = lines[start - 1] as Line;
-      bytes += lineBytes(line);
+      bytes += oneLineBytes(line);
       if (bytes > maxBytes && start < end) break;
       start--;
     }

@@ -13,6 +13,7 @@ import {
   type DeliverySummary,
   type GateState,
 } from './delivery';
+import { MAX_LINES_PER_PAGE } from './pages';
 
 /**
  * Largest client message the bridge reads; a bigger one is answered with a `too-large` error.
@@ -58,8 +59,16 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Drop the connection without QUIT. */
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
-  /** Ask for the full detail (all lines) of one conversation. */
+  /** Ask for one conversation with its newest lines (a page: older ones with conversation.lines). */
   z.object({ type: z.literal('conversation.get'), ref, conversation: conversationId }),
+  /** Ask for the lines of a conversation before line number `before` (its `firstLine` so far), newest first. */
+  z.object({
+    type: z.literal('conversation.lines'),
+    ref,
+    conversation: conversationId,
+    before: z.number().int().min(0),
+    limit: z.number().int().min(1).max(MAX_LINES_PER_PAGE).optional(),
+  }),
   /** Send an email with the bridge's nodemailer: held at every client unit (step) or at once (instant). */
   z.object({
     type: z.literal('compose.send'),
@@ -114,6 +123,7 @@ export type BridgeMessage =
   | {
       type: 'welcome';
       lab: LabInfo;
+      /** Every conversation kept, each with its newest lines only (`earlier` says how many more there are). */
       conversations: ConversationDetail[];
       messages: MessageSummary[];
       deliveries: DeliverySummary[];
@@ -135,6 +145,8 @@ export type BridgeMessage =
   | { type: 'conversation.started'; conversation: ConversationSummary }
   | { type: 'conversation.ended'; id: string; endedAt: number; state: string }
   | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }
+  /** A page of older lines, answering conversation.lines: `conversation.lines` come before what the page had. */
+  | { type: 'conversation.lines'; ref?: string; conversation: ConversationDetail }
   | { type: 'wire'; event: WireEvent }
   | { type: 'message.stored'; message: MessageSummary }
   /**

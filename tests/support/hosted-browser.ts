@@ -1,8 +1,13 @@
 /** A browser and an outside mail client of a hosted lab, for tests over real HTTP, WebSocket and SMTP. */
 import nodemailer from 'nodemailer';
 import { expect } from 'vitest';
-import type { HostedTestBridge } from './lab-process';
 import { LabSocket } from './ws-client';
+
+/** Where a hosted bridge listens: in this process (lab-process.ts) or in its own (deploy.ts). */
+export interface HostedAddresses {
+  webUrl: string;
+  smtp: { port: number };
+}
 
 export interface LabJson {
   id: string;
@@ -17,7 +22,7 @@ export interface LabJson {
 /** A browser: it keeps the lab cookie the bridge sets, as a real one would. */
 export class Browser {
   cookie = '';
-  constructor(readonly bridge: HostedTestBridge) {}
+  constructor(readonly bridge: HostedAddresses) {}
 
   async get(path: string): Promise<Response> {
     const res = await fetch(new URL(path, this.bridge.webUrl), { headers: this.cookie ? { cookie: this.cookie } : {} });
@@ -43,7 +48,7 @@ export class Browser {
   }
 }
 
-export async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string, mail: { text?: string; from?: string } = {}): Promise<string> {
+export async function sendAs(bridge: HostedAddresses, credentials: { user: string; pass: string }, subject: string, caPem: string, mail: { text?: string; from?: string } = {}): Promise<string> {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: bridge.smtp.port,
