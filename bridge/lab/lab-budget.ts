@@ -36,6 +36,14 @@ export const RECORD_OVERHEAD_BYTES = 256;
 /** What a transcript line costs beyond its text, roughly. */
 export const LINE_OVERHEAD_BYTES = 64;
 
+/**
+ * The largest message a lab with this budget accepts: a quarter of it, since one message is kept
+ * as accepted, waits in the queue and lands in a mailbox.
+ */
+export function largestMessageWithin(budgetBytes: number, askedBytes: number): number {
+  return Math.min(askedBytes, Math.floor(budgetBytes / 4));
+}
+
 export class LabBudget {
   readonly maxBytes: number;
   readonly #stores: BudgetedStore[] = [];

@@ -22,7 +22,7 @@ import { createLabShared, type LabShared } from './lab-shared';
 import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
 import { LabServers } from './lab-servers';
-import { DEFAULT_LOCAL_LAB_BYTES, LabBudget, MB, type DroppedRecord } from './lab-budget';
+import { DEFAULT_LOCAL_LAB_BYTES, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
@@ -122,8 +122,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   });
   const { world, relaySteps } = labWorld;
   const asked: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  // One message may take at most a quarter of the budget: it is kept as accepted, queued and delivered.
-  const serverLimits: ServerLimits = { ...asked, maxMessageSize: Math.min(asked.maxMessageSize, Math.floor(maxLabBytes / 4)) };
+  const serverLimits: ServerLimits = { ...asked, maxMessageSize: largestMessageWithin(maxLabBytes, asked.maxMessageSize) };
   budget.track(conversations);
   budget.track(store);
   budget.track(world.mailboxStore);

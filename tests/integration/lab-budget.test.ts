@@ -8,7 +8,7 @@ import type { BridgeMessage } from '../../core/protocol/messages';
 import type { MessageSummary } from '../../core/wire';
 import { Browser, sendAs } from '../support/hosted-browser';
 import { startHostedTestBridge, type HostedTestBridge } from '../support/lab-process';
-import { eventually } from './smtp-client';
+import { eventually, RawClient } from './smtp-client';
 
 const MB = 1024 * 1024;
 const BUDGET = 3 * MB;
@@ -65,4 +65,12 @@ describe('a lab past its memory budget', () => {
     expect((after as unknown as { maxMessageSize: number }).maxMessageSize).toBeLessThanOrEqual(BUDGET / 4);
     page.close();
   }, 60_000);
+
+  it('advertises a SIZE of a quarter of the budget on the hosted SMTP port, as each lab does', async () => {
+    const client = await RawClient.connect(bridge.smtp.port);
+    expect((await client.reply()).code).toBe(220);
+    const ehlo = await client.command('EHLO budget.example');
+    expect(ehlo.lines).toContain(`SIZE ${BUDGET / 4}`);
+    client.close();
+  });
 });
