@@ -25,8 +25,12 @@ export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
 
 type Line = ConversationDetail['lines'][number];
 
-/** Lines a live conversation keeps of its middle when the lab's budget makes it shed the rest. */
-const MIN_SHED_TAIL = 64;
+/**
+ * Lines a live conversation keeps when the lab's budget makes it shed its middle: its first ones
+ * (the greeting, EHLO, AUTH, the envelope) and its latest.
+ */
+const KEEP_FIRST = 32;
+const KEEP_LATEST = 16;
 
 function oneLineBytes(line: Line): number {
   return line.text.length + LINE_OVERHEAD_BYTES;
@@ -60,6 +64,8 @@ export class Conversation {
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;
+  /** Once the head has been full it takes no more lines, even if the budget shortened it. */
+  #headClosed = false;
   /** Lines ever added: the number the next line gets. */
   #added = 0;
   #bytes = 0;
@@ -99,10 +105,12 @@ export class Conversation {
     this.#added += 1;
     this.#bytes += oneLineBytes(line);
     const half = Math.floor(this.#maxLines / 2);
-    if (this.#head.length < half) {
+    if (!this.#headClosed && this.#head.length < half) {
       this.#head.push(line);
+      this.#headClosed = this.#head.length >= half;
       return line;
     }
+    this.#headClosed = true;
     this.#tail.push(line);
     // Trim in batches so a long message does not shift the array on every line.
     if (this.#tail.length > this.#maxLines - half + 256) this.#dropTail(this.#tail.length - (this.#maxLines - half));
@@ -111,15 +119,22 @@ export class Conversation {
 
   /**
    * The lab is over its budget and this live conversation is its oldest record: forget the older
-   * half of its middle (as a long DATA is trimmed anyway). Returns the bytes freed, 0 when too few.
+   * half of its recent lines, then the end of its first ones, keeping the first and last lines as
+   * a long DATA is trimmed anyway. Returns the bytes freed, 0 when too few lines are left.
    */
   shed(): number {
-    if (this.#tail.length <= MIN_SHED_TAIL) return 0;
-    return this.#dropTail(Math.ceil(this.#tail.length / 2));
+    if (this.#tail.length > KEEP_LATEST) return this.#dropTail(Math.ceil((this.#tail.length - KEEP_LATEST) / 2));
+    if (this.#head.length <= KEEP_FIRST) return 0;
+    const dropped = this.#head.splice(KEEP_FIRST);
+    this.#headClosed = true;
+    this.#skipped += dropped.length;
+    const freed = lineBytes(dropped);
+    this.#bytes -= freed;
+    return freed;
   }
 
   get canShed(): boolean {
-    return this.#tail.length > MIN_SHED_TAIL;
+    return this.#tail.length > KEEP_LATEST || this.#head.length > KEEP_FIRST;
   }
 
   #dropTail(count: number): number {
