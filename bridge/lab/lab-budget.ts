@@ -44,6 +44,28 @@ export function largestMessageWithin(budgetBytes: number, askedBytes: number): n
   return Math.min(askedBytes, Math.floor(budgetBytes / 4));
 }
 
+/** Bytes counted that may not be dropped (mail in the queue): the budget only sees how many. */
+export function countedOnly(bytes: () => number): BudgetedStore {
+  return { get bytes() { return bytes(); }, oldestDroppable: () => null, dropOldest: () => null };
+}
+
+/** What the page is told of one round of drops: the ids of each kind, and a sentence saying why. */
+export function describeDrops(dropped: readonly DroppedRecord[], maxBytes: number): { messages: string[]; mailboxCopies: string[]; conversations: string[]; reason: string } {
+  const of = (kind: DroppedKind) => dropped.filter((d) => d.kind === kind).map((d) => d.id);
+  const kinds = [
+    of('message').length ? 'messages' : '',
+    of('mailbox-copy').length ? 'mailbox copies' : '',
+    of('conversation').length ? 'conversations' : '',
+    of('lines').length ? 'lines of a long conversation' : '',
+  ].filter(Boolean);
+  return {
+    messages: of('message'),
+    mailboxCopies: of('mailbox-copy'),
+    conversations: of('conversation'),
+    reason: `This lab keeps at most ${Math.round(maxBytes / MB)} MB of mail and transcripts: the oldest ${kinds.join(', ')} were removed to make room.`,
+  };
+}
+
 export class LabBudget {
   readonly maxBytes: number;
   readonly #stores: BudgetedStore[] = [];

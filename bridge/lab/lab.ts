@@ -22,7 +22,7 @@ import { createLabShared, type LabShared } from './lab-shared';
 import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
 import { LabServers } from './lab-servers';
-import { DEFAULT_LOCAL_LAB_BYTES, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
+import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
@@ -100,15 +100,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
   );
   function tellDropped(dropped: DroppedRecord[]): void {
-    const of = (kind: DroppedRecord['kind']) => dropped.filter((d) => d.kind === kind).map((d) => d.id);
-    const kinds = [
-      of('message').length ? 'messages' : '',
-      of('mailbox-copy').length ? 'mailbox copies' : '',
-      of('conversation').length ? 'conversations' : '',
-      of('lines').length ? 'lines of a long conversation' : '',
-    ].filter(Boolean);
-    const reason = `This lab keeps at most ${Math.round(maxLabBytes / MB)} MB of mail and transcripts: the oldest ${kinds.join(', ')} were removed to make room.`;
-    emit('messages.dropped', of('message'), reason, { mailboxCopies: of('mailbox-copy'), conversations: of('conversation') });
+    const { messages, reason, mailboxCopies, conversations: forgotten } = describeDrops(dropped, maxLabBytes);
+    emit('messages.dropped', messages, reason, { mailboxCopies, conversations: forgotten });
   }
   const timeouts: DeliveryTimeouts = { ...DELIVERY_TIMEOUTS, ...options.deliveryTimeouts };
   const labWorld = await createLabWorld({
@@ -126,7 +119,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   budget.track(conversations);
   budget.track(store);
   budget.track(world.mailboxStore);
-  budget.track({ get bytes() { return world.heldBytes(); }, oldestDroppable: () => null, dropOldest: () => null });
+  budget.track(countedOnly(() => world.heldBytes()));
   // Mail arriving in a mailbox or the queue (a bounce) grows the lab as much as mail it accepted.
   events.on('world.event', (event: WorldEvent) => {
     if (event.type === 'stored' || event.type === 'queued') budget.enforce();
