@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAppBuilt } from './app-build';
 import { DEFAULT_HOSTED_LIMITS } from './hosted/hosted-limits';
+import { DEFAULT_HOSTED_LAB_BYTES, DEFAULT_LOCAL_LAB_BYTES, MB } from './lab/lab-budget';
 import { parseSmarthost } from './outbound/smarthost';
 import { startBridge } from './server';
 import { log } from './log';
@@ -27,6 +28,9 @@ Usage: npm start -- [options]
                         logging in (AUTH), stays in the outside mailbox
   --allowed-host <name> a name the web port answers to besides IP addresses, localhost, --host and
                         --public-host, e.g. the proxy's public name (repeatable); any other Host gets 421
+  --max-lab-mb <n>      megabytes a lab keeps in all: transcripts, messages, mailbox copies, queued mail
+                        and bounces; past it the oldest go first and the page says what was dropped
+                        (default ${DEFAULT_LOCAL_LAB_BYTES / MB} locally, ${DEFAULT_HOSTED_LAB_BYTES / MB} per lab with --hosted)
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -39,7 +43,6 @@ Hosted mode, for a class (see docs/deploy.md):
   --max-conversations <n> open conversations per lab: terminals, sends, outside clients (default ${DEFAULT_HOSTED_LIMITS.openConversations});
                         past it the page is told, and an outside client's AUTH gets 454 4.7.0
   --max-messages <n>    accepted messages a lab keeps; the oldest go first and the page says so (default ${DEFAULT_HOSTED_LIMITS.messages})
-  --max-message-mb <n>  megabytes of accepted mail a lab keeps, the same way (default ${DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024})
   --commands-per-second <n> WebSocket commands per lab and second, bursts of twice that (default ${DEFAULT_HOSTED_LIMITS.commandsPerSecond})
   --max-unauthenticated <n> commands an outside SMTP client may send before it logs in; then 421
                         and the connection ends (default ${DEFAULT_HOSTED_LIMITS.unauthenticatedCommands})
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
       'max-labs': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.maxLabs) },
       'max-conversations': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.openConversations) },
       'max-messages': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messages) },
-      'max-message-mb': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messageBytes / 1024 / 1024) },
+      'max-lab-mb': { type: 'string' },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
       'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   const smtpPort = port(values['smtp-port'], '--smtp-port');
   const smtpsPort = port(values['smtps-port'], '--smtps-port');
 
+  const labBytes = values['max-lab-mb'] === undefined ? undefined : count(values['max-lab-mb'], '--max-lab-mb') * MB;
   const nodeName = values['node-name'];
   if (nodeName !== undefined && !/^[a-z0-9]{1,20}$/i.test(nodeName)) throw new Error(`--node-name must be 1–20 letters or digits, not "${nodeName}"`);
   const hosted = values.hosted
@@ -117,7 +121,7 @@ async function main(): Promise<void> {
           maxLabs: Math.floor(count(values['max-labs'], '--max-labs')),
           openConversations: Math.floor(count(values['max-conversations'], '--max-conversations')),
           messages: Math.floor(count(values['max-messages'], '--max-messages')),
-          messageBytes: count(values['max-message-mb'], '--max-message-mb') * 1024 * 1024,
+          labBytes: labBytes ?? DEFAULT_HOSTED_LAB_BYTES,
           commandsPerSecond: count(values['commands-per-second'], '--commands-per-second'),
           unauthenticatedCommands: Math.floor(count(values['max-unauthenticated'], '--max-unauthenticated')),
           loginDeadlineMs: count(values['login-seconds'], '--login-seconds') * 1000,
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
     ...(values['public-host'] ? { publicHost: values['public-host'] } : {}),
     allowedHosts: values['allowed-host'],
     hosted,
+    ...(labBytes ? { maxLabBytes: labBytes } : {}),
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);
   process.stdout.write(

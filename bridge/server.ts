@@ -29,6 +29,8 @@ export interface BridgeOptions {
   allowedHosts?: readonly string[];
   /** A lab per browser instead of one for all (--hosted), with these limits. */
   hosted?: HostedOptions | null;
+  /** The local lab's memory budget in bytes (--max-lab-mb); hosted labs take theirs from `hosted.limits`. */
+  maxLabBytes?: number;
 }
 
 export interface HostedOptions {
@@ -69,6 +71,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     stateDir: options.stateDir,
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
+    ...(options.maxLabBytes ? { maxLabBytes: options.maxLabBytes } : {}),
   });
   const hub = new WsHub(lab, hostRuleOf(options));
   const serveStatic = createStaticHandler(APP_BUILD_DIR);

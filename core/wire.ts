@@ -63,6 +63,12 @@ export interface ConversationSummary {
 
 export interface ConversationDetail extends ConversationSummary {
   lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'redacted' | 'record' | 'sentAt'>>;
+  /**
+   * Set when `lines` is one page (the welcome, the API): the number of its first line in the
+   * conversation, to ask for the lines before it, and how many kept lines come earlier.
+   */
+  firstLine?: number;
+  earlier?: number;
 }
 
 export interface MessageSummary {

@@ -34,6 +34,10 @@ export class Conversation {
   // Replaced, never mutated: one new snapshot per batch of wire events.
   #snapshot = $state.raw<SessionSnapshot>() as SessionSnapshot;
   #refreshScheduled = false;
+  /** Kept lines on the bridge before the first one here (the welcome brings only the newest). */
+  #earlier = $state(0);
+  /** The bridge's number of the first line here: what to ask for the lines before. */
+  #firstLine = 0;
 
   constructor(summary: ConversationSummary) {
     this.id = summary.id;
@@ -42,10 +46,17 @@ export class Conversation {
   }
 
   static fromDetail(detail: ConversationDetail): Conversation {
-    const { lines, ...summary } = detail;
+    const { lines, earlier, firstLine, ...summary } = detail;
     const conversation = new Conversation(summary);
-    conversation.replaceLines(lines);
+    conversation.replaceLines(lines, { earlier, firstLine });
     return conversation;
+  }
+
+  get earlier(): number {
+    return this.#earlier;
+  }
+  get firstLine(): number {
+    return this.#firstLine;
   }
 
   get summary(): ConversationSummary {
@@ -84,12 +95,26 @@ export class Conversation {
     this.#scheduleRefresh();
   }
 
-  /** Start over from a full list of lines (a `conversation.detail` or a fresh `welcome`). */
-  replaceLines(lines: ConversationDetail['lines']): void {
+  /** Start over from the bridge's newest lines (a `conversation.detail` or a fresh `welcome`). */
+  replaceLines(lines: ConversationDetail['lines'], page: Pick<ConversationDetail, 'earlier' | 'firstLine'> = {}): void {
+    this.#replay(lines, []);
+    this.#earlier = page.earlier ?? 0;
+    this.#firstLine = page.firstLine ?? 0;
+  }
+
+  /** Older lines from the bridge go before those we have; the trackers read them all again, in order. */
+  prepend(page: ConversationDetail): void {
+    this.#replay(page.lines, this.#events);
+    this.#earlier = page.earlier ?? 0;
+    this.#firstLine = page.firstLine ?? 0;
+  }
+
+  #replay(older: ConversationDetail['lines'], newer: readonly WireEvent[]): void {
     this.#tracker = new SessionTracker();
     this.#journey = new JourneyTracker();
     this.#events = [];
-    for (const line of lines) this.#feed({ conversation: this.id, hop: 0, ...line });
+    for (const line of older) this.#feed({ conversation: this.id, hop: 0, ...line });
+    for (const event of newer) this.#feed(event);
     this.#snapshot = this.#takeSnapshot();
   }
 

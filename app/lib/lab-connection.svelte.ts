@@ -5,6 +5,7 @@
  */
 import type { ComposeForm, ConnectionSettings, DeliveryAction, DeliverySummary } from '../../core/protocol/delivery';
 import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
+import { MAX_LINES_PER_PAGE } from '../../core/protocol/pages';
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
@@ -63,6 +64,8 @@ export class LabConnection {
   #openRefs = new Set<string>();
   #composeRefs = new Set<string>();
   #requested = new Set<string>();
+  /** Conversations whose older lines were asked for and have not come yet. */
+  #loadingEarlier = new Set<string>();
   #options: LabConnectionOptions;
 
   constructor(options: LabConnectionOptions = {}) {
@@ -166,6 +169,14 @@ export class LabConnection {
     this.#send({ type: 'terminal.lines', conversation, lines: lines.map((line) => line.replace(/[\r\n]/g, '')) });
   }
 
+  /** Ask the bridge for the page of lines before those this page has (opening or scrolling up a long conversation). */
+  loadEarlier(id: string): void {
+    const conversation = this.conversation(id);
+    if (!conversation || conversation.earlier === 0 || this.#loadingEarlier.has(id)) return;
+    this.#loadingEarlier.add(id);
+    this.#send({ type: 'conversation.lines', conversation: id, before: conversation.firstLine, limit: MAX_LINES_PER_PAGE });
+  }
+
   closeTerminal(conversation: string): void {
     this.#send({ type: 'terminal.close', conversation });
   }
@@ -210,6 +221,7 @@ export class LabConnection {
     switch (message.type) {
       case 'welcome':
         this.#requested.clear();
+        this.#loadingEarlier.clear();
         this.#lab = message.lab;
         this.#conversations = sortNewestFirst(message.conversations.map((d) => Conversation.fromDetail(d)));
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
@@ -243,14 +255,18 @@ export class LabConnection {
       case 'conversation.detail': {
         const existing = this.conversation(message.conversation.id);
         if (existing) {
-          const { lines, ...summary } = message.conversation;
+          const { lines, earlier, firstLine, ...summary } = message.conversation;
           existing.updateSummary(summary);
-          existing.replaceLines(lines);
+          existing.replaceLines(lines, { earlier, firstLine });
         } else {
           this.#add(Conversation.fromDetail(message.conversation));
         }
         return;
       }
+      case 'conversation.lines':
+        this.#loadingEarlier.delete(message.conversation.id);
+        this.conversation(message.conversation.id)?.prepend(message.conversation);
+        return;
       case 'wire': {
         const existing = this.conversation(message.event.conversation);
         if (existing) {
@@ -271,7 +287,12 @@ export class LabConnection {
         return;
       case 'messages.dropped': {
         const gone = new Set(message.ids);
-        this.#messages = this.#messages.filter((m) => m.mailbox !== null || !gone.has(m.id));
+        const copies = new Set(message.mailboxCopies ?? []);
+        this.#messages = this.#messages.filter((m) => (m.mailbox === null ? !gone.has(m.id) : !copies.has(m.id)));
+        if (message.conversations?.length) {
+          const forgotten = new Set(message.conversations);
+          this.#conversations = this.#conversations.filter((c) => !forgotten.has(c.id));
+        }
         // Said once while it stands, not once per message of a chatty app.
         if (!this.#notices.some((n) => n.text === message.reason)) this.notify(message.reason);
         return;

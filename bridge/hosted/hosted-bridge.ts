@@ -14,6 +14,8 @@ import { SECURITY_HEADERS } from '../web/security-headers';
 import { createStaticHandler, isPage } from '../web/static-files';
 import { WsHub, type LabAttachment } from '../web/ws-hub';
 import { DEFAULT_HOSTED_LIMITS, type HostedLimits } from './hosted-limits';
+import { largestMessageWithin } from '../lab/lab-budget';
+import { DEFAULT_LIMITS } from '../lab/smtp-server';
 import { labCookie, readLabCookie } from './lab-cookie';
 import { LabDirectory, type HostedLab } from './lab-directory';
 import { startOutsideGateway } from './outside-gateway';
@@ -51,6 +53,8 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     unauthenticatedCommands: limits.unauthenticatedCommands,
     loginDeadlineMs: limits.loginDeadlineMs,
     connectionsPerAddress: limits.connectionsPerAddress,
+    // The SIZE every lab's own servers advertise, within its memory budget.
+    limits: { maxMessageSize: largestMessageWithin(limits.labBytes, DEFAULT_LIMITS.maxMessageSize) },
     log: (message) => log('warn', message),
   }).catch(async (error: unknown) => {
     await Promise.all([directory.close(), shared.close()]);

@@ -2,6 +2,8 @@
  * The limits of hosted mode, each a named option of `npm start` (see cli.ts). A class shares one
  * small server, so every lab gets a fair share and nobody can take it all.
  */
+import { DEFAULT_HOSTED_LAB_BYTES } from '../lab/lab-budget';
+
 export interface HostedLimits {
   /** A lab nobody has used for this long (no page open, no open conversation) is closed. */
   idleMs: number;
@@ -13,8 +15,11 @@ export interface HostedLimits {
   openConversations: number;
   /** Accepted messages a lab keeps; the oldest go first. */
   messages: number;
-  /** Bytes of accepted message source a lab keeps; the oldest go first. */
-  messageBytes: number;
+  /**
+   * Bytes a lab keeps in all: transcripts, accepted messages, mailbox copies, queued mail and
+   * bounces; the oldest go first (see lab/lab-budget.ts).
+   */
+  labBytes: number;
   /** WebSocket commands per second per lab (bursts of twice that are let through). */
   commandsPerSecond: number;
   /** Commands an outside SMTP client may send before it logs in (EHLO, STARTTLS, EHLO, AUTH and slack). */
@@ -31,7 +36,7 @@ export const DEFAULT_HOSTED_LIMITS: HostedLimits = {
   maxLabs: 1_500,
   openConversations: 10,
   messages: 200,
-  messageBytes: 20 * 1024 * 1024,
+  labBytes: DEFAULT_HOSTED_LAB_BYTES,
   commandsPerSecond: 20,
   unauthenticatedCommands: 12,
   loginDeadlineMs: 120_000,

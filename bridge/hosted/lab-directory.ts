@@ -101,7 +101,7 @@ export class LabDirectory {
         hosted: { idleMinutes: Math.round(limits.idleMs / 60_000), maxMessages: limits.messages, maxOpenConversations: limits.openConversations },
         maxOpenConversations: limits.openConversations,
         maxMessages: limits.messages,
-        maxMessageBytes: limits.messageBytes,
+        maxLabBytes: limits.labBytes,
       });
       const id = this.#newId();
       const hosted: HostedLab = { id, lab, account, address, pages: 0, lastSeen: Date.now(), commands: new TokenBucket(limits.commandsPerSecond) };

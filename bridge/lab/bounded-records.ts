@@ -14,12 +14,13 @@ export function freshId(prefix: string, records: ReadonlyMap<string, unknown>): 
 }
 
 /** Forget the oldest finished records until at most `max` remain (or only live ones are left). */
-export function evictFinished<T>(records: Map<string, T>, max: number, finished: (record: T) => boolean): void {
+export function evictFinished<T>(records: Map<string, T>, max: number, finished: (record: T) => boolean, onEvict?: (record: T) => void): void {
   let excess = records.size - max;
   for (const [id, record] of records) {
     if (excess <= 0) break;
     if (!finished(record)) continue;
     records.delete(id);
+    onEvict?.(record);
     excess--;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Conversations, type Emit } from './conversations';
+import { LabBudget, type DroppedRecord } from './lab-budget';
 
 function registry(limits: { maxConversations?: number; maxLinesPerConversation?: number }) {
   const emitted: string[] = [];
@@ -40,5 +41,59 @@ describe('Conversations', () => {
     conversations.end(done);
     const newest = conversations.start('external', 'c');
     expect(conversations.list().map((c) => c.id)).toEqual([live.id, newest.id]);
+  });
+
+  it('gives its lines in pages by number: the newest, then those before, across the gap', () => {
+    const { conversations } = registry({ maxLinesPerConversation: 10 });
+    const conversation = conversations.start('terminal', 'x');
+    for (let i = 0; i < 1000; i++) conversations.record(conversation, { dir: 'client', text: `line ${i}`, at: i, tls: false });
+    const newest = conversation.page({ limit: 3, maxBytes: 1e6 });
+    expect(newest.lines.map((l) => l.text)).toEqual(['line 997', 'line 998', 'line 999']);
+    expect(newest).toMatchObject({ firstLine: 997, earlier: 8 });
+    const before = conversation.page({ limit: 4, maxBytes: 1e6, before: newest.firstLine });
+    expect(before.lines.map((l) => l.text)).toEqual(['line 4', '… 990 lines not kept …', 'line 995', 'line 996']);
+    expect(before).toMatchObject({ firstLine: 4, earlier: 4 });
+    const first = conversation.page({ limit: 10, maxBytes: 1e6, before: before.firstLine });
+    expect(first.lines.map((l) => l.text)).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+    expect(first.earlier).toBe(0);
+    // A size cap cuts the page short, but a page always has a line.
+    expect(conversation.page({ limit: 10, maxBytes: 1 }).lines.map((l) => l.text)).toEqual(['line 999']);
+  });
+
+  it('sheds the middle of a live conversation when the lab is over its budget, keeping both ends', () => {
+    const dropped: DroppedRecord[] = [];
+    const budget = new LabBudget(256 * 1024, (records) => dropped.push(...records));
+    const conversations = new Conversations(() => {}, { maxLinesPerConversation: 5_000 }, [], () => budget.enforce());
+    budget.track(conversations);
+    const live = conversations.start('external', 'x');
+    const long = 'x'.repeat(4000);
+    for (let i = 0; i < 1000; i++) conversations.record(live, { dir: 'client', text: `${i} ${long}`, at: i, tls: false });
+    expect(budget.bytes).toBeLessThanOrEqual(256 * 1024);
+    expect(conversations.bytes).toBe(live.bytes);
+    expect(dropped.every((d) => d.kind === 'lines' && d.id === live.id)).toBe(true);
+    const lines = live.detail().lines;
+    expect(lines[0]?.text.startsWith('0 ')).toBe(true);
+    expect(lines.at(-1)?.text.startsWith('999 ')).toBe(true);
+    expect(lines.some((l) => /lines not kept/.test(l.text))).toBe(true);
+    // Line numbers still name the same lines after the shedding.
+    const newest = live.page({ limit: 1, maxBytes: 1e9 });
+    expect(newest.firstLine).toBe(999);
+  });
+
+  it('drops whole finished conversations, oldest first, before shedding a live one', () => {
+    const dropped: DroppedRecord[] = [];
+    const budget = new LabBudget(100 * 1024, (records) => dropped.push(...records));
+    const conversations = new Conversations(() => {}, {}, [], () => budget.enforce());
+    budget.track(conversations);
+    const line = 'y'.repeat(1000);
+    const old = conversations.start('external', 'old');
+    for (let i = 0; i < 60; i++) conversations.record(old, { dir: 'client', text: line, at: i, tls: false });
+    conversations.end(old);
+    const live = conversations.start('external', 'live');
+    for (let i = 0; i < 60; i++) conversations.record(live, { dir: 'client', text: line, at: i, tls: false });
+    expect(dropped).toEqual([{ kind: 'conversation', id: old.id, bytes: expect.any(Number) }]);
+    expect(conversations.get(old.id)).toBeUndefined();
+    expect(conversations.get(live.id)).toBe(live);
+    expect(budget.bytes).toBeLessThanOrEqual(100 * 1024);
   });
 });

@@ -8,6 +8,7 @@ import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-fi
 import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
 import type { TapEvent } from '../tap/line-tap';
 import { evictFinished, freshId } from './bounded-records';
+import { LINE_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from './lab-budget';
 import type { LabEvents } from './lab-types';
 
 export interface ConversationLimits {
@@ -24,6 +25,32 @@ export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
 
 type Line = ConversationDetail['lines'][number];
 
+/**
+ * Lines a live conversation keeps when the lab's budget makes it shed its middle: its first ones
+ * (the greeting, EHLO, AUTH, the envelope) and its latest.
+ */
+const KEEP_FIRST = 32;
+const KEEP_LATEST = 16;
+
+function oneLineBytes(line: Line): number {
+  return line.text.length + LINE_OVERHEAD_BYTES;
+}
+
+/** What lines cost in memory and, near enough, in JSON: their text and a small allowance each. */
+export function lineBytes(lines: readonly Line[]): number {
+  let bytes = 0;
+  for (const line of lines) bytes += oneLineBytes(line);
+  return bytes;
+}
+
+/** One page of a conversation's lines: the newest before a line number, within a count and a size. */
+export interface LinePage {
+  limit: number;
+  maxBytes: number;
+  /** Line number (see `firstLine`) the page ends before; absent: the newest lines. */
+  before?: number;
+}
+
 export type Emit = <E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>) => void;
 
 export class Conversation {
@@ -37,6 +64,11 @@ export class Conversation {
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;
+  /** Once the head has been full it takes no more lines, even if the budget shortened it. */
+  #headClosed = false;
+  /** Lines ever added: the number the next line gets. */
+  #added = 0;
+  #bytes = 0;
   readonly #maxLines: number;
   readonly #credentials: CredentialFilter;
 
@@ -52,6 +84,11 @@ export class Conversation {
     return this.#tracker.state;
   }
 
+  /** Bytes of the lines kept (text and a small allowance per line). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
    * Track and keep one event; the tracker sees every line even when the record keeps only some.
    * Returns the event as it may be shown: a credential that is not a lab one is replaced here,
@@ -65,60 +102,164 @@ export class Conversation {
       const filtered = this.#credentials.filter(original.text, mode);
       if (filtered.redacted) line = { ...original, text: filtered.text, redacted: true };
     }
+    this.#added += 1;
+    this.#bytes += oneLineBytes(line);
     const half = Math.floor(this.#maxLines / 2);
-    if (this.#head.length < half) {
+    if (!this.#headClosed && this.#head.length < half) {
       this.#head.push(line);
+      this.#headClosed = this.#head.length >= half;
       return line;
     }
+    this.#headClosed = true;
     this.#tail.push(line);
     // Trim in batches so a long message does not shift the array on every line.
-    if (this.#tail.length > this.#maxLines - half + 256) {
-      const drop = this.#tail.length - (this.#maxLines - half);
-      this.#tail = this.#tail.slice(drop);
-      this.#skipped += drop;
-    }
+    if (this.#tail.length > this.#maxLines - half + 256) this.#dropTail(this.#tail.length - (this.#maxLines - half));
     return line;
+  }
+
+  /**
+   * The lab is over its budget and this live conversation is its oldest record: forget the older
+   * half of its recent lines, then the end of its first ones, keeping the first and last lines as
+   * a long DATA is trimmed anyway. Returns the bytes freed, 0 when too few lines are left.
+   */
+  shed(): number {
+    if (this.#tail.length > KEEP_LATEST) return this.#dropTail(Math.ceil((this.#tail.length - KEEP_LATEST) / 2));
+    if (this.#head.length <= KEEP_FIRST) return 0;
+    const dropped = this.#head.splice(KEEP_FIRST);
+    this.#headClosed = true;
+    this.#skipped += dropped.length;
+    const freed = lineBytes(dropped);
+    this.#bytes -= freed;
+    return freed;
+  }
+
+  get canShed(): boolean {
+    return this.#tail.length > KEEP_LATEST || this.#head.length > KEEP_FIRST;
+  }
+
+  #dropTail(count: number): number {
+    const freed = lineBytes(this.#tail.slice(0, count));
+    this.#tail = this.#tail.slice(count);
+    this.#skipped += count;
+    this.#bytes -= freed;
+    return freed;
   }
 
   summary(): ConversationSummary {
     return { id: this.id, origin: this.origin, startedAt: this.startedAt, endedAt: this.endedAt, peer: this.peer, state: this.state };
   }
 
+  /** Every line kept (the gap marker stands for those that were not). */
   detail(): ConversationDetail {
+    return { ...this.summary(), lines: this.#numbered().lines };
+  }
+
+  /**
+   * The newest lines before `before`, at most `limit` of them and `maxBytes` of text (at least
+   * one line), with the number of the first (to ask for the page before it) and how many kept
+   * lines come earlier. What a page or an API caller gets: never the whole of a long transcript.
+   */
+  page({ before = Number.POSITIVE_INFINITY, limit, maxBytes }: LinePage): ConversationDetail {
+    const { lines, numbers } = this.#numbered();
+    let end = numbers.length;
+    while (end > 0 && (numbers[end - 1] ?? 0) >= before) end--;
+    let start = end;
+    let bytes = 0;
+    while (start > 0 && end - start < limit) {
+      const line = lines[start - 1] as Line;
+      bytes += oneLineBytes(line);
+      if (bytes > maxBytes && start < end) break;
+      start--;
+    }
+    return { ...this.summary(), lines: lines.slice(start, end), firstLine: numbers[start] ?? this.#added, earlier: start };
+  }
+
+  /**
+   * Kept lines in order, each with its number in the conversation (the count of lines before it).
+   * The gap marker takes the number just before the first line after the gap, which was not kept.
+   */
+  #numbered(): { lines: Line[]; numbers: number[] } {
     const room = this.#maxLines - this.#head.length;
     const over = Math.max(0, this.#tail.length - room);
     const tail = this.#tail.slice(over);
     const skipped = this.#skipped + over;
+    const firstTail = this.#added - tail.length;
     const gap: Line[] = skipped > 0 ? [{ dir: 'info', text: `… ${skipped} lines not kept …`, at: tail[0]?.at ?? 0, tls: tail[0]?.tls ?? false }] : [];
-    return { ...this.summary(), lines: [...this.#head, ...gap, ...tail] };
+    const numbers = this.#head.map((_, i) => i);
+    if (gap.length) numbers.push(firstTail - 1);
+    for (let i = 0; i < tail.length; i++) numbers.push(firstTail + i);
+    return { lines: [...this.#head, ...gap, ...tail], numbers };
   }
 }
 
-export class Conversations {
+export class Conversations implements BudgetedStore {
   readonly #limits: ConversationLimits;
   readonly #emit: Emit;
   readonly #accounts: readonly LabAccount[];
+  readonly #onGrow: () => void;
   /** Insertion order is start order. */
   readonly #all = new Map<string, Conversation>();
+  #bytes = 0;
 
-  /** `accounts`: the lab's own credentials, the only ones ever shown decoded. */
-  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, accounts: readonly LabAccount[] = []) {
+  /**
+   * `accounts`: the lab's own credentials, the only ones ever shown decoded. `onGrow`: a line was
+   * kept (the lab's budget checks itself).
+   */
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, accounts: readonly LabAccount[] = [], onGrow: () => void = () => {}) {
     this.#emit = emit;
     this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
     this.#accounts = accounts;
+    this.#onGrow = onGrow;
+  }
+
+  /** Bytes of every line kept, in every conversation. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  oldestDroppable(): number | null {
+    return this.#oldest()?.startedAt ?? null;
+  }
+
+  /** The oldest finished conversation goes; with none, the oldest live one sheds half its middle. */
+  dropOldest(): DroppedRecord | null {
+    const oldest = this.#oldest();
+    if (!oldest) return null;
+    if (oldest.endedAt !== null) {
+      this.#all.delete(oldest.id);
+      this.#bytes -= oldest.bytes;
+      return { kind: 'conversation', id: oldest.id, bytes: oldest.bytes };
+    }
+    const freed = oldest.shed();
+    this.#bytes -= freed;
+    return { kind: 'lines', id: oldest.id, bytes: freed };
+  }
+
+  #oldest(): Conversation | undefined {
+    let live: Conversation | undefined;
+    for (const conversation of this.#all.values()) {
+      if (conversation.endedAt !== null) return conversation;
+      if (!live && conversation.canShed) live = conversation;
+    }
+    return live;
   }
 
   start(origin: Origin, peer: string): Conversation {
     const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
     this.#all.set(conversation.id, conversation);
-    evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null);
+    evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null, (gone) => {
+      this.#bytes -= gone.bytes;
+    });
     this.#emit('conversation.started', conversation.summary());
     return conversation;
   }
 
   /** A tap event becomes a wire event of this conversation. */
   record(conversation: Conversation, event: TapEvent, hop = 0): void {
+    const before = conversation.bytes;
     const line = conversation.add(event);
+    // A conversation the budget already forgot still shows its last lines live, but is no longer kept.
+    if (this.#all.get(conversation.id) === conversation) this.#bytes += conversation.bytes - before;
     const wire: WireEvent = { conversation: conversation.id, hop, dir: line.dir, text: line.text, at: line.at, tls: line.tls };
     if (line.info !== undefined) wire.info = line.info;
     if (line.cut !== undefined) wire.cut = line.cut;
@@ -126,6 +267,7 @@ export class Conversations {
     if (line.redacted !== undefined) wire.redacted = line.redacted;
     if (line.sentAt !== undefined) wire.sentAt = line.sentAt;
     this.#emit('wire', wire);
+    this.#onGrow();
   }
 
   end(conversation: Conversation): void {
@@ -138,6 +280,11 @@ export class Conversations {
     return [...this.#all.values()].map((conversation) => conversation.summary());
   }
 
+  /** Conversations oldest first, to page through without copying every summary. */
+  all(): IterableIterator<Conversation> {
+    return this.#all.values();
+  }
+
   get(id: string): Conversation | undefined {
     return this.#all.get(id);
   }
@@ -148,6 +295,4 @@ export class Conversations {
     for (const conversation of this.#all.values()) if (conversation.endedAt === null && conversation.origin !== 'relay') open += 1;
     return open;
   }
-
-
 }

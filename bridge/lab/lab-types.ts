@@ -6,6 +6,7 @@ import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { TapEvent } from '../tap/line-tap';
+import type { LinePage } from './conversations';
 import type { SessionTarget } from './smtp-server';
 import type {
   ComposeForm,
@@ -31,8 +32,11 @@ export interface LabEvents {
   'world.event': (event: WorldEvent) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
-  /** Stored messages forgotten to stay within the lab's limits, oldest first. */
-  'messages.dropped': (ids: string[], reason: string) => void;
+  /**
+   * Stored messages forgotten to stay within the lab's limits, oldest first; with the lab's
+   * budget, also mailbox copies and whole conversations.
+   */
+  'messages.dropped': (ids: string[], reason: string, also?: { mailboxCopies: string[]; conversations: string[] }) => void;
 }
 
 /** Which lab server a terminal talks to: the welcoming port-25 one, or the strict submission one. */
@@ -78,6 +82,10 @@ export interface Lab {
 
   listConversations(): ConversationSummary[];
   getConversation(id: string): ConversationDetail | undefined;
+  /** Bytes the lab keeps now, and its budget (--max-lab-mb). */
+  kept(): { bytes: number; maxBytes: number };
+  /** One page of a conversation's lines, the newest before `page.before` (see Conversation.page). */
+  conversationPage(id: string, page: LinePage): ConversationDetail | undefined;
   /**
    * Messages as the lab's servers accepted them (mailbox null), then recent mailbox deliveries
    * (mailbox set, envelopeTo = [mailbox]).
@@ -98,6 +106,8 @@ export interface Lab {
   mailbox(address: string): MessageSummary[];
   /** Recent world events, oldest first (bounded). */
   worldEvents(): WorldEvent[];
+  /** The number of the first event worldEvents() returns: how many came before it (to page by). */
+  worldEventsFirst(): number;
   /** The lab clock, epoch ms. */
   clockNow(): number;
   /** Move the lab clock on by `ms`, running every retry and wait that falls due; resolves with the new time. */

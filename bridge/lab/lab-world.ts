@@ -43,6 +43,8 @@ export interface LabWorld {
   mailboxes(): MailboxSummary[];
   mailbox(address: string): MessageSummary[];
   events(): WorldEvent[];
+  /** How many events came before the first that events() returns. */
+  eventsFirst(): number;
   /** Fast-forward the lab clock, running each wait that falls due; resolves with the new time. */
   advance(ms: number): Promise<number>;
   close(): Promise<void>;
@@ -51,7 +53,8 @@ export interface LabWorld {
 export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld> {
   const { certificates, conversations, emit, log } = options;
   const events: WorldEvent[] = [];
-  const delivered: StoredMessage[] = [];
+  /** Events forgotten from the front of `events`. */
+  let forgotten = 0;
   /** Queue id → the stepped delivery whose mail it is; its first hop is held at a gate too. */
   const stepped = new Map<string, string>();
   /** Hop conversation → the first mailbox copy it delivered. */
@@ -92,7 +95,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
 
   const onEvent = (event: WorldEvent) => {
     events.push(event);
-    if (events.length > MAX_WORLD_EVENTS + 50) events.splice(0, events.length - MAX_WORLD_EVENTS);
+    if (events.length > MAX_WORLD_EVENTS + 50) forgotten += events.splice(0, events.length - MAX_WORLD_EVENTS).length;
     if (event.type === 'bounce') {
       const parent = stepped.get(event.queueId);
       if (parent) stepped.set(event.bounceQueueId, parent);
@@ -107,8 +110,6 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
     if (!message) return;
     if (message.conversation && !storedBy.has(message.conversation)) storedBy.set(message.conversation, message.id);
     if (storedBy.size > MAX_LISTED_DELIVERIES * 2) storedBy.delete(storedBy.keys().next().value ?? '');
-    delivered.push(message);
-    if (delivered.length > MAX_LISTED_DELIVERIES) delivered.shift();
     emit('message.stored', () => summaryOf(message));
   }
 
@@ -142,11 +143,13 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
         authenticated: accepted.authenticated,
       });
     },
-    messages: () => delivered.map(summaryOf),
-    raw: (id) => (delivered.find((m) => m.id === id) ?? created.message(id))?.raw,
+    // Read from the mailboxes themselves: a copy the lab's budget dropped is gone from the list too.
+    messages: () => created.mailboxStore.recent(MAX_LISTED_DELIVERIES).map(summaryOf),
+    raw: (id) => created.message(id)?.raw,
     mailboxes: () => created.mailboxes(),
     mailbox: (address) => created.mailbox(address).map(summaryOf),
     events: () => events.slice(-MAX_WORLD_EVENTS),
+    eventsFirst: () => forgotten + Math.max(0, events.length - MAX_WORLD_EVENTS),
     advance(ms) {
       // One fast-forward at a time, so two pages pressing at once run the waits in order.
       const turn = clockTurn.then(async () => {

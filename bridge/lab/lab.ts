@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { Origin } from '../../core/wire';
+import type { WorldEvent } from '../../core/world/world-events';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
@@ -21,7 +22,8 @@ import { createLabShared, type LabShared } from './lab-shared';
 import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
 import { LabServers } from './lab-servers';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
+import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
+import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 
@@ -37,8 +39,11 @@ export interface LabSettings extends LabOptions {
   maxRelayBacklog?: number;
   conversationLimits?: Partial<ConversationLimits>;
   maxMessages?: number;
-  /** Bytes of accepted message source kept; the oldest go first. */
-  maxMessageBytes?: number;
+  /**
+   * Bytes the lab may keep in all: transcript lines, accepted messages, mailbox copies, queued
+   * mail and bounces (see lab-budget.ts). Past it the oldest go first and the pages are told.
+   */
+  maxLabBytes?: number;
   /** Conversations a learner or client may have open at once (terminal, compose, outside). */
   maxOpenConversations?: number;
   /** The bridge's certificates, socket pairs and DKIM key, shared by its labs; absent: the lab's own. */
@@ -86,12 +91,18 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       log(`lab: ${event} listener failed: ${String(error)}`);
     }
   };
-  const conversations = new Conversations(emit, options.conversationLimits, accounts);
+  const maxLabBytes = options.maxLabBytes ?? DEFAULT_LOCAL_LAB_BYTES;
+  const budget = new LabBudget(maxLabBytes, (dropped) => tellDropped(dropped));
+  const conversations = new Conversations(emit, options.conversationLimits, accounts, () => budget.enforce());
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const store = new MessageStore(maxMessages, maxMessageBytes, (ids) =>
-    emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages and ${Math.round(maxMessageBytes / 1024 / 1024)} MB: the oldest were removed to make room.`),
+  // Bytes are the budget's to count, across everything the lab keeps; the store keeps its count limit.
+  const store = new MessageStore(maxMessages, Number.POSITIVE_INFINITY, (ids) =>
+    emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
   );
+  function tellDropped(dropped: DroppedRecord[]): void {
+    const { messages, reason, mailboxCopies, conversations: forgotten } = describeDrops(dropped, maxLabBytes);
+    emit('messages.dropped', messages, reason, { mailboxCopies, conversations: forgotten });
+  }
   const timeouts: DeliveryTimeouts = { ...DELIVERY_TIMEOUTS, ...options.deliveryTimeouts };
   const labWorld = await createLabWorld({
     certificates,
@@ -103,7 +114,16 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step')?.id,
   });
   const { world, relaySteps } = labWorld;
-  const serverLimits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const asked: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const serverLimits: ServerLimits = { ...asked, maxMessageSize: largestMessageWithin(maxLabBytes, asked.maxMessageSize) };
+  budget.track(conversations);
+  budget.track(store);
+  budget.track(world.mailboxStore);
+  budget.track(countedOnly(() => world.heldBytes()));
+  // Mail arriving in a mailbox or the queue (a bounce) grows the lab as much as mail it accepted.
+  events.on('world.event', (event: WorldEvent) => {
+    if (event.type === 'stored' || event.type === 'queued') budget.enforce();
+  });
   function keepMessage(accepted: AcceptedMessage): void {
     const { id } = accepted;
     emit('message.stored', () => {
@@ -114,11 +134,15 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     });
     // After the 250, as a provider does: the mail is the lab's to pass on now.
     labWorld.accept(accepted);
+    budget.enforce();
   }
   /** A relay queue this long means mail arrives faster than the world can carry it on: wait. */
   function busy(): string | null {
     const limit = options.maxRelayBacklog ?? MAX_RELAY_BACKLOG;
-    return world.backlog().held >= limit ? `The lab's relay queue is full (its limit is ${limit} messages); try again shortly` : null;
+    if (world.backlog().held >= limit) return `The lab's relay queue is full (its limit is ${limit} messages); try again shortly`;
+    // Queued mail is never dropped to make room, so a queue holding half the budget takes no more.
+    if (world.heldBytes() >= maxLabBytes / 2) return `The lab's relay queue holds half of its ${Math.round(maxLabBytes / MB)} MB budget; try again shortly`;
+    return null;
   }
   const servers = new LabServers({
     certificates,
@@ -127,7 +151,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     log,
     composeSocketTimeoutMs: timeouts.serverSocketMs,
     busy,
-    ...(options.limits ? { limits: options.limits } : {}),
+    limits: serverLimits,
     onMessage: keepMessage,
   });
   const taps = new Set<LineTap>();
@@ -259,6 +283,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     smtpsAddress,
     listConversations: () => conversations.list(),
     getConversation: (id) => conversations.get(id)?.detail(),
+    kept: () => ({ bytes: budget.bytes, maxBytes: budget.maxBytes }),
+    conversationPage: (id, page) => conversations.get(id)?.page(page),
     listMessages: () => [...store.list(), ...labWorld.messages()],
     getRawMessage: (id) => store.raw(id) ?? labWorld.raw(id),
 
@@ -283,6 +309,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     listMailboxes: () => labWorld.mailboxes(),
     mailbox: (address) => labWorld.mailbox(address),
     worldEvents: () => labWorld.events(),
+    worldEventsFirst: () => labWorld.eventsFirst(),
     clockNow: () => world.clock.now(),
     advanceClock: (ms) => labWorld.advance(ms),
     worldSettled: () => world.settled(),

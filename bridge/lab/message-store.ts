@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageSummary } from '../../core/wire';
+import { RECORD_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from './lab-budget';
 import { headerSummary, type HeaderSummary } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
@@ -28,7 +29,7 @@ interface Stored {
   summary: MessageSummary | null;
 }
 
-export class MessageStore {
+export class MessageStore implements BudgetedStore {
   readonly #max: number;
   readonly #maxBytes: number;
   readonly #onDrop: (ids: string[]) => void;
@@ -43,8 +44,28 @@ export class MessageStore {
     this.#onDrop = onDrop;
   }
 
+  /** Bytes of message source kept, with a small allowance per message (its summary, its envelope). */
   get bytes(): number {
-    return this.#bytes;
+    return this.#bytes + this.#messages.size * RECORD_OVERHEAD_BYTES;
+  }
+
+  /** The newest is never the lab budget's to drop: the server already said 250 for it. */
+  oldestDroppable(): number | null {
+    return this.#messages.size > 1 ? (this.#messages.values().next().value?.receivedAt ?? null) : null;
+  }
+
+  dropOldest(): DroppedRecord | null {
+    if (this.#messages.size <= 1) return null;
+    const stored = this.#removeOldest();
+    return stored ? { kind: 'message', id: stored.id, bytes: stored.raw.length + RECORD_OVERHEAD_BYTES } : null;
+  }
+
+  #removeOldest(): Stored | undefined {
+    const [oldest, stored] = this.#messages.entries().next().value ?? [];
+    if (oldest === undefined || !stored) return undefined;
+    this.#messages.delete(oldest);
+    this.#bytes -= stored.raw.length;
+    return stored;
   }
 
   /** A fresh id, also used in the "queued as" reply so a learner can find the message. */
@@ -60,11 +81,9 @@ export class MessageStore {
     const dropped: string[] = [];
     // The newest is always kept, even alone over the byte limit: the server already said 250.
     while (this.#messages.size > 1 && (this.#messages.size > this.#max || this.#bytes > this.#maxBytes)) {
-      const [oldest, stored] = this.#messages.entries().next().value ?? [];
-      if (oldest === undefined || !stored) break;
-      this.#messages.delete(oldest);
-      this.#bytes -= stored.raw.length;
-      dropped.push(oldest);
+      const stored = this.#removeOldest();
+      if (!stored) break;
+      dropped.push(stored.id);
     }
     if (dropped.length > 0) this.#onDrop(dropped);
   }

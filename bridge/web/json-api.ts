@@ -1,17 +1,45 @@
 /** The JSON API: read-only views of the lab for scripts, tests and the curious. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
+import { newestPage, recentConversations, type ListPage } from './pages';
 import { SECURITY_HEADERS } from './security-headers';
+import { endInTurns } from './write-in-turns';
+
+/** Most items one page of a list endpoint holds, and how many it holds unless asked (`?limit=`). */
+const LIST_LIMITS = {
+  conversations: { default: 50, max: 200 },
+  messages: { default: 200, max: 1_000 },
+  events: { default: 500, max: 500 },
+  lines: { default: MAX_LINES_PER_PAGE, max: MAX_LINES_PER_PAGE },
+};
+
+/** `?limit=&before=`, checked: a bad value is the caller's mistake (400), not an empty page. */
+function pageQuery(params: URLSearchParams, limits: { default: number; max: number }): { limit: number; before: string | null } | string {
+  const limitText = params.get('limit');
+  const limit = limitText === null ? limits.default : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > limits.max) return `limit must be a whole number from 1 to ${limits.max}`;
+  const before = params.get('before');
+  if (before !== null && !/^[\w.-]{1,64}$/.test(before)) return 'before must be an id from a previous page (the Link header gives it)';
+  return { limit, before };
+}
+
+/** A page of a list: the items as an array (as before paging), and the page before it in a Link header. */
+function sendPage<T>(res: ServerResponse, pathname: string, limit: number, page: ListPage<T>): void {
+  const link: Record<string, string> = page.before === null ? {} : { Link: `<${pathname}?limit=${limit}&before=${encodeURIComponent(page.before)}>; rel="next"` };
+  send(res, 200, JSON.stringify(page.items, null, 2) + '\n', 'application/json; charset=utf-8', link);
+}
 
 function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, extra: Record<string, string> = {}) {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, {
     'Content-Type': contentType,
-    'Content-Length': String(Buffer.byteLength(body)),
+    'Content-Length': String(bytes.length),
     'Cache-Control': 'no-store',
     ...SECURITY_HEADERS,
     ...extra,
   });
-  res.end(body);
+  endInTurns(res, bytes);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown) {
@@ -71,16 +99,14 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     return true;
   }
   if (pathname === '/api/lab') {
-    sendJson(res, 200, { id: context.identity?.id ?? null, node: context.identity?.node ?? null, ...lab.info });
+    sendJson(res, 200, { id: context.identity?.id ?? null, node: context.identity?.node ?? null, ...lab.info, kept: lab.kept() });
     return true;
   }
-  if (pathname === '/api/conversations') {
-    const details = lab.listConversations().map((c) => lab.getConversation(c.id)).filter((c) => c !== undefined);
-    sendJson(res, 200, details);
-    return true;
-  }
-  if (pathname === '/api/messages') {
-    sendJson(res, 200, lab.listMessages());
+  const list = LIST_PATHS[pathname];
+  if (list) {
+    const query = pageQuery(searchParams, LIST_LIMITS[list]);
+    if (typeof query === 'string') sendApiError(res, 400, query);
+    else sendPage(res, pathname, query.limit, listPage(lab, list, query));
     return true;
   }
   if (pathname === '/api/world') {
@@ -89,10 +115,6 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
   }
   if (pathname === '/api/queue') {
     sendJson(res, 200, lab.relayQueue());
-    return true;
-  }
-  if (pathname === '/api/world/events') {
-    sendJson(res, 200, lab.worldEvents());
     return true;
   }
   if (pathname === '/api/mailboxes') {
@@ -111,7 +133,18 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
 
   const conversation = /^\/api\/conversations\/([\w-]{1,64})$/.exec(pathname);
   if (conversation) {
-    const detail = lab.getConversation(conversation[1] ?? '');
+    // A page of lines, the newest first in; `?before=` is a line number, the `firstLine` of the page after.
+    const query = pageQuery(searchParams, LIST_LIMITS.lines);
+    if (typeof query === 'string') {
+      sendApiError(res, 400, query);
+      return true;
+    }
+    const before = query.before === null ? undefined : Number(query.before);
+    if (before !== undefined && !Number.isInteger(before)) {
+      sendApiError(res, 400, 'before must be a line number (the firstLine of a page)');
+      return true;
+    }
+    const detail = lab.conversationPage(conversation[1] ?? '', { limit: query.limit, maxBytes: MAX_PAGE_BYTES, ...(before === undefined ? {} : { before }) });
     if (detail) sendJson(res, 200, detail);
     else notFound(res, 'conversation');
     return true;
@@ -121,8 +154,10 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
   if (mailbox) {
     const address = safeDecode(mailbox[1] ?? '').toLowerCase();
     // A mailbox the lab has never delivered to is a 404, not an empty list: the address may be mistyped.
-    if (lab.listMailboxes().some((box) => box.address === address)) sendJson(res, 200, lab.mailbox(address));
-    else notFound(res, 'mailbox');
+    const query = pageQuery(searchParams, LIST_LIMITS.messages);
+    if (!lab.listMailboxes().some((box) => box.address === address)) notFound(res, 'mailbox');
+    else if (typeof query === 'string') sendApiError(res, 400, query);
+    else sendPage(res, pathname, query.limit, newestPage(lab.mailbox(address), (m) => m.id, { ...query, maxBytes: MAX_PAGE_BYTES }));
     return true;
   }
 
@@ -138,4 +173,19 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
 
   notFound(res, 'API path');
   return true;
+}
+
+type ListName = 'conversations' | 'messages' | 'events';
+const LIST_PATHS: Partial<Record<string, ListName>> = {
+  '/api/conversations': 'conversations',
+  '/api/messages': 'messages',
+  '/api/world/events': 'events',
+};
+
+function listPage(lab: Lab, list: ListName, query: { limit: number; before: string | null }): ListPage<unknown> {
+  if (list === 'conversations') return recentConversations(lab, { ...query, maxBytes: MAX_CONVERSATION_PAGE_BYTES });
+  if (list === 'messages') return newestPage(lab.listMessages(), (m) => m.id, { ...query, maxBytes: MAX_PAGE_BYTES });
+  // Events have no id: a page names them by their number since the lab started.
+  const first = lab.worldEventsFirst();
+  return newestPage(lab.worldEvents(), (_, i) => String(first + i), { ...query, maxBytes: MAX_PAGE_BYTES });
 }

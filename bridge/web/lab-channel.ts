@@ -13,7 +13,10 @@ import {
 } from '../../core/protocol/messages';
 import { ComposeError, LabLimitError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
 import { log } from '../log';
+import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES, RECENT_LINES_PER_CONVERSATION } from '../../core/protocol/pages';
 import { corkForThisTurn } from './corked-sends';
+import { newestPage, recentConversations } from './pages';
+import { sendInTurns, TURN_BYTES } from './write-in-turns';
 
 export interface LabChannelOptions {
   /** A page that stops reading is cut off past this many buffered bytes rather than grow the bridge. */
@@ -39,6 +42,8 @@ export class LabChannel {
   readonly #clients = new Set<WebSocket>();
   readonly #terminals = new Map<string, TerminalEntry>();
   readonly #unsubscribe: Array<() => void> = [];
+  /** Pages a big message is being sent to in fragments, with what waits to go after it. */
+  readonly #fragmenting = new WeakMap<WebSocket, string[]>();
 
   constructor(lab: Lab, options: LabChannelOptions) {
     this.#lab = lab;
@@ -57,7 +62,7 @@ export class LabChannel {
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
-    this.#relay('messages.dropped', (ids, reason) => this.#broadcast({ type: 'messages.dropped', ids, reason }));
+    this.#relay('messages.dropped', (ids, reason, also) => this.#broadcast({ type: 'messages.dropped', ids, reason, ...also }));
   }
 
   get clientCount(): number {
@@ -91,21 +96,19 @@ export class LabChannel {
     this.#unsubscribe.push(() => this.#lab.off(event, listener));
   }
 
+  /** The lab as it is now, in pages: newest lines, messages and events, so the frame stays a few MB at most. */
   #welcome(socket: WebSocket): void {
-    const conversations = this.#lab
-      .listConversations()
-      .map((c) => this.#lab.getConversation(c.id))
-      .filter((c) => c !== undefined);
+    const all = { limit: Number.POSITIVE_INFINITY, maxBytes: MAX_PAGE_BYTES };
     this.#send(socket, {
       type: 'welcome',
       lab: this.#lab.info,
-      conversations,
-      messages: this.#lab.listMessages(),
+      conversations: recentConversations(this.#lab, { ...all, maxBytes: MAX_CONVERSATION_PAGE_BYTES }).items,
+      messages: newestPage(this.#lab.listMessages(), (m) => m.id, all).items,
       deliveries: this.#lab.listDeliveries(),
       gates: this.#lab.listGates(),
       world: this.#lab.describeWorld(),
       mailboxes: this.#lab.listMailboxes(),
-      worldEvents: this.#lab.worldEvents(),
+      worldEvents: newestPage(this.#lab.worldEvents(), (_, i) => String(i), all).items,
       clock: this.#lab.clockNow(),
     });
     socket.on('message', (data, isBinary) => {
@@ -167,13 +170,17 @@ export class LabChannel {
         entry.session.close();
         return;
       }
-      case 'conversation.get': {
-        const conversation = this.#lab.getConversation(message.conversation);
+      case 'conversation.get':
+      case 'conversation.lines': {
+        const before = message.type === 'conversation.lines' ? message.before : undefined;
+        const limit = message.type === 'conversation.lines' ? (message.limit ?? MAX_LINES_PER_PAGE) : RECENT_LINES_PER_CONVERSATION;
+        const conversation = this.#lab.conversationPage(message.conversation, { limit, maxBytes: MAX_PAGE_BYTES, ...(before === undefined ? {} : { before }) });
         if (!conversation) {
           this.#sendError(socket, 'unknown-conversation', `No conversation ${message.conversation}.`, message.ref);
           return;
         }
-        this.#send(socket, { type: 'conversation.detail', ref: message.ref, conversation });
+        const type = message.type === 'conversation.get' ? 'conversation.detail' : 'conversation.lines';
+        this.#send(socket, { type, ref: message.ref, conversation });
         return;
       }
       case 'compose.send': {
@@ -280,9 +287,24 @@ export class LabChannel {
 
   #sendText(socket: WebSocket, text: string): void {
     if (socket.readyState !== socket.OPEN) return;
+    // A big message (a welcome) is still leaving in fragments: what comes meanwhile waits its turn.
+    const waiting = this.#fragmenting.get(socket);
+    if (waiting) {
+      waiting.push(text);
+      return;
+    }
     if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
       log('warn', 'a page stopped reading; closing its WebSocket', { buffered: socket.bufferedAmount });
       socket.close(1013, 'too far behind; reload the page');
+      return;
+    }
+    if (text.length > TURN_BYTES) {
+      const queue: string[] = [];
+      this.#fragmenting.set(socket, queue);
+      sendInTurns(socket, text, () => {
+        this.#fragmenting.delete(socket);
+        for (const next of queue) this.#sendText(socket, next);
+      });
       return;
     }
     corkForThisTurn(socket);

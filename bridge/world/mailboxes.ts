@@ -4,6 +4,7 @@
  * it. Bounded per mailbox and in mailboxes, because a lab left running must not grow without end.
  */
 import { randomUUID } from 'node:crypto';
+import { RECORD_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from '../lab/lab-budget';
 import { headerSummary } from '../lab/message-headers';
 import type { MessageSummary } from '../../core/wire';
 import type { MailboxSummary } from '../../core/world/world-events';
@@ -29,10 +30,13 @@ interface Mailbox {
   messages: StoredMessage[];
 }
 
-export class Mailboxes {
+export class Mailboxes implements BudgetedStore {
   readonly #limits: typeof DEFAULT_MAILBOX_LIMITS;
   /** Insertion order is creation order; an updated mailbox moves to the end. */
   readonly #boxes = new Map<string, Mailbox>();
+  /** Every copy kept, in every mailbox, in the order they arrived: the oldest first. */
+  readonly #arrived = new Set<StoredMessage>();
+  #bytes = 0;
   readonly #summaries = new WeakMap<StoredMessage, MessageSummary>();
 
   constructor(limits: Partial<typeof DEFAULT_MAILBOX_LIMITS> = {}) {
@@ -51,13 +55,49 @@ export class Mailboxes {
     this.#boxes.delete(key);
     this.#boxes.set(key, box);
     box.messages.push(stored);
-    if (box.messages.length > this.#limits.messagesPerMailbox) box.messages.shift();
+    this.#arrived.add(stored);
+    this.#bytes += stored.raw.length + RECORD_OVERHEAD_BYTES;
+    if (box.messages.length > this.#limits.messagesPerMailbox) this.#forget(box.messages.shift());
     while (this.#boxes.size > this.#limits.mailboxes) {
       const oldest = this.#boxes.keys().next().value;
       if (oldest === undefined) break;
+      for (const message of this.#boxes.get(oldest)?.messages ?? []) this.#forget(message);
       this.#boxes.delete(oldest);
     }
     return stored;
+  }
+
+  /** Bytes of every copy kept, with a small allowance per copy. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  oldestDroppable(): number | null {
+    return this.#arrived.values().next().value?.receivedAt ?? null;
+  }
+
+  /** The oldest copy in any mailbox goes; a mailbox left empty goes with it. */
+  dropOldest(): DroppedRecord | null {
+    const oldest: StoredMessage | undefined = this.#arrived.values().next().value;
+    if (!oldest) return null;
+    const box = this.#boxes.get(oldest.mailbox);
+    if (box) {
+      box.messages.splice(box.messages.indexOf(oldest), 1);
+      if (box.messages.length === 0) this.#boxes.delete(oldest.mailbox);
+    }
+    this.#forget(oldest);
+    return { kind: 'mailbox-copy', id: oldest.id, bytes: oldest.raw.length + RECORD_OVERHEAD_BYTES };
+  }
+
+  /** The newest copies, oldest of them first (the list beside the accepted messages). */
+  recent(limit: number): StoredMessage[] {
+    const all = [...this.#arrived];
+    return all.slice(Math.max(0, all.length - limit));
+  }
+
+  #forget(message: StoredMessage | undefined): void {
+    if (!message || !this.#arrived.delete(message)) return;
+    this.#bytes -= message.raw.length + RECORD_OVERHEAD_BYTES;
   }
 
   list(): MailboxSummary[] {

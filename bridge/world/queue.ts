@@ -92,6 +92,7 @@ export class RelayQueue {
   /** Retries whose clock task waits for their attempt to end. */
   readonly #retried = new Map<QueueEntry, () => void>();
   #closed = false;
+  #bytes = 0;
 
   constructor(deps: QueueDeps) {
     this.#deps = deps;
@@ -100,6 +101,11 @@ export class RelayQueue {
   /** Messages the queue holds, waiting for an attempt, in one, or for a retry. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Bytes of the mail it holds (bounces included), counted against the lab's budget. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Attempts waiting for their turn (a burst of arrivals holds them back). */
@@ -132,6 +138,7 @@ export class RelayQueue {
       authenticated: input.authenticated ?? false,
     };
     this.#entries.set(entry.queueId, entry);
+    this.#bytes += entry.raw.length;
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
     if (entry.kind === 'mail') this.#scheduler.noteArrival();
     // The first attempt starts at once (real time), after the server's reply has gone out, unless
@@ -264,6 +271,7 @@ export class RelayQueue {
       return;
     }
     this.#entries.delete(entry.queueId);
+    this.#bytes -= entry.raw.length;
     emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
   }
 

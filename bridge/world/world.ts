@@ -96,6 +96,10 @@ export interface World {
   backlog(): { held: number; waiting: number };
   mailboxes(): MailboxSummary[];
   mailbox(address: string): StoredMessage[];
+  /** Every mailbox copy, as one store the lab's budget counts and drops from. */
+  readonly mailboxStore: Mailboxes;
+  /** Bytes of mail the world holds and may not drop: the queue, bounces waiting to be sent. */
+  heldBytes(): number;
   message(id: string): StoredMessage | undefined;
   /** Header fields of a delivered copy (read once, no MIME parse). */
   summary(message: StoredMessage): MessageSummary;
@@ -273,10 +277,15 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return false;
   }
 
+
+  /** Bytes of originals held for a late bounce, until it is queued. */
+  let lateBytes = 0;
   function lateBounce(bounce: LateBounce): void {
     const wantsBounce = !bounce.notify || (bounce.notify.includes('FAILURE') && !bounce.notify.includes('NEVER'));
     if (!bounce.envelopeFrom || !wantsBounce) return;
+    lateBytes += bounce.raw.length;
     clock.schedule(timing.lateBounceDelayMs, () => {
+      lateBytes -= bounce.raw.length;
       const diagnostic = `${REPLIES.lateBounce.code} ${REPLIES.lateBounce.enhanced} ${REPLIES.lateBounce.text}`;
       queue.sendBounce({
         reportingMta: { name: bounce.host.name, address: bounce.host.address },
@@ -340,6 +349,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       queue.list().map((e) => ({ queueId: e.queueId, kind: e.kind, envelopeFrom: e.envelopeFrom, attempts: e.attempts, hop: e.hop, pending: e.recipients.filter((r) => r.state === 'pending').map((r) => r.address) })),
     mailboxes: () => mailboxes.list(),
     mailbox: (address) => mailboxes.messages(address),
+    mailboxStore: mailboxes,
+    heldBytes: () => queue.bytes + lateBytes,
     message: (id) => mailboxes.find(id),
     summary: (message) => mailboxes.summary(message),
     backlog: () => ({ held: queue.size, waiting: queue.waiting }),

@@ -13,6 +13,7 @@ import {
   type DeliverySummary,
   type GateState,
 } from './delivery';
+import { MAX_LINES_PER_PAGE } from './pages';
 
 /**
  * Largest client message the bridge reads; a bigger one is answered with a `too-large` error.
@@ -58,8 +59,16 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Drop the connection without QUIT. */
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
-  /** Ask for the full detail (all lines) of one conversation. */
+  /** Ask for one conversation with its newest lines (a page: older ones with conversation.lines). */
   z.object({ type: z.literal('conversation.get'), ref, conversation: conversationId }),
+  /** Ask for the lines of a conversation before line number `before` (its `firstLine` so far), newest first. */
+  z.object({
+    type: z.literal('conversation.lines'),
+    ref,
+    conversation: conversationId,
+    before: z.number().int().min(0),
+    limit: z.number().int().min(1).max(MAX_LINES_PER_PAGE).optional(),
+  }),
   /** Send an email with the bridge's nodemailer: held at every client unit (step) or at once (instant). */
   z.object({
     type: z.literal('compose.send'),
@@ -114,6 +123,7 @@ export type BridgeMessage =
   | {
       type: 'welcome';
       lab: LabInfo;
+      /** Every conversation kept, each with its newest lines only (`earlier` says how many more there are). */
       conversations: ConversationDetail[];
       messages: MessageSummary[];
       deliveries: DeliverySummary[];
@@ -135,10 +145,15 @@ export type BridgeMessage =
   | { type: 'conversation.started'; conversation: ConversationSummary }
   | { type: 'conversation.ended'; id: string; endedAt: number; state: string }
   | { type: 'conversation.detail'; ref?: string; conversation: ConversationDetail }
+  /** A page of older lines, answering conversation.lines: `conversation.lines` come before what the page had. */
+  | { type: 'conversation.lines'; ref?: string; conversation: ConversationDetail }
   | { type: 'wire'; event: WireEvent }
   | { type: 'message.stored'; message: MessageSummary }
-  /** Messages forgotten to stay within the lab's limits; `reason` says which limit. */
-  | { type: 'messages.dropped'; ids: string[]; reason: string }
+  /**
+   * Records forgotten to stay within the lab's limits, oldest first; `reason` says which limit.
+   * `ids`: accepted messages; past the lab's memory budget also mailbox copies and conversations.
+   */
+  | { type: 'messages.dropped'; ids: string[]; reason: string; mailboxCopies?: string[]; conversations?: string[] }
   | { type: 'terminal.opened'; ref?: string; conversation: ConversationSummary }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string };
 

@@ -5,67 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { ConversationDetail, MessageSummary } from '../../core/wire';
 import type { WorldEvent } from '../../core/world/world-events';
+import { Browser, sendAs } from '../support/hosted-browser';
 import { startHostedTestBridge, type HostedTestBridge } from '../support/lab-process';
-import { LabSocket } from '../support/ws-client';
 import { eventually, RawClient, textOf } from './smtp-client';
-
-interface LabJson {
-  id: string;
-  node: string | null;
-  credentials: { user: string; pass: string };
-  smtp: { host: string; port: number };
-  hosted: { idleMinutes: number };
-}
-
-/** A browser: it keeps the lab cookie the bridge sets, as a real one would. */
-class Browser {
-  cookie = '';
-  constructor(readonly bridge: HostedTestBridge) {}
-
-  async get(path: string): Promise<Response> {
-    const res = await fetch(new URL(path, this.bridge.webUrl), { headers: this.cookie ? { cookie: this.cookie } : {} });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0] ?? '';
-    return res;
-  }
-
-  async lab(): Promise<LabJson> {
-    const res = await this.get('/api/lab');
-    expect(res.status).toBe(200);
-    return (await res.json()) as LabJson;
-  }
-
-  async json<T>(path: string): Promise<T> {
-    const res = await this.get(path);
-    expect(res.status).toBe(200);
-    return (await res.json()) as T;
-  }
-
-  socket(): Promise<LabSocket> {
-    return LabSocket.open(this.bridge.webUrl, { cookie: this.cookie, origin: new URL(this.bridge.webUrl).origin });
-  }
-}
-
-async function sendAs(bridge: HostedTestBridge, credentials: { user: string; pass: string }, subject: string, caPem: string, to = 'bob@lab.test'): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: bridge.smtp.port,
-    secure: false,
-    requireTLS: true,
-    auth: credentials,
-    tls: { ca: caPem, servername: 'localhost' },
-  });
-  try {
-    const info = await transport.sendMail({ from: 'ada@example.test', to, subject, text: `${subject}\n` });
-    return /queued as (\w+)/.exec(info.response)?.[1] ?? '';
-  } finally {
-    transport.close();
-  }
-}
 
 describe('hosted mode: a lab per browser', () => {
   let bridge: HostedTestBridge;
@@ -330,7 +275,7 @@ describe('hosted mode with a smarthost: only mail sent with the lab’s login le
     expect(kept.response).toMatch(/only mail sent after logging in/);
     expect(received).toEqual([]);
 
-    const queueId = await sendAs(bridge, lab.credentials, 'With the lab login', caPem, 'friend@allowed.example');
+    const queueId = await sendAs(bridge, lab.credentials, 'With the lab login', caPem, { to: 'friend@allowed.example' });
     const sent = await eventually(() => fateOf('friend@allowed.example', queueId));
     expect(sent.outcome).toBe('delivered');
     expect(received).toEqual([['friend@allowed.example']]);
