@@ -3,8 +3,6 @@
  * and its session state as the session machine derives it from those lines. Bounded on both
  * axes, because a lab left open for a day must not keep every line of every message.
  */
-import { SessionTracker } from '../../core/machines/session-tracker';
-import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
 import type { TapEvent } from '../tap/line-tap';
 import { evictFinished, freshId } from './bounded-records';
@@ -32,39 +30,34 @@ export class Conversation {
   readonly peer: string;
   readonly startedAt = Date.now();
   endedAt: number | null = null;
-  // The stepper: the same machine without an actor's cost, on every line of every conversation.
-  readonly #tracker = new SessionTracker({ keepLines: false, engine: 'stepper' });
+  /** Where the session state comes from: the tap that reads this conversation's lines. */
+  #reading: { readonly state: string } | null = null;
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;
   readonly #maxLines: number;
-  readonly #credentials: CredentialFilter;
 
-  constructor(id: string, origin: Origin, peer: string, maxLines: number, accounts: readonly LabAccount[] = []) {
+  constructor(id: string, origin: Origin, peer: string, maxLines: number) {
     this.id = id;
     this.origin = origin;
     this.peer = peer;
     this.#maxLines = Math.max(2, maxLines);
-    this.#credentials = new CredentialFilter(accounts);
   }
 
   get state(): string {
-    return this.#tracker.state;
+    return this.#reading?.state ?? 'connecting';
+  }
+
+  /** The tap reads the lines (session tracker, credential filter); the record takes its state from it. */
+  readFrom(reading: { readonly state: string }): void {
+    this.#reading = reading;
   }
 
   /**
-   * Track and keep one event; the tracker sees every line even when the record keeps only some.
-   * Returns the event as it may be shown: a credential that is not a lab one is replaced here,
-   * before anything leaves the lab. The tap made the event for this alone, so it is kept as it is.
+   * Keep one event, as the tap recorded it: read by the session tracker, with any credential that
+   * is not a lab one already replaced. The tap made the event for this alone, so it is kept as it is.
    */
-  add(original: TapEvent): TapEvent {
-    const mode = this.#tracker.advance(original);
-    let line = original;
-    // Only a command or an AUTH response can carry a credential; message content never changes the filter.
-    if (mode === 'command' || mode === 'auth') {
-      const filtered = this.#credentials.filter(original.text, mode);
-      if (filtered.redacted) line = { ...original, text: filtered.text, redacted: true };
-    }
+  add(line: TapEvent): TapEvent {
     const half = Math.floor(this.#maxLines / 2);
     if (this.#head.length < half) {
       this.#head.push(line);
@@ -97,19 +90,16 @@ export class Conversation {
 export class Conversations {
   readonly #limits: ConversationLimits;
   readonly #emit: Emit;
-  readonly #accounts: readonly LabAccount[];
   /** Insertion order is start order. */
   readonly #all = new Map<string, Conversation>();
 
-  /** `accounts`: the lab's own credentials, the only ones ever shown decoded. */
-  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, accounts: readonly LabAccount[] = []) {
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}) {
     this.#emit = emit;
     this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
-    this.#accounts = accounts;
   }
 
   start(origin: Origin, peer: string): Conversation {
-    const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
+    const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation);
     this.#all.set(conversation.id, conversation);
     evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null);
     this.#emit('conversation.started', conversation.summary());
@@ -123,6 +113,7 @@ export class Conversations {
     if (line.info !== undefined) wire.info = line.info;
     if (line.cut !== undefined) wire.cut = line.cut;
     if (line.record !== undefined) wire.record = line.record;
+    if (line.bareLf !== undefined) wire.bareLf = line.bareLf;
     if (line.redacted !== undefined) wire.redacted = line.redacted;
     if (line.sentAt !== undefined) wire.sentAt = line.sentAt;
     this.#emit('wire', wire);

@@ -121,9 +121,10 @@ export interface Lab {
   openConversationCount(): number;
   /**
    * Take over an outside client's conversation once it authenticated for this lab, with the lines
-   * it already exchanged; `drop` ends its connection if the lab closes first. Throws LabLimitError.
+   * it already exchanged; `drop` ends its connection if the lab closes first; `reading` is the tap
+   * that reads its lines, for the session state. Throws LabLimitError.
    */
-  adoptOutside(peer: string, earlier: readonly TapEvent[], drop: () => void): AdoptedConversation;
+  adoptOutside(peer: string, earlier: readonly TapEvent[], drop: () => void, reading: { readonly state: string }): AdoptedConversation;
 
   on<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
   off<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;

@@ -74,6 +74,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       // A hop to the smarthost verifies that server's own certificate, and speaks TLS at once for smtps://.
       ...tapUpstream(hop),
       log,
+      accounts: options.accounts,
       gate: step?.gate,
       onEvent: (event) => {
         conversations.record(conversation, event, hop.hop);
@@ -86,6 +87,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       },
     });
     taps.add(line);
+    conversation.readFrom(line);
     step?.attach(() => line.destroy());
     return { conversation: conversation.id };
   };

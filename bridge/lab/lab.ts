@@ -86,7 +86,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       log(`lab: ${event} listener failed: ${String(error)}`);
     }
   };
-  const conversations = new Conversations(emit, options.conversationLimits, accounts);
+  const conversations = new Conversations(emit, options.conversationLimits);
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const store = new MessageStore(maxMessages, maxMessageBytes, (ids) =>
@@ -160,6 +160,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         log,
         gate: route.gate,
         implicitTls: route.implicitTls,
+        accounts,
         onEvent: (event) => conversations.record(conversation, event),
         onClose: () => {
           taps.delete(tap);
@@ -168,6 +169,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         },
       });
       taps.add(tap);
+      conversation.readFrom(tap);
       route.server().accept(far, { conversation: conversation.id, remoteAddress, remotePort });
       return { conversation, tap };
     } catch (error) {
@@ -299,9 +301,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     },
 
     openConversationCount: openCount,
-    adoptOutside(peer, earlier, drop) {
+    adoptOutside(peer, earlier, drop, reading) {
       roomForOne();
       const conversation = conversations.start('external', peer);
+      conversation.readFrom(reading);
       for (const event of earlier) conversations.record(conversation, event);
       adopted.add(drop);
       return {

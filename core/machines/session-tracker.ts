@@ -100,6 +100,11 @@ export class SessionTracker {
     return this.#run.context;
   }
 
+  /** How the next client line will be read, as far as the replies so far tell. */
+  get mode(): LineMode {
+    return lineModeOf(this.#run.state, this.#run.context);
+  }
+
   get lines(): readonly TrackedLine[] {
     return this.#lines;
   }

@@ -56,6 +56,19 @@ export class CredentialFilter {
     return initial === undefined ? { text, redacted: false } : { text: `${prefix} ${HIDDEN}`, redacted: true };
   }
 
+  /**
+   * A line the server may read either as a command or as an AUTH response (a connection that
+   * closed, or a client that pipelined far past AUTH, before the reply that decides): shown only
+   * if it cannot carry a credential that is not a lab one.
+   */
+  filterUndecided(text: string): FilteredLine {
+    if (parseCommand(text).verb === 'AUTH') return this.filter(text, 'command');
+    const token = text.trim();
+    const decoded = decodeBase64(token);
+    const lab = this.#plainIsLab(token) || this.#accounts.some((a) => a.user === decoded || a.pass === decoded);
+    return this.#keepIf(lab, text, '');
+  }
+
   #response(text: string): FilteredLine {
     const expecting = this.#expecting;
     // "*" cancels the exchange (RFC 4954 §4); it carries nothing secret.
