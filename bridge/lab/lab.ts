@@ -12,7 +12,7 @@ import type { Origin } from '../../core/wire';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
-import { LineTap } from '../tap/line-tap';
+import { LineTap, type TapEvent } from '../tap/line-tap';
 import { memorySocketPair } from '../tap/memory-pair';
 import { listenForClients } from '../tap/smtp-listener';
 import type { LabAccount } from '../../core/smtp/credential-filter';
@@ -67,6 +67,8 @@ interface Route {
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
+  /** Hears every event the tap records (a delivery reads its outcome from them). */
+  onEvent?(event: TapEvent): void;
 }
 
 export async function createLab(options: LabSettings): Promise<Lab> {
@@ -161,7 +163,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         gate: route.gate,
         implicitTls: route.implicitTls,
         accounts,
-        onEvent: (event) => conversations.record(conversation, event),
+        onEvent: (event) => {
+          conversations.record(conversation, event);
+          route.onEvent?.(event);
+        },
         onClose: () => {
           taps.delete(tap);
           conversations.end(conversation);
@@ -233,12 +238,12 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     timeouts,
     hasMessage: (id) => store.raw(id) !== undefined,
     emit,
-    async open(profile, gate, onClose) {
+    async open(profile, gate, onClose, onEvent) {
       roomForOne();
       // nodemailer gets loopback TCP: its connection timeout and its pipelined writes behave as
       // against any server only on a real socket.
       const { near, far } = await pairs.pair();
-      const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose };
+      const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose, onEvent };
       const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       if (!served) {
         near.destroy();
