@@ -1,5 +1,6 @@
 /** Pure helpers over tracked lines, shared by the terminal, the transcript and the explanation. */
 import type { TrackedLine } from '../../core/machines/session-tracker';
+import { utf8Length } from '../../core/smtp/limits';
 
 /**
  * The line that completes the reply a server line belongs to (multi-line replies end on the
@@ -64,7 +65,6 @@ export function infoLabel(line: TrackedLine): string {
 /** Longest part of a line drawn on screen; the rest is summarised (the explanation has it all). */
 export const SHOWN_CHARS = 300;
 
-const encoder = new TextEncoder();
 
 /**
  * A line as shown: at most SHOWN_CHARS characters, plus how many bytes were left out, both by us
@@ -73,5 +73,5 @@ const encoder = new TextEncoder();
 export function shownText(text: string, cut = 0, limit = SHOWN_CHARS): { text: string; hiddenBytes: number } {
   if (text.length <= limit) return { text, hiddenBytes: cut };
   const shown = text.slice(0, limit);
-  return { text: shown, hiddenBytes: cut + encoder.encode(text).length - encoder.encode(shown).length };
+  return { text: shown, hiddenBytes: cut + utf8Length(text) - utf8Length(shown) };
 }

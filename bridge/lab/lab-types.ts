@@ -36,7 +36,8 @@ export interface LabEvents {
 }
 
 /** Which lab server a terminal talks to: the welcoming port-25 one, or the strict submission one. */
-export type TerminalServerRole = 'welcoming' | 'mx' | 'submission';
+import type { TerminalServer } from '../../core/protocol/terminal-servers';
+export type TerminalServerRole = TerminalServer;
 
 /** A compose form the lab refused before sending anything; `message` says what to fix. */
 export class ComposeError extends Error {}

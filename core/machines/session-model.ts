@@ -4,6 +4,7 @@
  * Kept apart from the machine so the tracker, the graph and the app can use them without XState.
  */
 import type { Reply } from '../smtp/reply';
+import { END_OF_DATA, GREETING } from '../smtp/reply-context';
 
 /** A client line still waiting for its reply: the verb it was read as, and the line as sent. */
 export interface PendingCommand {
@@ -70,9 +71,11 @@ export const SESSION_STATES = [
 ] as const;
 export type SessionStateName = (typeof SESSION_STATES)[number];
 
-/** Pseudo-verbs for pending entries that are not commands. */
-export const GREETING = '<greeting>';
-export const END_OF_DATA = '.';
+/**
+ * Pseudo-verbs for pending entries that are not commands. The greeting and end-of-data markers
+ * are the ones the reply explanations use, defined once with them.
+ */
+export { END_OF_DATA, GREETING };
 export const AUTH_RESPONSE = 'AUTH-RESPONSE';
 /** A BDAT command carrying the LAST keyword ends the message, so it gets its own key. */
 export const BDAT_LAST = 'BDAT LAST';
