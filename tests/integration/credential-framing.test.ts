@@ -6,15 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../bridge/lab/lab-types';
 import type { WireEvent } from '../../core/wire';
-import { eventually, RawClient, startLab } from './smtp-client';
+import { mulberry32 } from '../support/prng';
+import { eventually, RawClient, startRecordedLab } from './smtp-client';
 
 let lab: Lab;
 let stop: () => Promise<void>;
-const events: WireEvent[] = [];
+let events: WireEvent[];
 
 beforeAll(async () => {
-  ({ lab, stop } = await startLab());
-  lab.on('wire', (event) => events.push(event));
+  ({ lab, stop, events } = await startRecordedLab());
 });
 afterAll(() => stop());
 
@@ -24,23 +24,14 @@ const REAL_USER = b64('someone@corp.test');
 const REAL_PASS = b64('correct horse battery staple');
 const LAB_PLAIN = b64('\0learner\0learner');
 
-/** A small seeded generator, so a failing split can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/** The same bytes cut every way the issue names: whole, byte by byte, and three random cuttings. */
+/** The same bytes cut every way: whole, byte by byte, and three seeded random cuttings. */
 function splits(bytes: Buffer): Array<{ name: string; pieces: Buffer[] }> {
   const out = [
     { name: 'all at once', pieces: [bytes] },
     { name: 'one byte at a time', pieces: [...bytes].map((byte) => Buffer.from([byte])) },
   ];
   for (const seed of [1, 2, 3]) {
-    const next = random(seed);
+    const { next } = mulberry32(seed);
     const pieces: Buffer[] = [];
     for (let at = 0; at < bytes.length; ) {
       const size = 1 + Math.floor(next() * 12);

@@ -8,25 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../bridge/lab/lab-types';
 import { SessionTracker } from '../../core/machines/session-tracker';
 import type { WireEvent } from '../../core/wire';
-import { eventually, RawClient, startLab } from './smtp-client';
+import { mulberry32 } from '../support/prng';
+import { eventually, RawClient, startRecordedLab } from './smtp-client';
 
 let lab: Lab;
 let stop: () => Promise<void>;
-const events: WireEvent[] = [];
+let events: WireEvent[];
 
 beforeAll(async () => {
-  ({ lab, stop } = await startLab());
-  lab.on('wire', (event) => events.push(event));
+  ({ lab, stop, events } = await startRecordedLab());
 });
 afterAll(() => stop());
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const PIECES = ['.', '..', '.x', 'text', 'MAIL FROM:<mallory@evil.test>', 'RCPT TO:<bob@lab.test>', 'DATA', 'QUIT', 'RSET', ''];
 const ENDINGS = ['\r\n', '\n', '\r'];
@@ -45,7 +37,7 @@ function body(next: () => number, subject: string): string {
 describe('DATA framing as smtp-server reads it', () => {
   for (const seed of [7, 8, 9]) {
     it(`the views store exactly the messages smtp-server stored (seed ${seed})`, async () => {
-      const next = random(seed);
+      const { next } = mulberry32(seed);
       const name = `framing${seed}.test`;
       const client = await RawClient.connect(lab.smtpAddress.port);
       await client.reply();
