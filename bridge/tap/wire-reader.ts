@@ -7,15 +7,15 @@
  * goes to the tracker and the credential filter in the order the server read it. The bytes are
  * long gone to the server by then: only the record waits.
  */
-import { nextLineUndecided } from '../../core/machines/session-model';
+import { AUTH_RESPONSE, nextLineUndecided } from '../../core/machines/session-model';
 import { SessionTracker, type SessionStateName } from '../../core/machines/session-tracker';
-import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
+import { CredentialFilter, type FilteredLine, type LabAccount } from '../../core/smtp/credential-filter';
 import type { TapEvent } from './line-tap';
 
 /**
  * Client lines held while their reading is undecided. A client may not pipeline past AUTH or DATA
  * (RFC 2920, RFC 4954), so only a misbehaving one gets here; past this many, the oldest goes on
- * undecided, and a line that might be a credential is hidden unless it is a lab one.
+ * undecided (see #read).
  */
 export const MAX_UNDECIDED_LINES = 1_000;
 
@@ -84,12 +84,20 @@ export class WireReader {
     return out;
   }
 
-  /** Feed a client line to the tracker and replace a credential in it; `undecided`: the server's reading is unknown. */
+  /**
+   * Feed a client line to the tracker and replace a credential in it. `undecided`: the reply that
+   * decides how the server reads it never came (the connection closed, or too many lines waited).
+   * Behind AUTH it may be a credential, so it is hidden unless it is a lab one; behind DATA it is
+   * content or a command, and a command is filtered as one.
+   */
   #read(event: TapEvent, undecided = false): TapEvent {
+    const newest = this.#tracker.context.pending.at(-1)?.verb;
+    const mayBeCredential = undecided && (newest === 'AUTH' || newest === AUTH_RESPONSE);
     const mode = this.#tracker.advance(event);
+    let filtered: FilteredLine | null = null;
+    if (mayBeCredential) filtered = this.#credentials.filterUndecided(event.text);
     // Only a command or an AUTH response can carry a credential; message content never changes the filter.
-    if (mode !== 'command' && mode !== 'auth' && !undecided) return event;
-    const filtered = undecided ? this.#credentials.filterUndecided(event.text) : this.#credentials.filter(event.text, mode ?? 'command');
-    return filtered.redacted ? { ...event, text: filtered.text, redacted: true } : event;
+    else if (mode === 'command' || mode === 'auth') filtered = this.#credentials.filter(event.text, mode);
+    return filtered?.redacted ? { ...event, text: filtered.text, redacted: true } : event;
   }
 }
