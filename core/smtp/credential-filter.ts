@@ -4,6 +4,7 @@
  * every other mechanism's response, is replaced before a wire event is made of the line.
  */
 import { decodeBase64 } from './base64';
+import type { LineMode } from '../machines/session-model';
 import { parseCommand } from './command';
 
 export interface LabAccount {
@@ -11,8 +12,6 @@ export interface LabAccount {
   pass: string;
 }
 
-/** How a client line was read (the session tracker's mode). */
-export type FilterMode = 'command' | 'data' | 'auth' | 'bdat';
 
 export interface FilteredLine {
   text: string;
@@ -31,7 +30,8 @@ export class CredentialFilter {
     this.#accounts = accounts;
   }
 
-  filter(text: string, mode: FilterMode): FilteredLine {
+  /** `mode`: how the session tracker read the line (the server's reading, not a guess from the bytes). */
+  filter(text: string, mode: LineMode): FilteredLine {
     if (mode === 'auth') return this.#response(text);
     if (mode !== 'command') return { text, redacted: false };
     const command = parseCommand(text);
