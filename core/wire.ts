@@ -36,6 +36,11 @@ export interface WireEvent {
   cut?: number;
   /** Only for info === 'record': one TLS record as seen on the wire. */
   record?: TlsRecord;
+  /**
+   * Only for client lines that ended in a bare LF instead of CRLF. smtp-server ends a line of
+   * commands at either, but ends DATA only at CRLF "." CRLF, so a "." after a bare LF is content.
+   */
+  bareLf?: boolean;
   /** Set when the text was replaced because it carried a credential that is not a lab one. */
   redacted?: boolean;
   /**
@@ -62,7 +67,7 @@ export interface ConversationSummary {
 }
 
 export interface ConversationDetail extends ConversationSummary {
-  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'redacted' | 'record' | 'sentAt'>>;
+  lines: Array<Pick<WireEvent, 'dir' | 'text' | 'at' | 'tls' | 'info' | 'cut' | 'bareLf' | 'redacted' | 'record' | 'sentAt'>>;
   /**
    * Set when `lines` is one page (the welcome, the API): the number of its first line in the
    * conversation, to ask for the lines before it, and how many kept lines come earlier.

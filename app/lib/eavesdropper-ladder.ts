@@ -21,18 +21,15 @@ export function eavesdropperLadder(view: EavesdropperView, labels: { client: str
 
   const arrows: LadderArrow[] = [];
   const notes: LadderNote[] = [];
-  let tlsFrom: number | null = null;
+  const tlsFrom = view.encryptedFrom;
   view.items.forEach((item, row) => {
     const y = rowY(row);
     if (item.kind === 'note') {
-      const kind = /encrypted/.test(item.text) ? 'tls' : /closes/.test(item.text) ? 'closed' : 'connected';
-      if (kind === 'tls') tlsFrom ??= row;
-      notes.push({ index: item.index, y, text: item.text, kind });
+      notes.push({ index: item.index, y, text: item.text, kind: item.info });
       return;
     }
     const fromClient = item.from === 'client';
     const text = item.kind === 'line' ? item.text : `TLS ${item.type} record, ${item.bytes} bytes`;
-    if (item.kind === 'record') tlsFrom ??= row;
     arrows.push({
       index: item.index,
       dir: item.from,

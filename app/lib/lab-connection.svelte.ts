@@ -3,6 +3,7 @@
  * ClientMessages and turns BridgeMessages into app state (conversations, messages, lab info,
  * notices). The bridge owns the truth; on every (re)connect its `welcome` replaces what we had.
  */
+import { LAB_CLOSED } from '../../core/protocol/close-codes';
 import type { ComposeForm, ConnectionSettings, DeliveryAction, DeliverySummary } from '../../core/protocol/delivery';
 import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
 import { MAX_LINES_PER_PAGE } from '../../core/protocol/pages';
@@ -11,7 +12,8 @@ import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
 
-export type TerminalServer = 'welcoming' | 'mx' | 'submission';
+import type { TerminalServer } from '../../core/protocol/terminal-servers';
+export type { TerminalServer };
 
 export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -349,8 +351,6 @@ function sortNewestFirst(conversations: Conversation[]): Conversation[] {
   return conversations.sort((a, b) => b.summary.startedAt - a.summary.startedAt);
 }
 
-/** The WebSocket close code hosted mode uses for a lab closed while idle. */
-const LAB_CLOSED = 4000;
 
 function describeError(code: ErrorCode, message: string): string {
   if (code === 'not-connected') return `That SMTP connection is closed. ${message}`;

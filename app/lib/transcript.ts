@@ -2,6 +2,7 @@
 import type { TrackedLine } from '../../core/machines/session-tracker';
 import { explainExtension, type ExtensionExplanation } from '../../core/smtp/extensions';
 import { FIRST_DIGIT, type ReplyExplanation } from '../../core/smtp/reply-catalog';
+import { utf8Length } from '../../core/smtp/limits';
 
 /**
  * The line that completes the reply a server line belongs to (multi-line replies end on the
@@ -89,7 +90,6 @@ export function infoLabel(line: TrackedLine): string {
 /** Longest part of a line drawn on screen; the rest is summarised (the explanation has it all). */
 export const SHOWN_CHARS = 300;
 
-const encoder = new TextEncoder();
 
 /**
  * A line as shown: at most SHOWN_CHARS characters, plus how many bytes were left out, both by us
@@ -98,7 +98,7 @@ const encoder = new TextEncoder();
 export function shownText(text: string, cut = 0, limit = SHOWN_CHARS): { text: string; hiddenBytes: number } {
   if (text.length <= limit) return { text, hiddenBytes: cut };
   const shown = text.slice(0, limit);
-  return { text: shown, hiddenBytes: cut + encoder.encode(text).length - encoder.encode(shown).length };
+  return { text: shown, hiddenBytes: cut + utf8Length(text) - utf8Length(shown) };
 }
 
 /** How a refused request is marked beside its reply: a sign and words, so colour is not the only clue. */

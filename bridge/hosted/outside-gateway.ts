@@ -78,7 +78,9 @@ export async function startOutsideGateway(options: OutsideGatewayOptions): Promi
       }
       if (waiting.adopted) return { refused: '5.5.1 Already authenticated', code: 503 };
       try {
-        waiting.adopted = hosted.lab.adoptOutside(waiting.peer, waiting.held, () => waiting.tap?.destroy());
+        const tap = waiting.tap;
+        if (!tap) return null;
+        waiting.adopted = hosted.lab.adoptOutside(waiting.peer, waiting.held, () => tap.destroy(), tap);
       } catch (error) {
         if (!(error instanceof LabLimitError)) throw error;
         return { refused: `4.7.0 ${error.message}`, code: 454 };

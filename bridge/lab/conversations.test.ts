@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { WireReader } from '../tap/wire-reader';
+import type { TapEvent } from '../tap/line-tap';
 import { Conversations, type Emit } from './conversations';
 import { LabBudget, type DroppedRecord } from './lab-budget';
 
@@ -11,15 +13,19 @@ function registry(limits: { maxConversations?: number; maxLinesPerConversation?:
 }
 
 describe('Conversations', () => {
-  it('follows the session state from the lines and reports start, lines and end', () => {
+  it('takes the session state from the reader of its lines and reports start, lines and end', () => {
     const { conversations, emitted } = registry({});
     const conversation = conversations.start('external', '127.0.0.1:5000');
     expect(conversation.id).toMatch(/^c[0-9a-f]{5}$/);
-    conversations.record(conversation, { dir: 'server', text: '220 hi', at: 1, tls: false });
-    conversations.record(conversation, { dir: 'client', text: 'EHLO a', at: 2, tls: false });
-    conversations.record(conversation, { dir: 'server', text: '250 ok', at: 3, tls: false });
+    // The tap's reader, as a tap uses it.
+    const reader = new WireReader();
+    conversation.readFrom(reader);
+    const record = (event: TapEvent) => reader.read(event).forEach((each) => conversations.record(conversation, each));
+    record({ dir: 'server', text: '220 hi', at: 1, tls: false });
+    record({ dir: 'client', text: 'EHLO a', at: 2, tls: false });
+    record({ dir: 'server', text: '250 ok', at: 3, tls: false });
     expect(conversation.state).toBe('ready');
-    conversations.record(conversation, { dir: 'info', info: 'closed', text: 'closed', at: 4, tls: false });
+    record({ dir: 'info', info: 'closed', text: 'closed', at: 4, tls: false });
     conversations.end(conversation);
     conversations.end(conversation); // once only
     expect(emitted).toEqual(['conversation.started', 'wire', 'wire', 'wire', 'wire', 'conversation.ended']);

@@ -3,8 +3,6 @@
  * and its session state as the session machine derives it from those lines. Bounded on both
  * axes, because a lab left open for a day must not keep every line of every message.
  */
-import { SessionTracker } from '../../core/machines/session-tracker';
-import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { ConversationDetail, ConversationSummary, Origin, WireEvent } from '../../core/wire';
 import type { TapEvent } from '../tap/line-tap';
 import { evictFinished, freshId } from './bounded-records';
@@ -59,8 +57,8 @@ export class Conversation {
   readonly peer: string;
   readonly startedAt = Date.now();
   endedAt: number | null = null;
-  // The stepper: the same machine without an actor's cost, on every line of every conversation.
-  readonly #tracker = new SessionTracker({ keepLines: false, engine: 'stepper' });
+  /** Where the session state comes from: the tap that reads this conversation's lines. */
+  #reading: { readonly state: string } | null = null;
   readonly #head: Line[] = [];
   #tail: Line[] = [];
   #skipped = 0;
@@ -70,18 +68,21 @@ export class Conversation {
   #added = 0;
   #bytes = 0;
   readonly #maxLines: number;
-  readonly #credentials: CredentialFilter;
 
-  constructor(id: string, origin: Origin, peer: string, maxLines: number, accounts: readonly LabAccount[] = []) {
+  constructor(id: string, origin: Origin, peer: string, maxLines: number) {
     this.id = id;
     this.origin = origin;
     this.peer = peer;
     this.#maxLines = Math.max(2, maxLines);
-    this.#credentials = new CredentialFilter(accounts);
   }
 
   get state(): string {
-    return this.#tracker.state;
+    return this.#reading?.state ?? 'connecting';
+  }
+
+  /** The tap reads the lines (session tracker, credential filter); the record takes its state from it. */
+  readFrom(reading: { readonly state: string }): void {
+    this.#reading = reading;
   }
 
   /** Bytes of the lines kept (text and a small allowance per line). */
@@ -90,18 +91,10 @@ export class Conversation {
   }
 
   /**
-   * Track and keep one event; the tracker sees every line even when the record keeps only some.
-   * Returns the event as it may be shown: a credential that is not a lab one is replaced here,
-   * before anything leaves the lab. The tap made the event for this alone, so it is kept as it is.
+   * Keep one event, as the tap recorded it: read by the session tracker, with any credential that
+   * is not a lab one already replaced. The tap made the event for this alone, so it is kept as it is.
    */
-  add(original: TapEvent): TapEvent {
-    const mode = this.#tracker.advance(original);
-    let line = original;
-    // Only a command or an AUTH response can carry a credential; message content never changes the filter.
-    if (mode === 'command' || mode === 'auth') {
-      const filtered = this.#credentials.filter(original.text, mode);
-      if (filtered.redacted) line = { ...original, text: filtered.text, redacted: true };
-    }
+  add(line: TapEvent): TapEvent {
     this.#added += 1;
     this.#bytes += oneLineBytes(line);
     const half = Math.floor(this.#maxLines / 2);
@@ -195,20 +188,15 @@ export class Conversation {
 export class Conversations implements BudgetedStore {
   readonly #limits: ConversationLimits;
   readonly #emit: Emit;
-  readonly #accounts: readonly LabAccount[];
   readonly #onGrow: () => void;
   /** Insertion order is start order. */
   readonly #all = new Map<string, Conversation>();
   #bytes = 0;
 
-  /**
-   * `accounts`: the lab's own credentials, the only ones ever shown decoded. `onGrow`: a line was
-   * kept (the lab's budget checks itself).
-   */
-  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, accounts: readonly LabAccount[] = [], onGrow: () => void = () => {}) {
+  /** `onGrow`: a line was kept (the lab's budget checks itself). */
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, onGrow: () => void = () => {}) {
     this.#emit = emit;
     this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
-    this.#accounts = accounts;
     this.#onGrow = onGrow;
   }
 
@@ -245,7 +233,7 @@ export class Conversations implements BudgetedStore {
   }
 
   start(origin: Origin, peer: string): Conversation {
-    const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation, this.#accounts);
+    const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation);
     this.#all.set(conversation.id, conversation);
     evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null, (gone) => {
       this.#bytes -= gone.bytes;
@@ -264,6 +252,7 @@ export class Conversations implements BudgetedStore {
     if (line.info !== undefined) wire.info = line.info;
     if (line.cut !== undefined) wire.cut = line.cut;
     if (line.record !== undefined) wire.record = line.record;
+    if (line.bareLf !== undefined) wire.bareLf = line.bareLf;
     if (line.redacted !== undefined) wire.redacted = line.redacted;
     if (line.sentAt !== undefined) wire.sentAt = line.sentAt;
     this.#emit('wire', wire);

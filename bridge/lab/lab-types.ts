@@ -40,7 +40,8 @@ export interface LabEvents {
 }
 
 /** Which lab server a terminal talks to: the welcoming port-25 one, or the strict submission one. */
-export type TerminalServerRole = 'welcoming' | 'mx' | 'submission';
+import type { TerminalServer } from '../../core/protocol/terminal-servers';
+export type TerminalServerRole = TerminalServer;
 
 /** A compose form the lab refused before sending anything; `message` says what to fix. */
 export class ComposeError extends Error {}
@@ -133,9 +134,10 @@ export interface Lab {
   openConversationCount(): number;
   /**
    * Take over an outside client's conversation once it authenticated for this lab, with the lines
-   * it already exchanged; `drop` ends its connection if the lab closes first. Throws LabLimitError.
+   * it already exchanged; `drop` ends its connection if the lab closes first; `reading` is the tap
+   * that reads its lines, for the session state. Throws LabLimitError.
    */
-  adoptOutside(peer: string, earlier: readonly TapEvent[], drop: () => void): AdoptedConversation;
+  adoptOutside(peer: string, earlier: readonly TapEvent[], drop: () => void, reading: { readonly state: string }): AdoptedConversation;
 
   on<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;
   off<E extends keyof LabEvents>(event: E, listener: LabEvents[E]): void;

@@ -77,6 +77,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       // A hop to the smarthost verifies that server's own certificate, and speaks TLS at once for smtps://.
       ...tapUpstream(hop),
       log,
+      accounts: options.accounts,
       gate: step?.gate,
       onEvent: (event) => {
         conversations.record(conversation, event, hop.hop);
@@ -89,6 +90,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       },
     });
     taps.add(line);
+    conversation.readFrom(line);
     step?.attach(() => line.destroy());
     return { conversation: conversation.id };
   };

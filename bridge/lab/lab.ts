@@ -13,7 +13,7 @@ import type { WorldEvent } from '../../core/world/world-events';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
 import type { Gate } from '../tap/gate';
-import { LineTap } from '../tap/line-tap';
+import { LineTap, type TapEvent } from '../tap/line-tap';
 import { memorySocketPair } from '../tap/memory-pair';
 import { listenForClients } from '../tap/smtp-listener';
 import type { LabAccount } from '../../core/smtp/credential-filter';
@@ -72,6 +72,8 @@ interface Route {
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
+  /** Hears every event the tap records (a delivery reads its outcome from them). */
+  onEvent?(event: TapEvent): void;
 }
 
 export async function createLab(options: LabSettings): Promise<Lab> {
@@ -93,7 +95,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   };
   const maxLabBytes = options.maxLabBytes ?? DEFAULT_LOCAL_LAB_BYTES;
   const budget = new LabBudget(maxLabBytes, (dropped) => tellDropped(dropped));
-  const conversations = new Conversations(emit, options.conversationLimits, accounts, () => budget.enforce());
+  const conversations = new Conversations(emit, options.conversationLimits, () => budget.enforce());
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
   // Bytes are the budget's to count, across everything the lab keeps; the store keeps its count limit.
   const store = new MessageStore(maxMessages, Number.POSITIVE_INFINITY, (ids) =>
@@ -184,7 +186,11 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         log,
         gate: route.gate,
         implicitTls: route.implicitTls,
-        onEvent: (event) => conversations.record(conversation, event),
+        accounts,
+        onEvent: (event) => {
+          conversations.record(conversation, event);
+          route.onEvent?.(event);
+        },
         onClose: () => {
           taps.delete(tap);
           conversations.end(conversation);
@@ -192,6 +198,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         },
       });
       taps.add(tap);
+      conversation.readFrom(tap);
       route.server().accept(far, { conversation: conversation.id, remoteAddress, remotePort });
       return { conversation, tap };
     } catch (error) {
@@ -255,12 +262,12 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     timeouts,
     hasMessage: (id) => store.raw(id) !== undefined,
     emit,
-    async open(profile, gate, onClose) {
+    async open(profile, gate, onClose, onEvent) {
       roomForOne();
       // nodemailer gets loopback TCP: its connection timeout and its pipelined writes behave as
       // against any server only on a real socket.
       const { near, far } = await pairs.pair();
-      const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose };
+      const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose, onEvent };
       const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       if (!served) {
         near.destroy();
@@ -327,9 +334,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     },
 
     openConversationCount: openCount,
-    adoptOutside(peer, earlier, drop) {
+    adoptOutside(peer, earlier, drop, reading) {
       roomForOne();
       const conversation = conversations.start('external', peer);
+      conversation.readFrom(reading);
       for (const event of earlier) conversations.record(conversation, event);
       adopted.add(drop);
       return {

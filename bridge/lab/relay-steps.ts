@@ -8,7 +8,7 @@ import { evictFinished, freshId } from './bounded-records';
 import type { DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { blankSummary } from '../outbound/deliveries';
-import { parseQueueId } from '../outbound/outcome';
+import { WireOutcome } from '../outbound/outcome';
 import { Gate } from '../tap/gate';
 import type { TapEvent } from '../tap/line-tap';
 import type { HopStart } from '../world/world';
@@ -39,9 +39,8 @@ interface Entry {
   summary: DeliverySummary;
   gate: Gate;
   destroy: (() => void) | null;
-  /** The reply that accepted the message, or the last refusal. */
-  accepted: string | null;
-  refused: string | null;
+  /** The hop's replies, read by the journey machine: they decide its outcome. */
+  wire: WireOutcome;
 }
 
 export class RelaySteps {
@@ -62,8 +61,7 @@ export class RelaySteps {
       summary: { ...blankSummary(id, 'step', 'plain'), conversation, kind: 'relay', hop: hop.hop, parent },
       gate,
       destroy: null,
-      accepted: null,
-      refused: null,
+      wire: new WireOutcome(),
     };
     this.#all.set(id, entry);
     evictFinished(this.#all, MAX_RELAY_STEPS, (entry) => entry.summary.endedAt !== null);
@@ -71,13 +69,7 @@ export class RelaySteps {
     emit('delivery.gate', { delivery: id, ...gate.view });
     return {
       gate,
-      observe: (event) => {
-        if (event.dir !== 'server' || event.text[3] === '-') return;
-        const code = Number(event.text.slice(0, 3));
-        if (code >= 200 && code < 300 && /queued as/i.test(event.text)) entry.accepted = event.text;
-        else if (code >= 400 && code !== 421) entry.refused = event.text;
-        else if (code === 421) entry.refused ??= event.text;
-      },
+      observe: (event) => entry.wire.observe(event),
       attach: (destroy) => {
         entry.destroy = destroy;
       },
@@ -105,7 +97,7 @@ export class RelaySteps {
     if (!entry || entry.summary.endedAt !== null) throw new UnknownDeliveryError(`No delivery ${id} in progress.`);
     const { gate } = entry;
     if (action !== 'abort') return gate.control(action, intervalMs);
-    if (!entry.accepted) {
+    if (entry.wire.verdict('The receiving server')?.outcome !== 'accepted') {
       Object.assign(entry.summary, { outcome: 'aborted', error: 'Aborted by the learner: the hop was dropped, so the relay will try again later.' });
     }
     gate.close();
@@ -127,23 +119,10 @@ export class RelaySteps {
     this.#host.emit('delivery.gate', { delivery: summary.id, ...gate.view, held: null, playing: false });
     summary.endedAt = Date.now();
     if (summary.outcome !== 'aborted') {
-      if (entry.accepted) {
-        Object.assign(summary, {
-          outcome: 'accepted',
-          response: entry.accepted,
-          queueId: parseQueueId(entry.accepted),
-          messageId: this.#host.storedBy(summary.conversation),
-        });
-      } else if (entry.refused) {
-        const code = Number(entry.refused.slice(0, 3));
-        const error = `${code >= 500 ? 'The receiving server refused' : 'The receiving server put off'} the message (${code}).`;
-        Object.assign(summary, { outcome: 'refused', response: entry.refused, error });
-      } else {
-        Object.assign(summary, { outcome: 'failed', error: 'The hop ended before the receiving server took the message.' });
-      }
+      const verdict = entry.wire.verdict('The receiving server');
+      Object.assign(summary, verdict ?? { outcome: 'failed', error: 'The hop ended before the receiving server took the message.' });
+      if (verdict?.outcome === 'accepted') summary.messageId = this.#host.storedBy(summary.conversation);
     }
     this.#host.emit('delivery.finished', { ...summary });
   }
-
-
 }

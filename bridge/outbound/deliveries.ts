@@ -12,8 +12,9 @@ import type { LabAccount } from '../../core/smtp/credential-filter';
 import type { LabEvents } from '../lab/lab-types';
 import { UnknownDeliveryError } from '../lab/lab-types';
 import { Gate } from '../tap/gate';
+import type { TapEvent } from '../tap/line-tap';
 import { composeMessage, connectionSettings, transportOptions } from './compose';
-import { describeFailure, parseQueueId } from './outcome';
+import { describeFailure, WireOutcome } from './outcome';
 import type { DeliveryTimeouts } from './timeouts';
 
 /** Deliveries kept for listing; the oldest finished ones are forgotten first. */
@@ -32,8 +33,11 @@ export interface DeliveryHost {
   accounts: readonly LabAccount[];
   demo: LabAccount;
   timeouts: DeliveryTimeouts;
-  /** Connect through a tap (with `gate`, if any) to the profile's server; `onClose` once it is over. */
-  open(profile: ConnectionProfile, gate: Gate | undefined, onClose: () => void): Promise<DeliveryConnection>;
+  /**
+   * Connect through a tap (with `gate`, if any) to the profile's server; `onEvent` hears every
+   * event the tap records, `onClose` once it is over.
+   */
+  open(profile: ConnectionProfile, gate: Gate | undefined, onClose: () => void, onEvent: (event: TapEvent) => void): Promise<DeliveryConnection>;
   hasMessage(id: string): boolean;
   emit<E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>): void;
 }
@@ -42,6 +46,10 @@ interface Delivery {
   summary: DeliverySummary;
   gate: Gate | null;
   connection: DeliveryConnection | null;
+  /** The conversation's replies, read by the journey machine: they decide the outcome. */
+  wire: WireOutcome;
+  /** What the client library said went wrong, for a failure that never reached the wire. */
+  failure: Pick<DeliverySummary, 'outcome' | 'response' | 'error'> | null;
   settled: boolean;
   closed: boolean;
 }
@@ -72,11 +80,20 @@ export class Deliveries {
     const id = freshId('d', this.#all);
     const gate =
       mode === 'step' ? new Gate(host.accounts, (view) => host.emit('delivery.gate', { delivery: id, ...view } satisfies GateState)) : undefined;
-    const delivery: Delivery = { summary: blankSummary(id, mode, settings.profile), gate: gate ?? null, connection: null, settled: false, closed: false };
-    const connection = await host.open(settings.profile, gate, () => {
+    const delivery: Delivery = {
+      summary: blankSummary(id, mode, settings.profile),
+      gate: gate ?? null,
+      connection: null,
+      wire: new WireOutcome(),
+      failure: null,
+      settled: false,
+      closed: false,
+    };
+    const onClose = () => {
       delivery.closed = true;
       this.#finishIfDone(delivery);
-    });
+    };
+    const connection = await host.open(settings.profile, gate, onClose, (event) => delivery.wire.observe(event));
     delivery.connection = connection;
     delivery.summary.conversation = connection.conversation;
     this.#all.set(id, delivery);
@@ -91,19 +108,8 @@ export class Deliveries {
     });
     transport
       .sendMail(mail)
-      .then((info) => {
-        const queueId = parseQueueId(info.response);
-        Object.assign(delivery.summary, {
-          outcome: 'accepted',
-          response: info.response,
-          queueId,
-          messageId: queueId && host.hasMessage(queueId) ? queueId : null,
-        });
-      })
       .catch((error: unknown) => {
-        if (delivery.summary.outcome === 'aborted') return;
-        const failure = describeFailure(error);
-        Object.assign(delivery.summary, failure);
+        delivery.failure = describeFailure(error);
       })
       .finally(() => {
         transport.close();
@@ -119,7 +125,7 @@ export class Deliveries {
     const gate = delivery.gate;
     if (action !== 'abort') return gate?.control(action, intervalMs);
     // The 250 already came: the message is in, only the goodbye is cut short.
-    if (!delivery.settled) {
+    if (delivery.wire.verdict('The server')?.outcome !== 'accepted') {
       Object.assign(delivery.summary, { outcome: 'aborted', error: 'Aborted by the learner: the connection was dropped and nothing was stored.' });
     }
     gate?.close();
@@ -143,8 +149,13 @@ export class Deliveries {
       this.#host.emit('delivery.gate', { delivery: delivery.summary.id, ...gate.view, held: null, playing: false });
     }
     delivery.summary.endedAt = Date.now();
-    // An answer without an outcome would be a bug; say so rather than show a blank.
-    delivery.summary.outcome ??= 'failed';
+    if (delivery.summary.outcome !== 'aborted') {
+      // The wire decides; the library's error only explains what never got a reply.
+      const verdict = delivery.wire.verdict('The server');
+      const failure = delivery.failure ?? { outcome: 'failed', response: null, error: 'The connection ended before the server took the message.' };
+      Object.assign(delivery.summary, verdict ?? failure);
+      if (verdict?.queueId && this.#host.hasMessage(verdict.queueId)) delivery.summary.messageId = verdict.queueId;
+    }
     this.#host.emit('delivery.finished', { ...delivery.summary });
   }
 }

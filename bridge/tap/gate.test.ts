@@ -4,7 +4,22 @@ import { Gate, type ClientLine, type GateView } from './gate';
 const lab = { user: 'learner', pass: 'learner' };
 
 function lines(...texts: string[]): ClientLine[] {
-  return texts.map((text, at) => ({ text, cut: 0, bytes: Buffer.from(`${text}\r\n`), at, tls: true }));
+  return texts.map((text, at) => ({ text, cut: 0, bytes: Buffer.from(`${text}\r\n`), bareLf: false, at, tls: true }));
+}
+
+/** Replies from the server, as the tap passes them on. */
+function serve(gate: Gate, ...replies: string[]): void {
+  for (const text of replies) gate.read({ dir: 'server', text });
+}
+
+/** Release each command as it is taken and answer it, up to an open transaction. */
+function openTransaction(gate: Gate): void {
+  serve(gate, '220 lab.test ESMTP');
+  for (const [command, reply] of [['EHLO a', '250 lab.test'], ['MAIL FROM:<a@lab.test>', '250 ok'], ['RCPT TO:<b@lab.test>', '250 ok']] as const) {
+    gate.push(lines(command));
+    gate.next();
+    serve(gate, reply);
+  }
 }
 
 function setup() {
@@ -32,9 +47,10 @@ describe('Gate', () => {
 
   it('makes the content from the 354 to the lone "." one unit', () => {
     const { gate, views, released } = setup();
+    openTransaction(gate);
     gate.push(lines('DATA'));
     gate.next();
-    gate.reply('DATA', 354);
+    serve(gate, '354 go ahead');
     gate.push(lines('Subject: hi', ''));
     expect(views.at(-1)?.held).toBeNull();
     gate.push(lines('body', '.'));
@@ -45,14 +61,47 @@ describe('Gate', () => {
 
   it('shows an AUTH response redacted unless it is the lab account, but releases the real bytes', () => {
     const { gate, views, released } = setup();
+    serve(gate, '220 lab.test ESMTP');
+    gate.push(lines('EHLO a'));
+    gate.next();
+    serve(gate, '250 lab.test');
     gate.push(lines('AUTH LOGIN'));
     gate.next();
-    gate.reply('AUTH', 334);
+    serve(gate, '334 VXNlcm5hbWU6');
     const user = Buffer.from('someone@real.example').toString('base64');
     gate.push(lines(user));
     expect(views.at(-1)?.held?.lines).toEqual(['[hidden: not a lab account]']);
     gate.next();
     expect(released.at(-1)).toEqual([user]);
+  });
+
+  it('shows a credential pipelined behind AUTH hidden, before any reply has decided how it is read', () => {
+    const { gate, views } = setup();
+    serve(gate, '220 lab.test ESMTP');
+    gate.push(lines('EHLO a'));
+    gate.next();
+    serve(gate, '250 lab.test');
+    const real = Buffer.from('\0someone@real.example\0secret').toString('base64');
+    const labPlain = Buffer.from('\0learner\0learner').toString('base64');
+    gate.push(lines('AUTH PLAIN', real, 'AUTH LOGIN', labPlain));
+    const shown: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      shown.push(...(gate.view.held?.lines ?? []));
+      gate.next();
+    }
+    expect(shown).toEqual(['AUTH PLAIN', '[hidden: not a lab account]', 'AUTH LOGIN', labPlain]);
+  });
+
+  it('reads a "." after a bare LF as content, not as the end of the unit', () => {
+    const { gate, views } = setup();
+    openTransaction(gate);
+    gate.push(lines('DATA'));
+    gate.next();
+    serve(gate, '354 go ahead');
+    gate.push([{ ...lines('text')[0]!, bareLf: true }, ...lines('.', 'more')]);
+    expect(views.at(-1)?.held ?? null).toBeNull();
+    gate.push(lines('.'));
+    expect(gate.view.held).toMatchObject({ kind: 'content', lines: ['text', '.', 'more', '.'] });
   });
 
   it('run() releases everything held and holds nothing afterwards', () => {

@@ -4,9 +4,13 @@
  * line, one AUTH response, or the whole message content from the 354 to the lone "." — and lets
  * one unit through per Next, or one every `intervalMs` while playing. Pipelined commands that
  * arrive in one write become separate units, so the learner sees them go one by one while each
- * line keeps the time the client wrote it. Framing only: the gate learns about DATA and AUTH from
- * the replies the tap reports, not by guessing from the client's lines.
+ * line keeps the time the client wrote it. The gate reads lines with core's session tracker, fed
+ * the client's lines as they come and the replies the tap passes on: content is what the tracker
+ * reads as content, and a line whose reading no reply has decided yet is shown as a possible
+ * credential.
  */
+import { nextLineUndecided } from '../../core/machines/session-model';
+import { SessionTracker, type FedEvent } from '../../core/machines/session-tracker';
 import type { DeliveryAction, GateUnit } from '../../core/protocol/delivery';
 import { CredentialFilter, type LabAccount } from '../../core/smtp/credential-filter';
 import type { SplitLine } from './line-splitter';
@@ -22,6 +26,8 @@ export interface ClientLine {
   cut: number;
   /** The line's bytes, with its line ending, exactly as the client wrote them. */
   bytes: Buffer;
+  /** The line ended in a bare LF, not CRLF. */
+  bareLf: boolean;
   /** When the client wrote it (ms since the conversation began). */
   at: number;
   tls: boolean;
@@ -40,7 +46,7 @@ export class LineBytes {
       const bytes = this.#carry.length ? Buffer.concat([...this.#carry, piece]) : Buffer.from(piece);
       this.#carry = [];
       start = line.end;
-      out.push({ text: line.text, cut: line.cut, bytes, at, tls });
+      out.push({ text: line.text, cut: line.cut, bytes, bareLf: line.bareLf, at, tls });
     }
     if (start < chunk.length) this.#carry.push(Buffer.from(chunk.subarray(start)));
     return out;
@@ -64,13 +70,12 @@ interface Unit {
 
 export class Gate {
   readonly #filter: CredentialFilter;
+  readonly #tracker = new SessionTracker({ keepLines: false, engine: 'stepper' });
   readonly #onChange: (view: GateView) => void;
   #release: Release | null = null;
   readonly #queue: Unit[] = [];
   /** Collecting the message content (after 354, until the lone "."). */
   #content: ClientLine[] | null = null;
-  /** A 334 came: the next line answers the server's challenge (and may carry a credential). */
-  #saslTurn = false;
   #cut = 0;
   #released = 0;
   #playing = false;
@@ -114,11 +119,9 @@ export class Gate {
     this.#schedule();
   }
 
-  /** A complete reply from the server, and the verb it answers. */
-  reply(verb: string, code: number): void {
-    if (code === 334) this.#saslTurn = true;
-    // Content follows only a 354 to DATA; nodemailer waits for it, as RFC 2920 requires.
-    if (verb === 'DATA' && code === 354) this.#content = [];
+  /** A server line or a TLS note, as the tap records it: it tells how the lines to come are read. */
+  read(event: FedEvent): void {
+    this.#tracker.advance(event);
   }
 
   /** The step controls other than Abort, which only the owner of the connection can carry out. */
@@ -178,18 +181,23 @@ export class Gate {
   }
 
   #take(line: ClientLine): void {
-    if (this.#content) {
-      this.#content.push(line);
-      if (line.text === '.') {
-        const content = this.#content;
+    const undecided = nextLineUndecided(this.#tracker.context);
+    const mode = this.#tracker.advance({ dir: 'client', text: line.text, cut: line.cut, bareLf: line.bareLf });
+    if (mode === 'data') {
+      const content = (this.#content ??= []);
+      content.push(line);
+      // The lone "." that ends the content, as the tracker reads it: the unit is complete.
+      if (this.#tracker.mode !== 'data') {
         this.#content = null;
         this.#enqueue('content', content, content.map((l) => l.text));
       }
       return;
     }
-    const mode = this.#saslTurn ? 'auth' : 'command';
-    this.#saslTurn = false;
-    this.#enqueue('command', [line], [this.#filter.filter(line.text, mode).text]);
+    const shown =
+      undecided ? this.#filter.filterUndecided(line.text)
+      : mode === 'auth' || mode === 'command' ? this.#filter.filter(line.text, mode)
+      : line;
+    this.#enqueue('command', [line], [shown.text]);
   }
 
   #enqueue(kind: GateUnit['kind'], lines: ClientLine[], shown: string[]): void {

@@ -4,18 +4,24 @@ import { LineSplitter, printable } from './line-splitter';
 describe('LineSplitter', () => {
   it('splits CRLF lines across chunks and reports where each ends', () => {
     const splitter = new LineSplitter();
-    expect(splitter.push(Buffer.from('EHLO a\r\nNO'))).toEqual([{ text: 'EHLO a', cut: 0, end: 8 }]);
+    expect(splitter.push(Buffer.from('EHLO a\r\nNO'))).toEqual([{ text: 'EHLO a', cut: 0, end: 8, bareLf: false }]);
     expect(splitter.push(Buffer.from('OP\r'))).toEqual([]);
     expect(splitter.push(Buffer.from('\nQUIT\n'))).toEqual([
-      { text: 'NOOP', cut: 0, end: 1 },
-      { text: 'QUIT', cut: 0, end: 6 },
+      { text: 'NOOP', cut: 0, end: 1, bareLf: false },
+      { text: 'QUIT', cut: 0, end: 6, bareLf: true },
     ]);
+  });
+
+  it('tells a bare LF from a CRLF, whichever chunk the CR came in', () => {
+    const splitter = new LineSplitter(4);
+    const lines = [...splitter.push(Buffer.from('a\n.\r')), ...splitter.push(Buffer.from('\n\nlong line\r')), ...splitter.push(Buffer.from('\nx\ry\n'))];
+    expect(lines.map((line) => [line.text, line.bareLf])).toEqual([['a', true], ['.', false], ['', true], ['long', false], ['x\\x0dy', true]]);
   });
 
   it('keeps the head of a long line and counts the rest as cut', () => {
     const splitter = new LineSplitter(10);
     const [line] = splitter.push(Buffer.from(`${'x'.repeat(25)}\r\n`));
-    expect(line).toEqual({ text: 'x'.repeat(10), cut: 15, end: 27 });
+    expect(line).toEqual({ text: 'x'.repeat(10), cut: 15, end: 27, bareLf: false });
     // The next line is whole again.
     expect(splitter.push(Buffer.from('ok\r\n'))[0]?.text).toBe('ok');
   });

@@ -16,6 +16,8 @@ export interface SplitLine {
   cut: number;
   /** Index in the chunk just past this line's LF: where the next line's bytes start. */
   end: number;
+  /** The line ended in a bare LF, not CRLF (smtp-server ends DATA only at CRLF "." CRLF). */
+  bareLf: boolean;
 }
 
 const LF = 0x0a;
@@ -48,11 +50,12 @@ export class LineSplitter {
       const end = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
       if (this.pending === 0 && end - start <= this.#limit) {
         // The usual case, a whole line inside this chunk: read it in place, without copying.
-        lines.push({ text: printable(chunk.subarray(start, end)), cut: 0, end: lf + 1 });
+        lines.push({ text: printable(chunk.subarray(start, end)), cut: 0, end: lf + 1, bareLf: end === lf });
       } else {
         this.#keep(chunk.subarray(start, lf));
+        const bareLf = this.#last !== CR;
         const line = this.#finish();
-        lines.push({ text: line.text, cut: line.cut, end: lf + 1 });
+        lines.push({ text: line.text, cut: line.cut, end: lf + 1, bareLf });
       }
       start = lf + 1;
     }
@@ -65,7 +68,7 @@ export class LineSplitter {
   }
 
   /** The line in progress, as if it had ended here (for a connection that closes mid-line). */
-  flush(): Omit<SplitLine, 'end'> | null {
+  flush(): Omit<SplitLine, 'end' | 'bareLf'> | null {
     return this.pending > 0 ? this.#finish() : null;
   }
 
@@ -82,7 +85,7 @@ export class LineSplitter {
     this.#dropped += bytes.length - head.length;
   }
 
-  #finish(): Omit<SplitLine, 'end'> {
+  #finish(): Omit<SplitLine, 'end' | 'bareLf'> {
     let line = Buffer.concat(this.#parts, this.#kept);
     let dropped = this.#dropped;
     this.#parts = [];

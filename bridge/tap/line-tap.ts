@@ -8,12 +8,14 @@
  */
 import type net from 'node:net';
 import type tls from 'node:tls';
+import type { SessionStateName } from '../../core/machines/session-model';
+import type { LabAccount } from '../../core/smtp/credential-filter';
 import type { InfoKind, TlsRecord, WireEvent } from '../../core/wire';
-import { ExchangeTracker } from './exchange-tracker';
 import { LineBytes, type ClientLine, type Gate } from './gate';
-import { LineSplitter, MAX_RECORDED_LINE } from './line-splitter';
+import { LineSplitter, MAX_RECORDED_LINE, type SplitLine } from './line-splitter';
 import { describeRecord } from './tls-records';
 import { terminateTls } from './tls-termination';
+import { WireReader } from './wire-reader';
 
 /** A wire event before the conversation registry adds its id and hop. */
 export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
@@ -29,6 +31,8 @@ export interface TapOptions {
   /** Lab CA, to verify the server's certificate on the inner hop. */
   caPem: string;
   onEvent(event: TapEvent): void;
+  /** The lab's own credentials, the only ones a recorded line may show decoded. */
+  accounts?: readonly LabAccount[];
   /** Called once, when both sides are closed. */
   onClose?(): void;
   log?(message: string): void;
@@ -54,7 +58,8 @@ export const LINGER_MS = 2_000;
 export class LineTap {
   readonly #options: TapOptions;
   readonly #start = performance.now();
-  readonly #tracker = new ExchangeTracker();
+  /** Reads every line with the session tracker and keeps credentials out of the events. */
+  readonly #reader: WireReader;
   readonly #splitters: Record<Side, LineSplitter>;
   /** The current stream on each side: the raw socket, or its TLS wrapper after STARTTLS. */
   readonly #streams: Record<Side, Stream>;
@@ -72,6 +77,7 @@ export class LineTap {
 
   constructor(options: TapOptions) {
     this.#options = options;
+    this.#reader = new WireReader(options.accounts ?? []);
     const limit = options.maxRecordedLine ?? MAX_RECORDED_LINE;
     this.#splitters = { client: new LineSplitter(limit), server: new LineSplitter(limit) };
     this.#streams = { client: options.client, server: options.server };
@@ -97,6 +103,11 @@ export class LineTap {
 
   get tls(): boolean {
     return this.#tls;
+  }
+
+  /** The session state as the server has read the lines so far. */
+  get state(): SessionStateName {
+    return this.#reader.state;
   }
 
   /** Drop both sides now (lab shutdown, or the terminal's "close without QUIT"). */
@@ -125,7 +136,9 @@ export class LineTap {
   }
 
   #info(info: InfoKind, text: string): void {
-    this.#emit({ dir: 'info', info, text, at: this.#at(), tls: this.#tls });
+    const event: TapEvent = { dir: 'info', info, text, at: this.#at(), tls: this.#tls };
+    if (info === 'tls') this.#options.gate?.read(event);
+    for (const each of this.#reader.info(event)) this.#emit(each);
   }
 
   #guard(side: Side, action: () => void): void {
@@ -147,42 +160,45 @@ export class LineTap {
     // round trip. Only a 220 to STARTTLS must be seen before its bytes move on.
     if (side === 'client') {
       this.#forward('server', chunk);
-      for (const line of lines) {
-        this.#tracker.clientLine(line.text);
-        this.#record('client', line.text, line.cut);
-      }
+      for (const line of lines) this.#recordClient(this.#lineEvent('client', line));
       return;
     }
-    const tlsAt = lines.findIndex((line) => {
-      const exchange = this.#tracker.serverLine(line.text);
-      if (exchange) gate?.reply(exchange.verb, exchange.reply.code);
-      return exchange !== null && ExchangeTracker.startsTls(exchange);
-    });
-    if (tlsAt === -1) {
-      this.#forward('client', chunk);
-      for (const line of lines) this.#record('server', line.text, line.cut);
-      return;
+    const recorded: TapEvent[] = [];
+    let tlsAt = -1;
+    for (const [index, line] of lines.entries()) {
+      const event = this.#lineEvent('server', line);
+      gate?.read(event);
+      const read = this.#reader.server(event);
+      recorded.push(...read.events);
+      if (read.startsTls) {
+        tlsAt = index;
+        break;
+      }
     }
     const reply = lines[tlsAt];
-    for (const line of lines.slice(0, tlsAt + 1)) this.#record('server', line.text, line.cut);
+    if (!reply) this.#forward('client', chunk);
+    for (const event of recorded) this.#emit(event);
     if (reply) this.#startTls(chunk.subarray(0, reply.end), chunk.subarray(reply.end));
   }
 
-  #record(dir: Side, text: string, cut: number, sentAt?: number, tls = this.#tls): void {
-    const event: TapEvent = { dir, text, at: this.#at(), tls };
-    if (cut > 0) event.cut = cut;
+  #lineEvent(dir: Side, line: Pick<SplitLine, 'text' | 'cut'> & { bareLf?: boolean }, sentAt?: number, tls = this.#tls): TapEvent {
+    const event: TapEvent = { dir, text: line.text, at: this.#at(), tls };
+    if (line.cut > 0) event.cut = line.cut;
+    if (dir === 'client' && line.bareLf) event.bareLf = true;
     if (sentAt !== undefined) event.sentAt = sentAt;
-    this.#emit(event);
+    return event;
+  }
+
+  /** A client line on its way to the server: recorded once the server's reading of it is decided. */
+  #recordClient(event: TapEvent): void {
+    for (const each of this.#reader.client(event)) this.#emit(each);
   }
 
   /** The gate lets lines through: now they are on the wire to the server, and recorded. */
   #release(lines: ClientLine[], held: boolean): void {
     if (lines.length === 0) return;
     this.#forward('server', lines.length === 1 && lines[0] ? lines[0].bytes : Buffer.concat(lines.map((line) => line.bytes)));
-    for (const line of lines) {
-      this.#tracker.clientLine(line.text);
-      this.#record('client', line.text, line.cut, held ? line.at : undefined, line.tls);
-    }
+    for (const line of lines) this.#recordClient(this.#lineEvent('client', line, held ? line.at : undefined, line.tls));
   }
 
   #forward(to: Side, bytes: Buffer): void {
@@ -213,7 +229,6 @@ export class LineTap {
     server.removeAllListeners('data');
     this.#splitters.client = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
     this.#splitters.server = new LineSplitter(this.#options.maxRecordedLine ?? MAX_RECORDED_LINE);
-    this.#tracker.reset();
     this.#lineBytes = new LineBytes();
     this.#wrapTls();
     client.write(replyBytes); // raw, ahead of anything the TLS wrapper writes
@@ -269,7 +284,8 @@ export class LineTap {
 
   #flushPartial(side: Side): void {
     const partial = this.#splitters[side].flush();
-    if (partial) this.#record(side, partial.text, partial.cut);
+    if (!partial) return;
+    for (const each of this.#reader.read(this.#lineEvent(side, partial))) this.#emit(each);
   }
 
   #onError(side: Side, error: Error): void {

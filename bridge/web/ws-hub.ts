@@ -6,6 +6,7 @@
 import { WebSocketServer } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { LAB_CLOSED } from '../../core/protocol/close-codes';
 import { WS_MAX_PAYLOAD_BYTES } from '../../core/protocol/messages';
 import { LabLimitError, type Lab } from '../lab/lab-types';
 import { log } from '../log';
@@ -88,7 +89,7 @@ export class WsHub {
     const channel = this.#channels.get(key);
     if (!channel) return;
     this.#channels.delete(key);
-    channel.close(4000, 'this lab was closed after being idle; reload for a new one');
+    channel.close(LAB_CLOSED, 'this lab was closed after being idle; reload for a new one');
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { deliveryStatusText, humanReadableText, type DsnReport } from '../../core/world/dsn';
+import { headerBlock } from '../lab/message-headers';
 import { rfc5322Date } from '../lab/received-header';
 
 /** Returned originals are cut past this size, as real MTAs do, so a bounce never outgrows its cause. */
@@ -51,12 +52,4 @@ export function buildDsnMessage(dsn: DsnMessage): Buffer {
 function part(boundary: string, headers: string[], body: Buffer): Buffer {
   const ending = body.subarray(-2).toString() === '\r\n' ? '' : '\r\n';
   return Buffer.concat([Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`), body, Buffer.from(ending)]);
-}
-
-/** The header section of a message, up to and including the blank line's first CRLF. */
-export function headerBlock(raw: Buffer): Buffer {
-  const crlf = raw.indexOf('\r\n\r\n');
-  if (crlf !== -1) return raw.subarray(0, crlf + 2);
-  const lf = raw.indexOf('\n\n');
-  return lf !== -1 ? raw.subarray(0, lf + 1) : raw;
 }

@@ -50,4 +50,18 @@ describe('eavesdropperView', () => {
     const notes = view.items.filter((i) => i.kind === 'note').map((i) => i.index);
     expect(notes).toEqual([0, 8, 12]);
   });
+
+  it('marks the wire encrypted from the events\' tls flag, not from the words of a note', () => {
+    // STARTTLS: from the first handshake record, which comes before the TLS note.
+    expect(view.encryptedFrom).toBe(view.items.findIndex((i) => i.kind === 'record'));
+    // Port 465: encrypted from the very first event, the connection itself.
+    const implicit = eavesdropperView([
+      { conversation: 'test', hop: 0, dir: 'info', info: 'connected', text: 'Connected', at: 0, tls: true },
+      record('client', 'handshake', 300, 1),
+      { conversation: 'test', hop: 0, dir: 'server', text: '220 lab.test', at: 2, tls: true },
+    ]);
+    expect(implicit.encryptedFrom).toBe(0);
+    expect(implicit.items[0]).toMatchObject({ kind: 'note', info: 'connected' });
+    expect(eavesdropperView(plain).encryptedFrom).toBeNull();
+  });
 });

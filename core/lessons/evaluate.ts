@@ -3,6 +3,7 @@
  * conversation, which is what "in the same session" and "later" mean; message predicates hold
  * everywhere or nowhere.
  */
+import { END_OF_DATA, GREETING } from '../machines/session-model';
 import { parseCommand } from '../smtp/command';
 import { bodyOf, headerFields, type Evidence, type LessonConversation, type LessonMessage } from './evidence';
 import type { WorldEvent } from '../world/world-events';
@@ -21,8 +22,8 @@ function codeMatches(expected: number | string | undefined, actual: number): boo
 
 function answeredVerb(answers: string | null): string {
   if (answers === null) return '';
-  if (answers === '<greeting>') return 'greeting';
-  if (answers === '.') return '.';
+  if (answers === GREETING) return 'greeting';
+  if (answers === END_OF_DATA) return END_OF_DATA;
   return parseCommand(answers).verb;
 }
 

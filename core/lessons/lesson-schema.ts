@@ -1,11 +1,11 @@
 /** The shape of a lesson file's front matter, checked when the app is built and in tests. */
 import { z } from 'zod';
 import { composeSchema, connectionSchema } from '../protocol/delivery';
+import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
 import { predicateSchema } from './predicates';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
-export const TERMINAL_SERVERS = ['welcoming', 'mx', 'submission'] as const;
-export type TerminalServer = (typeof TERMINAL_SERVERS)[number];
+export { TERMINAL_SERVERS, type TerminalServer } from '../protocol/terminal-servers';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lower-case words joined by "-"' });
 

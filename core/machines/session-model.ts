@@ -4,6 +4,7 @@
  * Kept apart from the machine so the tracker, the graph and the app can use them without XState.
  */
 import type { Reply } from '../smtp/reply';
+import { END_OF_DATA, GREETING } from '../smtp/reply-context';
 
 /** A client line still waiting for its reply: the verb it was read as, and the line as sent. */
 export interface PendingCommand {
@@ -54,8 +55,12 @@ export interface SessionContext {
 }
 
 export type SessionEvent =
-  /** Every client line; `cut` is how many octets the tap left out of `text`. */
-  | { type: 'client.line'; text: string; cut?: number }
+  /**
+   * Every client line; `cut` is how many octets the tap left out of `text`. `unframed`: the line
+   * or the one before it ended in a bare LF, so a lone "." here is content to smtp-server, which
+   * ends DATA only at CRLF "." CRLF (lib/smtp-stream.js).
+   */
+  | { type: 'client.line'; text: string; cut?: number; unframed?: boolean }
   /** A complete (possibly multi-line) server reply. */
   | { type: 'server.reply'; reply: Reply }
   | { type: 'tls.established' }
@@ -66,9 +71,11 @@ export const SESSION_STATES = [
 ] as const;
 export type SessionStateName = (typeof SESSION_STATES)[number];
 
-/** Pseudo-verbs for pending entries that are not commands. */
-export const GREETING = '<greeting>';
-export const END_OF_DATA = '.';
+/**
+ * Pseudo-verbs for pending entries that are not commands. The greeting and end-of-data markers
+ * are the ones the reply explanations use, defined once with them.
+ */
+export { END_OF_DATA, GREETING };
 export const AUTH_RESPONSE = 'AUTH-RESPONSE';
 /** A BDAT command carrying the LAST keyword ends the message, so it gets its own key. */
 export const BDAT_LAST = 'BDAT LAST';
@@ -145,14 +152,19 @@ export function commandKey(command: PendingCommand): string {
   return bdatChunk(argument)?.last ? BDAT_LAST : 'BDAT';
 }
 
-/** UTF-8 length of a line (BDAT sizes count octets, JavaScript strings count UTF-16 units). */
-export function octetsOf(text: string): number {
-  let octets = 0;
-  for (const char of text) {
-    const point = char.codePointAt(0) ?? 0;
-    octets += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
-  }
-  return octets;
+/** Did the server advertise CHUNKING? Without it smtp-server reads a BDAT's "chunk" as commands. */
+export function offersChunking(context: SessionContext): boolean {
+  return context.extensions.some((extension) => extension === 'CHUNKING' || extension.startsWith('CHUNKING '));
+}
+
+/**
+ * True while the reply to the newest unanswered line decides how the server reads the next one:
+ * a 334 to AUTH (or to an AUTH response) makes it a credential, a 354 to DATA makes it message
+ * content. A line sent now is read one way or the other only when that reply comes.
+ */
+export function nextLineUndecided(context: SessionContext): boolean {
+  const newest = context.pending[context.pending.length - 1];
+  return newest !== undefined && (newest.verb === 'AUTH' || newest.verb === AUTH_RESPONSE || newest.verb === 'DATA');
 }
 
 const VERB_NAMES: Record<string, string> = {

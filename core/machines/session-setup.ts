@@ -5,8 +5,9 @@
  */
 import { assign, setup } from 'xstate';
 import { parseCommand } from '../smtp/command';
+import { CRLF_OCTETS, utf8Length } from '../smtp/limits';
 import {
-  ANY_VERB, AUTH_RESPONSE, END_OF_DATA, GREETING, bdatChunk, codesMatch, commandKey, octetsOf,
+  ANY_VERB, AUTH_RESPONSE, END_OF_DATA, GREETING, bdatChunk, codesMatch, commandKey, offersChunking,
   type AnswersParams, type PendingCommand, type SessionContext, type SessionEvent,
 } from './session-model';
 
@@ -17,16 +18,41 @@ function enqueue(context: SessionContext, command: PendingCommand): Partial<Sess
   return { pending, commandsBeforeReply: Math.max(context.commandsBeforeReply, waiting) };
 }
 
-/** A command line: queued by its verb; a BDAT announces how many octets of chunk data follow. */
+/**
+ * A command line: queued by its verb. A BDAT announces how many octets of chunk data follow, but
+ * only to a server that advertised CHUNKING: any other reads the next line as a command again.
+ */
 function queueCommandLine(context: SessionContext, line: string, cut?: number): Partial<SessionContext> {
   const parsed = parseCommand(line);
-  const chunk = parsed.verb === 'BDAT' ? bdatChunk(parsed.argument) : null;
+  const chunk = parsed.verb === 'BDAT' && offersChunking(context) ? bdatChunk(parsed.argument) : null;
   return { ...enqueue(context, withCut({ verb: parsed.verb, line }, cut)), bdatRemaining: chunk?.size ?? 0 };
 }
 
 /** What the tap left out of a line stays with it, so whatever answers the line can say so. */
 function withCut(command: PendingCommand, cut: number | undefined): PendingCommand {
   return cut ? { ...command, cut } : command;
+}
+
+/**
+ * Lines pipelined behind a command were queued before the server had said how it reads them. Its
+ * reply decides: after a 334 to AUTH (or to an AUTH response) the next line is an AUTH response,
+ * after anything else it is a command; after a 354 to DATA the lines up to the lone "." are
+ * message content and the "." ends it. Only the reply's own successor needs settling: the next
+ * reply settles the one after.
+ */
+function readAfter(answered: PendingCommand, code: number, rest: PendingCommand[]): PendingCommand[] {
+  const next = rest[0];
+  if (!next) return rest;
+  const challenged = code === 334 && (answered.verb === 'AUTH' || answered.verb === AUTH_RESPONSE);
+  if (challenged && next.verb !== AUTH_RESPONSE) return [{ ...next, verb: AUTH_RESPONSE }, ...rest.slice(1)];
+  if (!challenged && next.verb === AUTH_RESPONSE) return [{ ...next, verb: parseCommand(next.line).verb }, ...rest.slice(1)];
+  if (answered.verb === 'DATA' && code === 354) {
+    const end = rest.findIndex((line) => line.line === END_OF_DATA);
+    // Content with no "." yet: the data state reads what follows; nothing here was a command.
+    const dot = rest[end];
+    return dot ? [{ ...dot, verb: END_OF_DATA }, ...rest.slice(end + 1)] : [];
+  }
+  return rest;
 }
 
 const TRANSACTION_CLEARED = { reversePath: null, recipients: [] } satisfies Partial<SessionContext>;
@@ -55,7 +81,7 @@ export const SESSION_GUARDS = {
   /** Is the client still sending the octets a BDAT announced? */
   isChunkData: (context) => context.bdatRemaining > 0,
   /** Is this the lone "." that ends DATA content (RFC 5321 §4.1.1.4)? */
-  isEndOfData: (_context, event) => event.type === 'client.line' && event.text === '.',
+  isEndOfData: (_context, event) => event.type === 'client.line' && event.text === '.' && !event.unframed,
   /** Has the "." already been sent, so that further lines are pipelined commands? */
   isAfterEndOfData: (context) => context.pending.some((p) => p.verb === END_OF_DATA),
 } satisfies Record<string, SessionGuard>;
@@ -74,22 +100,28 @@ export const SESSION_ASSIGNMENTS = {
   /** Count a line (and its CRLF) against the chunk; if the chunk ends inside it, the rest is a command. */
   consumeChunk: (context, event) => {
     const line = eventOf(event, 'client.line');
-    const octets = octetsOf(line.text) + (line.cut ?? 0) + 2;
+    const octets = utf8Length(line.text) + (line.cut ?? 0) + CRLF_OCTETS;
     if (context.bdatRemaining >= octets) return { bdatRemaining: context.bdatRemaining - octets };
     const rest = line.text.slice(context.bdatRemaining);
     if (context.bdatRemaining >= line.text.length || rest === '') return { bdatRemaining: 0 };
     return queueCommandLine({ ...context, bdatRemaining: 0 }, rest, line.cut);
   },
-  /** Every reply starts here: it answers the oldest pending line, or nothing at all. */
+  /**
+   * Every reply starts here: it answers the oldest pending line, or nothing at all. The reply
+   * also says how the server reads the line pipelined right behind it (see `readAfter`).
+   */
   takeReply: (context, event) => {
     const { code, enhanced, lines } = eventOf(event, 'server.reply').reply;
-    const [answered, ...pending] = context.pending;
-    return {
-      pending,
+    const [answered, ...rest] = context.pending;
+    const changes: Partial<SessionContext> = {
+      pending: answered ? readAfter(answered, code, rest) : rest,
       answered: answered ?? null,
       lastReply: { code, enhanced, text: lines.join('\n') },
       unexpectedReplies: context.unexpectedReplies + (answered ? 0 : 1),
     };
+    // A reply to BDAT comes after its chunk, or at once when the server will not read one.
+    if (answered?.verb === 'BDAT') changes.bdatRemaining = 0;
+    return changes;
   },
   /** EHLO 250: lines 2..n of the reply are the extensions (RFC 5321 §4.1.1.1). */
   rememberEhlo: (context, event) => {

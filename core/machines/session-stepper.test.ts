@@ -28,9 +28,15 @@ const REPLIES = [
   ['535 5.7.8 no'], ['550 5.1.1 unknown'], ['552 5.3.4 too big'], ['554 5.7.1 refused'], ['not a reply'],
 ];
 
+const PIPELINED_AUTH = [
+  ['AUTH PLAIN', 'AGxlYXJuZXIAbGVhcm5lcg=='],
+  ['AUTH LOGIN', 'bGVhcm5lcg==', 'bGVhcm5lcg==', 'MAIL FROM:<learner@lab.test>'],
+  ['AUTH LOGIN bGVhcm5lcg==', 'bGVhcm5lcg==', 'NOOP'],
+];
+
 /** Replies that a command usually gets, so random conversations get deep into the machine. */
 const LIKELY: Record<string, string[][]> = {
-  EHLO: [['250-lab.test', '250-PIPELINING', '250 CHUNKING']], HELO: [['250 lab.test']], MAIL: [['250 OK'], ['550 no']],
+  EHLO: [['250-lab.test', '250-PIPELINING', '250 CHUNKING'], ['250-lab.test', '250 PIPELINING']], HELO: [['250 lab.test']], MAIL: [['250 OK'], ['550 no']],
   RCPT: [['250 OK'], ['251 forwarded'], ['550 5.1.1 unknown']], DATA: [['354 go ahead'], ['503 no recipients']],
   '.': [['250 queued'], ['450 later'], ['554 refused']], RSET: [['250 OK']], QUIT: [['221 Bye']], STARTTLS: [['220 go']],
   AUTH: [['334 '], ['235 ok'], ['535 no']], BDAT: [['250 chunk'], ['250 done']], NOOP: [['250 OK']],
@@ -52,8 +58,14 @@ function conversation(next: () => number, length: number): WireEvent[] {
     if (roll < 0.75) {
       // A whole transaction now and then, since one made of random picks is rare.
       const transaction = ['MAIL FROM:<learner@lab.test>', 'RCPT TO:<bob@example.test>', next() < 0.7 ? 'DATA' : 'BDAT 12'];
-      const lines = next() < 0.35 ? transaction : Array.from({ length: next() < 0.7 ? 1 : 2 + Math.floor(next() * 2) }, () => pick(CLIENT_LINES));
-      for (const text of lines) events.push({ ...base, at: at++, dir: 'client', text });
+      const group = next();
+      const lines =
+        group < 0.3 ? transaction
+        // AUTH pipelined with its responses, which only the replies can settle.
+        : group < 0.4 ? pick(PIPELINED_AUTH)
+        : Array.from({ length: next() < 0.7 ? 1 : 2 + Math.floor(next() * 2) }, () => pick(CLIENT_LINES));
+      // Some lines end in a bare LF, which never ends DATA.
+      for (const text of lines) events.push({ ...base, at: at++, dir: 'client', text, ...(next() < 0.15 ? { bareLf: true } : {}) });
       for (const text of lines) {
         const verb = text === '.' ? '.' : (text.split(' ')[0] ?? '').toUpperCase();
         reply(LIKELY[verb] && next() < 0.85 ? pick(LIKELY[verb]) : pick(REPLIES));

@@ -145,3 +145,101 @@ describe('SessionTracker', () => {
     expect(lean.state).toBe('closed');
   });
 });
+
+describe('SessionTracker reads lines as smtp-server does', () => {
+  const transaction = `${opening('PIPELINING')}
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok
+      C: RCPT TO:<c@d.test>
+      S: 250 ok
+      C: DATA
+      S: 354 go`;
+
+  it('takes a "." after a bare LF as content: DATA ends only at CRLF "." CRLF', () => {
+    const tracker = SessionTracker.replay(wire(`${transaction}
+      L: first line
+      C: .
+      C: MAIL FROM:<x@y.test>
+      C: .
+      S: 250 queued`));
+    const modes = tracker.lines.filter((l) => l.event.dir === 'client').slice(-3).map((l) => l.mode);
+    expect(modes).toEqual(['data', 'data', 'data']);
+    expect(tracker.state).toBe('ready');
+    expect(tracker.context.lastDelivery?.accepted).toBe(true);
+    // A "." that itself ends in a bare LF is content too.
+    const bare = SessionTracker.replay(wire(`${transaction}\nC: text\nL: .\nC: QUIT\nC: .\nS: 250 queued`));
+    expect(bare.lines.filter((l) => l.event.dir === 'client').slice(-4).map((l) => l.mode)).toEqual(['data', 'data', 'data', 'data']);
+    expect(bare.state).toBe('ready');
+  });
+
+  it('ends DATA at a "." right after the 354, whatever ended the DATA line', () => {
+    const tracker = SessionTracker.replay(wire(`${opening()}
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok
+      C: RCPT TO:<c@d.test>
+      S: 250 ok
+      L: DATA
+      S: 354 go
+      C: .
+      S: 250 queued`));
+    expect(tracker.context.lastDelivery?.accepted).toBe(true);
+    expect(tracker.state).toBe('ready');
+  });
+
+  it('reads no chunk data after BDAT unless the server advertised CHUNKING', () => {
+    const tracker = SessionTracker.replay(wire(`${opening('PIPELINING')}
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok
+      C: RCPT TO:<c@d.test>
+      S: 250 ok
+      C: BDAT 500
+      S: 500 5.5.2 command not recognized
+      C: RSET
+      S: 250 ok`));
+    const modes = tracker.lines.filter((l) => l.event.dir === 'client').map((l) => l.mode);
+    expect(modes.at(-1)).toBe('command');
+    expect(tracker.state).toBe('ready');
+  });
+
+  it('reads the next line as a command after a refused BDAT, even with CHUNKING', () => {
+    const tracker = SessionTracker.replay(wire(`${opening('CHUNKING')}
+      C: BDAT 500
+      S: 503 5.5.1 MAIL first
+      C: NOOP
+      S: 250 ok`));
+    expect(tracker.lines.filter((l) => l.event.dir === 'client').map((l) => l.mode).at(-1)).toBe('command');
+    expect(tracker.context.bdatRemaining).toBe(0);
+    expect(tracker.lines.at(-1)?.reply?.answers).toBe('NOOP');
+  });
+
+  it('settles pipelined AUTH lines by the replies: a 334 makes the next line a credential', () => {
+    const plain = SessionTracker.replay(wire(`${opening('AUTH PLAIN LOGIN')}
+      C: AUTH PLAIN
+      C: AGxlYXJuZXIAbGVhcm5lcg==
+      S: 334
+      S: 235 2.7.0 ok
+      C: MAIL FROM:<a@b.test>
+      S: 250 ok`));
+    expect(plain.context.authenticated).toBe(true);
+    expect(plain.state).toBe('mail');
+    const login = SessionTracker.replay(wire(`${opening('AUTH PLAIN LOGIN')}
+      C: AUTH LOGIN
+      C: bGVhcm5lcg==
+      C: bGVhcm5lcg==
+      C: MAIL FROM:<a@b.test>
+      S: 334 VXNlcm5hbWU6
+      S: 334 UGFzc3dvcmQ6
+      S: 235 2.7.0 ok
+      S: 250 ok`));
+    expect(login.context.authenticated).toBe(true);
+    expect(login.state).toBe('mail');
+    // Refused at once: the line behind it was a command after all.
+    const refused = SessionTracker.replay(wire(`${opening('AUTH PLAIN')}
+      C: AUTH CRAM-MD5
+      C: NOOP
+      S: 504 5.5.4 unrecognized authentication type
+      S: 250 ok`));
+    expect(refused.state).toBe('ready');
+    expect(refused.lines.at(-1)?.reply?.answers).toBe('NOOP');
+  });
+});

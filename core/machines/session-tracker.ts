@@ -9,7 +9,7 @@ import type { WireEvent } from '../wire';
 import { sessionMachine } from './session-machine';
 import { SessionStepper } from './session-stepper';
 import {
-  ANY_VERB, END_OF_DATA, answerLabel, commandKey, lineModeOf,
+  ANY_VERB, answerLabel, commandKey, lineModeOf,
   type LineMode, type SessionContext, type SessionEvent, type SessionStateName,
 } from './session-model';
 
@@ -29,6 +29,9 @@ export interface TrackedLine {
   /** When this line moved the machine to another state. */
   transition?: { from: SessionStateName; to: SessionStateName; label: string };
 }
+
+/** What the machine reads of a wire event. */
+export type FedEvent = Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut' | 'bareLf'>;
 
 export interface SessionTrackerOptions {
   /**
@@ -74,6 +77,9 @@ export class SessionTracker {
   #assembler = new ReplyAssembler();
   #lines: TrackedLine[] = [];
   readonly #keepLines: boolean;
+  /** The last client line ended in a bare LF; the content that follows a 354 has not begun. */
+  #afterBareLf = false;
+  #contentStarts = false;
 
   constructor(options: SessionTrackerOptions = {}) {
     this.#keepLines = options.keepLines ?? true;
@@ -92,6 +98,11 @@ export class SessionTracker {
 
   get context(): SessionContext {
     return this.#run.context;
+  }
+
+  /** How the next client line will be read, as far as the replies so far tell. */
+  get mode(): LineMode {
+    return lineModeOf(this.#run.state, this.#run.context);
   }
 
   get lines(): readonly TrackedLine[] {
@@ -129,7 +140,7 @@ export class SessionTracker {
    * Feed one event, as push does, and say only how a client line was read. The bridge keeps no
    * TrackedLines and needs no labels: only the state and the mode, for every line under load.
    */
-  advance(event: Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut'>): LineMode | undefined {
+  advance(event: FedEvent): LineMode | undefined {
     return this.#feed(event).mode;
   }
 
@@ -137,20 +148,28 @@ export class SessionTracker {
    * The machine's side of one event, for push and advance alike: how a client line was read and
    * whether it went to the machine, or the reply a server line completed.
    */
-  #feed(event: Pick<WireEvent, 'dir' | 'text' | 'info' | 'cut'>): { mode?: LineMode; moved?: boolean; reply?: Reply | null } {
+  #feed(event: FedEvent): { mode?: LineMode; moved?: boolean; reply?: Reply | null } {
     if (event.dir === 'client') {
       const state = this.#run.state;
       const context = this.#run.context;
       const mode = lineModeOf(state, context);
+      // smtp-server ends DATA only at CRLF "." CRLF, or at "." CRLF right after the 354.
+      const unframed = event.bareLf === true || (this.#afterBareLf && !this.#contentStarts);
+      this.#afterBareLf = event.bareLf === true;
+      if (mode === 'data') this.#contentStarts = false;
       // Message content cannot move the machine (only the lone "." and what follows it can), and
       // it is most of the lines: skip the machine for it.
-      if (state === 'data' && event.text !== '.' && !context.pending.some((p) => p.verb === END_OF_DATA)) return { mode, moved: false };
-      this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}) });
+      if (mode === 'data' && (event.text !== '.' || unframed)) return { mode, moved: false };
+      this.#send({ type: 'client.line', text: event.text, ...(event.cut ? { cut: event.cut } : {}), ...(unframed ? { unframed } : {}) });
       return { mode, moved: true };
     }
     if (event.dir === 'server') {
       const reply = this.#assembler.push(event.text);
-      if (reply && reply.code !== 0) this.#send({ type: 'server.reply', reply });
+      if (reply && reply.code !== 0) {
+        const before = this.#run.state;
+        this.#send({ type: 'server.reply', reply });
+        if (before !== 'data' && this.#run.state === 'data') this.#contentStarts = true;
+      }
       return { reply };
     }
     if (event.info === 'tls') this.#send({ type: 'tls.established' });

@@ -1,6 +1,7 @@
 /**
  * Test helper: a conversation written as a short script, one wire event per line.
- * "C: text" client line, "S: text" server line, "* tls" / "* closed" / "* connected" info.
+ * "C: text" client line, "L: text" client line ended by a bare LF, "S: text" server line,
+ * "* tls" / "* closed" / "* connected" info.
  */
 import type { InfoKind, WireEvent } from '../wire';
 
@@ -13,6 +14,7 @@ export function wire(script: string): WireEvent[] {
       const base = { conversation: 'test', hop: 0, at: index, tls: false };
       if (line.startsWith('C: ')) return { ...base, dir: 'client', text: line.slice(3) };
       if (line === 'C:') return { ...base, dir: 'client', text: '' };
+      if (line.startsWith('L:')) return { ...base, dir: 'client', text: line.slice(3), bareLf: true };
       if (line.startsWith('S: ')) return { ...base, dir: 'server', text: line.slice(3) };
       if (line.startsWith('* ')) return { ...base, dir: 'info', text: '', info: line.slice(2) as InfoKind };
       throw new Error(`not a script line: ${line}`);

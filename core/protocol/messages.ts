@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../world/world-events';
+import { TERMINAL_SERVERS } from './terminal-servers';
 import {
   DELIVERY_ACTIONS,
   composeSchema,
@@ -39,7 +40,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
    * Open a new terminal conversation with a lab SMTP server: the welcoming port-25 one (default),
    * or the strict submission one (STARTTLS, then AUTH before MAIL) a lesson may ask for.
    */
-  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(['welcoming', 'mx', 'submission']).optional() }),
+  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(TERMINAL_SERVERS).optional() }),
   /** Send one line; CR and LF are stripped by the bridge as well as by the app. */
   z.object({
     type: z.literal('terminal.line'),

@@ -4,6 +4,7 @@
  * every other mechanism's response, is replaced before a wire event is made of the line.
  */
 import { decodeBase64 } from './base64';
+import type { LineMode } from '../machines/session-model';
 import { parseCommand } from './command';
 
 export interface LabAccount {
@@ -11,8 +12,6 @@ export interface LabAccount {
   pass: string;
 }
 
-/** How a client line was read (the session tracker's mode). */
-export type FilterMode = 'command' | 'data' | 'auth' | 'bdat';
 
 export interface FilteredLine {
   text: string;
@@ -31,7 +30,8 @@ export class CredentialFilter {
     this.#accounts = accounts;
   }
 
-  filter(text: string, mode: FilterMode): FilteredLine {
+  /** `mode`: how the session tracker read the line (the server's reading, not a guess from the bytes). */
+  filter(text: string, mode: LineMode): FilteredLine {
     if (mode === 'auth') return this.#response(text);
     if (mode !== 'command') return { text, redacted: false };
     const command = parseCommand(text);
@@ -54,6 +54,19 @@ export class CredentialFilter {
     }
     this.#expecting = { kind: 'other' };
     return initial === undefined ? { text, redacted: false } : { text: `${prefix} ${HIDDEN}`, redacted: true };
+  }
+
+  /**
+   * A line the server may read either as a command or as an AUTH response (a connection that
+   * closed, or a client that pipelined far past AUTH, before the reply that decides): shown only
+   * if it cannot carry a credential that is not a lab one.
+   */
+  filterUndecided(text: string): FilteredLine {
+    if (parseCommand(text).verb === 'AUTH') return this.filter(text, 'command');
+    const token = text.trim();
+    const decoded = decodeBase64(token);
+    const lab = this.#plainIsLab(token) || this.#accounts.some((a) => a.user === decoded || a.pass === decoded);
+    return this.#keepIf(lab, text, '');
   }
 
   #response(text: string): FilteredLine {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ReplyAssembler, type Reply } from '../../core/smtp/reply';
 import { createLab, type LabSettings } from '../../bridge/lab/lab';
 import type { Lab } from '../../bridge/lab/lab-types';
+import type { WireEvent } from '../../core/wire';
 
 export class RawClient {
   #stream: net.Socket | tls.TLSSocket;
@@ -134,6 +135,14 @@ export async function startLab(settings: Partial<LabSettings> = {}): Promise<{ l
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A lab whose wire events, every conversation's, are collected in `events` as they come. */
+export async function startRecordedLab(settings: Partial<LabSettings> = {}): Promise<{ lab: Lab; stop(): Promise<void>; events: WireEvent[] }> {
+  const started = await startLab(settings);
+  const events: WireEvent[] = [];
+  started.lab.on('wire', (event) => events.push(event));
+  return { ...started, events };
 }
 
 /** Wait until a condition holds (events cross sockets, so the record lags a little behind). */

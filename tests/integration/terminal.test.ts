@@ -130,6 +130,49 @@ describe('the terminal', () => {
     terminal.close();
   });
 
+  it('keeps sending after a refused command of every kind, STARTTLS inside TLS included', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    let seen = (await nextReply(id, 0)).length;
+    const codeOf = async (line: string) => {
+      terminal.send(line);
+      const lines = await nextReply(id, seen);
+      seen += lines.length;
+      return Number(lines.at(-1)?.text.slice(0, 3));
+    };
+    const bad = Buffer.from('\0someone@corp.test\0wrong').toString('base64');
+    // Each refusal, then a valid command that must still reach the server and get its answer.
+    const refusals: Array<[string, number]> = [
+      ['MAIL FROM:<learner@lab.test>', 503], // before EHLO
+      ['BOGUS', 500],
+      ['EHLO', 501],
+      ['BDAT 10', 500], // no CHUNKING: a command, and what follows is a command again
+      ['AUTH PLAIN', 500], // AUTH is offered only inside TLS
+    ];
+    for (const [line, code] of refusals) {
+      expect(await codeOf(line), line).toBe(code);
+      expect(await codeOf('NOOP'), `NOOP after ${line}`).toBe(250);
+    }
+    expect(await codeOf('EHLO refused.example')).toBe(250);
+    expect(await codeOf('STARTTLS')).toBe(220);
+    await eventually(() => events.find((e) => e.conversation === id && e.info === 'tls'));
+    expect(await codeOf('EHLO refused.example')).toBe(250);
+    const insideTls: Array<[string, number]> = [
+      ['STARTTLS', 503],
+      ['AUTH CRAM-MD5', 504],
+      [`AUTH PLAIN ${bad}`, 535],
+      ['DATA', 503], // no transaction
+    ];
+    for (const [line, code] of insideTls) {
+      expect(await codeOf(line), line).toBe(code);
+      expect(await codeOf('NOOP'), `NOOP after ${line}`).toBe(250);
+    }
+    expect(await codeOf('MAIL FROM:<learner@lab.test>')).toBe(250);
+    expect(await codeOf('MAIL FROM:<learner@lab.test>')).toBe(503); // nested MAIL
+    expect(await codeOf('RSET')).toBe(250);
+    terminal.close();
+  });
+
   it('close() drops the connection without QUIT and the conversation ends', async () => {
     const terminal = await lab.openTerminal();
     const id = terminal.conversation.id;

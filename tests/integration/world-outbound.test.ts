@@ -63,7 +63,7 @@ async function startSmarthost(options: { secure: boolean; certificates?: { keyPe
   return { received, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** The hop as the lab shows it: through a Conversation, whose credential filter hides real accounts. */
+/** The hop as the lab shows it: recorded by the tap, whose credential filter hides real accounts. */
 function shownConversation(record: RecordedHop): string {
   const conversation = new Conversation('relay-x', 'relay', record.hop.address, 10_000);
   for (const event of record.events) conversation.add(event);
