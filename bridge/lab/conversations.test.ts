@@ -69,7 +69,7 @@ describe('Conversations', () => {
   it('sheds the middle of a live conversation when the lab is over its budget, keeping both ends', () => {
     const dropped: DroppedRecord[] = [];
     const budget = new LabBudget(256 * 1024, (records) => dropped.push(...records));
-    const conversations = new Conversations(() => {}, { maxLinesPerConversation: 5_000 }, [], () => budget.enforce());
+    const conversations = new Conversations(() => {}, { maxLinesPerConversation: 5_000 }, () => budget.enforce());
     budget.track(conversations);
     const live = conversations.start('external', 'x');
     const long = 'x'.repeat(4000);
@@ -89,7 +89,7 @@ describe('Conversations', () => {
   it('drops whole finished conversations, oldest first, before shedding a live one', () => {
     const dropped: DroppedRecord[] = [];
     const budget = new LabBudget(100 * 1024, (records) => dropped.push(...records));
-    const conversations = new Conversations(() => {}, {}, [], () => budget.enforce());
+    const conversations = new Conversations(() => {}, {}, () => budget.enforce());
     budget.track(conversations);
     const line = 'y'.repeat(1000);
     const old = conversations.start('external', 'old');
