@@ -44,10 +44,16 @@ function backgroundLuminance(): Promise<number> {
   });
 }
 
-/** Pairs of visible header parts whose boxes overlap (text drawn over text). */
-function overlappingHeaderParts(): Promise<string[]> {
-  return page.evaluate(() => {
-    const parts = [...document.querySelectorAll<HTMLElement>('header h1, header button, header select, header .fact, header [data-testid="connection-status"]')]
+/** Switches the system's colour scheme and lets the colour transitions (0.3 s) finish. */
+async function systemScheme(colorScheme: 'light' | 'dark'): Promise<void> {
+  await page.emulateMedia({ colorScheme });
+  await page.waitForTimeout(400);
+}
+
+/** Pairs of visible elements matching the selector whose boxes overlap (text drawn over text). */
+function overlapping(selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const parts = [...document.querySelectorAll<HTMLElement>(selector)]
       .map((el) => ({ name: el.dataset.testid ?? el.textContent?.trim().slice(0, 20) ?? el.tagName, box: el.getBoundingClientRect() }))
       .filter(({ box }) => box.width > 0 && box.height > 0);
     const found: string[] = [];
@@ -60,8 +66,12 @@ function overlappingHeaderParts(): Promise<string[]> {
       }
     }
     return found;
-  });
+  }, selector);
 }
+
+const HEADER_PARTS = 'header h1, header button, header select, header .fact, header [data-testid="connection-status"]';
+/** The world page's domain cards and the mail hosts beside (or under) them. */
+const WORLD_PARTS = 'section[aria-label="Domains"] > *, section[aria-label="Domains"] ~ section';
 
 async function typeAndSeeReply(line: string, reply: RegExp): Promise<void> {
   const replies = page.getByTestId('terminal-reply');
@@ -76,7 +86,7 @@ async function typeAndSeeReply(line: string, reply: RegExp): Promise<void> {
 
 describe('a phone, 390×844', () => {
   it('fits the width, reaches Connect, and takes a command and its reply', async () => {
-    await page.emulateMedia({ colorScheme: 'light' });
+    await systemScheme('light');
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     expect(await page.getByTestId('pane-switcher').isVisible()).toBe(true);
     expect(await fitsAcross('connect')).toBe(true);
@@ -97,6 +107,18 @@ describe('a phone, 390×844', () => {
     expect(await fitsAcross('statechart')).toBe(true);
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     await lab.screenshot('screens-phone-diagram');
+  });
+
+  it('shows the inbox and the world within the width', async () => {
+    for (const view of ['inbox', 'world'] as const) {
+      await page.getByTestId(`${view}-tab`).click();
+      expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
+      if (view === 'world') expect(await overlapping(WORLD_PARTS)).toEqual([]);
+      await lab.screenshot(`screens-phone-${view}`);
+      // The same button goes back to the lab.
+      await page.getByTestId(`${view}-tab`).click();
+    }
+    expect(await page.getByTestId('pane-switcher').isVisible()).toBe(true);
   });
 
   it('opens a lesson that can be read, then does its step in the terminal pane', async () => {
@@ -123,7 +145,7 @@ describe('a laptop at 200 % zoom (1366×768 → 683×384 CSS px)', () => {
     await page.setViewportSize({ width: 683, height: 384 });
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     expect(await page.getByTestId('pane-switcher').isVisible()).toBe(true);
-    expect(await overlappingHeaderParts()).toEqual([]);
+    expect(await overlapping(HEADER_PARTS)).toEqual([]);
     await page.getByTestId('pane-terminal').click();
     expect(await fitsAcross('terminal-input')).toBe(true);
     await lab.screenshot('screens-zoom-200-terminal');
@@ -136,7 +158,7 @@ describe('a laptop at 200 % zoom (1366×768 → 683×384 CSS px)', () => {
     expect(await page.getByTestId('pane-switcher').isVisible()).toBe(false);
     expect(await page.getByTestId('terminal-input').isVisible()).toBe(true);
     expect(await page.getByTestId('lesson-panel').isVisible()).toBe(true);
-    expect(await overlappingHeaderParts()).toEqual([]);
+    expect(await overlapping(HEADER_PARTS)).toEqual([]);
     await lab.screenshot('screens-desktop-light');
   });
 });
@@ -144,7 +166,7 @@ describe('a laptop at 200 % zoom (1366×768 → 683×384 CSS px)', () => {
 describe('dark mode', () => {
   it('follows the system, and a theme chosen in the header wins and is remembered', async () => {
     expect(await backgroundLuminance()).toBeGreaterThan(0.8);
-    await page.emulateMedia({ colorScheme: 'dark' });
+    await systemScheme('dark');
     await expect.poll(backgroundLuminance).toBeLessThan(0.05);
     await lab.screenshot('screens-desktop-dark');
     await page.getByTestId('ladder-tab').click();
@@ -159,7 +181,7 @@ describe('dark mode', () => {
     expect(await page.getByTestId('theme-choice').inputValue()).toBe('light');
 
     await page.getByTestId('theme-choice').selectOption('dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await systemScheme('light');
     await expect.poll(backgroundLuminance).toBeLessThan(0.05);
 
     // Back to the system's choice: nothing is kept, the system decides again.
@@ -170,13 +192,14 @@ describe('dark mode', () => {
   });
 
   it('is readable on a phone too', async () => {
-    await page.emulateMedia({ colorScheme: 'dark' });
+    await systemScheme('dark');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
     await expect.poll(backgroundLuminance).toBeLessThan(0.05);
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     await lab.screenshot('screens-phone-dark-lesson');
     await page.getByTestId('pane-terminal').click();
+    await page.waitForTimeout(400);
     await lab.screenshot('screens-phone-dark-terminal');
     await page.getByTestId('pane-diagram').click();
     await lab.screenshot('screens-phone-dark-diagram');
