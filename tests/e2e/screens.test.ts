@@ -107,6 +107,22 @@ describe('a phone, 390×844', () => {
     expect(await fitsAcross('statechart')).toBe(true);
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     await lab.screenshot('screens-phone-diagram');
+    await page.getByTestId('journey-tab').click();
+    expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
+    await lab.screenshot('screens-phone-journey');
+    await page.getByTestId('session-tab').click();
+
+    // The other side of each pane: compose, and the ladder.
+    await page.getByTestId('pane-terminal').click();
+    await page.getByTestId('compose-tab').click();
+    expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
+    await lab.screenshot('screens-phone-compose');
+    await page.getByTestId('terminal-tab').click();
+    await page.getByTestId('pane-transcript').click();
+    await page.getByTestId('ladder-tab').click();
+    expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
+    await lab.screenshot('screens-phone-ladder');
+    await page.getByTestId('transcript-tab').click();
   });
 
   it('shows the inbox and the world within the width', async () => {
