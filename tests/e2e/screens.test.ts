@@ -215,8 +215,13 @@ describe('dark mode', () => {
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     await lab.screenshot('screens-phone-dark-lesson');
     await page.getByTestId('pane-terminal').click();
+    // A refused command: its reply carries an error mark, in the terminal and the transcript.
+    await typeAndSeeReply('BOGUS', /^5\d\d/);
     await page.waitForTimeout(400);
     await lab.screenshot('screens-phone-dark-terminal');
+    await page.getByTestId('pane-transcript').click();
+    await page.locator('[data-testid="transcript-line"] [data-testid="reply-mark"]').last().waitFor();
+    await lab.screenshot('screens-phone-dark-transcript');
     await page.getByTestId('pane-diagram').click();
     await lab.screenshot('screens-phone-dark-diagram');
   });
