@@ -188,6 +188,11 @@ describe('dark mode', () => {
     await page.getByTestId('ladder-tab').click();
     await lab.screenshot('screens-desktop-dark-ladder');
     await page.getByTestId('transcript-tab').click();
+    for (const view of ['inbox', 'world'] as const) {
+      await page.getByTestId(`${view}-tab`).click();
+      await lab.screenshot(`screens-desktop-dark-${view}`);
+      await page.getByTestId(`${view}-tab`).click();
+    }
 
     // The learner wants light on a dark system: kept across a reload, from the first frame.
     await page.getByTestId('theme-choice').selectOption('light');
