@@ -4,23 +4,10 @@ import { opening, wire } from '../machines/test-wire';
 import { findDeadEnds } from './dead-ends';
 import { describePredicate } from './describe-predicate';
 import type { Evidence, LessonConversation, LessonMessage } from './evidence';
-import { lessonMetaSchema, type Lesson } from './lesson-schema';
 import { predicateSchema } from './predicates';
+import { testLesson } from './test-lesson';
 
-function lesson(steps: unknown[]): Lesson {
-  const meta = lessonMetaSchema.parse({
-    id: 'test',
-    number: 1,
-    title: 'A test lesson',
-    summary: 'Only for these tests.',
-    rfc: ['RFC 5321'],
-    fixture: { view: 'terminal' },
-    steps,
-    solution: [{ connect: 'welcoming' }],
-    wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }] }],
-  });
-  return { ...meta, intro: '', stepText: [], file: 'test.md' };
-}
+const lesson = testLesson;
 
 function conversation(id: string, script: string, origin = 'terminal'): LessonConversation {
   return { id, origin, lines: SessionTracker.replay(wire(script)).lines };
