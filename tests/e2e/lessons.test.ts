@@ -24,6 +24,11 @@ async function type(line: string): Promise<void> {
 describe('lesson 1 in the browser, as a newcomer', () => {
   it('starts from the first screen, shows the introduction, leaves Connect to the learner, and remembers completion', async () => {
     // A first visit offers lesson 1 on the first screen.
+    await page.getByTestId('first-visit').waitFor();
+    await lab.screenshot('first-visit-1366');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await lab.screenshot('first-visit-390');
+    await page.setViewportSize({ width: 1366, height: 768 });
     await page.getByTestId('start-first-lesson').click();
     expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
     // The introduction comes first, and nothing has connected on the learner's behalf.
@@ -74,6 +79,8 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     // The lesson is still open after the reload; the list behind it shows it complete.
     expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
     await page.getByRole('button', { name: '← All lessons' }).click();
+    // Once a lesson was opened, the first screen no longer offers lesson 1.
+    expect(await page.getByTestId('first-visit').count()).toBe(0);
     const item = page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]');
     await expect.poll(() => item.getAttribute('data-complete')).toBe('true');
     expect(await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').getAttribute('data-complete')).toBe('false');
