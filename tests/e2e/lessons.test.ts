@@ -79,11 +79,15 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     // The lesson is still open after the reload; the list behind it shows it complete.
     expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
     await page.getByRole('button', { name: '← All lessons' }).click();
-    // Once a lesson was opened, the first screen no longer offers lesson 1.
-    expect(await page.getByTestId('first-visit').count()).toBe(0);
     const item = page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]');
     await expect.poll(() => item.getAttribute('data-complete')).toBe('true');
     expect(await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').getAttribute('data-complete')).toBe('false');
+
+    // Once a lesson was opened, the conversations no longer carry the offer of lesson 1.
+    await page.getByTestId('lessons-tab').click();
+    await page.getByRole('navigation', { name: 'Conversations and messages' }).waitFor();
+    expect(await page.getByTestId('first-visit').count()).toBe(0);
+    await page.getByTestId('lessons-tab').click();
   });
 
   it('shows the solution only after a confirmation', async () => {
