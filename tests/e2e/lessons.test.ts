@@ -1,4 +1,7 @@
-/** Lesson 1 done by typing in a real Chromium: the goals tick live, completion sticks across a reload. */
+/**
+ * Lessons taken by typing in a real Chromium: lesson 1 as a newcomer from the first screen, a lesson
+ * left open across a reload, and lesson 3's dead end named by the player.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openLabPage, type LabPage } from '../support/lab-page';
@@ -21,14 +24,33 @@ async function type(line: string): Promise<void> {
   await input.press('Enter');
 }
 
+/** Saves what the page shows at the desktop size and at a phone's, for a human to judge. */
+async function screenshotBothSizes(name: string): Promise<void> {
+  await lab.screenshot(`${name}-1366`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await lab.screenshot(`${name}-390`);
+  await page.setViewportSize({ width: 1366, height: 768 });
+}
+
+/**
+ * Opens a lesson from the lesson list and begins it. These lessons do not teach connecting: leaving
+ * the introduction opens their terminal.
+ */
+async function beginFromTheList(id: string): Promise<void> {
+  if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
+  const back = page.getByRole('button', { name: '← All lessons' });
+  if (await back.count()) await back.click();
+  await page.locator(`[data-testid="lesson-item"][data-lesson="${id}"]`).click();
+  await page.getByTestId('lesson-intro').waitFor();
+  await page.getByTestId('begin-lesson').click();
+  await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+}
+
 describe('lesson 1 in the browser, as a newcomer', () => {
   it('starts from the first screen, shows the introduction, leaves Connect to the learner, and remembers completion', async () => {
     // A first visit offers lesson 1 on the first screen.
     await page.getByTestId('first-visit').waitFor();
-    await lab.screenshot('first-visit-1366');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await lab.screenshot('first-visit-390');
-    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshotBothSizes('first-visit');
     await page.getByTestId('start-first-lesson').click();
     expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
     // The introduction comes first, and nothing has connected on the learner's behalf.
@@ -36,10 +58,7 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     expect((await page.getByTestId('lesson-intro').textContent())?.length).toBeGreaterThan(100);
     expect(await page.getByTestId('lesson-step').count()).toBe(0);
     expect(await page.getByTestId('transcript-line').count()).toBe(0);
-    await lab.screenshot('lesson-intro-1366');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await lab.screenshot('lesson-intro-390');
-    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshotBothSizes('lesson-intro');
 
     await page.getByTestId('begin-lesson').click();
     const step = page.getByTestId('lesson-step');
@@ -70,10 +89,7 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     await page.getByTestId('lesson-complete').waitFor();
     expect(await page.getByTestId('dead-end').count()).toBe(0);
     expect(await page.getByTestId('next-lesson').textContent()).toContain('The first transaction');
-    await lab.screenshot('lesson-complete-1366');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await lab.screenshot('lesson-complete-390');
-    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshotBothSizes('lesson-complete');
 
     await page.reload();
     // The lesson is still open after the reload; the list behind it shows it complete.
@@ -101,13 +117,7 @@ describe('lesson 1 in the browser, as a newcomer', () => {
 
 describe('a lesson left open', () => {
   it('comes back at the same step, with its goals still met, after a reload and a look at the conversations', async () => {
-    if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
-    const back = page.getByRole('button', { name: '← All lessons' });
-    if (await back.count()) await back.click();
-    await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').click();
-    // This lesson does not teach connecting: leaving its introduction opens the terminal.
-    await page.getByTestId('begin-lesson').click();
-    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await beginFromTheList('first-transaction');
     await type('EHLO learner.test');
     await type('MAIL FROM:<learner@lab.test>');
     await type('RCPT TO:<alice@example.test>');
@@ -161,12 +171,7 @@ describe('a lesson left open', () => {
 
 describe("lesson 3's dead end", () => {
   it('says the 503 must come again in the open conversation, and restarts the lesson only when asked', async () => {
-    if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
-    const back = page.getByRole('button', { name: '← All lessons' });
-    if (await back.count()) await back.click();
-    await page.locator('[data-testid="lesson-item"][data-lesson="reply-codes"]').click();
-    await page.getByTestId('begin-lesson').click();
-    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await beginFromTheList('reply-codes');
     // The 503 in one session…
     await type('EHLO learner.test');
     await type('RCPT TO:<alice@example.test>');
@@ -188,10 +193,7 @@ describe("lesson 3's dead end", () => {
     expect(await deadEnd.textContent()).toMatch(/same conversation/);
     expect(await deadEnd.textContent()).toMatch(/Connect/);
     await deadEnd.scrollIntoViewIfNeeded();
-    await lab.screenshot('lesson-dead-end-1366');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await lab.screenshot('lesson-dead-end-390');
-    await page.setViewportSize({ width: 1366, height: 768 });
+    await screenshotBothSizes('lesson-dead-end');
 
     // Restart asks first, and says it restarts the lesson, not the lab.
     await page.getByTestId('restart-lesson').click();
