@@ -88,6 +88,13 @@ describe('dead ends: goals that cannot be met as things stand', () => {
     expect(dead[0]?.missing).toEqual(['The server answered 503', 'After the 503, a message was accepted in the same session']);
     expect(dead[0]?.restart).toMatch(/Press Connect/);
 
+    // Mail still in the queue may yet bring a relay hop that meets a goal.
+    const quitEarly = [conversation('c1', `${opening()}\n C: QUIT\n S: 221 Bye\n * closed`)];
+    const queued = { type: 'queued', at: 1, queueId: 'Q1', kind: 'mail', from: 'learner@lab.test', to: ['alice@example.test'], conversation: 'c1' } as const;
+    expect(findDeadEnds(replyCodes, { ...evidence(quitEarly), worldEvents: [queued] })).toEqual([]);
+    const dealtWith = { ...evidence(quitEarly), worldEvents: [queued, { type: 'done', at: 2, queueId: 'Q1' } as const] };
+    expect(findDeadEnds(replyCodes, dealtWith).map((end) => end.kind)).toEqual(['closed']);
+
     const relayRunning = conversation('r1', `S: 220 mx.example.test ESMTP`, 'relay');
     const stillGoing = evidence([conversation('c1', `${opening()}\n C: QUIT\n S: 221 Bye\n * closed`), relayRunning]);
     expect(findDeadEnds(replyCodes, stillGoing)).toEqual([]);

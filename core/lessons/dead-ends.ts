@@ -54,6 +54,13 @@ function wantedMessage(predicate: Predicate): MessageMatch | null {
   return null;
 }
 
+/** Mail the lab queued that has not been dealt with yet (a relay to come, a retry due). */
+function queueBusy(evidence: Evidence): boolean {
+  const events = evidence.worldEvents ?? [];
+  const done = new Set(events.flatMap((event) => (event.type === 'done' ? [event.queueId] : [])));
+  return events.some((event) => event.type === 'queued' && !done.has(event.queueId));
+}
+
 const isOver = (conversation: LessonConversation) => conversation.lines.at(-1)?.state === 'closed';
 const isLearners = (conversation: LessonConversation) => conversation.origin !== 'relay';
 const only = (evidence: Evidence, conversation: LessonConversation): Evidence => ({ ...evidence, conversations: [conversation] });
@@ -79,8 +86,9 @@ export function findDeadEnds(lesson: Lesson, evidence: Evidence): DeadEnd[] {
   const found: DeadEnd[] = [];
   const closedGoals: DeadEnd['goals'] = [];
   const mine = evidence.conversations.filter(isLearners);
-  // A relay hop still running may yet meet a goal: only when everything is over is it over.
-  const allOver = mine.length > 0 && evidence.conversations.every(isOver);
+  // A relay hop still running, or mail still in the queue (a retry due later), may yet meet a goal:
+  // only when everything is over is it over.
+  const allOver = mine.length > 0 && evidence.conversations.every(isOver) && !queueBusy(evidence);
   const wanted = lesson.steps.flatMap((step) => step.goals.map((goal) => wantedMessage(goal.check))).filter((m) => m !== null);
 
   for (const step of lesson.steps) {
