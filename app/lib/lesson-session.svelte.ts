@@ -3,8 +3,10 @@
  * lesson's goals by the same pure code the tests use.
  */
 import { checkLesson, type LessonProgress as Checklist } from '../../core/lessons/check-goals';
+import { findDeadEnds, type DeadEnd } from '../../core/lessons/dead-ends';
 import type { Evidence, LessonMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
+import type { MessageSummary } from '../../core/wire';
 import type { LabConnection } from './lab-connection.svelte';
 import type { OpenLesson } from './open-lesson';
 
@@ -20,8 +22,8 @@ export class LessonSession {
   /** Raw sources fetched for the goals that look into messages. */
   #raw = $state.raw<Record<string, string>>({});
   #fetching = new Set<string>();
-  /** Reassigned, never changed in place, so that `open` follows it. */
-  #advancedFrom = $state.raw<number[]>([]);
+  /** A lesson opens on its introduction; the learner begins the first step when ready. */
+  #intro = $state(true);
 
   /** `resume`: where this lesson stood before the page reloaded (its id must match). */
   constructor(lesson: Lesson, lab: LabConnection, resume?: OpenLesson) {
@@ -36,7 +38,7 @@ export class LessonSession {
       this.#step = Math.min(resume.step, last);
       this.#hintsShown = lesson.steps.map((step, index) => Math.min(resume.hintsShown[index] ?? 0, step.hints.length));
       this.#solutionShown = resume.solutionShown;
-      this.#advancedFrom = resume.advancedFrom.filter((index) => index <= last);
+      this.#intro = resume.intro;
     }
   }
 
@@ -49,12 +51,16 @@ export class LessonSession {
       sinceClock: this.#sinceClock,
       hintsShown: this.#hintsShown,
       solutionShown: this.#solutionShown,
-      advancedFrom: this.#advancedFrom,
+      intro: this.#intro,
     };
   }
 
   get step(): number {
     return this.#step;
+  }
+  /** The introduction is on screen, before the first step. */
+  get intro(): boolean {
+    return this.#intro;
   }
   get solutionShown(): boolean {
     return this.#solutionShown;
@@ -88,21 +94,34 @@ export class LessonSession {
     return { conversations, messages, worldEvents };
   }
 
-  /**
-   * Moves on to the next step once every goal of the current one is met — once per step, so a
-   * learner who goes back to reread a step is not pushed forward again.
-   */
-  followProgress(goals: ReadonlyArray<{ step: string; met: boolean }>): void {
-    const step = this.lesson.steps[this.#step];
-    if (!step || this.#step >= this.lesson.steps.length - 1 || this.#advancedFrom.includes(this.#step)) return;
-    const mine = goals.filter((goal) => goal.step === step.id);
-    if (mine.length > 0 && mine.every((goal) => goal.met)) {
-      this.#advancedFrom = [...this.#advancedFrom, this.#step];
-      this.#step += 1;
-    }
+  /** Goals that can no longer be met as things stand, with what is missing and how to start over. */
+  get deadEnds(): DeadEnd[] {
+    return findDeadEnds(this.lesson, this.evidence);
+  }
+
+  /** What the lab's own server accepted since the lesson (re)started: the lesson's captured messages. */
+  get captured(): MessageSummary[] {
+    return this.#lab.messages.filter((message) => !message.mailbox && message.receivedAt >= this.#since - 1000);
+  }
+
+  /** A terminal of this lesson is open: the learner has somewhere to type. */
+  get connected(): boolean {
+    return this.evidence.conversations.some((c) => c.origin === 'terminal' && c.lines.at(-1)?.state !== 'closed');
+  }
+
+  /** Leave the introduction for the first step. */
+  begin(): void {
+    this.#intro = false;
+    this.#step = 0;
+  }
+
+  /** Back to the introduction (Previous on the first step). */
+  showIntro(): void {
+    this.#intro = true;
   }
 
   goToStep(index: number): void {
+    this.#intro = false;
     this.#step = Math.max(0, Math.min(this.lesson.steps.length - 1, index));
   }
 
@@ -120,7 +139,7 @@ export class LessonSession {
     this.#since = Date.now();
     this.#sinceClock = this.#lab.world.clockAt(Date.now()) ?? Date.now();
     this.#step = 0;
-    this.#advancedFrom = [];
+    this.#intro = true;
     this.#solutionShown = false;
     this.#hintsShown = this.lesson.steps.map(() => 0);
   }

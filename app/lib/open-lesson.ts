@@ -17,8 +17,8 @@ const openLessonSchema = z.object({
   sinceClock: z.number().finite(),
   hintsShown: z.array(count).max(100),
   solutionShown: z.boolean(),
-  /** Steps the lesson already moved on from by itself: going back to one does not push forward again. */
-  advancedFrom: z.array(count).max(100),
+  /** The introduction is on screen: the learner has not begun the first step yet. */
+  intro: z.boolean().default(false),
 });
 
 export type OpenLesson = Omit<z.infer<typeof openLessonSchema>, 'version'>;

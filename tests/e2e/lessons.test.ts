@@ -1,4 +1,7 @@
-/** Lesson 1 done by typing in a real Chromium: the goals tick live, completion sticks across a reload. */
+/**
+ * Lessons taken by typing in a real Chromium: lesson 1 as a newcomer from the first screen, a lesson
+ * left open across a reload, and lesson 3's dead end named by the player.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openLabPage, type LabPage } from '../support/lab-page';
@@ -21,25 +24,72 @@ async function type(line: string): Promise<void> {
   await input.press('Enter');
 }
 
-describe('lesson 1 in the browser', () => {
-  it('ticks each goal as the real conversation meets it, and remembers completion', async () => {
-    await page.getByTestId('lessons-tab').click();
-    await page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]').click();
-    // Starting a terminal lesson connects a terminal for the learner.
+/** Saves what the page shows at the desktop size and at a phone's, for a human to judge. */
+async function screenshotBothSizes(name: string): Promise<void> {
+  await lab.screenshot(`${name}-1366`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await lab.screenshot(`${name}-390`);
+  await page.setViewportSize({ width: 1366, height: 768 });
+}
+
+/**
+ * Opens a lesson from the lesson list and begins it. These lessons do not teach connecting: leaving
+ * the introduction opens their terminal.
+ */
+async function beginFromTheList(id: string): Promise<void> {
+  if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
+  const back = page.getByRole('button', { name: '← All lessons' });
+  if (await back.count()) await back.click();
+  await page.locator(`[data-testid="lesson-item"][data-lesson="${id}"]`).click();
+  await page.getByTestId('lesson-intro').waitFor();
+  await page.getByTestId('begin-lesson').click();
+  await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+}
+
+describe('lesson 1 in the browser, as a newcomer', () => {
+  it('starts from the first screen, shows the introduction, leaves Connect to the learner, and remembers completion', async () => {
+    // A first visit offers lesson 1 on the first screen.
+    await page.getByTestId('first-visit').waitFor();
+    await screenshotBothSizes('first-visit');
+    await page.getByTestId('start-first-lesson').click();
+    expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
+    // The introduction comes first, and nothing has connected on the learner's behalf.
+    await page.getByTestId('lesson-intro').waitFor();
+    expect((await page.getByTestId('lesson-intro').textContent())?.length).toBeGreaterThan(100);
+    expect(await page.getByTestId('lesson-step').count()).toBe(0);
+    expect(await page.getByTestId('transcript-line').count()).toBe(0);
+    await screenshotBothSizes('lesson-intro');
+
+    await page.getByTestId('begin-lesson').click();
+    const step = page.getByTestId('lesson-step');
+    expect(await step.getAttribute('data-step')).toBe('0');
+    await page.waitForTimeout(500);
+    expect(await goalMet('greeted')).toBe('false');
+    await page.getByTestId('connect').click();
     await expect.poll(() => goalMet('greeted'), { timeout: 10_000 }).toBe('true');
+    // The finished step stays on screen until the learner moves on.
+    await page.getByTestId('step-done').waitFor();
+    await page.waitForTimeout(300);
+    expect(await step.getAttribute('data-step')).toBe('0');
+    await lab.screenshot('lesson-step-done-1366');
+    await page.getByTestId('next-step').click();
+    expect(await step.getAttribute('data-step')).toBe('1');
     expect(await goalMet('ehlo-sent')).toBe('false');
 
     await type('EHLO learner.test');
     await expect.poll(() => goalMet('extensions'), { timeout: 10_000 }).toBe('true');
     expect(await goalMet('ehlo-sent')).toBe('true');
+    expect(await step.getAttribute('data-step')).toBe('1');
     expect(await goalMet('quit')).toBe('false');
     expect(await page.getByTestId('lesson-complete').count()).toBe(0);
+    await page.getByTestId('next-step').click();
 
     await type('QUIT');
     await expect.poll(() => goalMet('quit'), { timeout: 10_000 }).toBe('true');
     await page.getByTestId('lesson-complete').waitFor();
+    expect(await page.getByTestId('dead-end').count()).toBe(0);
     expect(await page.getByTestId('next-lesson').textContent()).toContain('The first transaction');
-    await lab.screenshot('lesson');
+    await screenshotBothSizes('lesson-complete');
 
     await page.reload();
     // The lesson is still open after the reload; the list behind it shows it complete.
@@ -48,6 +98,12 @@ describe('lesson 1 in the browser', () => {
     const item = page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]');
     await expect.poll(() => item.getAttribute('data-complete')).toBe('true');
     expect(await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').getAttribute('data-complete')).toBe('false');
+
+    // Once a lesson was opened, the conversations no longer carry the offer of lesson 1.
+    await page.getByTestId('lessons-tab').click();
+    await page.getByRole('navigation', { name: 'Conversations and messages' }).waitFor();
+    expect(await page.getByTestId('first-visit').count()).toBe(0);
+    await page.getByTestId('lessons-tab').click();
   });
 
   it('shows the solution only after a confirmation', async () => {
@@ -61,18 +117,17 @@ describe('lesson 1 in the browser', () => {
 
 describe('a lesson left open', () => {
   it('comes back at the same step, with its goals still met, after a reload and a look at the conversations', async () => {
-    if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
-    const back = page.getByRole('button', { name: '← All lessons' });
-    if (await back.count()) await back.click();
-    await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').click();
-    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await beginFromTheList('first-transaction');
     await type('EHLO learner.test');
     await type('MAIL FROM:<learner@lab.test>');
     await type('RCPT TO:<alice@example.test>');
     await expect.poll(() => goalMet('rcpt-ok'), { timeout: 10_000 }).toBe('true');
-    // Both envelope goals met: the lesson moved on to its second step by itself.
+    // Both envelope goals met: the step stays readable until the learner moves on.
     const step = page.getByTestId('lesson-step');
-    await expect.poll(() => step.getAttribute('data-step')).toBe('1');
+    await page.getByTestId('step-done').waitFor();
+    expect(await step.getAttribute('data-step')).toBe('0');
+    await page.getByTestId('next-step').click();
+    expect(await step.getAttribute('data-step')).toBe('1');
     await page.getByTestId('hint-button').click();
     expect(await page.getByTestId('hint').count()).toBe(1);
     await type('DATA');
@@ -80,6 +135,10 @@ describe('a lesson left open', () => {
     for (const line of ['Subject: Left open', '', 'Still here after a reload.', '.']) await type(line);
     // The message travels on: its relay hop is now the newest conversation of the lab.
     await expect.poll(() => goalMet('delivered'), { timeout: 15_000 }).toBe('true');
+    // The lesson points to "Captured messages": they are on screen beside it.
+    const captured = page.getByTestId('lesson-captured');
+    await expect.poll(() => captured.getByTestId('message-item').count(), { timeout: 10_000 }).toBe(1);
+    expect(await captured.textContent()).toContain('Left open');
 
     await page.reload();
     await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
@@ -107,5 +166,45 @@ describe('a lesson left open', () => {
     await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
     expect(await page.locator('#lesson-title').count()).toBe(0);
     expect(await page.getByTestId('lesson-panel').count()).toBe(0);
+  });
+});
+
+describe("lesson 3's dead end", () => {
+  it('says the 503 must come again in the open conversation, and restarts the lesson only when asked', async () => {
+    await beginFromTheList('reply-codes');
+    // The 503 in one session…
+    await type('EHLO learner.test');
+    await type('RCPT TO:<alice@example.test>');
+    await expect.poll(() => goalMet('bad-sequence'), { timeout: 10_000 }).toBe('true');
+    await type('QUIT');
+    const closed = page.getByTestId('terminal-input');
+    await expect.poll(() => closed.isEnabled(), { timeout: 10_000 }).toBe(false);
+    // …and the message, in order, in another one: the goal wants both in the same session.
+    await page.getByTestId('connect').click();
+    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    for (const line of ['EHLO learner.test', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<alice@example.test>', 'DATA']) await type(line);
+    for (const line of ['Subject: In order', '', 'Right this time.', '.']) await type(line);
+    await expect.poll(() => page.getByTestId('lesson-captured').getByTestId('message-item').count(), { timeout: 10_000 }).toBe(1);
+
+    const deadEnd = page.locator('[data-testid="dead-end"][data-kind="split"]');
+    await deadEnd.waitFor({ timeout: 10_000 });
+    expect(await goalMet('recovered')).toBe('false');
+    expect(await deadEnd.getByTestId('dead-end-missing').allTextContents()).toEqual(['a 503 reply in the conversation that is open now']);
+    expect(await deadEnd.textContent()).toMatch(/same conversation/);
+    expect(await deadEnd.textContent()).toMatch(/Connect/);
+    await deadEnd.scrollIntoViewIfNeeded();
+    await screenshotBothSizes('lesson-dead-end');
+
+    // Restart asks first, and says it restarts the lesson, not the lab.
+    await page.getByTestId('restart-lesson').click();
+    const question = page.getByTestId('restart-question');
+    expect(await question.textContent()).toMatch(/Restart “Reply codes/);
+    expect(await question.textContent()).toMatch(/lab is not reset/);
+    expect(await goalMet('bad-sequence')).toBe('true');
+    await lab.screenshot('lesson-restart-question-1366');
+    await page.getByTestId('confirm-restart').click();
+    await page.getByTestId('lesson-intro').waitFor();
+    await expect.poll(() => goalMet('bad-sequence')).toBe('false');
+    expect(await page.getByTestId('dead-end').count()).toBe(0);
   });
 });
