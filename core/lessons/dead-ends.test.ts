@@ -1,3 +1,4 @@
+import type { WorldEvent } from '../world/world-events';
 import { describe, expect, it } from 'vitest';
 import { SessionTracker } from '../machines/session-tracker';
 import { opening, wire } from '../machines/test-wire';
@@ -90,7 +91,7 @@ describe('dead ends: goals that cannot be met as things stand', () => {
 
     // Mail still in the queue may yet bring a relay hop that meets a goal.
     const quitEarly = [conversation('c1', `${opening()}\n C: QUIT\n S: 221 Bye\n * closed`)];
-    const queued = { type: 'queued', at: 1, queueId: 'Q1', kind: 'mail', from: 'learner@lab.test', to: ['alice@example.test'], conversation: 'c1' } as const;
+    const queued: WorldEvent = { type: 'queued', at: 1, queueId: 'Q1', kind: 'mail', from: 'learner@lab.test', to: ['alice@example.test'], conversation: 'c1' };
     expect(findDeadEnds(replyCodes, { ...evidence(quitEarly), worldEvents: [queued] })).toEqual([]);
     const dealtWith = { ...evidence(quitEarly), worldEvents: [queued, { type: 'done', at: 2, queueId: 'Q1' } as const] };
     expect(findDeadEnds(replyCodes, dealtWith).map((end) => end.kind)).toEqual(['closed']);
