@@ -77,6 +77,8 @@ export class ComposeFormState {
   profile = $state<ConnectionProfile>('submission');
   user = $state('');
   pass = $state('');
+  /** Step through holds the relay hops that carry the mail on, too; otherwise they run by themselves. */
+  stepHops = $state(false);
 
   #attachments = $state.raw<PickedAttachment[]>([]);
   #errors = $state.raw<Partial<Record<ComposeField, string>>>({});

@@ -54,6 +54,11 @@ export class Deliveries {
     return this.#list.find((d) => d.summary.conversation === conversationId) ?? null;
   }
 
+  /** The relay hops of a stepped delivery that are still under way, each with its own gate. */
+  hopsOf(parent: string): Delivery[] {
+    return this.#list.filter((d) => d.summary.parent === parent && !d.finished);
+  }
+
   /** A fresh `welcome`: the bridge's list replaces ours, with where each running one stands at its gate. */
   reset(summaries: DeliverySummary[], gates: GateState[]): void {
     this.#earlyGates.clear();

@@ -184,9 +184,9 @@ export class LabConnection {
   }
 
   /** Ask the bridge's nodemailer to send this email; returns the ref its delivery.started will carry. */
-  sendCompose(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant'): string | null {
+  sendCompose(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant', stepHops = false): string | null {
     const ref = `compose-${++this.#refCounter}`;
-    if (!this.#send({ type: 'compose.send', ref, compose, connection, mode })) return null;
+    if (!this.#send({ type: 'compose.send', ref, compose, connection, mode, ...(mode === 'step' ? { stepHops } : {}) })) return null;
     this.#composeRefs.add(ref);
     return ref;
   }

@@ -16,6 +16,12 @@ import type {
   GateState,
 } from '../../core/protocol/delivery';
 
+
+export interface SendOptions {
+  /** Step mode: hold the relay hops that carry the mail on too, each at a gate of its own. */
+  stepHops?: boolean;
+}
+
 export interface LabEvents {
   'conversation.started': (conversation: ConversationSummary) => void;
   wire: (event: WireEvent) => void;
@@ -126,7 +132,7 @@ export interface Lab {
    * Resolves once the delivery has started (its conversation exists), not when it ends.
    * Rejects with ComposeError for a form that cannot be sent (e.g. an attachment over the limit).
    */
-  send(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant'): Promise<DeliverySummary>;
+  send(compose: ComposeForm, connection: ConnectionSettings, mode: 'step' | 'instant', options?: SendOptions): Promise<DeliverySummary>;
   /** Next, Play, Pause, Run to end, Abort. Throws UnknownDeliveryError. */
   controlDelivery(id: string, action: DeliveryAction, intervalMs?: number): void;
 

@@ -113,7 +113,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     accounts,
     log,
     world: { pairs, closedPort: shared.closedPort, dkim: shared.dkim, ...options.world },
-    steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step')?.id,
+    steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step' && d.stepHops === true)?.id,
   });
   const { world, relaySteps } = labWorld;
   const asked: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -324,9 +324,9 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     listDeliveries: () => [...deliveries.list(), ...relaySteps.list()],
     listGates: () => [...deliveries.gates(), ...relaySteps.gates()],
-    send(compose, connection, mode) {
+    send(compose, connection, mode, options) {
       if (closing) return Promise.reject(new Error('The lab is closing'));
-      return deliveries.send(compose, connection, mode);
+      return deliveries.send(compose, connection, mode, options);
     },
     controlDelivery(id, action, intervalMs) {
       if (relaySteps.has(id)) relaySteps.control(id, action, intervalMs);

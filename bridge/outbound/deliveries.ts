@@ -9,7 +9,7 @@ import type net from 'node:net';
 import nodemailer from 'nodemailer';
 import type { ConnectionProfile, DeliveryAction, DeliverySummary, GateState } from '../../core/protocol/delivery';
 import type { LabAccount } from '../../core/smtp/credential-filter';
-import type { LabEvents } from '../lab/lab-types';
+import type { LabEvents, SendOptions } from '../lab/lab-types';
 import { UnknownDeliveryError } from '../lab/lab-types';
 import { Gate } from '../tap/gate';
 import type { TapEvent } from '../tap/line-tap';
@@ -73,15 +73,18 @@ export class Deliveries {
     return gates;
   }
 
-  async send(compose: unknown, connectionInput: unknown, mode: 'step' | 'instant'): Promise<DeliverySummary> {
+  async send(compose: unknown, connectionInput: unknown, mode: 'step' | 'instant', options: SendOptions = {}): Promise<DeliverySummary> {
     const mail = composeMessage(compose);
     const settings = connectionSettings(connectionInput);
     const host = this.#host;
     const id = freshId('d', this.#all);
     const gate =
       mode === 'step' ? new Gate(host.accounts, (view) => host.emit('delivery.gate', { delivery: id, ...view } satisfies GateState)) : undefined;
+    const summary = blankSummary(id, mode, settings.profile);
+    // Only a stepped delivery has hops to step; the relay holds them only when the learner asked.
+    if (mode === 'step') summary.stepHops = options.stepHops === true;
     const delivery: Delivery = {
-      summary: blankSummary(id, mode, settings.profile),
+      summary,
       gate: gate ?? null,
       connection: null,
       wire: new WireOutcome(),

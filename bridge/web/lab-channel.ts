@@ -185,7 +185,7 @@ export class LabChannel {
       }
       case 'compose.send': {
         try {
-          const delivery = await this.#lab.send(message.compose, message.connection, message.mode);
+          const delivery = await this.#lab.send(message.compose, message.connection, message.mode, { stepHops: message.stepHops });
           // Everyone hears of it through the lab event; the sender also gets its ref answered.
           this.#send(socket, { type: 'delivery.started', ref: message.ref, delivery });
         } catch (error) {

@@ -97,6 +97,11 @@ export interface DeliverySummary {
   hop?: number;
   /** For a relay hop: the id of the stepped delivery whose mail it carries. */
   parent?: string;
+  /**
+   * A stepped delivery whose relay hops the learner chose to step too: each hop waits at a gate
+   * of its own. Absent or false: Run to end (or the last Next) carries the mail through its hops.
+   */
+  stepHops?: boolean;
   startedAt: number;
   endedAt: number | null;
   outcome: DeliveryOutcome | null;

@@ -77,6 +77,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     compose: composeSchema,
     connection: connectionSchema,
     mode: z.enum(['step', 'instant']),
+    /** Step: hold the relay hops that carry the mail on at gates too; otherwise they run by themselves. */
+    stepHops: z.boolean().optional(),
   }),
   /** Move the lab clock forward: deferred mail whose retry falls due is retried now, in order. */
   z.object({ type: z.literal('clock.advance'), ref, ms: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),

@@ -29,8 +29,9 @@ afterAll(async () => {
 });
 
 describe('the mail world behind the compose form', () => {
-  it('holds the relay hop of a stepped delivery at a gate, as a delivery of kind relay', async () => {
-    const delivery = await lab.send(form({ to: ['bob@example.test'], subject: 'Stepped all the way' }), { profile: 'submission' }, 'step');
+  it('holds the relay hop of a stepped delivery at a gate, as a delivery of kind relay, when the learner chose to step hops', async () => {
+    const delivery = await lab.send(form({ to: ['bob@example.test'], subject: 'Stepped all the way' }), { profile: 'submission' }, 'step', { stepHops: true });
+    expect(delivery.stepHops).toBe(true);
     await watch.stepThrough(lab, delivery);
     expect((await watch.ended(delivery)).outcome).toBe('accepted');
 
@@ -56,6 +57,19 @@ describe('the mail world behind the compose form', () => {
     const [copy] = lab.mailbox('bob@example.test');
     expect(copy?.subject).toBe('Stepped all the way');
     expect(done.messageId).toBe(copy?.id);
+  });
+
+  it('carries a stepped delivery through its relay hop on Run to end when hops are not stepped', async () => {
+    const delivery = await lab.send(form({ to: ['alice@example.test'], subject: 'Run all the way' }), { profile: 'submission' }, 'step');
+    expect(delivery.stepHops).toBe(false);
+    await watch.held(delivery, 0);
+    lab.controlDelivery(delivery.id, 'run');
+    expect((await watch.ended(delivery)).outcome).toBe('accepted');
+    // No Next waits anywhere: the relay takes the mail on to the recipient's mailbox by itself.
+    await lab.worldSettled();
+    expect(lab.mailbox('alice@example.test').map((m) => m.subject)).toContain('Run all the way');
+    expect(started.some((d) => d.kind === 'relay' && d.parent === delivery.id)).toBe(false);
+    expect(lab.listGates()).toEqual([]);
   });
 
   it('does not step the relay hop of an instant delivery', async () => {
@@ -110,7 +124,7 @@ describe('the mail world behind the compose form', () => {
   });
 
   it('closes promptly with a relay hop held at its gate', async () => {
-    const delivery = await lab.send(form({ to: ['alice@example.test'], subject: 'Left waiting' }), { profile: 'submission' }, 'step');
+    const delivery = await lab.send(form({ to: ['alice@example.test'], subject: 'Left waiting' }), { profile: 'submission' }, 'step', { stepHops: true });
     lab.controlDelivery(delivery.id, 'run');
     const hop = await eventually(() => started.find((d) => d.kind === 'relay' && d.parent === delivery.id));
     await watch.held(hop, 0);
