@@ -98,7 +98,14 @@ export class Terminal implements TerminalSession {
     this.#held ??= []; // keeps what was typed after STARTTLS
     const secure = tls.connect({ socket, ca: caPem, servername: 'localhost' });
     this.#stream = secure;
-    secure.on('data', () => {}); // replies are read by the tap; keep the stream flowing
+    // Replies are the tap's to record; the terminal still reads them for one thing: a STARTTLS
+    // sent again inside TLS is refused (503), and what was typed after it must then go out.
+    const splitter = new LineSplitter();
+    secure.on('data', (chunk: Buffer) => {
+      for (const line of splitter.push(chunk)) {
+        if (this.#tracker.serverLine(line.text)?.verb === 'STARTTLS') this.#release(secure);
+      }
+    });
     secure.on('error', () => socket.destroy());
     secure.once('secureConnect', () => this.#release(secure));
   }
