@@ -4,7 +4,7 @@ import { opening, wire } from '../machines/test-wire';
 import { checkLesson } from './check-goals';
 import { buildEvidence } from './evidence';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from './lesson-proofs';
-import { LessonFileError, parseLesson } from './parse-lesson';
+import { isLessonFile, LessonFileError, parseLesson } from './parse-lesson';
 
 /** A small lesson file; `attempts` and `notes` replace its wrongAttempts and misconceptions. */
 function lessonFile(attempts: string, notes = '  - use: command-in-data'): string {
@@ -103,6 +103,10 @@ describe('lesson proof rules', () => {
     });
     expect(checkLesson(lesson, prose).notes).toEqual([]);
   });
+});
+
+it('reads numbered lesson files, not the README beside them', () => {
+  expect(['01-hello-server.md', '14-spf-dkim-dmarc.md', 'README.md', 'notes.txt'].filter(isLessonFile)).toEqual(['01-hello-server.md', '14-spf-dkim-dmarc.md']);
 });
 
 describe('buildEvidence', () => {

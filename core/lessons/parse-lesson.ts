@@ -16,6 +16,11 @@ export class LessonFileError extends Error {
   }
 }
 
+/** A lesson file is named by its number and id, e.g. "01-hello-server.md"; README.md documents the format. */
+export function isLessonFile(name: string): boolean {
+  return /^\d+-[a-z0-9-]+\.md$/.test(name);
+}
+
 export function parseLesson(file: string, text: string): Lesson {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text);
   if (!match) throw new LessonFileError(file, '', 'must start with front matter between "---" lines');

@@ -5,17 +5,26 @@
  * triggered, by some named attempt; every remark shows up in some replay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../bridge/lab/lab';
-import { loadLessons } from '../../bridge/lessons/load-lessons';
+import { LESSONS_DIR, loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
 import { checkLesson } from '../../core/lessons/check-goals';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
-import type { LessonAction } from '../../core/lessons/lesson-schema';
+import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
+import { parseLesson } from '../../core/lessons/parse-lesson';
 
-const lessons = await loadLessons();
+/** The example in lessons/README.md is held to the same rules, so the page teachers copy from works. */
+async function readmeExample(): Promise<Lesson> {
+  const readme = await readFile(join(LESSONS_DIR, 'README.md'), 'utf8');
+  const example = /```markdown\n([\s\S]*?)\n```/.exec(readme)?.[1];
+  if (!example) throw new Error('lessons/README.md has no ```markdown example');
+  return parseLesson('lessons/README.md (example)', example);
+}
+
+const lessons = [...(await loadLessons()), await readmeExample()];
 let stateDir: string;
 
 beforeAll(async () => {
@@ -70,5 +79,5 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
 });
 
 it('has lessons to check', () => {
-  expect(lessons.length).toBeGreaterThanOrEqual(8);
+  expect(lessons.length).toBeGreaterThanOrEqual(9);
 });
