@@ -130,6 +130,22 @@ describe('the terminal', () => {
     terminal.close();
   });
 
+  it('sends what is typed after a STARTTLS refused inside TLS (503), instead of holding it forever', async () => {
+    const terminal = await lab.openTerminal();
+    const id = terminal.conversation.id;
+    await nextReply(id, 0);
+    terminal.send('EHLO quick.example');
+    await eventually(() => events.find((e) => e.conversation === id && e.text.startsWith('250 ')));
+    terminal.send('STARTTLS');
+    terminal.send('EHLO quick.example'); // held until the handshake is done
+    await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.tls && e.text.startsWith('250 ')));
+    terminal.send('STARTTLS');
+    await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.text.startsWith('503')));
+    terminal.send('QUIT');
+    const bye = await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.text.startsWith('221')));
+    expect(bye.tls).toBe(true);
+  });
+
   it('close() drops the connection without QUIT and the conversation ends', async () => {
     const terminal = await lab.openTerminal();
     const id = terminal.conversation.id;
