@@ -3,7 +3,7 @@
  * lesson's goals by the same pure code the tests use.
  */
 import { checkLesson, type LessonProgress as Checklist } from '../../core/lessons/check-goals';
-import { buildEvidence, type Evidence, type StoredMessage } from '../../core/lessons/evidence';
+import { buildEvidence, CLOCK_SLACK_MS, type Evidence, type StoredMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
 import type { LabConnection } from './lab-connection.svelte';
 import type { OpenLesson } from './open-lesson';
@@ -77,7 +77,8 @@ export class LessonSession {
     }));
     const messages: StoredMessage[] = [];
     for (const message of this.#lab.messages) {
-      if (message.receivedAt < this.#since - 1000) continue;
+      // Sources of messages that would not count are not worth fetching.
+      if (message.receivedAt < this.#since - CLOCK_SLACK_MS) continue;
       const raw = this.#raw[message.id];
       if (raw === undefined) this.#fetchRaw(message.id);
       else messages.push({ ...message, raw });
