@@ -3,7 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { orderLessons, parseLesson } from './core/lessons/parse-lesson';
+import { isLessonFile, orderLessons, parseLesson } from './core/lessons/parse-lesson';
 
 const root = fileURLToPath(new URL('./app', import.meta.url));
 const lessonsDir = fileURLToPath(new URL('./lessons', import.meta.url));
@@ -14,7 +14,7 @@ function checkLessons(): Plugin {
     name: 'smtp-lab:check-lessons',
     buildStart() {
       const lessons = readdirSync(lessonsDir)
-        .filter((name) => name.endsWith('.md'))
+        .filter(isLessonFile)
         .map((name) => {
           const file = join(lessonsDir, name);
           this.addWatchFile(file);

@@ -4,7 +4,7 @@
  */
 import { checkLesson, type LessonProgress as Checklist } from '../../core/lessons/check-goals';
 import { findDeadEnds, type DeadEnd } from '../../core/lessons/dead-ends';
-import type { Evidence, LessonMessage } from '../../core/lessons/evidence';
+import { buildEvidence, CLOCK_SLACK_MS, type Evidence, type StoredMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
 import type { MessageSummary } from '../../core/wire';
 import type { LabConnection } from './lab-connection.svelte';
@@ -75,23 +75,24 @@ export class LessonSession {
   }
 
   get evidence(): Evidence {
-    const conversations = this.#lab.conversations
-      .filter((conversation) => conversation.summary.startedAt >= this.#since - 1000)
-      .map((conversation) => ({ id: conversation.id, origin: conversation.summary.origin, lines: conversation.lines }));
-    const messages: LessonMessage[] = [];
+    const conversations = this.#lab.conversations.map((conversation) => ({
+      id: conversation.id,
+      origin: conversation.summary.origin,
+      startedAt: conversation.summary.startedAt,
+      lines: conversation.lines,
+    }));
+    const messages: StoredMessage[] = [];
     for (const message of this.#lab.messages) {
-      if (message.receivedAt < this.#since - 1000) continue;
+      // Sources of messages that would not count are not worth fetching.
+      if (message.receivedAt < this.#since - CLOCK_SLACK_MS) continue;
       const raw = this.#raw[message.id];
-      if (raw === undefined) {
-        this.#fetchRaw(message.id);
-        continue;
-      }
-      messages.push({ id: message.id, envelopeFrom: message.envelopeFrom, envelopeTo: message.envelopeTo, mailbox: message.mailbox ?? null, raw });
+      if (raw === undefined) this.#fetchRaw(message.id);
+      else messages.push({ ...message, raw });
     }
-    // World events carry the lab clock's time, which jumps when fast-forwarded: compare with the
-    // lab clock as it read when the lesson (re)started.
-    const worldEvents = this.#lab.world.events.filter((event) => event.at >= this.#sinceClock - 1000);
-    return { conversations, messages, worldEvents };
+    return buildEvidence(
+      { conversations, messages, worldEvents: this.#lab.world.events },
+      { wall: this.#since, clock: this.#sinceClock },
+    );
   }
 
   /** Goals that can no longer be met as things stand, with what is missing and how to start over. */

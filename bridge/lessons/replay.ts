@@ -4,7 +4,7 @@
  * (relay hops included) and every message, as accepted and as delivered into a mailbox.
  */
 import { SessionTracker } from '../../core/machines/session-tracker';
-import type { Evidence } from '../../core/lessons/evidence';
+import { buildEvidence, type Evidence } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
@@ -55,16 +55,12 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     lab.off('wire', onWire);
     terminal?.close();
   }
-  const conversations = [...trackers].map(([id, tracker]) => ({ id, origin: lab.getConversation(id)?.origin, lines: tracker.lines }));
-  // A mailbox copy's envelopeTo is its mailbox: the one recipient it was delivered to.
-  const messages = lab.listMessages().map((message) => ({
-    id: message.id,
-    envelopeFrom: message.envelopeFrom,
-    envelopeTo: message.mailbox ? [message.mailbox] : message.envelopeTo,
-    mailbox: message.mailbox ?? null,
-    raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '',
-  }));
-  return { conversations, messages, worldEvents: lab.worldEvents() };
+  const conversations = [...trackers].map(([id, tracker]) => {
+    const summary = lab.getConversation(id);
+    return { id, origin: summary?.origin, startedAt: summary?.startedAt ?? 0, lines: tracker.lines };
+  });
+  const messages = lab.listMessages().map((message) => ({ ...message, raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '' }));
+  return buildEvidence({ conversations, messages, worldEvents: lab.worldEvents() });
 }
 
 /** Send from Compose at once (no stepping) and wait until the delivery has ended. */
@@ -97,7 +93,8 @@ function clientLines(trackers: Map<string, SessionTracker>, id: string): number 
 
 /**
  * Waits, as a learner would, until the line typed is on the wire (`clientLinesSent` of them) and
- * every command sent has its reply — or the session is over. 0 waits for the greeting.
+ * every command sent has its reply (or the server reads message text) — or the session is over.
+ * 0 waits for the greeting.
  */
 async function settle(trackers: Map<string, SessionTracker>, id: string, clientLinesSent: number): Promise<void> {
   const deadline = Date.now() + REPLY_TIMEOUT_MS;
@@ -105,7 +102,9 @@ async function settle(trackers: Map<string, SessionTracker>, id: string, clientL
     const tracker = trackers.get(id);
     if (tracker) {
       const onWire = clientLines(trackers, id) >= clientLinesSent && tracker.state !== 'connecting';
-      if (tracker.state === 'closed' || (onWire && tracker.context.pending.length === 0)) return;
+      // Message text gets no reply until its end: a line pipelined after DATA, which the server
+      // reads as text, is never answered either.
+      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || tracker.state === 'data'))) return;
     }
     if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,7 +1,7 @@
-/** The live checklist: which goals of a lesson hold, and which misconception notes apply. */
+/** The live checklist: which goals of a lesson hold, which mistake notes and which remarks apply. */
 import { holds } from './evaluate';
 import type { Evidence } from './evidence';
-import type { Lesson } from './lesson-schema';
+import type { Lesson, LessonNote } from './lesson-schema';
 
 export interface GoalStatus {
   step: string;
@@ -14,16 +14,17 @@ export interface LessonProgress {
   goals: GoalStatus[];
   /** All goals met. */
   complete: boolean;
-  /** Misconception notes whose tell-tale happened. */
+  /** Mistake notes whose tell-tale happened: something went wrong, and this says what. */
   notes: Array<{ id: string; note: string }>;
+  /** Remarks whose moment came: worth knowing, not a mistake. */
+  remarks: Array<{ id: string; note: string }>;
 }
 
 export function checkLesson(lesson: Lesson, evidence: Evidence): LessonProgress {
   const goals = lesson.steps.flatMap((step) =>
     step.goals.map((goal) => ({ step: step.id, goal: goal.id, text: goal.text, met: holds(goal.check, evidence) })),
   );
-  const notes = lesson.misconceptions
-    .filter((misconception) => holds(misconception.when, evidence))
-    .map(({ id, note }) => ({ id, note }));
-  return { goals, complete: goals.every((goal) => goal.met), notes };
+  const applying = (notes: readonly LessonNote[]) =>
+    notes.filter((note) => holds(note.when, evidence)).map(({ id, note }) => ({ id, note }));
+  return { goals, complete: goals.every((goal) => goal.met), notes: applying(lesson.misconceptions), remarks: applying(lesson.remarks) };
 }

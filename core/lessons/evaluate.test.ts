@@ -86,6 +86,46 @@ describe('goal predicates', () => {
     expect(check({ pipelined: 3 })).toBe(false);
   });
 
+  it('does not count a batch with EHLO before its last command (RFC 2920 §3.1)', () => {
+    const ehloInside = evidence(`S: 220 lab.test ESMTP
+      C: EHLO client.test
+      C: MAIL FROM:<a@lab.test>
+      C: RCPT TO:<b@lab.test>
+      C: DATA
+      S: 250-client.test
+      S: 250 PIPELINING
+      S: 250 ok
+      S: 250 ok
+      S: 354 go`);
+    expect(check({ pipelined: 3 }, ehloInside)).toBe(false);
+    expect(check({ pipelined: 2 }, ehloInside)).toBe(false);
+    const ehloLast = evidence(`S: 220 lab.test ESMTP
+      C: RSET
+      C: EHLO client.test
+      S: 250 ok
+      S: 250 client.test`);
+    expect(check({ pipelined: 2 }, ehloLast)).toBe(true);
+  });
+
+  it('knows the state a command was sent in', () => {
+    const inside = evidence(`${opening()}
+      C: MAIL FROM:<a@lab.test>
+      S: 250 ok
+      C: EHLO client.test
+      S: 250 client.test
+      C: RSET
+      S: 250 ok`);
+    expect(check({ command: { verb: 'EHLO', during: ['mail', 'rcpt'] } }, inside)).toBe(true);
+    expect(check({ command: { verb: 'RSET', during: ['mail', 'rcpt'] } }, inside)).toBe(false);
+    expect(check({ command: { verb: 'RSET', during: ['ready'] } }, inside)).toBe(true);
+  });
+
+  it('looks only at the lab\'s relay hops with hop', () => {
+    const asRelay: Evidence = { ...wrongThenRight, conversations: wrongThenRight.conversations.map((c) => ({ ...c, origin: 'relay' })) };
+    expect(check({ hop: { reply: { code: 250, answers: '.' } } })).toBe(false);
+    expect(check({ hop: { reply: { code: 250, answers: '.' } } }, asRelay)).toBe(true);
+  });
+
   it('looks into stored messages: envelope, headers, body', () => {
     const raw = 'Received: from x\r\n\tby smtp.lab.test\r\nFrom: learner@lab.test\r\nTo: alice@example.test\r\nSubject: Hi\r\n\r\n.hidden\r\n';
     const withMail = evidence(opening(), [{ id: 'm1', envelopeFrom: 'learner@lab.test', envelopeTo: ['alice@example.test', 'carol@example.test'], raw }]);

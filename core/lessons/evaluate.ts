@@ -52,6 +52,8 @@ function commandAt(conversation: LessonConversation, match: CommandMatch): numbe
     if (parseCommand(line.event.text).verb !== match.verb.toUpperCase()) return;
     if (match.line && !regex(match.line).test(line.event.text)) return;
     if (match.tls !== undefined && line.event.tls !== match.tls) return;
+    // A command moves nothing until its reply: the state it was sent in is the one before it.
+    if (match.during && !match.during.includes(conversation.lines[index - 1]?.state ?? 'connecting')) return;
     found.push(index);
   });
   return found;
@@ -68,14 +70,25 @@ function lineAt(conversation: LessonConversation, match: LineMatch): number[] {
   return found;
 }
 
-/** Positions where a run of `count` client commands was out before a reply came back. */
+/** Commands that may only end a pipelined batch (RFC 2920 §3.1; STARTTLS RFC 3207 §4, AUTH RFC 4954 §4). */
+const LAST_IN_BATCH = new Set(['EHLO', 'HELO', 'DATA', 'QUIT', 'NOOP', 'VRFY', 'EXPN', 'TURN', 'STARTTLS', 'AUTH']);
+
+/**
+ * Positions where a run of `count` client commands was out before a reply came back. A command
+ * sent after one that must end a batch makes the batch one RFC 2920 forbids: it does not count.
+ */
 function pipelinedAt(conversation: LessonConversation, count: number): number[] {
   const found: number[] = [];
   let run = 0;
+  let ended = false;
   conversation.lines.forEach((line, index) => {
-    if (line.event.dir === 'server') run = 0;
-    else if (line.event.dir === 'client' && line.mode === 'command') {
+    if (line.event.dir === 'server') {
+      run = 0;
+      ended = false;
+    } else if (line.event.dir === 'client' && line.mode === 'command') {
+      if (ended) run = -Infinity;
       run += 1;
+      ended = LAST_IN_BATCH.has(parseCommand(line.event.text).verb);
       if (run >= count) found.push(index);
     }
   });
@@ -137,6 +150,7 @@ function positions(predicate: Predicate, conversation: LessonConversation, evide
   if ('world' in predicate) return (evidence.worldEvents ?? []).some((e) => worldEventMatches(e, predicate.world)) ? [ANYWHERE] : [];
   if ('noMessage' in predicate) return evidence.messages.some((m) => messageMatches(m, predicate.noMessage)) ? [] : [ANYWHERE];
   if ('mine' in predicate) return conversation.origin === 'relay' ? [] : positions(predicate.mine, conversation, evidence);
+  if ('hop' in predicate) return conversation.origin === 'relay' ? positions(predicate.hop, conversation, evidence) : [];
   if ('all' in predicate) {
     let latest = ANYWHERE;
     for (const part of predicate.all) {

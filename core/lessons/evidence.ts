@@ -38,3 +38,58 @@ export function bodyOf(raw: string): string {
   const match = /\r?\n\r?\n/.exec(raw);
   return match ? raw.slice(match.index + match[0].length) : '';
 }
+
+/** A message as the lab lists it (an accepted copy, or a copy in one mailbox), with its source read. */
+export interface StoredMessage {
+  id: string;
+  envelopeFrom: string;
+  envelopeTo: readonly string[];
+  mailbox?: string | null;
+  /** Epoch milliseconds when it was stored. */
+  receivedAt: number;
+  raw: string;
+}
+
+/** What the lab holds, as the browser receives it and as the tests read it from a lab. */
+export interface EvidenceSources {
+  conversations: ReadonlyArray<{ id: string; origin?: string; startedAt: number; lines: readonly TrackedLine[] }>;
+  messages: readonly StoredMessage[];
+  worldEvents: readonly WorldEvent[];
+}
+
+/**
+ * When a lesson (re)started. Conversations and messages carry wall-clock times; world events carry
+ * the lab clock's, which jumps when fast-forwarded, so each is compared with its own clock.
+ */
+export interface EvidenceSince {
+  wall: number;
+  clock: number;
+}
+
+/** Times are taken on two machines (bridge and browser): this much earlier still counts. */
+export const CLOCK_SLACK_MS = 1000;
+
+/**
+ * The evidence a lesson is checked against, built the same way in the browser and in the tests.
+ * A mailbox copy's envelope is its mailbox alone: the one recipient it was delivered to, so a
+ * goal about carol's copy is not met by alice's.
+ */
+export function buildEvidence(sources: EvidenceSources, since?: EvidenceSince): Evidence {
+  const wall = since ? since.wall - CLOCK_SLACK_MS : -Infinity;
+  const clock = since ? since.clock - CLOCK_SLACK_MS : -Infinity;
+  return {
+    conversations: sources.conversations
+      .filter((conversation) => conversation.startedAt >= wall)
+      .map(({ id, origin, lines }) => ({ id, origin, lines })),
+    messages: sources.messages
+      .filter((message) => message.receivedAt >= wall)
+      .map((message) => ({
+        id: message.id,
+        envelopeFrom: message.envelopeFrom,
+        envelopeTo: message.mailbox ? [message.mailbox] : message.envelopeTo,
+        mailbox: message.mailbox ?? null,
+        raw: message.raw,
+      })),
+    worldEvents: sources.worldEvents.filter((event) => event.at >= clock),
+  };
+}

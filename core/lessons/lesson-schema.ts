@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { composeSchema, connectionSchema } from '../protocol/delivery';
 import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
 import { predicateSchema } from './predicates';
+import { SHARED_NOTE_IDS } from './shared-notes';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
 export { TERMINAL_SERVERS, type TerminalServer } from '../protocol/terminal-servers';
@@ -36,6 +37,8 @@ export const actionSchema = z.union([
   z.strictObject({ settle: z.literal(true) }),
 ]);
 
+const noteSchema = z.strictObject({ id, when: predicateSchema, note: z.string().min(10) });
+
 export const lessonMetaSchema = z.strictObject({
   id,
   number: z.number().int().min(1),
@@ -47,20 +50,42 @@ export const lessonMetaSchema = z.strictObject({
     server: z.enum(TERMINAL_SERVERS).default('welcoming'),
   }),
   steps: z.array(stepSchema).min(1),
-  misconceptions: z
-    .array(z.strictObject({ id, when: predicateSchema, note: z.string().min(10) }))
-    .default([]),
+  /**
+   * Mistake notes: each says what went wrong when its tell-tale happens. A lesson's own solution
+   * must never trigger one, and some wrong attempt must (see `wrongAttempts`). `{ use: id }` takes
+   * a note shared by many lessons from core/lessons/shared-notes.ts.
+   */
+  misconceptions: z.array(z.union([noteSchema, z.strictObject({ use: z.enum(SHARED_NOTE_IDS) })])).default([]),
+  /** Remarks: something worth knowing about what just happened, right or wrong. Never a mistake. */
+  remarks: z.array(noteSchema).default([]),
   solution: z.array(actionSchema).min(1),
-  /** Attempts that skip a step or get the order wrong: each must leave a goal unmet. */
-  wrongAttempts: z.array(z.strictObject({ name: z.string().min(3), actions: z.array(actionSchema).min(1) })).min(1),
+  /**
+   * Attempts that skip a step or get it wrong. Each names exactly the goals it leaves unmet and the
+   * mistake notes it triggers; the lesson tests replay it and check both, so every goal and every
+   * mistake note is shown to fail (or fire) for a stated reason.
+   */
+  wrongAttempts: z
+    .array(
+      z.strictObject({
+        name: z.string().min(3),
+        actions: z.array(actionSchema).min(1),
+        unmet: z.array(id).min(1),
+        notes: z.array(id).default([]),
+      }),
+    )
+    .min(1),
 });
 
 export type Goal = z.infer<typeof goalSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type LessonAction = z.infer<typeof actionSchema>;
 export type LessonMeta = z.infer<typeof lessonMetaSchema>;
+export type LessonNote = z.infer<typeof noteSchema>;
+export type WrongAttempt = LessonMeta['wrongAttempts'][number];
 
-export interface Lesson extends LessonMeta {
+export interface Lesson extends Omit<LessonMeta, 'misconceptions'> {
+  /** Mistake notes, shared ones resolved. */
+  misconceptions: LessonNote[];
   /** Markdown before the first step. */
   intro: string;
   /** Markdown instructions of each step, in the order of `steps`. */

@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { lessonMetaSchema, type Lesson } from './lesson-schema';
+import { SHARED_NOTES } from './shared-notes';
 
 export class LessonFileError extends Error {
   constructor(
@@ -13,6 +14,11 @@ export class LessonFileError extends Error {
   ) {
     super(`${file}: ${field ? `${field}: ` : ''}${problem}`);
   }
+}
+
+/** A lesson file is named by its number and id, e.g. "01-hello-server.md"; README.md documents the format. */
+export function isLessonFile(name: string): boolean {
+  return /^\d+-[a-z0-9-]+\.md$/.test(name);
 }
 
 export function parseLesson(file: string, text: string): Lesson {
@@ -47,7 +53,19 @@ export function parseLesson(file: string, text: string): Lesson {
   const goalIds = meta.steps.flatMap((step) => step.goals.map((goal) => goal.id));
   const duplicate = goalIds.find((goal, index) => goalIds.indexOf(goal) !== index);
   if (duplicate) throw new LessonFileError(file, 'steps', `goal id "${duplicate}" is used twice`);
-  return { ...meta, intro, stepText, file };
+  const misconceptions = meta.misconceptions.map((entry) => ('use' in entry ? { id: entry.use, ...SHARED_NOTES[entry.use] } : entry));
+  const noteIds = misconceptions.map((note) => note.id);
+  const allNotes = [...noteIds, ...meta.remarks.map((remark) => remark.id)];
+  const twice = allNotes.find((note, index) => allNotes.indexOf(note) !== index);
+  if (twice) throw new LessonFileError(file, 'misconceptions', `note id "${twice}" is used twice`);
+  meta.wrongAttempts.forEach((attempt, index) => {
+    const where = `wrongAttempts.${index}`;
+    const unknownGoal = attempt.unmet.find((goal) => !goalIds.includes(goal));
+    if (unknownGoal) throw new LessonFileError(file, `${where}.unmet`, `names "${unknownGoal}", which is no goal of this lesson`);
+    const unknownNote = attempt.notes.find((note) => !noteIds.includes(note));
+    if (unknownNote) throw new LessonFileError(file, `${where}.notes`, `names "${unknownNote}", which is no mistake note of this lesson`);
+  });
+  return { ...meta, misconceptions, intro, stepText, file };
 }
 
 /** Orders lessons by number and checks that numbers and ids are unique. */

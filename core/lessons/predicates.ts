@@ -41,6 +41,8 @@ export const commandMatchSchema = z.strictObject({
   verb: z.string().min(1),
   /** Pattern over the whole line. */
   line: pattern.optional(),
+  /** Sent while the session was in one of these states, e.g. [mail, rcpt]: inside a transaction. */
+  during: z.array(z.enum(SESSION_STATES)).min(1).optional(),
   tls: z.boolean().optional(),
 });
 
@@ -91,13 +93,18 @@ export type Predicate =
   | { line: LineMatch }
   | { state: (typeof SESSION_STATES)[number] }
   | { tls: true }
-  /** At least this many commands were on the wire before the reply to the first of them. */
+  /**
+   * At least this many commands were on the wire before the reply to the first of them, in a batch
+   * RFC 2920 §3.1 allows: EHLO, HELO, DATA, QUIT, NOOP, VRFY, EXPN, STARTTLS and AUTH only last.
+   */
   | { pipelined: number }
   | { message: MessageMatch }
   | { noMessage: MessageMatch }
   | { world: WorldMatch }
   /** Holds in a conversation the learner had (not one of the lab's relay hops). */
   | { mine: Predicate }
+  /** Holds in one of the lab's relay hops: the lab's server talking to the next one, not the learner. */
+  | { hop: Predicate }
   /** All hold in the same conversation. */
   | { all: Predicate[] }
   | { any: Predicate[] }
@@ -117,6 +124,7 @@ export const predicateSchema: z.ZodType<Predicate> = z.lazy(() =>
     z.strictObject({ noMessage: messageMatchSchema }),
     z.strictObject({ world: worldMatchSchema }),
     z.strictObject({ mine: predicateSchema }),
+    z.strictObject({ hop: predicateSchema }),
     z.strictObject({ all: z.array(predicateSchema).min(1) }),
     z.strictObject({ any: z.array(predicateSchema).min(1) }),
     z.strictObject({ not: predicateSchema }),

@@ -1,18 +1,30 @@
 /**
- * Every lesson checks itself: its reference solution, played against a real lab, meets every goal;
- * each of its wrong attempts leaves at least one goal unmet (a goal that cannot fail is a bug).
+ * Every lesson proves its checks both ways against a real lab: its reference solution meets every
+ * goal and triggers none of its mistake notes; each wrong attempt leaves exactly the goals it names
+ * unmet and triggers exactly the notes it names; every goal is left unmet, and every mistake note
+ * triggered, by some named attempt; every remark shows up in some replay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../bridge/lab/lab';
-import { loadLessons } from '../../bridge/lessons/load-lessons';
+import { LESSONS_DIR, loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
 import { checkLesson } from '../../core/lessons/check-goals';
-import type { LessonAction } from '../../core/lessons/lesson-schema';
+import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
+import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
+import { parseLesson } from '../../core/lessons/parse-lesson';
 
-const lessons = await loadLessons();
+/** The example in lessons/README.md is held to the same rules, so the page teachers copy from works. */
+async function readmeExample(): Promise<Lesson> {
+  const readme = await readFile(join(LESSONS_DIR, 'README.md'), 'utf8');
+  const example = /```markdown\n([\s\S]*?)\n```/.exec(readme)?.[1];
+  if (!example) throw new Error('lessons/README.md has no ```markdown example');
+  return parseLesson('lessons/README.md (example)', example);
+}
+
+const lessons = [...(await loadLessons()), await readmeExample()];
 let stateDir: string;
 
 beforeAll(async () => {
@@ -32,19 +44,40 @@ async function attempt(actions: readonly LessonAction[]) {
   }
 }
 
+const sorted = (ids: readonly string[]) => [...ids].sort();
+
 describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, lesson] as const))('lesson %s', (_name, lesson) => {
-  it('is solved by its reference solution', async () => {
-    const progress = checkLesson(lesson, await attempt(lesson.solution));
-    expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
-    expect(progress.complete).toBe(true);
+  /** Remarks seen in any replay of this lesson. */
+  const remarksSeen = new Set<string>();
+
+  it('leaves every goal unmet, and triggers every mistake note, in some named wrong attempt', () => {
+    expect(goalsNeverLeftUnmet(lesson)).toEqual([]);
+    expect(notesNeverTriggered(lesson)).toEqual([]);
   });
 
-  it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('is not solved by a wrong attempt: %s', async (_label, wrong) => {
+  it('is solved by its reference solution, which triggers none of its mistake notes', async () => {
+    const progress = checkLesson(lesson, await attempt(lesson.solution));
+    progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
+    expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
+    expect(progress.complete).toBe(true);
+    expect(progress.notes.map((note) => note.id)).toEqual([]);
+  });
+
+  it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('wrong attempt "%s" fails exactly where it says', async (_label, wrong) => {
     const progress = checkLesson(lesson, await attempt(wrong.actions));
+    progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
+    expect({
+      unmet: sorted(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)),
+      notes: sorted(progress.notes.map((note) => note.id)),
+    }).toEqual({ unmet: sorted(wrong.unmet), notes: sorted(wrong.notes) });
     expect(progress.complete).toBe(false);
+  });
+
+  it('shows each remark in some replay', () => {
+    expect(lesson.remarks.map((remark) => remark.id).filter((remark) => !remarksSeen.has(remark))).toEqual([]);
   });
 });
 
 it('has lessons to check', () => {
-  expect(lessons.length).toBeGreaterThanOrEqual(8);
+  expect(lessons.length).toBeGreaterThanOrEqual(9);
 });

@@ -22,6 +22,17 @@ async function nextReply(conversation: string, skip: number): Promise<WireEvent[
   });
 }
 
+/** A terminal that has had its EHLO answered and has just sent STARTTLS. */
+async function greetedThenStartTls() {
+  const terminal = await lab.openTerminal();
+  const id = terminal.conversation.id;
+  await nextReply(id, 0);
+  terminal.send('EHLO quick.example');
+  await eventually(() => events.find((e) => e.conversation === id && e.text.startsWith('250 ')));
+  terminal.send('STARTTLS');
+  return { terminal, id };
+}
+
 describe('the terminal', () => {
   it('types a session by hand: STARTTLS, EHLO again with AUTH, AUTH PLAIN, a message', async () => {
     const terminal = await lab.openTerminal();
@@ -116,12 +127,7 @@ describe('the terminal', () => {
   });
 
   it('holds what is typed right after STARTTLS until the handshake is done', async () => {
-    const terminal = await lab.openTerminal();
-    const id = terminal.conversation.id;
-    await nextReply(id, 0);
-    terminal.send('EHLO quick.example');
-    await eventually(() => events.find((e) => e.conversation === id && e.text.startsWith('250 ')));
-    terminal.send('STARTTLS');
+    const { terminal, id } = await greetedThenStartTls();
     terminal.send('NOOP'); // no wait: in plain text this would land in the TLS handshake
     const noop = await eventually(() => events.find((e) => e.conversation === id && e.dir === 'client' && e.text === 'NOOP'));
     expect(noop.tls).toBe(true);
@@ -171,6 +177,17 @@ describe('the terminal', () => {
     expect(await codeOf('MAIL FROM:<learner@lab.test>')).toBe(503); // nested MAIL
     expect(await codeOf('RSET')).toBe(250);
     terminal.close();
+  });
+
+  it('sends what is typed after a STARTTLS refused inside TLS (503), instead of holding it forever', async () => {
+    const { terminal, id } = await greetedThenStartTls();
+    terminal.send('EHLO quick.example'); // held until the handshake is done
+    await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.tls && e.text.startsWith('250 ')));
+    terminal.send('STARTTLS');
+    await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.text.startsWith('503')));
+    terminal.send('QUIT');
+    const bye = await eventually(() => events.find((e) => e.conversation === id && e.dir === 'server' && e.text.startsWith('221')));
+    expect(bye.tls).toBe(true);
   });
 
   it('close() drops the connection without QUIT and the conversation ends', async () => {
