@@ -53,6 +53,7 @@ export function describePredicate(predicate: Predicate): string {
   if ('noMessage' in predicate) return `no ${messageWords(predicate.noMessage).replace(/^a /, '')}`;
   if ('world' in predicate) return worldWords(predicate.world);
   if ('mine' in predicate) return `${describePredicate(predicate.mine)}, in your own conversation`;
+  if ('hop' in predicate) return `${describePredicate(predicate.hop)}, in a relay hop of the lab`;
   if ('all' in predicate) return predicate.all.map(describePredicate).join(' and ');
   if ('any' in predicate) return predicate.any.map(describePredicate).join(' or ');
   if ('not' in predicate) return `not ${describePredicate(predicate.not)}`;

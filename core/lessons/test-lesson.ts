@@ -13,5 +13,7 @@ export function testLesson(steps: unknown[]): Lesson {
     solution: [{ connect: 'welcoming' }],
     wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }] }],
   });
-  return { ...meta, intro: '', stepText: [], file: 'test.md' };
+  // No shared notes here: every note of a test lesson is its own.
+  const misconceptions = meta.misconceptions.filter((note) => 'id' in note);
+  return { ...meta, misconceptions, intro: '', stepText: [], file: 'test.md' };
 }
