@@ -2,13 +2,14 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { compiledLessons } from './vite-plugins/compiled-lessons';
+import { precompress } from './vite-plugins/precompress';
 
 const root = fileURLToPath(new URL('./app', import.meta.url));
 const lessonsDir = fileURLToPath(new URL('./lessons', import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [svelte(), compiledLessons(lessonsDir)],
+  plugins: [svelte(), compiledLessons(lessonsDir), precompress()],
   build: {
     outDir: fileURLToPath(new URL('./dist/app', import.meta.url)),
     emptyOutDir: true,
