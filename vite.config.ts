@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
+import { buildStamp } from './vite-plugins/build-stamp';
 import { compiledLessons } from './vite-plugins/compiled-lessons';
 import { precompress } from './vite-plugins/precompress';
 
@@ -9,7 +10,7 @@ const lessonsDir = fileURLToPath(new URL('./lessons', import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [svelte(), compiledLessons(lessonsDir), precompress()],
+  plugins: [svelte(), compiledLessons(lessonsDir), precompress(), buildStamp()],
   build: {
     outDir: fileURLToPath(new URL('./dist/app', import.meta.url)),
     emptyOutDir: true,
