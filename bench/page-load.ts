@@ -8,6 +8,7 @@
  * Everything else (diagram layout, inbox, world, lessons, compose, ladder) loads when first used.
  */
 import { stat } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { APP_BUILD_DIR, ensureAppBuilt } from '../bridge/app-build';
 import { ENCODED_SUFFIX } from '../bridge/web/precompressed';
@@ -26,6 +27,9 @@ interface PageRun {
   firstScreenJsBrotli: number;
   totalTransferred: number;
   firstContentfulPaintMs: number;
+  /** When the last first-screen script had arrived, and when the page's code had run (DOMContentLoaded). */
+  scriptsArrivedMs: number;
+  codeRanMs: number;
   /** Content-Encoding of each first-screen script as it came over the wire. */
   encodings: string[];
 }
@@ -33,8 +37,9 @@ interface PageRun {
 /** What the page measures of itself once it has settled: resource timing and paint timing. */
 interface InPage {
   firstScreen: string[];
-  resources: { name: string; initiatorType: string; transferSize: number; encodedBodySize: number }[];
+  resources: { name: string; initiatorType: string; transferSize: number; encodedBodySize: number; responseEnd: number }[];
   navigationTransfer: number;
+  domContentLoaded: number;
   fcp: number;
 }
 
@@ -43,6 +48,9 @@ async function loadOnce(webUrl: string): Promise<PageRun> {
   const browser = await launchBrowser(VIEWPORT);
   try {
     const page = await browser.context.newPage();
+    // The browser is already running when a learner opens the lab: let its own start-up finish first.
+    await page.goto('about:blank');
+    await page.waitForTimeout(300);
     const encodingOf = new Map<string, string>();
     page.on('response', (response) => encodingOf.set(response.url(), response.headers()['content-encoding'] ?? 'none'));
     await page.goto(webUrl, { waitUntil: 'load' });
@@ -66,9 +74,16 @@ async function loadOnce(webUrl: string): Promise<PageRun> {
         initiatorType: r.initiatorType,
         transferSize: r.transferSize,
         encodedBodySize: r.encodedBodySize,
+        responseEnd: r.responseEnd,
       }));
       const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      return { firstScreen, resources, navigationTransfer: navigation?.transferSize ?? 0, fcp };
+      return {
+        firstScreen,
+        resources,
+        navigationTransfer: navigation?.transferSize ?? 0,
+        domContentLoaded: navigation?.domContentLoadedEventEnd ?? Number.NaN,
+        fcp,
+      };
     });
     const isScript = (name: string) => new URL(name).pathname.endsWith('.js');
     const firstScreen = new Set(measured.firstScreen);
@@ -78,6 +93,8 @@ async function loadOnce(webUrl: string): Promise<PageRun> {
       firstScreenJsBrotli: measured.resources.filter((r) => firstScreen.has(r.name)).reduce((sum, r) => sum + r.encodedBodySize, 0),
       totalTransferred: measured.navigationTransfer + measured.resources.reduce((sum, r) => sum + r.transferSize, 0),
       firstContentfulPaintMs: measured.fcp,
+      scriptsArrivedMs: Math.max(...measured.resources.filter((r) => firstScreen.has(r.name)).map((r) => r.responseEnd)),
+      codeRanMs: measured.domContentLoaded,
       encodings: measured.firstScreen.map((url) => encodingOf.get(url) ?? 'not seen'),
     };
   } finally {
@@ -118,4 +135,9 @@ export async function measurePageLoad(): Promise<void> {
   console.log(`first-screen scripts: ${first.firstScreenScripts.join(', ')} — ${kb(median(runs.map((r) => r.firstScreenJsBrotli)))} as sent (${[...new Set(first.encodings)].join(', ')})`);
   console.log(`loaded by itself after the first screen: ${later.join(', ') || 'nothing'}`);
   console.log(`first render of each load: ${runs.map((r) => r.firstContentfulPaintMs.toFixed(0)).join(', ')} ms`);
+  console.log(
+    `where the time goes (medians): first-screen scripts arrived at ${median(runs.map((r) => r.scriptsArrivedMs)).toFixed(0)} ms, ` +
+      `the app had run (DOMContentLoaded) at ${median(runs.map((r) => r.codeRanMs)).toFixed(0)} ms, first paint at ${fcp.toFixed(0)} ms`,
+  );
+  console.log(`load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores (first render needs a quiet machine)`);
 }
