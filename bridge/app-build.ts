@@ -82,10 +82,6 @@ export async function appBuildStaleReason(options: { root?: string; buildDir?: s
   return null;
 }
 
-export async function appBuildIsStale(): Promise<boolean> {
-  return (await appBuildStaleReason()) !== null;
-}
-
 /**
  * Builds with Vite when needed; returns true if it built. Always a production build, even when
  * called under the test runner (NODE_ENV=test would otherwise give Svelte's development build), so
