@@ -16,7 +16,8 @@ import { launchBrowser } from '../tests/support/browser';
 import { spawnBridge } from './bridge-process';
 import { median } from './stats';
 
-const GOALS = { firstScreenJsGzip: 80 * 1024, firstRenderMs: 300 };
+/** The goals of the first load (issue 16); the build is held to the first by tests/integration/first-load.test.ts. */
+export const FIRST_LOAD_GOALS = { firstScreenJsGzip: 80 * 1024, firstRenderMs: 300 };
 const RUNS = 5;
 const VIEWPORT = { width: 1366, height: 768 };
 
@@ -128,8 +129,8 @@ export async function measurePageLoad(): Promise<void> {
   const total = median(runs.map((r) => r.totalTransferred));
   const later = first.scriptsLoaded.filter((path) => !first.firstScreenScripts.includes(path));
   console.table({
-    'first-screen JS (gzip)': { figure: kb(jsGzip), goal: `≤ ${kb(GOALS.firstScreenJsGzip)}`, verdict: verdict(jsGzip <= GOALS.firstScreenJsGzip) },
-    'first render (first contentful paint)': { figure: `${fcp.toFixed(0)} ms`, goal: `≤ ${GOALS.firstRenderMs} ms`, verdict: verdict(fcp <= GOALS.firstRenderMs) },
+    'first-screen JS (gzip)': { figure: kb(jsGzip), goal: `≤ ${kb(FIRST_LOAD_GOALS.firstScreenJsGzip)}`, verdict: verdict(jsGzip <= FIRST_LOAD_GOALS.firstScreenJsGzip) },
+    'first render (first contentful paint)': { figure: `${fcp.toFixed(0)} ms`, goal: `≤ ${FIRST_LOAD_GOALS.firstRenderMs} ms`, verdict: verdict(fcp <= FIRST_LOAD_GOALS.firstRenderMs) },
     'total transferred, page settled': { figure: kb(total), goal: '(reported)', verdict: '' },
   });
   console.log(`first-screen scripts: ${first.firstScreenScripts.join(', ')} — ${kb(median(runs.map((r) => r.firstScreenJsBrotli)))} as sent (${[...new Set(first.encodings)].join(', ')})`);
