@@ -1,33 +1,16 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isLessonFile, orderLessons, parseLesson } from './core/lessons/parse-lesson';
+import { buildStamp } from './vite-plugins/build-stamp';
+import { compiledLessons } from './vite-plugins/compiled-lessons';
+import { precompress } from './vite-plugins/precompress';
 
 const root = fileURLToPath(new URL('./app', import.meta.url));
 const lessonsDir = fileURLToPath(new URL('./lessons', import.meta.url));
 
-/** A broken lesson file stops the build with its file and field named, not the learner's page. */
-function checkLessons(): Plugin {
-  return {
-    name: 'smtp-lab:check-lessons',
-    buildStart() {
-      const lessons = readdirSync(lessonsDir)
-        .filter(isLessonFile)
-        .map((name) => {
-          const file = join(lessonsDir, name);
-          this.addWatchFile(file);
-          return parseLesson(`lessons/${name}`, readFileSync(file, 'utf8'));
-        });
-      orderLessons(lessons);
-    },
-  };
-}
-
 export default defineConfig({
   root,
-  plugins: [svelte(), checkLessons()],
+  plugins: [svelte(), compiledLessons(lessonsDir), precompress(), buildStamp()],
   build: {
     outDir: fileURLToPath(new URL('./dist/app', import.meta.url)),
     emptyOutDir: true,

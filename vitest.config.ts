@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'bridge/**/*.test.ts', 'app/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['core/**/*.test.ts', 'bridge/**/*.test.ts', 'app/**/*.test.ts', 'vite-plugins/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
     globalSetup: ['./tests/support/build-app-once.ts'],
     reporters: ['default', './tests/support/plain-summary-reporter.ts'],

@@ -1,16 +1,12 @@
 /**
  * The compose form's state and its checks. The browser validates with the very schema the bridge
- * uses (composeSchema), so what passes here cannot be refused there for its shape, and the
- * learner reads each problem next to the field that has it before anything is sent.
+ * uses (composeSchema, in compose-check.ts, loaded with the first send), so what passes here cannot
+ * be refused there for its shape, and the learner reads each problem next to the field that has it
+ * before anything is sent.
  */
-import type { z } from 'zod';
-import {
-  MAX_ATTACHMENT_BYTES,
-  composeSchema,
-  type ComposeForm as ComposeMessage,
-  type ConnectionProfile,
-  type ConnectionSettings,
-} from '../../core/protocol/delivery';
+import { MAX_ATTACHMENT_BYTES, type ConnectionProfile } from '../../core/protocol/compose-limits';
+import type { ComposeForm as ComposeMessage, ConnectionSettings } from '../../core/protocol/delivery';
+import type { ComposeInput } from './compose-check';
 import { formatBytes } from './transcript';
 
 /** Lab identities offered for From; any address of the right shape is accepted. */
@@ -141,8 +137,8 @@ export class ComposeFormState {
   }
 
   /** Checks the form with composeSchema; on success returns what to send, else shows the errors. */
-  validate(): ValidCompose | null {
-    const input = {
+  async validate(): Promise<ValidCompose | null> {
+    const input: ComposeInput = {
       from: this.from,
       to: splitAddresses(this.to),
       cc: splitAddresses(this.cc),
@@ -152,23 +148,17 @@ export class ComposeFormState {
       ...(this.withHtml && this.html.trim() !== '' ? { html: this.html } : {}),
       attachments: this.#attachments.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 })),
     };
-    const result = composeSchema.safeParse(input);
-    const errors: Partial<Record<ComposeField, string>> = {};
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const field = fieldOf(issue);
-        errors[field] ??= describeIssue(issue, input);
-      }
-    }
+    const { checkCompose } = await import('./compose-check');
+    const { compose, errors } = checkCompose(input);
     if (this.usesAuth && (this.user.trim() === '' || this.pass === '')) {
       errors.form = 'This connection logs in (AUTH): fill in the user name and password.';
     }
     this.#errors = errors;
-    if (!result.success || errors.form) return null;
+    if (!compose || errors.form) return null;
     const connection: ConnectionSettings = this.usesAuth
       ? { profile: this.profile, user: this.user.trim(), pass: this.pass }
       : { profile: this.profile };
-    return { compose: result.data, connection };
+    return { compose, connection };
   }
 
   #setError(field: ComposeField, message: string | undefined): void {
@@ -177,22 +167,4 @@ export class ComposeFormState {
     else next[field] = message;
     this.#errors = next;
   }
-}
-
-const FIELDS: readonly ComposeField[] = ['from', 'to', 'cc', 'bcc', 'subject', 'text', 'html', 'attachments'];
-
-function fieldOf(issue: z.core.$ZodIssue): ComposeField {
-  const head = issue.path[0];
-  return FIELDS.find((f) => f === head) ?? 'form';
-}
-
-/** "“bob@” is not an address like name@example.test" rather than a bare "Invalid string". */
-function describeIssue(issue: z.core.$ZodIssue, input: { to: string[]; cc: string[]; bcc: string[]; from: string }): string {
-  const [head, index] = issue.path;
-  if ((head === 'to' || head === 'cc' || head === 'bcc') && typeof index === 'number') {
-    return `“${input[head][index] ?? ''}” ${issue.message}`;
-  }
-  if (head === 'from') return `“${input.from}” ${issue.message}`;
-  if (issue.code === 'too_big' && (head === 'to' || head === 'cc' || head === 'bcc')) return `too many addresses: ${issue.message}`;
-  return issue.message;
 }

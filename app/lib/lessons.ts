@@ -1,17 +1,11 @@
 /**
- * The course, bundled with the app: every lessons/*.md file, parsed and checked by the same code
- * the tests use. A broken lesson file fails the build (see the lesson check in vite.config.ts).
+ * The course, bundled with the app: every lessons/*.md file, parsed and checked when the app is
+ * built (vite-plugins/compiled-lessons.ts) and shipped as JSON. A broken lesson file fails the build.
  */
-import { isLessonFile, orderLessons, parseLesson } from '../../core/lessons/parse-lesson';
+import compiled from 'virtual:lessons';
 import type { Lesson } from '../../core/lessons/lesson-schema';
 
-const files = import.meta.glob('../../lessons/*.md', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-export const LESSONS: readonly Lesson[] = orderLessons(
-  Object.entries(files)
-    .filter(([path]) => isLessonFile(path.slice(path.lastIndexOf('/') + 1)))
-    .map(([path, text]) => parseLesson(path.replace(/^(\.\.\/)+/, ''), text)),
-);
+export const LESSONS: readonly Lesson[] = compiled;
 
 export function lessonById(id: string | null): Lesson | null {
   return LESSONS.find((lesson) => lesson.id === id) ?? null;

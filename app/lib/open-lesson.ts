@@ -3,32 +3,48 @@
  * the conversation list, comes back to the same step with the same goals counted. Another tab
  * starts from the lesson list.
  */
-import { z } from 'zod';
-
 const STORAGE_KEY = 'smtp-lab.open-lesson';
 
-const count = z.number().int().min(0).max(1000);
-const openLessonSchema = z.object({
-  version: z.literal(1),
-  lesson: z.string().max(100),
-  step: count,
+export interface OpenLesson {
+  lesson: string;
+  step: number;
   /** Only what happened after this moment counts (epoch ms), and the lab clock then. */
-  since: z.number().finite(),
-  sinceClock: z.number().finite(),
-  hintsShown: z.array(count).max(100),
-  solutionShown: z.boolean(),
+  since: number;
+  sinceClock: number;
+  hintsShown: number[];
+  solutionShown: boolean;
   /** The introduction is on screen: the learner has not begun the first step yet. */
-  intro: z.boolean().default(false),
-});
+  intro: boolean;
+}
 
-export type OpenLesson = Omit<z.infer<typeof openLessonSchema>, 'version'>;
+// Checked by hand rather than with zod: this is read on the first screen, which does not load zod.
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 1000;
+const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.length <= 100 && value.every(isCount);
+
+function readOpenLesson(value: unknown): OpenLesson | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (v.version !== 1 || typeof v.lesson !== 'string' || v.lesson.length > 100 || !isCount(v.step)) return null;
+  if (!Number.isFinite(v.since) || !Number.isFinite(v.sinceClock) || typeof v.solutionShown !== 'boolean') return null;
+  if (!isCounts(v.hintsShown)) return null;
+  if (v.intro !== undefined && typeof v.intro !== 'boolean') return null;
+  return {
+    lesson: v.lesson,
+    step: v.step,
+    since: v.since as number,
+    sinceClock: v.sinceClock as number,
+    hintsShown: v.hintsShown,
+    solutionShown: v.solutionShown,
+    // A lesson saved before the introduction was remembered had already begun.
+    intro: v.intro ?? false,
+  };
+}
 
 export function loadOpenLesson(): OpenLesson | null {
   try {
     const stored = globalThis.sessionStorage?.getItem(STORAGE_KEY);
     if (!stored) return null;
-    const { version: _version, ...open } = openLessonSchema.parse(JSON.parse(stored));
-    return open;
+    return readOpenLesson(JSON.parse(stored));
   } catch {
     // A damaged entry only means starting from the lesson list.
     return null;

@@ -1,7 +1,8 @@
 /** Pure helpers over tracked lines, shared by the terminal, the transcript and the explanation. */
 import type { TrackedLine } from '../../core/machines/session-tracker';
 import { explainExtension, type ExtensionExplanation } from '../../core/smtp/extensions';
-import { FIRST_DIGIT, type ReplyExplanation } from '../../core/smtp/reply-catalog';
+import type { ReplyExplanation } from '../../core/smtp/reply-catalog';
+import { FIRST_DIGIT } from '../../core/smtp/reply-digits';
 import { utf8Length } from '../../core/smtp/limits';
 
 /**

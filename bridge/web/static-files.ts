@@ -1,8 +1,12 @@
-/** Serves the built app from dist/app. Only files inside that folder; unknown paths get index.html. */
+/**
+ * Serves the built app from dist/app. Only files inside that folder; unknown paths get index.html.
+ * Text files go out as the brotli or gzip copy the build made (precompressed.ts), as the browser accepts.
+ */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodedCopy, isCompressible } from './precompressed';
 import { SECURITY_HEADERS } from './security-headers';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -42,10 +46,14 @@ export function createStaticHandler(root: string) {
       return;
     }
     const hashed = file.includes(`${sep}assets${sep}`);
+    const encoded = await encodedCopy(file, req.headers['accept-encoding']);
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': String(info.size),
-      // Vite puts a content hash in asset names, so those can be cached for good.
+      'Content-Length': String(encoded?.size ?? info.size),
+      ...(encoded ? { 'Content-Encoding': encoded.encoding } : {}),
+      // A cache keeps one copy per encoding.
+      ...(isCompressible(file) ? { Vary: 'Accept-Encoding' } : {}),
+      // Vite puts a content hash in asset names, so those can be cached for good; the page is asked for each time.
       'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
       ...SECURITY_HEADERS,
     });
@@ -53,7 +61,7 @@ export function createStaticHandler(root: string) {
       res.end();
       return;
     }
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    createReadStream(encoded?.path ?? file).on('error', () => res.destroy()).pipe(res);
   };
 }
 

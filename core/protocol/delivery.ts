@@ -3,18 +3,9 @@
  * hold it at every client unit until the learner says Next.
  */
 import { z } from 'zod';
+import { CONNECTION_PROFILES, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS_PER_FIELD, type ConnectionProfile } from './compose-limits';
 
-/** Attachments travel inside the compose message, base64-encoded; their decoded total is capped. */
-export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
-export const MAX_RECIPIENTS_PER_FIELD = 20;
-
-/**
- * How the client connects, as in a mail client's account dialog:
- * submission = port 587 role, STARTTLS then AUTH; smtps = port 465 role, implicit TLS then AUTH;
- * plain = port 25 role, no TLS, no AUTH.
- */
-export const CONNECTION_PROFILES = ['submission', 'smtps', 'plain'] as const;
-export type ConnectionProfile = (typeof CONNECTION_PROFILES)[number];
+export { CONNECTION_PROFILES, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS_PER_FIELD, type ConnectionProfile } from './compose-limits';
 
 /** An address as SMTP carries it: local@domain, no display name, no spaces or brackets. */
 export const mailboxAddress = z

@@ -6,11 +6,9 @@
 import { parseCommand } from './command';
 import { decodeBase64 } from './base64';
 import type { Reply } from './reply';
+import { END_OF_DATA, GREETING } from './reply-digits';
 
-/** Command value meaning "this reply is the greeting", for callers that prefer a marker to undefined. */
-export const GREETING = '<greeting>';
-/** Command value for the reply to the end of message data (the lone "." line). */
-export const END_OF_DATA = '.';
+export { END_OF_DATA, GREETING };
 
 type ContextRule = (reply: Reply, argument: string) => string | null;
 
