@@ -106,7 +106,7 @@ describe('recipient fates from the wire', () => {
       'nobody@example.test': 'failed: 550 5.1.1 No such user here',
     });
     expect(dropped.transaction(0)?.ended).toBe(true);
-    expect(dropped.usable).toBe(false);
+    expect(dropped.readiness).toBe('unusable');
   });
 
   it('takes a refused DATA as the answer for every recipient it took', () => {
@@ -163,19 +163,29 @@ describe('recipient fates from the wire', () => {
     // The third still waits for the reply to its RCPT.
     expect(fates(log.transaction(2), ['ann@example.test'])).toEqual({ 'ann@example.test': null });
     expect(log.transaction(2)?.ended).toBe(false);
-    expect(log.usable).toBe(false);
+    expect(log.readiness).toBe('unusable');
   });
 
-  it('says a session is usable for the next message only when the server still talks and nothing waits', () => {
+  it('says what the next message on the session needs: nothing, an RSET, or a new session', () => {
     const log = new TransactionLog();
-    for (const event of wire(`${opening()}
+    const feed = (script: string) => {
+      for (const event of wire(script)) log.push(event);
+    };
+    feed(`${opening()}
       C: MAIL FROM:<a@lab.test>
       S: 250 ok
-      C: RCPT TO:<nobody@example.test>`)) log.push(event);
-    expect(log.usable).toBe(false);
-    for (const event of wire('S: 550 5.1.1 No such user here')) log.push(event);
-    expect(log.usable).toBe(true);
-    expect(log.lastReply?.code).toBe(550);
+      C: RCPT TO:<nobody@example.test>`);
+    expect(log.readiness).toBe('unusable');
+    feed('S: 550 5.1.1 No such user here');
+    expect(log.readiness).toBe('reset');
+    expect(log.lastAnswer).toMatchObject({ verb: 'RCPT', reply: { code: 550, enhanced: '5.1.1' } });
+    feed(`C: RSET
+      S: 250 Flushed`);
+    expect(log.readiness).toBe('ready');
+    feed(`C: QUIT
+      S: 221 Bye
+      * closed`);
+    expect(log.readiness).toBe('unusable');
   });
 
   it('forgets the oldest transactions of a long session', () => {

@@ -77,6 +77,7 @@ export class TransactionLog {
   readonly #kept: WireTransaction[] = [];
   #started = 0;
   #open: WireTransaction | null = null;
+  #lastAnswer: { verb: string | null; reply: ReplySummary } | null = null;
 
   static replay(events: readonly HopEvent[]): TransactionLog {
     const log = new TransactionLog();
@@ -95,18 +96,21 @@ export class TransactionLog {
     return at >= 0 ? this.#kept[at] : undefined;
   }
 
-  /** The latest complete reply of the session, whatever it answered. */
-  get lastReply(): ReplySummary | null {
-    return this.#tracker.context.lastReply;
+  /** The latest complete reply of the session, with the key of the command it answered (null: none). */
+  get lastAnswer(): { verb: string | null; reply: ReplySummary } | null {
+    return this.#lastAnswer;
   }
 
   /**
-   * True when another transaction may follow on this session: the server still talks, and no
-   * command waits for its reply (a library gave up on one, or the connection broke).
+   * What another transaction on this session needs: nothing ('ready'), an RSET first to end the
+   * one the server still holds open ('reset'), or a new session ('unusable': the server closed,
+   * or a command still waits for its reply because the client gave up on it or the line broke).
    */
-  get usable(): boolean {
+  get readiness(): 'ready' | 'reset' | 'unusable' {
     const { state, context } = this.#tracker;
-    return (state === 'ready' || state === 'mail' || state === 'rcpt') && context.pending.length === 0;
+    if (context.pending.length > 0) return 'unusable';
+    if (state === 'ready') return 'ready';
+    return state === 'mail' || state === 'rcpt' ? 'reset' : 'unusable';
   }
 
   push(event: HopEvent | FedEvent): void {
@@ -123,7 +127,9 @@ export class TransactionLog {
     if (!reply || reply.code === 0 || this.#tracker.context === before) return;
     const answered = this.#tracker.context.answered;
     const summary: ReplySummary = { code: reply.code, enhanced: reply.enhanced, text: reply.lines.join('\n') };
-    this.#read(answered ? commandKey(answered) : null, answered?.line ?? '', summary);
+    const verb = answered ? commandKey(answered) : null;
+    this.#lastAnswer = { verb, reply: summary };
+    this.#read(verb, answered?.line ?? '', summary);
   }
 
   #read(verb: string | null, line: string, reply: ReplySummary): void {
