@@ -4,7 +4,7 @@
  * the relay with the lab certificate and verifies the smarthost's own certificate on the far side.
  */
 import type net from 'node:net';
-import type { HopEvent } from '../../core/machines/transaction-fates';
+import type { TapEvent } from '../../core/wire';
 import type { MxAnswer } from '../../core/world/lab-dns';
 import type { WorldEvent } from '../../core/world/world-events';
 import type { LabClock } from '../world/lab-clock';
@@ -20,7 +20,7 @@ export interface SmarthostRelayDeps {
   clock: LabClock;
   emit(event: WorldEvent): void;
   /** Put the tap between a new relay-side socket and `upstream`, its events to `observe`; returns the relay's socket. */
-  tapped(hop: HopStart, upstream: net.Socket, observe: (event: HopEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }>;
+  tapped(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }>;
   /** The message as it leaves the lab (signed where the lab signs). */
   outgoing(entry: QueueEntry): Promise<Buffer>;
 }

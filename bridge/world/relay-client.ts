@@ -10,7 +10,8 @@ import type net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { AUTH_RESPONSE } from '../../core/machines/session-model';
-import { recipientFate, replyLine, TransactionLog, type HopEvent } from '../../core/machines/transaction-fates';
+import { recipientFate, replyLine, TransactionLog } from '../../core/machines/transaction-fates';
+import type { TapEvent } from '../../core/wire';
 import { statusOfReply } from '../../core/world/dsn';
 import { clientContext } from '../tap/secure-contexts';
 import { hasEightBitData } from '../lab/smtp-conduct';
@@ -57,7 +58,7 @@ export interface RelayAttempt {
   /** The lab CA: the relay verifies the hosts' certificates after STARTTLS. */
   caPem: string;
   /** Connect to a host through a tap that hands every event it records to `observe`. */
-  open(candidate: MxCandidate, observe: (event: HopEvent) => void): Promise<HostTarget>;
+  open(candidate: MxCandidate, observe: (event: TapEvent) => void): Promise<HostTarget>;
   onConnecting(candidate: MxCandidate): void;
   onUnreachable(candidate: MxCandidate, error: string): void;
   timeouts?: { connectionMs: number; socketMs: number };

@@ -19,7 +19,7 @@ import {
   SLOW_REPLY_MS,
 } from '../../core/world/world-definition';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
-import type { HopEvent } from '../../core/machines/transaction-fates';
+import type { TapEvent } from '../../core/wire';
 import type { MtaStsPolicy, WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
@@ -213,7 +213,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const outgoing = outgoingSigner(dkim, definition.relay.name, log, auth.sign);
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
-  async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: HopEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
+  async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
     track(upstream);
     const clientSide = await freshPair();
     const conversation = tap(hop, clientSide.far, upstream, observe)?.conversation ?? null;
@@ -244,7 +244,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   }
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
-  async function open(entry: QueueEntry, domain: string, candidate: MxCandidate, observe: (event: HopEvent) => void): Promise<HostTarget> {
+  async function open(entry: QueueEntry, domain: string, candidate: MxCandidate, observe: (event: TapEvent) => void): Promise<HostTarget> {
     const up = definition.hosts.some((h) => h.name === candidate.exchange && h.up);
     const host = up ? hostNamed(candidate.exchange) : undefined;
     if (!host) return { port: closedPort };
@@ -259,7 +259,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
    * smtp-server, as the lab's own servers get theirs: the host runs in this process, and a kernel
    * round trip for every line there cost more than recording it.
    */
-  async function connectTapped(host: MailHost, hop: HopStart, observe: (event: HopEvent) => void = () => {}): Promise<{ socket: net.Socket; conversation: string | null }> {
+  async function connectTapped(host: MailHost, hop: HopStart, observe: (event: TapEvent) => void = () => {}): Promise<{ socket: net.Socket; conversation: string | null }> {
     const clientSide = await freshPair();
     const hostSide = memorySocketPair({ remoteAddress: hop.client.address, remotePort: clientSide.near.localPort ?? 0 });
     track(hostSide.near);

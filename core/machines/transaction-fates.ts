@@ -8,7 +8,7 @@
  * message): they are kept one by one, in the order their MAIL was answered.
  */
 import { parseCommand } from '../smtp/command';
-import type { WireEvent } from '../wire';
+import type { TapEvent } from '../wire';
 import { BDAT_LAST, END_OF_DATA, commandKey, type ReplySummary } from './session-model';
 import { SessionTracker, type FedEvent } from './session-tracker';
 
@@ -36,9 +36,6 @@ export interface RecipientFate {
 
 /** Transactions a log keeps: the reader asks right after each one, so a few is plenty. */
 export const KEPT_TRANSACTIONS = 8;
-
-/** An event as a tap records it, before a conversation id and hop are put on it. */
-export type HopEvent = Omit<WireEvent, 'conversation' | 'hop'>;
 
 /** 2xx delivered, 4xx deferred (try again later), 5xx failed; null for a code that decides nothing. */
 export function fateOfCode(code: number): Fate | null {
@@ -79,7 +76,7 @@ export class TransactionLog {
   #open: WireTransaction | null = null;
   #lastAnswer: { verb: string | null; reply: ReplySummary } | null = null;
 
-  static replay(events: readonly HopEvent[]): TransactionLog {
+  static replay(events: readonly TapEvent[]): TransactionLog {
     const log = new TransactionLog();
     for (const event of events) log.push(event);
     return log;
@@ -113,7 +110,7 @@ export class TransactionLog {
     return state === 'mail' || state === 'rcpt' ? 'reset' : 'unusable';
   }
 
-  push(event: HopEvent | FedEvent): void {
+  push(event: TapEvent | FedEvent): void {
     if (event.dir !== 'server') {
       // Client lines and notes only move the tracker; message content is most of them, and cheap.
       this.#tracker.advance(event);
