@@ -93,7 +93,6 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       attempt.onUnreachable(candidate, describe(error));
       continue;
     }
-    const { connection } = lease;
     const refused = attempt.login ? await login(lease, attempt.login) : null;
     if (refused) {
       lease.release('close');
@@ -106,8 +105,14 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       const results: RecipientResult[] = [];
       const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
       for (const group of groupByDsn(attempt.recipients)) {
+        // A group after one the server left open starts with RSET; after a broken one, it waits for a retry.
+        if (after === 'reset') after = (await reset(lease.connection)) ? 'next' : 'close';
+        if (after === 'close') {
+          results.push(...group.map((r) => ownWords(r.address, 'The session ended before this transaction could start', candidate.exchange)));
+          continue;
+        }
         results.push(...(await transaction(lease, attempt, raw, group, candidate.exchange)));
-        after = afterUse(lease, after);
+        after = afterUse(lease);
       }
       return results;
     } finally {
@@ -145,10 +150,18 @@ async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Prom
  * the server answered, RSET while it still holds a refused envelope open, and an end when it
  * closed, a command went unanswered, or the connection ended under nodemailer.
  */
-function afterUse(session: Session, sofar: AfterUse): AfterUse {
+function afterUse(session: Session): AfterUse {
   const readiness = session.ended() ? 'unusable' : session.wire.readiness;
-  if (sofar === 'close' || readiness === 'unusable') return 'close';
-  return sofar === 'reset' || readiness === 'reset' ? 'reset' : 'next';
+  return readiness === 'unusable' ? 'close' : readiness === 'reset' ? 'reset' : 'next';
+}
+
+function reset(connection: SMTPConnection): Promise<boolean> {
+  return new Promise((resolve) => connection.reset((error) => resolve(!error)));
+}
+
+/** A recipient no reply decided: deferred with the relay's own words, so the queue tries again. */
+function ownWords(recipient: string, response: string, host: string): RecipientResult {
+  return { recipient, outcome: 'deferred', response, status: '4.4.2', host };
 }
 
 function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnection> {
@@ -230,11 +243,11 @@ function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group
     // The tap records each reply before forwarding it, so by now the log holds every reply nodemailer read.
     session.connection.send(envelope, raw, (error) => {
       const onWire = session.wire.transaction(number);
-      const ownWords = error ? describe(error) : 'The connection ended before the server answered';
+      const why = error ? describe(error) : 'The connection ended before the server answered';
       resolve(
         group.map((r): RecipientResult => {
           const fate = onWire ? recipientFate(onWire, r.address) : null;
-          if (!fate) return { recipient: r.address, outcome: 'deferred', response: ownWords, status: '4.4.2', host };
+          if (!fate) return ownWords(r.address, why, host);
           const response = replyLine(fate.reply);
           return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, response.slice(4)), host };
         }),

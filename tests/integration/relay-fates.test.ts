@@ -70,10 +70,10 @@ afterAll(async () => {
 const answer: MxAnswer = { domain: 'fates.test', kind: 'mx', records: [], candidates: [{ exchange: 'mx.fates.test', preference: 10, address: '192.0.2.99' }] };
 
 /** One message for fates.test through a recorded tap to the server; `pool` shares sessions. */
-function relay(envelopeFrom: string, to: string[], body: string, pool?: RelaySessions, reused?: string[]): Promise<RecipientResult[]> {
+function relay(envelopeFrom: string, to: Array<string | { address: string; notify: string[] }>, body: string, pool?: RelaySessions, reused?: string[]): Promise<RecipientResult[]> {
   const attempt: RelayAttempt = {
     answer,
-    recipients: to.map((address) => ({ address, notify: null, orcpt: null })),
+    recipients: to.map((r) => (typeof r === 'string' ? { address: r, notify: null, orcpt: null } : { ...r, orcpt: null })),
     envelopeFrom,
     raw: Buffer.from(`From: ${envelopeFrom}\r\nSubject: fates\r\n\r\n${body}\r\n`),
     dsn: { ret: null, envid: null },
@@ -136,6 +136,17 @@ describe("the relay reads each recipient's fate from the wire", () => {
     });
     const client = recorded.get(`hop-${before + 1}`)!.filter((e) => e.dir === 'client').map((e) => e.text);
     expect(client.filter((line) => line.startsWith('MAIL FROM:'))).toHaveLength(3);
+  });
+
+  it('ends a transaction the server left open with RSET before the next, in one attempt', async () => {
+    // Recipients that asked for different DSN notices go in transactions of their own, one after the other.
+    const results = await relay('learner@lab.test', [{ address: 'nobody@fates.test', notify: ['NEVER'] }, 'carol@fates.test'], 'hello');
+    expect(fates(results)).toEqual({
+      'nobody@fates.test': 'failed 5.1.1: 550 5.1.1 No such user here',
+      'carol@fates.test': 'delivered 2.0.0: 250 Ok: queued as FATE1',
+    });
+    const client = [...recorded.values()].at(-1)!.filter((e) => e.dir === 'client').map((e) => e.text);
+    expect(client.filter((line) => /^(MAIL FROM|RSET)/.test(line)).map((line) => line.split(':')[0])).toEqual(['MAIL FROM', 'RSET', 'MAIL FROM']);
   });
 
   it('keeps its own words where no server answered', async () => {
