@@ -13,6 +13,11 @@ function fates(transaction: WireTransaction | undefined, addresses: string[]): R
   );
 }
 
+/** A transaction so far in which the server took the sender and every one of `to`, one command at a time. */
+function taken(...to: string[]): string {
+  return ['C: MAIL FROM:<a@lab.test>', 'S: 250 ok', ...to.flatMap((address) => [`C: RCPT TO:<${address}>`, 'S: 250 ok'])].join('\n');
+}
+
 const MIX = ['ann@example.test', 'nobody@example.test', 'greylist@example.test', 'full@example.test'];
 
 describe('recipient fates from the wire', () => {
@@ -80,10 +85,7 @@ describe('recipient fates from the wire', () => {
 
   it('defers the taken recipients with a 421 and leaves them undecided when the connection just ends', () => {
     const closing = TransactionLog.replay(wire(`${opening()}
-      C: MAIL FROM:<a@lab.test>
-      S: 250 ok
-      C: RCPT TO:<ann@example.test>
-      S: 250 ok
+      ${taken('ann@example.test')}
       C: RCPT TO:<bob@example.test>
       S: 421 4.4.2 mx.example.test closing: timeout`));
     expect(fates(closing.transaction(0), ['ann@example.test', 'bob@example.test'])).toEqual({
@@ -91,10 +93,7 @@ describe('recipient fates from the wire', () => {
       'bob@example.test': 'deferred: 421 4.4.2 mx.example.test closing: timeout',
     });
     const dropped = TransactionLog.replay(wire(`${opening()}
-      C: MAIL FROM:<a@lab.test>
-      S: 250 ok
-      C: RCPT TO:<ann@example.test>
-      S: 250 ok
+      ${taken('ann@example.test')}
       C: RCPT TO:<nobody@example.test>
       S: 550 5.1.1 No such user here
       C: DATA
@@ -111,10 +110,7 @@ describe('recipient fates from the wire', () => {
 
   it('takes a refused DATA as the answer for every recipient it took', () => {
     const log = TransactionLog.replay(wire(`${opening()}
-      C: MAIL FROM:<a@lab.test>
-      S: 250 ok
-      C: RCPT TO:<ann@example.test>
-      S: 250 ok
+      ${taken('ann@example.test')}
       C: DATA
       S: 554 5.5.1 No valid recipients`));
     expect(fates(log.transaction(0), ['ann@example.test'])).toEqual({ 'ann@example.test': 'failed: 554 5.5.1 No valid recipients' });
@@ -122,10 +118,7 @@ describe('recipient fates from the wire', () => {
 
   it('reads the last BDAT chunk as the end of the message', () => {
     const log = TransactionLog.replay(wire(`${opening('CHUNKING')}
-      C: MAIL FROM:<a@lab.test>
-      S: 250 ok
-      C: RCPT TO:<ann@example.test>
-      S: 250 ok
+      ${taken('ann@example.test')}
       C: BDAT 4 LAST
       C: hi!
       S: 250 2.0.0 queued as Z9`));
@@ -189,10 +182,7 @@ describe('recipient fates from the wire', () => {
   });
 
   it('forgets the oldest transactions of a long session', () => {
-    const one = `C: MAIL FROM:<a@lab.test>
-      S: 250 ok
-      C: RCPT TO:<ann@example.test>
-      S: 250 ok
+    const one = `${taken('ann@example.test')}
       C: DATA
       S: 354 go ahead
       C: .
