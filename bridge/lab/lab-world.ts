@@ -80,9 +80,10 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       accounts: options.accounts,
       gate: step?.gate,
       onEvent: (event) => {
+        // The relay's reading first: what the hop decided must not hang on the record.
+        observe(event);
         conversations.record(conversation, event, hop.hop);
         step?.observe(event);
-        observe(event);
       },
       onClose: () => {
         taps.delete(line);

@@ -240,7 +240,8 @@ function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group
   // The transaction this send will be on the wire: the next one the session's log begins.
   const number = session.wire.started;
   return new Promise((resolve) => {
-    // The tap records each reply before forwarding it, so by now the log holds every reply nodemailer read.
+    // The tap records each reply in the turn it forwards it, before nodemailer can read it: by now
+    // the log holds every reply nodemailer read.
     session.connection.send(envelope, raw, (error) => {
       const onWire = session.wire.transaction(number);
       const why = error ? describe(error) : 'The connection ended before the server answered';

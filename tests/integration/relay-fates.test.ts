@@ -36,8 +36,13 @@ beforeAll(async () => {
   pairs = await LoopbackPairs.create();
   server = new SMTPServer({
     name: 'mx.fates.test',
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    disabledCommands: ['STARTTLS'],
+    // AUTH is offered (in clear, on this loopback test server) only to be refused: no account works.
     authOptional: true,
+    allowInsecureAuth: true,
+    onAuth(_auth, _session, callback) {
+      callback(refusal(535, '5.7.8 No such account here'));
+    },
     disableReverseLookup: true,
     logger: false,
     onMailFrom(address, _session, callback) {
@@ -70,8 +75,9 @@ afterAll(async () => {
 const answer: MxAnswer = { domain: 'fates.test', kind: 'mx', records: [], candidates: [{ exchange: 'mx.fates.test', preference: 10, address: '192.0.2.99' }] };
 
 /** One message for fates.test through a recorded tap to the server; `pool` shares sessions. */
-function relay(envelopeFrom: string, to: Array<string | { address: string; notify: string[] }>, body: string, pool?: RelaySessions, reused?: string[]): Promise<RecipientResult[]> {
+function relay(envelopeFrom: string, to: Array<string | { address: string; notify: string[] }>, body: string, pool?: RelaySessions, reused?: string[], login?: RelayAttempt['login']): Promise<RecipientResult[]> {
   const attempt: RelayAttempt = {
+    ...(login ? { login } : {}),
     answer,
     recipients: to.map((r) => (typeof r === 'string' ? { address: r, notify: null, orcpt: null } : { ...r, orcpt: null })),
     envelopeFrom,
@@ -147,6 +153,13 @@ describe("the relay reads each recipient's fate from the wire", () => {
     });
     const client = [...recorded.values()].at(-1)!.filter((e) => e.dir === 'client').map((e) => e.text);
     expect(client.filter((line) => /^(MAIL FROM|RSET)/.test(line)).map((line) => line.split(':')[0])).toEqual(['MAIL FROM', 'RSET', 'MAIL FROM']);
+  });
+
+  it("quotes the server's refusal of the relay's login, as recorded, and keeps the mail for later", async () => {
+    const results = await relay('learner@lab.test', ['ann@fates.test'], 'hello', undefined, undefined, { user: 'relay', pass: 'not-a-password' });
+    expect(fates(results)).toEqual({ 'ann@fates.test': "deferred 4.7.0: The smarthost refused the relay's login: 535 5.7.8 No such account here" });
+    const client = [...recorded.values()].at(-1)!.filter((e) => e.dir === 'client').map((e) => e.text);
+    expect(client.some((line) => line.startsWith('MAIL FROM:'))).toBe(false);
   });
 
   it('keeps its own words where no server answered', async () => {
