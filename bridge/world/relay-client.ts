@@ -250,7 +250,7 @@ function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group
           const fate = onWire ? recipientFate(onWire, r.address) : null;
           if (!fate) return ownWords(r.address, why, host);
           const response = replyLine(fate.reply);
-          return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, response.slice(4)), host };
+          return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, fate.reply.text), host };
         }),
       );
     });
