@@ -44,9 +44,9 @@ try {
   const silent = silentTap(certificates, () => {});
   const world = await createWorld({
     certificates,
-    tap: (hop, client, server) => {
+    tap: (hop, client, server, observe) => {
       sessions += 1;
-      silent(hop, client, server);
+      silent(hop, client, server, observe);
     },
     onEvent: (event) => {
       if (event.type === 'stored') stored += 1;

@@ -51,6 +51,9 @@ export interface WireEvent {
   sentAt?: number;
 }
 
+/** A wire event as a tap records it, before the conversation registry adds its id and hop. */
+export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
+
 /** Where a conversation came from: the terminal, an outside client, or the bridge's own compose client. */
 export type Origin = 'terminal' | 'external' | 'compose' | 'relay';
 

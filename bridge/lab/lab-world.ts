@@ -63,7 +63,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
   const relaySteps = new RelaySteps({ accounts: options.accounts, emit, storedBy: (conversation) => storedBy.get(conversation) ?? null });
   let world: World | null = null;
 
-  const tap: HopTap = (hop, client, server) => {
+  const tap: HopTap = (hop, client, server, observe) => {
     const conversation = conversations.start('relay', `${hop.client.name} → ${hop.host}`);
     // Only the first try is stepped: a retry comes after the learner fast-forwarded the clock.
     const parent = hop.attempt === 1 && hop.queueId ? stepped.get(hop.queueId) : undefined;
@@ -80,6 +80,8 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
       accounts: options.accounts,
       gate: step?.gate,
       onEvent: (event) => {
+        // The relay's reading first: what the hop decided must not hang on the record.
+        observe(event);
         conversations.record(conversation, event, hop.hop);
         step?.observe(event);
       },

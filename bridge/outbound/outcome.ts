@@ -5,6 +5,7 @@
  * TLS problem — comes from the client library's error.
  */
 import { JourneyTracker } from '../../core/machines/journey-tracker';
+import { replyLine } from '../../core/machines/transaction-fates';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { TapEvent } from '../tap/line-tap';
 
@@ -26,7 +27,7 @@ export class WireOutcome {
     const { state, context } = this.#journey;
     const reply = context.response;
     if (!reply) return null;
-    const response = `${reply.code} ${reply.text.split('\n').join(' ')}`.trim();
+    const response = replyLine(reply);
     if (state === 'accepted') return { outcome: 'accepted', response, queueId: context.queueId, error: null };
     if (state === 'refused') return { outcome: 'refused', response, queueId: null, error: refusal(reply.code, who) };
     return null;

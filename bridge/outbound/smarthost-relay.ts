@@ -4,6 +4,7 @@
  * the relay with the lab certificate and verifies the smarthost's own certificate on the far side.
  */
 import type net from 'node:net';
+import type { TapEvent } from '../../core/wire';
 import type { MxAnswer } from '../../core/world/lab-dns';
 import type { WorldEvent } from '../../core/world/world-events';
 import type { LabClock } from '../world/lab-clock';
@@ -18,8 +19,8 @@ export interface SmarthostRelayDeps {
   caPem: string;
   clock: LabClock;
   emit(event: WorldEvent): void;
-  /** Put the tap between a new relay-side socket and `upstream`; returns the relay's socket. */
-  tapped(hop: HopStart, upstream: net.Socket): Promise<{ socket: net.Socket; conversation: string | null }>;
+  /** Put the tap between a new relay-side socket and `upstream`, its events to `observe`; returns the relay's socket. */
+  tapped(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }>;
   /** The message as it leaves the lab (signed where the lab signs). */
   outgoing(entry: QueueEntry): Promise<Buffer>;
 }
@@ -44,7 +45,7 @@ export function smarthostRelay(deps: SmarthostRelayDeps) {
         secure: smarthost.secure,
         // A real password crosses a network only inside TLS; on this machine plain SMTP is allowed.
         requireTls: !smarthost.secure && !isLoopback(smarthost.host),
-        open: async () => {
+        open: async (_candidate, observe) => {
           const upstream = await dialSmarthost(smarthost);
           const hop: HopStart = {
             queueId: entry.queueId,
@@ -57,7 +58,7 @@ export function smarthostRelay(deps: SmarthostRelayDeps) {
             client: entry.client,
             upstream: { implicitTls: smarthost.secure, ...smarthost.tls },
           };
-          const { socket, conversation } = await deps.tapped(hop, upstream);
+          const { socket, conversation } = await deps.tapped(hop, upstream, observe);
           emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: smarthost.host, conversation });
           return { socket };
         },

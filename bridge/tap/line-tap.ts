@@ -10,15 +10,14 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { SessionStateName } from '../../core/machines/session-model';
 import type { LabAccount } from '../../core/smtp/credential-filter';
-import type { InfoKind, TlsRecord, WireEvent } from '../../core/wire';
+import type { InfoKind, TapEvent, TlsRecord } from '../../core/wire';
 import { LineBytes, type ClientLine, type Gate } from './gate';
 import { LineSplitter, MAX_RECORDED_LINE, type SplitLine } from './line-splitter';
 import { describeRecord } from './tls-records';
 import { terminateTls } from './tls-termination';
 import { WireReader } from './wire-reader';
 
-/** A wire event before the conversation registry adds its id and hop. */
-export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
+export type { TapEvent };
 
 export interface TapOptions {
   /** The socket the client talks to. */

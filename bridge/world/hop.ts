@@ -1,5 +1,6 @@
 /** What a relay hop is to whoever records it: the hop about to start, and the tap put on it. */
 import type net from 'node:net';
+import type { TapEvent } from '../../core/wire';
 import type { QueuedKind } from '../../core/world/world-events';
 
 /** One SMTP hop about to start: what a tap needs to record it as a conversation. */
@@ -28,6 +29,7 @@ export interface HopStart {
 
 /**
  * Put a recorder between the relay's socket (`client`) and the host's (`server`), forwarding every
- * byte both ways (a LineTap does). Return the conversation id it records under, if any.
+ * byte both ways (a LineTap does), and hand each event it records to `observe`, as it records it:
+ * the relay reads its recipients' fates from those. Return the conversation id it records under, if any.
  */
-export type HopTap = (hop: HopStart, client: net.Socket, server: net.Socket) => { conversation: string } | void;
+export type HopTap = (hop: HopStart, client: net.Socket, server: net.Socket, observe: (event: TapEvent) => void) => { conversation: string } | void;

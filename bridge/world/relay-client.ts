@@ -1,12 +1,18 @@
 /**
  * One delivery attempt for the recipients at one domain: try the MX hosts in preference order
- * (RFC 5321 §5.1), speak SMTP with nodemailer to the first that answers, and turn its replies into
- * one result per recipient. A host that cannot be reached sends the relay on to the next one.
+ * (RFC 5321 §5.1), speak SMTP with nodemailer to the first that answers, and read each
+ * recipient's fate from the hop's recorded replies (core's transaction log). nodemailer only
+ * speaks; what it reports is used only where no server answered (a refused connection, a TLS
+ * failure, a timeout): then the relay's own words for that stand. A host that cannot be reached
+ * sends the relay on to the next one.
  */
 import type net from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer/lib/errors';
-import { oneLineReply, statusOfReply } from '../../core/world/dsn';
+import { AUTH_RESPONSE } from '../../core/machines/session-model';
+import { recipientFate, replyLine, TransactionLog } from '../../core/machines/transaction-fates';
+import type { TapEvent } from '../../core/wire';
+import { statusOfReply } from '../../core/world/dsn';
 import { clientContext } from '../tap/secure-contexts';
 import { hasEightBitData } from '../lab/smtp-conduct';
 import type { MxAnswer, MxCandidate } from '../../core/world/lab-dns';
@@ -33,7 +39,7 @@ export interface RecipientResult {
 
 /**
  * How to reach a host: an already connected (tapped) socket, with the conversation recording it,
- * or a port on 127.0.0.1 to dial.
+ * or a port on 127.0.0.1 to dial (a host that is down: a socket nobody taps, so nothing is read there).
  */
 export type HostTarget = { socket: net.Socket; conversation?: string | null } | { port: number };
 
@@ -51,7 +57,8 @@ export interface RelayAttempt {
   clientName: string;
   /** The lab CA: the relay verifies the hosts' certificates after STARTTLS. */
   caPem: string;
-  open(candidate: MxCandidate): Promise<HostTarget>;
+  /** Connect to a host through a tap that hands every event it records to `observe`. */
+  open(candidate: MxCandidate, observe: (event: TapEvent) => void): Promise<HostTarget>;
   onConnecting(candidate: MxCandidate): void;
   onUnreachable(candidate: MxCandidate, error: string): void;
   timeouts?: { connectionMs: number; socketMs: number };
@@ -86,8 +93,7 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       attempt.onUnreachable(candidate, describe(error));
       continue;
     }
-    const { connection } = lease;
-    const refused = attempt.login ? await login(connection, attempt.login) : null;
+    const refused = attempt.login ? await login(lease, attempt.login) : null;
     if (refused) {
       lease.release('close');
       // A refused login is the relay's own configuration problem: keep the mail and retry later.
@@ -99,9 +105,14 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       const results: RecipientResult[] = [];
       const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
       for (const group of groupByDsn(attempt.recipients)) {
-        const done = await transaction(connection, attempt, raw, group, candidate.exchange);
-        results.push(...done.results);
-        if (done.error && after !== 'close') after = afterRefusal(connection, done.error);
+        // A group after one the server left open starts with RSET; after a broken one, it waits for a retry.
+        if (after === 'reset') after = (await reset(lease.connection)) ? 'next' : 'close';
+        if (after === 'close') {
+          results.push(...group.map((r) => ownWords(r.address, 'The session ended before this transaction could start', candidate.exchange)));
+          continue;
+        }
+        results.push(...(await transaction(lease, attempt, raw, group, candidate.exchange)));
+        after = afterUse(lease);
       }
       return results;
     } finally {
@@ -116,8 +127,13 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
 /** A session of the attempt's own, or one from the shared pool (maybe opened earlier for another message). */
 async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Promise<Lease> {
   const open = async (): Promise<Session> => {
-    const target = await attempt.open(candidate);
-    return { connection: await connect(attempt, target), conversation: 'socket' in target ? (target.conversation ?? null) : null };
+    // One log per session: a reused session's transactions are read one after the other.
+    const wire = new TransactionLog();
+    const target = await attempt.open(candidate, (event) => wire.push(event));
+    const connection = await connect(attempt, target);
+    let ended = false;
+    connection.once('end', () => (ended = true));
+    return { connection, conversation: 'socket' in target ? (target.conversation ?? null) : null, wire, ended: () => ended };
   };
   const key = attempt.sessions?.key(candidate) ?? null;
   if (!attempt.sessions || key === null) {
@@ -129,10 +145,23 @@ async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Prom
   return lease;
 }
 
-/** A refused envelope or message leaves the session usable after RSET (nodemailer's pool does the same); anything else ends it. */
-function afterRefusal(connection: SMTPConnection, error: NodemailerError): AfterUse {
-  const broken = (connection as unknown as { _destroyed?: boolean })._destroyed;
-  return (error.code === 'EENVELOPE' || error.code === 'EMESSAGE') && error.responseCode !== 421 && !broken ? 'reset' : 'close';
+/**
+ * What the session needs before the next transaction, as the wire tells: nothing after a message
+ * the server answered, RSET while it still holds a refused envelope open, and an end when it
+ * closed, a command went unanswered, or the connection ended under nodemailer.
+ */
+function afterUse(session: Session): AfterUse {
+  const readiness = session.ended() ? 'unusable' : session.wire.readiness;
+  return readiness === 'unusable' ? 'close' : readiness === 'reset' ? 'reset' : 'next';
+}
+
+function reset(connection: SMTPConnection): Promise<boolean> {
+  return new Promise((resolve) => connection.reset((error) => resolve(!error)));
+}
+
+/** A recipient no reply decided: deferred with the relay's own words, so the queue tries again. */
+function ownWords(recipient: string, response: string, host: string): RecipientResult {
+  return { recipient, outcome: 'deferred', response, status: '4.4.2', host };
 }
 
 function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnection> {
@@ -165,11 +194,14 @@ function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnect
 }
 
 /** AUTH with the smarthost's account; resolves with the server's refusal (one line), or null. */
-function login(connection: SMTPConnection, account: { user: string; pass: string }): Promise<string | null> {
+function login(session: Session, account: { user: string; pass: string }): Promise<string | null> {
   return new Promise((resolve) => {
-    connection.login({ user: account.user, pass: account.pass }, (error) => {
-      // Only the server's reply: nodemailer's own message may quote the user name.
-      resolve(error ? (error.response ? oneLineReply(error.response) : 'the connection failed during AUTH') : null);
+    session.connection.login({ user: account.user, pass: account.pass }, (error) => {
+      if (!error) return resolve(null);
+      // Only the server's reply, as recorded: nodemailer's own message may quote the user name.
+      const answer = session.wire.lastAnswer;
+      const toAuth = answer && (answer.verb === 'AUTH' || answer.verb === AUTH_RESPONSE) && answer.reply.code >= 400;
+      resolve(toAuth ? replyLine(answer.reply) : 'the connection failed during AUTH');
     });
   });
 }
@@ -184,7 +216,11 @@ function groupByDsn(recipients: RelayRecipient[]): RelayRecipient[][] {
   return [...groups.values()];
 }
 
-function transaction(connection: SMTPConnection, attempt: RelayAttempt, raw: Buffer, group: RelayRecipient[], host: string): Promise<{ results: RecipientResult[]; error: NodemailerError | null }> {
+/**
+ * One transaction for `group`. Each recipient's fate is what the recorded replies decided; only a
+ * recipient no reply decided (the connection failed first) gets the relay's own words, deferred.
+ */
+function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group: RelayRecipient[], host: string): Promise<RecipientResult[]> {
   const first = group[0];
   const dsn = {
     ...(attempt.dsn.ret ? { ret: attempt.dsn.ret } : {}),
@@ -201,31 +237,24 @@ function transaction(connection: SMTPConnection, attempt: RelayAttempt, raw: Buf
     // nodemailer declares BODY=8BITMIME only when told: a host may refuse undeclared 8-bit data (RFC 6152).
     use8BitMime: hasEightBitData(raw),
   };
+  // The transaction this send will be on the wire: the next one the session's log begins.
+  const number = session.wire.started;
   return new Promise((resolve) => {
-    connection.send(envelope, raw, (error, info) => {
-      const rejected = new Map<string, NodemailerError>();
-      // nodemailer drops the RCPT refusals from a failed DATA's error; its envelope still has them.
-      const pending = (connection as unknown as { _envelope?: { rejectedErrors?: NodemailerError[] } })._envelope;
-      for (const e of [...(info?.rejectedErrors ?? []), ...(error?.rejectedErrors ?? []), ...(pending?.rejectedErrors ?? [])]) {
-        if (e.recipient) rejected.set(e.recipient, e);
-      }
-      const results = group.map((r) => {
-        const refusal = rejected.get(r.address);
-        if (refusal) return fromReply(r.address, refusal.response, host);
-        if (error) return fromReply(r.address, error.response ?? null, host, describe(error));
-        return fromReply(r.address, info?.response ?? '250 Ok', host);
-      });
-      resolve({ results, error: error ?? null });
+    // The tap records each reply in the turn it forwards it, before nodemailer can read it: by now
+    // the log holds every reply nodemailer read.
+    session.connection.send(envelope, raw, (error) => {
+      const onWire = session.wire.transaction(number);
+      const why = error ? describe(error) : 'The connection ended before the server answered';
+      resolve(
+        group.map((r): RecipientResult => {
+          const fate = onWire ? recipientFate(onWire, r.address) : null;
+          if (!fate) return ownWords(r.address, why, host);
+          const response = replyLine(fate.reply);
+          return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, fate.reply.text), host };
+        }),
+      );
     });
   });
-}
-
-function fromReply(recipient: string, reply: string | null | undefined, host: string, fallback = 'The connection failed'): RecipientResult {
-  if (!reply) return { recipient, outcome: 'deferred', response: fallback, status: '4.4.2', host };
-  const line = oneLineReply(reply);
-  const code = Number(line.slice(0, 3));
-  const outcome = code >= 200 && code < 300 ? 'delivered' : code >= 500 ? 'failed' : 'deferred';
-  return { recipient, outcome, response: line, status: statusOfReply(code, line.slice(4)), host };
 }
 
 function describe(error: unknown): string {

@@ -7,6 +7,7 @@
  * message still gets a session of its own, exactly as before.
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { TransactionLog } from '../../core/machines/transaction-fates';
 import { WaitingLine } from './waiting-line';
 
 /** Sessions to one host at a time: Postfix's initial destination concurrency. */
@@ -25,6 +26,10 @@ export interface Session {
   connection: SMTPConnection;
   /** The recorded conversation the session is, if one is recorded. */
   conversation: string | null;
+  /** Its transactions as the recorded replies tell them: each message's recipients' fates come from here. */
+  wire: TransactionLog;
+  /** True once the connection ended under the client (its 'end' event), whatever the wire shows yet. */
+  ended(): boolean;
 }
 
 /** After a transaction: go on with MAIL FROM, RSET first (a refusal), or QUIT (the connection is broken). */

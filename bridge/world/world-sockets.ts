@@ -9,8 +9,8 @@ import type { HopStart, HopTap } from './hop';
 
 /** Without a caller's recorder the bytes still pass a LineTap, so TLS is terminated the same way. */
 export function silentTap(certificates: LabCertificates, log: (message: string) => void): HopTap {
-  return (_hop, client, server) => {
-    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, log, onEvent: () => {}, ...tapUpstream(_hop) });
+  return (hop, client, server, observe) => {
+    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, log, onEvent: observe, ...tapUpstream(hop) });
   };
 }
 

@@ -19,6 +19,7 @@ import {
   SLOW_REPLY_MS,
 } from '../../core/world/world-definition';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { TapEvent } from '../../core/wire';
 import type { MtaStsPolicy, WorldDefinition } from '../../core/world/world-types';
 import type { MessageSummary } from '../../core/wire';
 import type { LabCertificates } from '../lab/certificates';
@@ -190,7 +191,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         dsn: entry.dsn,
         clientName: entry.client.name,
         caPem: options.certificates.caPem,
-        open: (candidate) => open(entry, answer.domain, candidate),
+        open: (candidate, observe) => open(entry, answer.domain, candidate, observe),
         sessions: {
           pool: sessions,
           // A session is shared only by mail that would make the same hop: same MTA, host and hop number.
@@ -203,7 +204,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       });
     },
     ...(smarthost
-      ? { outbound: smarthostRelay({ smarthost, caPem: options.certificates.caPem, clock, emit, outgoing: (entry) => outgoing(entry), tapped: (hop, upstream) => tapBetween(hop, upstream) }) }
+      ? { outbound: smarthostRelay({ smarthost, caPem: options.certificates.caPem, clock, emit, outgoing: (entry) => outgoing(entry), tapped: (hop, upstream, observe) => tapBetween(hop, upstream, observe) }) }
       : {}),
   });
   if (smarthost) log(`world: mail for ${smarthost.allowed.join(', ') || 'no domain'} leaves the lab through ${smarthost.display}`);
@@ -212,10 +213,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const outgoing = outgoingSigner(dkim, definition.relay.name, log, auth.sign);
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
-  async function tapBetween(hop: HopStart, upstream: net.Socket): Promise<{ socket: net.Socket; conversation: string | null }> {
+  async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
     track(upstream);
     const clientSide = await freshPair();
-    const conversation = tap(hop, clientSide.far, upstream)?.conversation ?? null;
+    const conversation = tap(hop, clientSide.far, upstream, observe)?.conversation ?? null;
     return { socket: clientSide.near, conversation };
   }
 
@@ -243,12 +244,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   }
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
-  async function open(entry: QueueEntry, domain: string, candidate: MxCandidate): Promise<HostTarget> {
+  async function open(entry: QueueEntry, domain: string, candidate: MxCandidate, observe: (event: TapEvent) => void): Promise<HostTarget> {
     const up = definition.hosts.some((h) => h.name === candidate.exchange && h.up);
     const host = up ? hostNamed(candidate.exchange) : undefined;
     if (!host) return { port: closedPort };
     const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
-    const { socket, conversation } = await connectTapped(host, hop);
+    const { socket, conversation } = await connectTapped(host, hop, observe);
     emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
     return { socket, conversation };
   }
@@ -258,12 +259,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
    * smtp-server, as the lab's own servers get theirs: the host runs in this process, and a kernel
    * round trip for every line there cost more than recording it.
    */
-  async function connectTapped(host: MailHost, hop: HopStart): Promise<{ socket: net.Socket; conversation: string | null }> {
+  async function connectTapped(host: MailHost, hop: HopStart, observe: (event: TapEvent) => void = () => {}): Promise<{ socket: net.Socket; conversation: string | null }> {
     const clientSide = await freshPair();
     const hostSide = memorySocketPair({ remoteAddress: hop.client.address, remotePort: clientSide.near.localPort ?? 0 });
     track(hostSide.near);
     track(hostSide.far);
-    const conversation = tap(hop, clientSide.far, hostSide.near)?.conversation ?? null;
+    const conversation = tap(hop, clientSide.far, hostSide.near, observe)?.conversation ?? null;
     // The host sees the sender's lab address, so its Received: header names the sending MTA.
     const id = conversation ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${clientSide.near.localPort ?? 0}`;
     host.accept(hostSide.far, { conversation: id, remoteAddress: hop.client.address, remotePort: clientSide.near.localPort ?? 0 });

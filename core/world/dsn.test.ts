@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryStatusText, humanReadableText, oneLineReply, statusOfReply, type DsnReport } from './dsn';
+import { deliveryStatusText, humanReadableText, statusOfReply, type DsnReport } from './dsn';
 
 const report: DsnReport = {
   reportingMta: 'smtp.lab.test',
@@ -34,6 +34,5 @@ describe('DSN text', () => {
   it('reads the enhanced code from a reply, or derives one from its class', () => {
     expect(statusOfReply(451, '4.7.1 Greylisted')).toBe('4.7.1');
     expect(statusOfReply(554, 'Transaction failed')).toBe('5.0.0');
-    expect(oneLineReply('550-5.1.1 first\r\n550 5.1.1 second')).toBe('550-5.1.1 first 5.1.1 second');
   });
 });

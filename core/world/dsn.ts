@@ -42,16 +42,6 @@ export function statusOfReply(code: number, text: string): string {
   return klass === 2 || klass === 4 || klass === 5 ? `${klass}.0.0` : '5.0.0';
 }
 
-/** An SMTP reply as one line, as Diagnostic-Code carries it (continuation lines joined by spaces). */
-export function oneLineReply(reply: string): string {
-  return reply
-    .split(/\r?\n/)
-    .map((line, index) => (index === 0 ? line : line.replace(/^\d{3}[- ]/, '')))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 /** The message/delivery-status body: per-message fields, then one block per recipient (RFC 3464 §2). */
 export function deliveryStatusText(report: DsnReport): string {
   const perMessage = [

@@ -60,11 +60,11 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
     timing,
     ...extra,
     onEvent: (event) => events.push(event),
-    tap(hop, client, server) {
+    tap(hop, client, server, observe) {
       const conversation = `relay-${++counter}`;
       const record: RecordedHop = { hop, events: [], closed: false };
       hops.set(conversation, record);
-      new LineTap({ client, server, ...certificates, ...tapUpstream(hop), onEvent: (event) => record.events.push(event), onClose: () => (record.closed = true) });
+      new LineTap({ client, server, ...certificates, ...tapUpstream(hop), onEvent: (event) => (record.events.push(event), observe(event)), onClose: () => (record.closed = true) });
       return { conversation };
     },
   });

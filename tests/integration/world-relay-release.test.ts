@@ -33,9 +33,9 @@ it('keeps no socket of a relay session that has ended, with or without STARTTLS'
   // Weak references only: the test itself must not be what keeps a session alive.
   const sockets: Array<WeakRef<net.Socket>> = [];
   let hops = 0;
-  const tap: HopTap = (_hop, client, server) => {
+  const tap: HopTap = (_hop, client, server, observe) => {
     sockets.push(new WeakRef(client), new WeakRef(server));
-    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, onEvent: () => {} });
+    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, onEvent: observe });
     return { conversation: `hop-${++hops}` };
   };
   const world = await createWorld({ certificates, tap });

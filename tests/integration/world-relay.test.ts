@@ -4,6 +4,7 @@
  */
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPOOFING_PROFILE } from '../../core/world/mail-auth-policy';
 import { GREYLIST_MIN_DELAY_MS, RETRY_BASE_MS } from '../../core/world/world-definition';
 import { clientLines, lineClient, serverLines, startWorld, type WorldLab } from './world-harness';
 
@@ -171,5 +172,40 @@ describe('relay hops through the lab world', () => {
     const answer = lab.world.resolveMx('FALLBACK.test.');
     expect(answer.candidates).toHaveLength(2);
     expect(lab.events.at(-1)).toMatchObject({ type: 'dns.lookup', queueId: null, chosen: 'mx1.fallback.test' });
+  });
+
+  it("each recipient's fate is the hop's own reply to it: 250, 550 5.1.1, 451 4.7.1 and 452 4.2.2 in one message", async () => {
+    const to = ['carol@example.test', 'nobody@example.test', 'greylist@example.test', 'full@example.test'];
+    // A sender of its own, so no earlier test has aged greylist@'s entry for it.
+    const queueId = await lab.submit({ from: 'fates@lab.test', to, subject: 'four fates' });
+    const [hop, ...more] = lab.hopsOf(queueId);
+    expect(more).toHaveLength(0);
+    const replies = serverLines(hop!);
+    const fates = Object.fromEntries(lab.eventsOf('recipient', queueId).map((e) => [e.recipient, [e.outcome, e.status, e.response]]));
+    expect(fates).toEqual({
+      'carol@example.test': ['delivered', '2.6.0', expect.stringMatching(/^250 2\.6\.0 Ok: queued as [A-Z0-9]+$/)],
+      'nobody@example.test': ['failed', '5.1.1', '550 5.1.1 No such user here'],
+      'greylist@example.test': ['deferred', '4.7.1', '451 4.7.1 Greylisted: please try again later'],
+      'full@example.test': ['deferred', '4.2.2', '452 4.2.2 Mailbox full, try again later'],
+    });
+    // Every deciding reply is one the host sent on this hop, in one transaction.
+    for (const [, , response] of Object.values(fates)) expect(replies).toContain(response);
+    expect(clientLines(hop!).filter((line) => line.startsWith('MAIL FROM:'))).toHaveLength(1);
+    expect(lab.world.mailbox('carol@example.test').some((m) => m.raw.includes('Subject: four fates'))).toBe(true);
+  });
+
+  it('a refusal after the final dot fails every recipient the host had taken, and only those', async () => {
+    // p=reject: example.test's own MX refuses mail forged in its name at the end of DATA.
+    const { headerFrom } = SPOOFING_PROFILE;
+    const queueId = await lab.submit({ from: headerFrom, to: ['alice@example.test', 'bob@example.test', 'full@example.test'], subject: 'forged' });
+    const [hop] = lab.hopsOf(queueId);
+    const refusal = serverLines(hop!).at(-2);
+    expect(refusal).toMatch(/^550 5\.7\.1 Rejected by the DMARC policy of example\.test/);
+    const fates = Object.fromEntries(lab.eventsOf('recipient', queueId).map((e) => [e.recipient, [e.outcome, e.status, e.response]]));
+    expect(fates).toEqual({
+      'alice@example.test': ['failed', '5.7.1', refusal],
+      'bob@example.test': ['failed', '5.7.1', refusal],
+      'full@example.test': ['deferred', '4.2.2', '452 4.2.2 Mailbox full, try again later'],
+    });
   });
 });

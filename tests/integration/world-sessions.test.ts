@@ -26,11 +26,11 @@ const MESSAGES = 30;
 it('a backlog for one host shares a few sessions, each message naming the conversation that carried it', async () => {
   const events: WorldEvent[] = [];
   const lines = new Map<string, TapEvent[]>();
-  const tap: HopTap = (_hop, client, server) => {
+  const tap: HopTap = (_hop, client, server, observe) => {
     const conversation = `hop-${lines.size + 1}`;
     const record: TapEvent[] = [];
     lines.set(conversation, record);
-    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, onEvent: (e) => record.push(e) });
+    new LineTap({ client, server, certPem: certificates.certPem, keyPem: certificates.keyPem, caPem: certificates.caPem, onEvent: (e) => (record.push(e), observe(e)) });
     return { conversation };
   };
   const world = await createWorld({ certificates, tap, onEvent: (e) => events.push(e) });
