@@ -146,3 +146,25 @@ describe('goal predicates', () => {
     expect(predicateSchema.safeParse({ state: 'sleeping' }).success).toBe(false);
   });
 });
+
+describe('a line written before the reply recorded above it', () => {
+  // A client pipelined RCPT past DATA; the tap records it once the 354 shows it was read as content.
+  const events = wire(`${opening('PIPELINING')}
+  C: MAIL FROM:<learner@lab.test>
+  C: RCPT TO:<alice@example.test>
+  C: DATA
+  S: 250 2.1.0 Accepted
+  S: 250 2.1.5 Accepted
+  S: 354 End data with <CR><LF>.<CR><LF>
+  C: RCPT TO:<bob@example.test>`);
+  const at = (text: string) => events.findIndex((event) => event.text === text);
+  const pipelinedPast = events.map((event, index) => (index === at('RCPT TO:<bob@example.test>') ? { ...event, at: at('DATA') } : event));
+  const of = (list: typeof events): Evidence => ({ conversations: [{ id: 'c1', lines: SessionTracker.replay(list).lines }], messages: [] });
+  const early = { line: { dir: 'client', matches: '^RCPT', mode: 'data', early: true } } as const;
+
+  it('is told apart from a line typed after the reply', () => {
+    expect(check(early, of(pipelinedPast))).toBe(true);
+    expect(check(early, of(events))).toBe(false);
+    expect(check({ line: { dir: 'client', matches: '^RCPT', mode: 'data', early: false } }, of(events))).toBe(true);
+  });
+});

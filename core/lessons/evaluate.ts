@@ -61,10 +61,13 @@ function commandAt(conversation: LessonConversation, match: CommandMatch): numbe
 
 function lineAt(conversation: LessonConversation, match: LineMatch): number[] {
   const found: number[] = [];
+  let serverAt = -Infinity;
   conversation.lines.forEach((line, index) => {
+    if (line.event.dir === 'server') serverAt = line.event.at;
     if (line.event.dir !== match.dir || !regex(match.matches).test(line.event.text)) return;
     if (match.mode && line.mode !== match.mode) return;
     if (match.tls !== undefined && line.event.tls !== match.tls) return;
+    if (match.early !== undefined && line.event.at < serverAt !== match.early) return;
     found.push(index);
   });
   return found;

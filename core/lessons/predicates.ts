@@ -52,6 +52,12 @@ export const lineMatchSchema = z.strictObject({
   /** How the session read a client line: command, data, auth or bdat. */
   mode: z.enum(['command', 'data', 'auth', 'bdat']).optional(),
   tls: z.boolean().optional(),
+  /**
+   * True: the client wrote the line before the server line recorded above it. A line pipelined
+   * past DATA or AUTH is recorded once the reply says how the server read it, so it stands after
+   * that reply although it was sent before it.
+   */
+  early: z.boolean().optional(),
 });
 
 export const messageMatchSchema = z.strictObject({

@@ -2,6 +2,8 @@
 import { lessonMetaSchema, type Lesson } from './lesson-schema';
 
 export function testLesson(steps: unknown[]): Lesson {
+  // Doing nothing leaves every goal unmet.
+  const goals = steps.flatMap((step) => ((step as { goals?: Array<{ id: string }> }).goals ?? []).map((goal) => goal.id));
   const meta = lessonMetaSchema.parse({
     id: 'test',
     number: 1,
@@ -11,7 +13,7 @@ export function testLesson(steps: unknown[]): Lesson {
     fixture: { view: 'terminal' },
     steps,
     solution: [{ connect: 'welcoming' }],
-    wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }] }],
+    wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }], unmet: goals }],
   });
   // No shared notes here: every note of a test lesson is its own.
   const misconceptions = meta.misconceptions.filter((note) => 'id' in note);
