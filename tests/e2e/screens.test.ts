@@ -140,6 +140,10 @@ describe('a phone, 390×844', () => {
   it('opens a lesson that can be read, then does its step in the terminal pane', async () => {
     await page.getByTestId('lessons-tab').click();
     await page.locator('[data-testid="lesson-item"][data-lesson="hello-server"]').click();
+    // A lesson opens on its introduction; the learner begins it.
+    await page.getByTestId('lesson-intro').waitFor();
+    expect(await fitsAcross('lesson-intro')).toBe(true);
+    await page.getByTestId('begin-lesson').click();
     const step = page.getByTestId('lesson-step');
     await step.waitFor();
     expect(await fitsAcross('lesson-step')).toBe(true);
@@ -148,7 +152,10 @@ describe('a phone, 390×844', () => {
     await lab.screenshot('screens-phone-lesson');
 
     await page.getByTestId('pane-terminal').click();
+    // Lesson 1 teaches connecting, so connecting is the learner's own step.
+    await page.getByTestId('connect').click();
     await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await page.getByTestId('terminal-reply').allTextContents()).some((t) => /220/.test(t)), { timeout: 15_000 }).toBe(true);
     await typeAndSeeReply('EHLO learner.test', /250/);
     // Back on the lesson, the goal it met is ticked.
     await page.getByTestId('pane-side').click();

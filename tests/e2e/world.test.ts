@@ -157,6 +157,8 @@ describe('the mail world, end to end', () => {
       await page.emulateMedia({ colorScheme });
       await lab.screenshot(`relay-hop-transcript-${colorScheme}`);
       await page.setViewportSize({ width: 390, height: 844 });
+      // A phone shows one pane at a time: the transcript's, which also holds the ladder.
+      await page.getByTestId('pane-transcript').click();
       await lab.screenshot(`relay-hop-transcript-${colorScheme}-narrow`);
       await page.getByTestId('ladder-tab').click();
       await lab.screenshot(`relay-hop-ladder-${colorScheme}-narrow`);
