@@ -11,7 +11,7 @@ export function testLesson(steps: unknown[]): Lesson {
     fixture: { view: 'terminal' },
     steps,
     solution: [{ connect: 'welcoming' }],
-    wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }] }],
+    wrongAttempts: [{ name: 'nothing', actions: [{ connect: 'welcoming' }], unmet: ['any-goal'] }],
   });
   // No shared notes here: every note of a test lesson is its own.
   const misconceptions = meta.misconceptions.filter((note) => 'id' in note);
