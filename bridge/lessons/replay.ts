@@ -58,7 +58,8 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
         if ('value' in action.answer) answers[goal] = action.answer.value;
         else {
           const pattern = new RegExp(action.answer.from, 'm');
-          const found = lastLine(trackers, pattern, () => true);
+          const { origin } = action.answer;
+          const found = lastLine(trackers, pattern, (id) => !origin || origins(id) === origin);
           const value = found && pattern.exec(found.text)?.[1];
           if (!value) throw new Error(`answer for "${goal}": no line holds a value like /${action.answer.from}/`);
           answers[goal] = value;

@@ -102,9 +102,15 @@ export const actionSchema = z.union([
   z.strictObject({
     select: z.strictObject({ goal: id, line: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
   }),
-  /** Answer a question goal: a choice or a typed value, or the value `from` captures in the last line it matches. */
+  /**
+   * Answer a question goal: a choice or a typed value, or the value `from` captures in the last line
+   * it matches (in the conversations of `origin`), as a learner reads it off the transcript.
+   */
   z.strictObject({
-    answer: z.union([z.strictObject({ goal: id, value: z.string() }), z.strictObject({ goal: id, from: pattern })]),
+    answer: z.union([
+      z.strictObject({ goal: id, value: z.string() }),
+      z.strictObject({ goal: id, from: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
+    ]),
   }),
 ]);
 
