@@ -42,6 +42,8 @@ export class LessonSession {
       this.#hintsShown = lesson.steps.map((step, index) => Math.min(resume.hintsShown[index] ?? 0, step.hints.length));
       this.#solutionShown = resume.solutionShown;
       this.#intro = resume.intro;
+      this.#selections = resume.selections;
+      this.#answers = resume.answers;
     }
   }
 
@@ -55,6 +57,8 @@ export class LessonSession {
       hintsShown: this.#hintsShown,
       solutionShown: this.#solutionShown,
       intro: this.#intro,
+      selections: this.#selections,
+      answers: this.#answers,
     };
   }
 

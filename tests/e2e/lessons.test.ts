@@ -236,6 +236,10 @@ describe('goals that ask for understanding', () => {
     await expect.poll(() => verdict('answer-verdict')).toMatch(/Right/);
     expect(await goalMet('queue-id')).toBe('true');
     await lab.screenshot('lesson-answer-goal-1366');
+    // The answer is kept with the open lesson: a reload does not take the tick away.
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    await expect.poll(() => goalMet('queue-id'), { timeout: 10_000 }).toBe('true');
   });
 
   it('ticks an evidence goal only when the selected transcript line is the reply it asks for', async () => {
