@@ -4,7 +4,7 @@
  */
 import { checkLesson, type LessonProgress as Checklist } from '../../core/lessons/check-goals';
 import { findDeadEnds, type DeadEnd } from '../../core/lessons/dead-ends';
-import { buildEvidence, CLOCK_SLACK_MS, type Evidence, type StoredMessage } from '../../core/lessons/evidence';
+import { buildEvidence, CLOCK_SLACK_MS, type Evidence, type SelectedLine, type StoredMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
 import type { MessageSummary } from '../../core/wire';
 import type { LabConnection } from './lab-connection.svelte';
@@ -24,6 +24,9 @@ export class LessonSession {
   #fetching = new Set<string>();
   /** A lesson opens on its introduction; the learner begins the first step when ready. */
   #intro = $state(true);
+  /** The line the learner chose for each evidence goal, and the answer given to each question goal. */
+  #selections = $state.raw<Record<string, SelectedLine>>({});
+  #answers = $state.raw<Record<string, string>>({});
 
   /** `resume`: where this lesson stood before the page reloaded (its id must match). */
   constructor(lesson: Lesson, lab: LabConnection, resume?: OpenLesson) {
@@ -39,6 +42,8 @@ export class LessonSession {
       this.#hintsShown = lesson.steps.map((step, index) => Math.min(resume.hintsShown[index] ?? 0, step.hints.length));
       this.#solutionShown = resume.solutionShown;
       this.#intro = resume.intro;
+      this.#selections = resume.selections;
+      this.#answers = resume.answers;
     }
   }
 
@@ -52,6 +57,8 @@ export class LessonSession {
       hintsShown: this.#hintsShown,
       solutionShown: this.#solutionShown,
       intro: this.#intro,
+      selections: this.#selections,
+      answers: this.#answers,
     };
   }
 
@@ -92,6 +99,7 @@ export class LessonSession {
     return buildEvidence(
       { conversations, messages, worldEvents: this.#lab.world.events },
       { wall: this.#since, clock: this.#sinceClock },
+      { selections: this.#selections, answers: this.#answers },
     );
   }
 
@@ -131,6 +139,24 @@ export class LessonSession {
     this.#hintsShown = this.#hintsShown.map((shown, i) => (i === this.#step ? Math.min(hints, shown + 1) : shown));
   }
 
+  /** The learner chose this line for an evidence goal: it is checked like everything else. */
+  select(goal: string, line: SelectedLine): void {
+    this.#selections = { ...this.#selections, [goal]: line };
+  }
+
+  selectionFor(goal: string): SelectedLine | undefined {
+    return this.#selections[goal];
+  }
+
+  /** The learner answered a question goal (a choice, or a typed value). */
+  answer(goal: string, value: string): void {
+    this.#answers = { ...this.#answers, [goal]: value };
+  }
+
+  answerFor(goal: string): string | undefined {
+    return this.#answers[goal];
+  }
+
   showSolution(): void {
     this.#solutionShown = true;
   }
@@ -143,6 +169,8 @@ export class LessonSession {
     this.#intro = true;
     this.#solutionShown = false;
     this.#hintsShown = this.lesson.steps.map(() => 0);
+    this.#selections = {};
+    this.#answers = {};
   }
 
   #fetchRaw(id: string): void {

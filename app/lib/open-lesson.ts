@@ -15,11 +15,29 @@ export interface OpenLesson {
   solutionShown: boolean;
   /** The introduction is on screen: the learner has not begun the first step yet. */
   intro: boolean;
+  /** Lines selected for evidence goals and answers given to question goals, by goal id. */
+  selections: Record<string, { conversation: string; line: number }>;
+  answers: Record<string, string>;
 }
 
 // Checked by hand rather than with zod: this is read on the first screen, which does not load zod.
 const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 1000;
 const isCounts = (value: unknown): value is number[] => Array.isArray(value) && value.length <= 100 && value.every(isCount);
+
+const MAX_GOALS = 100;
+const MAX_TEXT = 200;
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length <= MAX_TEXT;
+const isLine = (value: unknown): value is { conversation: string; line: number } => {
+  const v = value as Record<string, unknown> | null;
+  return typeof v === 'object' && v !== null && isText(v.conversation) && Number.isInteger(v.line) && (v.line as number) >= 0;
+};
+
+/** A record of goal ids to values that pass `valid`; anything else reads as nothing given yet. */
+function readByGoal<T>(value: unknown, valid: (entry: unknown) => entry is T): Record<string, T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const entries = Object.entries(value).slice(0, MAX_GOALS);
+  return Object.fromEntries(entries.filter(([goal, entry]) => goal.length <= MAX_TEXT && valid(entry)));
+}
 
 function readOpenLesson(value: unknown): OpenLesson | null {
   if (typeof value !== 'object' || value === null) return null;
@@ -37,6 +55,8 @@ function readOpenLesson(value: unknown): OpenLesson | null {
     solutionShown: v.solutionShown,
     // A lesson saved before the introduction was remembered had already begun.
     intro: v.intro ?? false,
+    selections: readByGoal(v.selections, isLine),
+    answers: readByGoal(v.answers, isText),
   };
 }
 

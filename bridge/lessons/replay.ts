@@ -4,7 +4,7 @@
  * (relay hops included) and every message, as accepted and as delivered into a mailbox.
  */
 import { SessionTracker } from '../../core/machines/session-tracker';
-import { buildEvidence, type Evidence } from '../../core/lessons/evidence';
+import { buildEvidence, type Evidence, type SelectedLine } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
@@ -25,6 +25,10 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
   };
   lab.on('wire', onWire);
   let terminal: TerminalSession | null = null;
+  // What the learner selects and answers, by goal: the latest of each counts, as in the player.
+  const selections: Record<string, SelectedLine> = {};
+  const answers: Record<string, string> = {};
+  const origins = (id: string) => lab.getConversation(id)?.origin;
   try {
     for (const action of actions) {
       if ('connect' in action) {
@@ -44,6 +48,22 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
         await lab.advanceClock(action.advance);
       } else if ('settle' in action) {
         await lab.worldSettled();
+      } else if ('select' in action) {
+        const { goal, line, origin } = action.select;
+        const found = lastLine(trackers, new RegExp(line, 'm'), (id) => !origin || origins(id) === origin);
+        if (!found) throw new Error(`select for "${goal}": no line like /${line}/ to select`);
+        selections[goal] = { conversation: found.conversation, line: found.line };
+      } else if ('answer' in action) {
+        const { goal } = action.answer;
+        if ('value' in action.answer) answers[goal] = action.answer.value;
+        else {
+          const pattern = new RegExp(action.answer.from, 'm');
+          const { origin } = action.answer;
+          const found = lastLine(trackers, pattern, (id) => !origin || origins(id) === origin);
+          const value = found && pattern.exec(found.text)?.[1];
+          if (!value) throw new Error(`answer for "${goal}": no line holds a value like /${action.answer.from}/`);
+          answers[goal] = value;
+        }
       } else {
         const never: never = action;
         throw new Error(`unknown lesson action ${JSON.stringify(never)}`);
@@ -60,7 +80,19 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     return { id, origin: summary?.origin, startedAt: summary?.startedAt ?? 0, lines: tracker.lines };
   });
   const messages = lab.listMessages().map((message) => ({ ...message, raw: lab.getRawMessage(message.id)?.toString('utf8') ?? '' }));
-  return buildEvidence({ conversations, messages, worldEvents: lab.worldEvents() });
+  return buildEvidence({ conversations, messages, worldEvents: lab.worldEvents() }, undefined, { selections, answers });
+}
+
+/** The last line (of the conversations `counts` lets in, latest first) whose text matches, as a learner would find it. */
+function lastLine(trackers: Map<string, SessionTracker>, pattern: RegExp, counts: (id: string) => boolean) {
+  for (const [conversation, tracker] of [...trackers].reverse()) {
+    if (!counts(conversation)) continue;
+    for (let line = tracker.lines.length - 1; line >= 0; line -= 1) {
+      const text = tracker.lines[line]?.event.text ?? '';
+      if (pattern.test(text)) return { conversation, line, text };
+    }
+  }
+  return null;
 }
 
 /** Send from Compose at once (no stepping) and wait until the delivery has ended. */

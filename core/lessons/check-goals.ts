@@ -1,5 +1,6 @@
 /** The live checklist: which goals of a lesson hold, which mistake notes and which remarks apply. */
 import { holds } from './evaluate';
+import { goalMet, goalTried } from './learner-goals';
 import type { Evidence } from './evidence';
 import type { Lesson, LessonNote } from './lesson-schema';
 
@@ -8,6 +9,8 @@ export interface GoalStatus {
   goal: string;
   text: string;
   met: boolean;
+  /** An evidence or question goal the learner answered (or selected a line for): unmet means wrong. */
+  tried: boolean;
 }
 
 export interface LessonProgress {
@@ -22,7 +25,13 @@ export interface LessonProgress {
 
 export function checkLesson(lesson: Lesson, evidence: Evidence): LessonProgress {
   const goals = lesson.steps.flatMap((step) =>
-    step.goals.map((goal) => ({ step: step.id, goal: goal.id, text: goal.text, met: holds(goal.check, evidence) })),
+    step.goals.map((goal) => ({
+      step: step.id,
+      goal: goal.id,
+      text: goal.text,
+      met: goalMet(goal, evidence),
+      tried: goalTried(goal, evidence),
+    })),
   );
   const applying = (notes: readonly LessonNote[]) =>
     notes.filter((note) => holds(note.when, evidence)).map(({ id, note }) => ({ id, note }));

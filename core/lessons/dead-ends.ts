@@ -8,6 +8,7 @@
  * - mail arrived that a goal says must never arrive: only starting the lesson over helps.
  */
 import { holds, messageMatches } from './evaluate';
+import { scoped } from './learner-goals';
 import type { Evidence, LessonConversation } from './evidence';
 import { describePredicate, messageWords } from './describe-predicate';
 import type { Lesson } from './lesson-schema';
@@ -89,11 +90,12 @@ export function findDeadEnds(lesson: Lesson, evidence: Evidence): DeadEnd[] {
   // A relay hop still running, or mail still in the queue (a retry due later), may yet meet a goal:
   // only when everything is over is it over.
   const allOver = mine.length > 0 && evidence.conversations.every(isOver) && !queueBusy(evidence);
-  const wanted = lesson.steps.flatMap((step) => step.goals.map((goal) => wantedMessage(goal.check))).filter((m) => m !== null);
+  const wanted = lesson.steps.flatMap((step) => step.goals.map((goal) => ('check' in goal ? wantedMessage(goal.check) : null))).filter((m) => m !== null);
 
   for (const step of lesson.steps) {
     for (const goal of step.goals) {
-      if (holds(goal.check, evidence)) continue;
+      // Evidence and question goals wait for the learner, never for the conversation.
+      if (!('check' in goal) || holds(goal.check, scoped(evidence, goal.scope))) continue;
       const ids = { step: step.id, goal: goal.id, text: goal.text };
       const check = goal.check;
 

@@ -134,7 +134,8 @@ export function worldEventMatches(event: WorldEvent, match: WorldMatch): boolean
   return true;
 }
 
-function positions(predicate: Predicate, conversation: LessonConversation, evidence: Evidence): number[] {
+/** The line indices of a conversation where the predicate holds (-1: holds wherever, not at a line). */
+export function positions(predicate: Predicate, conversation: LessonConversation, evidence: Evidence): number[] {
   if ('reply' in predicate) return replyAt(conversation, predicate.reply);
   if ('command' in predicate) return commandAt(conversation, predicate.command);
   if ('line' in predicate) return lineAt(conversation, predicate.line);

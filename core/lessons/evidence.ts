@@ -21,11 +21,27 @@ export interface LessonMessage {
   raw: string;
 }
 
+/** A line the learner selected in the transcript or ladder: its conversation and its index there. */
+export interface SelectedLine {
+  conversation: string;
+  line: number;
+}
+
+/** What the learner said about the conversation: lines selected and answers given, by goal id. */
+export interface LearnerInput {
+  selections: Readonly<Record<string, SelectedLine>>;
+  answers: Readonly<Record<string, string>>;
+}
+
 export interface Evidence {
   conversations: readonly LessonConversation[];
   messages: readonly LessonMessage[];
   /** What the mail world did with the mail (lookups, relay attempts, hops, bounces). */
   worldEvents?: readonly WorldEvent[];
+  /** The line selected for each evidence goal, by goal id. */
+  selections?: Readonly<Record<string, SelectedLine>>;
+  /** The answer given to each question goal, by goal id. */
+  answers?: Readonly<Record<string, string>>;
 }
 
 /** Header fields of a message source, unfolded (RFC 5322 §2.2.3), in order. */
@@ -72,9 +88,10 @@ export const CLOCK_SLACK_MS = 1000;
 /**
  * The evidence a lesson is checked against, built the same way in the browser and in the tests.
  * A mailbox copy's envelope is its mailbox alone: the one recipient it was delivered to, so a
- * goal about carol's copy is not met by alice's.
+ * goal about carol's copy is not met by alice's. The learner's selections and answers join it, so
+ * that evidence and question goals are checked against the same conversations.
  */
-export function buildEvidence(sources: EvidenceSources, since?: EvidenceSince): Evidence {
+export function buildEvidence(sources: EvidenceSources, since?: EvidenceSince, learner?: LearnerInput): Evidence {
   const wall = since ? since.wall - CLOCK_SLACK_MS : -Infinity;
   const clock = since ? since.clock - CLOCK_SLACK_MS : -Infinity;
   return {
@@ -91,5 +108,7 @@ export function buildEvidence(sources: EvidenceSources, since?: EvidenceSince): 
         raw: message.raw,
       })),
     worldEvents: sources.worldEvents.filter((event) => event.at >= clock),
+    selections: { ...learner?.selections },
+    answers: { ...learner?.answers },
   };
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { composeSchema, connectionSchema } from '../protocol/delivery';
 import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
-import { predicateSchema } from './predicates';
+import { pattern, predicateSchema } from './predicates';
 import { SHARED_NOTE_IDS } from './shared-notes';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
@@ -10,19 +10,79 @@ export { TERMINAL_SERVERS, type TerminalServer } from '../protocol/terminal-serv
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lower-case words joined by "-"' });
 
-export const goalSchema = z.strictObject({
-  id,
-  /** What the learner reads in the checklist. */
-  text: z.string().min(3),
-  check: predicateSchema,
+/**
+ * Whose conversation counts for a goal: the learner's terminal, the lab's relay hops, an outside
+ * client, the compose form's client — and, optionally, only a conversation with a given world host
+ * (the host that greeted in it, e.g. `mx.example.test`).
+ */
+export const scopeSchema = z.strictObject({
+  origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional(),
+  host: z.string().min(3).optional(),
 });
 
-export const stepSchema = z.strictObject({
-  id,
-  title: z.string().min(3),
-  goals: z.array(goalSchema).min(1),
-  hints: z.array(z.string().min(3)).default([]),
-});
+const goalBase = { id, text: z.string().min(3), scope: scopeSchema.optional() };
+
+/** The answer to a question: one of several choices, or a value read from the real conversation. */
+export const answerSchema = z.union([
+  z
+    .strictObject({ choices: z.array(z.string().min(1)).min(2), correct: z.string().min(1) })
+    .refine((answer) => answer.choices.includes(answer.correct), { message: 'correct must be one of the choices' }),
+  z.strictObject({
+    /** The lines the value is read from (a reply, a command, any line). */
+    from: predicateSchema,
+    /** Its first group is the value, e.g. "queued as (\\S+)". */
+    capture: pattern,
+  }),
+]);
+
+export const goalSchema = z.union([
+  /** Met when the predicate holds in what really happened. */
+  z.strictObject({ ...goalBase, check: predicateSchema }),
+  /** Evidence: met when the line the learner selected in the transcript or ladder matches the predicate. */
+  z.strictObject({ ...goalBase, select: predicateSchema }),
+  /** Answer: met when the learner's answer is the right choice, or the value the conversation holds. */
+  z.strictObject({ ...goalBase, answer: answerSchema }),
+]);
+
+export const HINT_LEVELS = ['nudge', 'concept', 'command'] as const;
+export type HintLevel = (typeof HINT_LEVELS)[number];
+
+/** A hint: plain text, or graduated with its level named (a nudge, the concept, the command). */
+const hintSchema = z.union([
+  z.string().min(3),
+  z.strictObject({ nudge: z.string().min(3) }),
+  z.strictObject({ concept: z.string().min(3) }),
+  z.strictObject({ command: z.string().min(3) }),
+]);
+
+export const stepSchema = z
+  .strictObject({
+    id,
+    title: z.string().min(3),
+    /** The step text states only the goal; hints come graduated: a nudge, then the concept, then the command. */
+    challenge: z.boolean().default(false),
+    goals: z.array(goalSchema).min(1),
+    hints: z.array(hintSchema).default([]),
+  })
+  .refine((step) => !step.challenge || hintLevels(step.hints).join() === HINT_LEVELS.join(), {
+    message: 'a challenge step has three hints: nudge, then concept, then command',
+    path: ['hints'],
+  });
+
+export type Hint = z.infer<typeof hintSchema>;
+
+/** The level of each hint, null for a plain one. */
+export function hintLevels(hints: readonly Hint[]): Array<HintLevel | null> {
+  return hints.map((hint) => (typeof hint === 'string' ? null : (HINT_LEVELS.find((level) => level in hint) ?? null)));
+}
+
+/** A hint's words and its level. */
+export function readHint(hint: Hint): { level: HintLevel | null; text: string } {
+  if (typeof hint === 'string') return { level: null, text: hint };
+  if ('nudge' in hint) return { level: 'nudge', text: hint.nudge };
+  if ('concept' in hint) return { level: 'concept', text: hint.concept };
+  return { level: 'command', text: hint.command };
+}
 
 /** One thing the reference solution (or a wrong attempt) does in the lab. */
 export const actionSchema = z.union([
@@ -35,6 +95,23 @@ export const actionSchema = z.union([
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Wait until no delivery attempt is running in the mail world. */
   z.strictObject({ settle: z.literal(true) }),
+  /**
+   * Select a line for an evidence goal, as the learner clicks one: the last line whose text matches
+   * `line`, in the conversations of `origin` (any, when left out).
+   */
+  z.strictObject({
+    select: z.strictObject({ goal: id, line: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
+  }),
+  /**
+   * Answer a question goal: a choice or a typed value, or the value `from` captures in the last line
+   * it matches (in the conversations of `origin`), as a learner reads it off the transcript.
+   */
+  z.strictObject({
+    answer: z.union([
+      z.strictObject({ goal: id, value: z.string() }),
+      z.strictObject({ goal: id, from: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
+    ]),
+  }),
 ]);
 
 const noteSchema = z.strictObject({ id, when: predicateSchema, note: z.string().min(10) });

@@ -17,5 +17,5 @@ function asksForGreeting(predicate: Predicate): boolean {
 }
 
 export function teachesConnecting(lesson: Lesson): boolean {
-  return lesson.steps.some((step) => step.goals.some((goal) => asksForGreeting(goal.check)));
+  return lesson.steps.some((step) => step.goals.some((goal) => 'check' in goal && asksForGreeting(goal.check)));
 }

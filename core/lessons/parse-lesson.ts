@@ -58,8 +58,23 @@ export function parseLesson(file: string, text: string): Lesson {
   const allNotes = [...noteIds, ...meta.remarks.map((remark) => remark.id)];
   const twice = allNotes.find((note, index) => allNotes.indexOf(note) !== index);
   if (twice) throw new LessonFileError(file, 'misconceptions', `note id "${twice}" is used twice`);
+  const goals = meta.steps.flatMap((step) => step.goals);
+  const kindOf = (goalId: string) => {
+    const goal = goals.find((candidate) => candidate.id === goalId);
+    return !goal ? 'none' : 'select' in goal ? 'select' : 'answer' in goal ? 'answer' : 'check';
+  };
+  const checkActions = (actions: typeof meta.solution, where: string) =>
+    actions.forEach((action, index) => {
+      const kind = 'select' in action ? 'select' : 'answer' in action ? 'answer' : null;
+      const goal = 'select' in action ? action.select.goal : 'answer' in action ? action.answer.goal : '';
+      if (kind && kindOf(goal) !== kind) {
+        throw new LessonFileError(file, `${where}.${index}.${kind}.goal`, `names "${goal}", which is no ${kind === 'select' ? 'evidence (select)' : 'question (answer)'} goal of this lesson`);
+      }
+    });
+  checkActions(meta.solution, 'solution');
   meta.wrongAttempts.forEach((attempt, index) => {
     const where = `wrongAttempts.${index}`;
+    checkActions(attempt.actions, `${where}.actions`);
     const unknownGoal = attempt.unmet.find((goal) => !goalIds.includes(goal));
     if (unknownGoal) throw new LessonFileError(file, `${where}.unmet`, `names "${unknownGoal}", which is no goal of this lesson`);
     const unknownNote = attempt.notes.find((note) => !noteIds.includes(note));

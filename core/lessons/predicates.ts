@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { SESSION_STATES } from '../machines/session-model';
 
 /** A regular expression written as a string in a lesson file; checked when the lesson is loaded. */
-const pattern = z.string().min(1).refine(
+export const pattern = z.string().min(1).refine(
   (source) => {
     try {
       new RegExp(source);

@@ -1,6 +1,7 @@
 /**
  * Lessons taken by typing in a real Chromium: lesson 1 as a newcomer from the first screen, a lesson
- * left open across a reload, and lesson 3's dead end named by the player.
+ * left open across a reload, lesson 3's dead end named by the player, and the goals that ask for
+ * understanding: an answer typed and checked against the real reply, a line selected in a transcript.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -206,5 +207,73 @@ describe("lesson 3's dead end", () => {
     await page.getByTestId('lesson-intro').waitFor();
     await expect.poll(() => goalMet('bad-sequence')).toBe('false');
     expect(await page.getByTestId('dead-end').count()).toBe(0);
+  });
+});
+
+describe('goals that ask for understanding', () => {
+  const verdict = (testid: string) => page.getByTestId(testid).textContent();
+
+  it("checks a typed queue id against the lab's real 250, and says when it is wrong", async () => {
+    await beginFromTheList('envelope-header');
+    for (const line of ['EHLO learner.test', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<alice@example.test>', 'RCPT TO:<carol@example.test>', 'DATA']) await type(line);
+    for (const line of ['From: Learner <learner@lab.test>', 'To: Alice <alice@example.test>', 'Date: Sun, 29 Nov 2026 10:00:00 +0000', '', 'Hello.', '.']) await type(line);
+    const accepted = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /queued as/ });
+    await expect.poll(() => accepted.count(), { timeout: 10_000 }).toBe(1);
+    const queueId = /queued as (\S+)/.exec((await accepted.textContent()) ?? '')?.[1] ?? '';
+    expect(queueId).not.toBe('');
+
+    await page.locator('.steps .step').nth(2).click();
+    expect(await page.getByTestId('lesson-step').getAttribute('data-step')).toBe('2');
+    // The hint buttons name no level here: these hints are plain.
+    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint');
+    const input = page.getByTestId('answer-input');
+    await input.fill('NOT-THE-ID');
+    await page.getByTestId('check-answer').click();
+    await expect.poll(() => verdict('answer-verdict')).toMatch(/Not that one/);
+    expect(await goalMet('queue-id')).toBe('false');
+    await input.fill(queueId);
+    await page.getByTestId('check-answer').click();
+    await expect.poll(() => verdict('answer-verdict')).toMatch(/Right/);
+    expect(await goalMet('queue-id')).toBe('true');
+    await lab.screenshot('lesson-answer-goal-1366');
+    // The answer is kept with the open lesson: a reload does not take the tick away.
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    await expect.poll(() => goalMet('queue-id'), { timeout: 10_000 }).toBe('true');
+  });
+
+  it('ticks an evidence goal only when the selected transcript line is the reply it asks for', async () => {
+    await beginFromTheList('tempfail-bounce');
+    for (const line of ['EHLO learner.test', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<greylist@example.test>', 'DATA', 'Subject: Later', '', 'Please.', '.']) await type(line);
+    await expect.poll(() => goalMet('deferred'), { timeout: 15_000 }).toBe('true');
+    const use = page.getByTestId('use-selection');
+    expect(await use.isDisabled()).toBe(true);
+
+    // The relay's hop to mx.example.test, opened from the Journey.
+    await page.getByTestId('journey-tab').click();
+    const deferredHop = page.locator('[data-testid="hop"][data-state="deferred"]');
+    await deferredHop.waitFor({ timeout: 15_000 });
+    await deferredHop.getByRole('button', { name: /show/ }).click();
+    await page.getByTestId('transcript-tab').click();
+
+    // A wrong line first: the hop's greeting.
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /220 / }).first().click();
+    await use.click();
+    await expect.poll(() => verdict('select-verdict')).toMatch(/Not that line/);
+    expect(await goalMet('deferral-line')).toBe('false');
+
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /451 / }).first().click();
+    await use.click();
+    await expect.poll(() => verdict('select-verdict')).toMatch(/Right/);
+    expect(await goalMet('deferral-line')).toBe('true');
+    await lab.screenshot('lesson-evidence-goal-1366');
+
+    // The next step is a challenge: its hints come graduated, each with its level named.
+    await page.locator('.steps .step').nth(1).click();
+    await page.getByTestId('challenge').waitFor();
+    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint: nudge');
+    await page.getByTestId('hint-button').click();
+    expect(await page.getByTestId('hint').getAttribute('data-level')).toBe('nudge');
+    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint: concept');
   });
 });
