@@ -80,7 +80,9 @@ describe('mail authentication in the worker thread', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const meanwhile = await timed(other.check(signed, peer));
       expect(meanwhile.result).toEqual(expected);
-      expect(meanwhile.ms).toBeLessThan(250);
+      // Behind the hostile check it would wait for its deadline and a fresh worker (over 1 s, and
+      // about 3 s with one worker); on its own it takes a few ms, a few hundred on a loaded machine.
+      expect(meanwhile.ms).toBeLessThan(1000);
 
       const late = await slow;
       expect(late.ms).toBeLessThan(800);
