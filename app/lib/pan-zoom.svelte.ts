@@ -175,6 +175,10 @@ export function panZoom(view: ViewZoom, options: PanZoomOptions): Attachment<HTM
       event.preventDefault();
     }
     const ondblclick = () => view.reset();
+    // A double-click resets; it should not also select the word under it.
+    const onmousedown = (event: MouseEvent) => {
+      if (event.detail > 1) event.preventDefault();
+    };
 
     // Once the drawing has its new size, scroll to where the zoom aimed.
     $effect(() => {
@@ -194,6 +198,7 @@ export function panZoom(view: ViewZoom, options: PanZoomOptions): Attachment<HTM
     element.addEventListener('pointercancel', onpointerup);
     element.addEventListener('keydown', onkeydown);
     element.addEventListener('dblclick', ondblclick);
+    element.addEventListener('mousedown', onmousedown);
     return () => {
       view.element = null;
       observer.disconnect();
@@ -204,6 +209,7 @@ export function panZoom(view: ViewZoom, options: PanZoomOptions): Attachment<HTM
       element.removeEventListener('pointercancel', onpointerup);
       element.removeEventListener('keydown', onkeydown);
       element.removeEventListener('dblclick', ondblclick);
+      element.removeEventListener('mousedown', onmousedown);
     };
   };
 }
