@@ -276,19 +276,24 @@ export function placeLabels(arrows: readonly UnplacedArrow[], rowHeight: number)
 
   return arrows.map((a) => {
     const held = a.sentAt !== null && a.y2 - a.y1 > rowHeight;
-    let text = a.text;
-    let label: LabelBox | undefined;
-    let fallback: LabelBox | undefined;
     // Where a slanting held line leaves no room for the whole text, a shorter cut of it fits.
-    for (let chars = [...a.text].length; label === undefined; chars = Math.floor(chars * 0.75)) {
-      const candidates = labelPlaces(a, [...shownText(cutText(a.text, chars))].length * CHAR_WIDTH, held);
-      fallback ??= candidates[0];
-      const clear = candidates.filter((box) => !crossed(box));
-      label = clear.find((box) => !covered(box)) ?? clear[0];
-      if (label !== undefined) text = cutText(a.text, chars);
+    // Clear of lines and of other labels at the longest cut that allows it; else clear of lines.
+    let found: { text: string; box: LabelBox } | undefined;
+    let crowded: { text: string; box: LabelBox } | undefined;
+    for (let chars = [...a.text].length; found === undefined; chars = Math.floor(chars * 0.75)) {
+      const text = cutText(a.text, chars);
+      for (const box of labelPlaces(a, [...shownText(text)].length * CHAR_WIDTH, held)) {
+        if (crossed(box)) continue;
+        if (!covered(box)) {
+          found = { text, box };
+          break;
+        }
+        crowded ??= { text, box };
+      }
       if (chars <= MIN_CHARS) break;
     }
-    label ??= fallback as LabelBox;
+    const { text, box: label } = found ??
+      crowded ?? { text: a.text, box: labelPlaces(a, [...shownText(a.text)].length * CHAR_WIDTH, held)[0] as LabelBox };
     for (let r = bucket(label.y); r <= bucket(label.y + label.height); r++) {
       const list = labelsByRow.get(r) ?? [];
       list.push(label);
