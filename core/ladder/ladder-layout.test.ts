@@ -148,6 +148,12 @@ describe('ladder labels', () => {
     const held = ladder.arrows.find((a) => a.fullText === 'DATA')!;
     expect(held.y2 - held.y1).toBeGreaterThan(3 * ladder.rowHeight);
     expect(crossings(PIPELINED)).toEqual([]);
+    // Nor is one label written over another.
+    const boxes = ladder.arrows.map((a) => a.label);
+    const overlaps = boxes.flatMap((a, i) =>
+      boxes.slice(i + 1).filter((b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height),
+    );
+    expect(overlaps).toEqual([]);
   });
 
   it('keeps the labels of a long conversation clear of the arrows, short and cut lines alike', () => {
