@@ -5,6 +5,7 @@
  * diagrams' smallest text is 11 px on screen, so a small panel scrolls rather than shrinks it.
  */
 import type { Attachment } from 'svelte/attachments';
+import { on } from 'svelte/events';
 
 export interface ZoomLimits {
   /** Smallest zoom: the diagram's labels stay readable at it. */
@@ -191,25 +192,20 @@ export function panZoom(view: ViewZoom, options: PanZoomOptions): Attachment<HTM
       }
     });
 
-    element.addEventListener('wheel', onwheel, { passive: false });
-    element.addEventListener('pointerdown', onpointerdown);
-    element.addEventListener('pointermove', onpointermove);
-    element.addEventListener('pointerup', onpointerup);
-    element.addEventListener('pointercancel', onpointerup);
-    element.addEventListener('keydown', onkeydown);
-    element.addEventListener('dblclick', ondblclick);
-    element.addEventListener('mousedown', onmousedown);
+    const off = [
+      on(element, 'wheel', onwheel, { passive: false }),
+      on(element, 'pointerdown', onpointerdown),
+      on(element, 'pointermove', onpointermove),
+      on(element, 'pointerup', onpointerup),
+      on(element, 'pointercancel', onpointerup),
+      on(element, 'keydown', onkeydown),
+      on(element, 'dblclick', ondblclick),
+      on(element, 'mousedown', onmousedown),
+    ];
     return () => {
       view.element = null;
       observer.disconnect();
-      element.removeEventListener('wheel', onwheel);
-      element.removeEventListener('pointerdown', onpointerdown);
-      element.removeEventListener('pointermove', onpointermove);
-      element.removeEventListener('pointerup', onpointerup);
-      element.removeEventListener('pointercancel', onpointerup);
-      element.removeEventListener('keydown', onkeydown);
-      element.removeEventListener('dblclick', ondblclick);
-      element.removeEventListener('mousedown', onmousedown);
+      for (const remove of off) remove();
     };
   };
 }
