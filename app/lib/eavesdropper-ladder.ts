@@ -3,7 +3,7 @@
  * record with only its type and size. Same geometry as ladderLayout, so switching views keeps the
  * picture in place; arrow indexes stay the conversation's event indexes.
  */
-import { LADDER_DEFAULTS, cutText, elapsedLabel, type Ladder, type LadderArrow, type LadderNote } from '../../core/ladder/ladder-layout';
+import { LADDER_DEFAULTS, cutText, elapsedLabel, placeLabels, type Ladder, type LadderNote, type UnplacedArrow } from '../../core/ladder/ladder-layout';
 import type { EavesdropperView } from '../../core/ladder/eavesdropper';
 
 const HEADER = 48;
@@ -19,7 +19,7 @@ export function eavesdropperLadder(view: EavesdropperView, labels: { client: str
   const maxChars = Math.max(8, Math.floor((server.x - client.x - 16) / 7.8));
   const rowY = (row: number) => HEADER + row * rowHeight + rowHeight / 2;
 
-  const arrows: LadderArrow[] = [];
+  const arrows: UnplacedArrow[] = [];
   const notes: LadderNote[] = [];
   const tlsFrom = view.encryptedFrom;
   view.items.forEach((item, row) => {
@@ -52,7 +52,7 @@ export function eavesdropperLadder(view: EavesdropperView, labels: { client: str
     height: HEADER + rows * rowHeight + FOOTER,
     rowHeight,
     lifelines: { client, server },
-    arrows,
+    arrows: placeLabels(arrows, rowHeight),
     tlsBands: tlsFrom === null ? [] : [{ y1: rowY(tlsFrom) - rowHeight / 2, y2: rowY(rows - 1) + rowHeight / 2 }],
     notes,
   };

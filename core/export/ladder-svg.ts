@@ -3,7 +3,7 @@
  * in a browser or an editor with nothing else around it. All text passes through escapeXml; the
  * lines of an SMTP conversation are full of "<" and ">" (MAIL FROM:<a@b.test>).
  */
-import type { Ladder, LadderArrow } from '../ladder/ladder-layout';
+import { LABEL_FONT, type Ladder, type LadderArrow } from '../ladder/ladder-layout';
 
 export interface LadderSvgOptions {
   /** Shown in the file's <title> and at the top of the picture. */
@@ -22,7 +22,7 @@ export function escapeXml(text: string): string {
 }
 
 const STYLE = `
-  svg { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+  svg { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: ${LABEL_FONT.size}px; }
   .background { fill: #ffffff; }
   .title { font-size: 14px; font-weight: bold; fill: #222222; }
   .lifeline { stroke: #9a9a9a; stroke-width: 1; stroke-dasharray: 4 4; }
@@ -33,7 +33,7 @@ const STYLE = `
   .client { stroke: #1f5fa8; }
   .server { stroke: #a8481f; }
   .pipelined { stroke-dasharray: 6 3; }
-  .line-text { fill: #222222; text-anchor: middle; }
+  .line-text { fill: #222222; }
   .time { fill: #777777; font-size: 10px; }
   .note { fill: #555555; font-style: italic; text-anchor: middle; font-size: 11px; }
   .note-rule { stroke: #cccccc; stroke-width: 1; }
@@ -56,8 +56,6 @@ function marker(side: 'client' | 'server'): string {
 
 function arrowSvg(arrow: LadderArrow, times: boolean): string {
   const classes = ['arrow', arrow.dir, ...(arrow.batch === null ? [] : ['pipelined'])].join(' ');
-  const midX = (arrow.x1 + arrow.x2) / 2;
-  const midY = (arrow.y1 + arrow.y2) / 2 - 4;
   // The time sits by the sender's lifeline, on the outer side, so it never covers the line text.
   const timeX = arrow.dir === 'client' ? arrow.x1 - 6 : arrow.x1 + 6;
   const anchor = arrow.dir === 'client' ? 'end' : 'start';
@@ -66,7 +64,7 @@ function arrowSvg(arrow: LadderArrow, times: boolean): string {
     `<g ${attrs({ class: `row${arrow.tls ? ' in-tls' : ''}`, 'data-index': arrow.index })}>`,
     `<title>${escapeXml(tooltip)}</title>`,
     `<line ${attrs({ class: classes, x1: arrow.x1, y1: arrow.y1, x2: arrow.x2, y2: arrow.y2, 'marker-end': `url(#head-${arrow.dir})` })}/>`,
-    `<text ${attrs({ class: 'line-text', x: midX, y: midY })}>${escapeXml(arrow.text)}</text>`,
+    `<text ${attrs({ class: 'line-text', x: arrow.label.x, y: arrow.label.baseline })}>${escapeXml(arrow.text)}</text>`,
     times ? `<text ${attrs({ class: 'time', x: timeX, y: arrow.y1 + 3, 'text-anchor': anchor })}>${escapeXml(arrow.time)}</text>` : '',
     '</g>',
   ].join('');

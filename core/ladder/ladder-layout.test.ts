@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { opening, wire } from '../machines/test-wire';
 import type { WireEvent } from '../wire';
-import { cutText, elapsedLabel, ladderLayout, type LadderEvent } from './ladder-layout';
+import { cutText, elapsedLabel, ladderLayout, segmentHitsBox, type LadderEvent } from './ladder-layout';
 
 /** Inside TLS from event `from` on, as the tap marks it. */
 function tlsFrom(events: WireEvent[], from: number): WireEvent[] {
@@ -111,5 +111,65 @@ describe('ladderLayout', () => {
     const room = fitted.lifelines.server.x - fitted.lifelines.client.x;
     expect(fitted.arrows[1]!.text.length * 7.5).toBeLessThanOrEqual(room);
     expect(fitted.arrows[1]!.text.endsWith('…')).toBe(true);
+  });
+});
+
+describe('ladder labels', () => {
+  /** Every arrow's line against every label box: none may pass through one. */
+  function crossings(events: LadderEvent[]): string[] {
+    const ladder = ladderLayout(events);
+    const found: string[] = [];
+    for (const labelled of ladder.arrows) {
+      const box = labelled.label;
+      // A hair inside the box, so a line that only grazes its edge does not count.
+      const inner = { x: box.x + 0.5, y: box.y + 0.5, width: box.width - 1, height: box.height - 1 };
+      for (const line of ladder.arrows) {
+        if (segmentHitsBox(line, inner)) found.push(`"${line.fullText}" crosses the label "${labelled.text}"`);
+      }
+    }
+    return found;
+  }
+
+  // Written in one go, released one per reply by the gate: the lines slant across the replies.
+  const PIPELINED: LadderEvent[] = (
+    [
+      ['S: 220 lab.test ESMTP', 0], ['C: EHLO client.example.test', 5], ['S: 250-lab.test', 6], ['S: 250-PIPELINING', 6.2],
+      ['S: 250 8BITMIME', 6.4],
+      ['C: MAIL FROM:<someone.with.a.long.name@example.test>', 100, 100], ['C: RCPT TO:<a@lab.test>', 100.5, 100],
+      ['S: 250 2.1.0 sender ok', 101], ['C: RCPT TO:<b-with-a-longer-address@lab.test>', 700, 100],
+      ['S: 250 2.1.5 recipient ok', 701], ['S: 250 2.1.5 recipient ok', 702], ['C: DATA', 1500, 100],
+      ['S: 354 end data with <CR><LF>.<CR><LF>', 1501], ['C: Subject: x', 1502], ['C: ', 1503], ['C: .', 1504],
+      ['S: 250 2.0.0 queued as 1A2B3C', 1505], ['C: QUIT', 1600], ['S: 221 2.0.0 bye', 1601],
+    ] as Array<[string, number, number?]>
+  ).map(([line, at, sentAt]) => ({ ...wire(line)[0]!, at, ...(sentAt === undefined ? {} : { sentAt }) }));
+
+  it('keeps every label of a pipelined conversation clear of every arrow, slants included', () => {
+    const ladder = ladderLayout(PIPELINED);
+    const held = ladder.arrows.find((a) => a.fullText === 'DATA')!;
+    expect(held.y2 - held.y1).toBeGreaterThan(3 * ladder.rowHeight);
+    expect(crossings(PIPELINED)).toEqual([]);
+    // Nor is one label written over another.
+    const boxes = ladder.arrows.map((a) => a.label);
+    const overlaps = boxes.flatMap((a, i) =>
+      boxes.slice(i + 1).filter((b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height),
+    );
+    expect(overlaps).toEqual([]);
+  });
+
+  it('keeps the labels of a long conversation clear of the arrows, short and cut lines alike', () => {
+    const body = Array.from({ length: 300 }, (_, i) => `C: ${i % 7 === 0 ? '' : 'x'.repeat((i * 37) % 140)}`).join('\n');
+    const events = wire(`* connected\n${opening('PIPELINING')}\nC: MAIL FROM:<a@b.test>\nS: 250 ok\nC: DATA\nS: 354 go\n${body}\nC: .\nS: 250 queued\nC: QUIT\nS: 221 bye\n* closed`);
+    expect(events.length).toBeGreaterThan(300);
+    expect(crossings(events)).toEqual([]);
+  });
+
+  it('sizes a label box from its text, inside the lifelines', () => {
+    const ladder = ladderLayout(PIPELINED);
+    const { client, server } = ladder.lifelines;
+    for (const arrow of ladder.arrows) {
+      expect(arrow.label.width).toBe(Math.max(1, [...(arrow.text || '(empty line)')].length) * 7.5);
+      expect(arrow.label.x).toBeGreaterThanOrEqual(client.x);
+      expect(arrow.label.x + arrow.label.width).toBeLessThanOrEqual(server.x);
+    }
   });
 });

@@ -4,6 +4,8 @@
  * loopback conversation into a few pixels; a time label on each arrow keeps the real clock.
  * A client line the gate held starts at the row where it was written (`sentAt`) and ends at the
  * row where it was released, so pipelined lines visibly slant across the replies.
+ * Each arrow's label gets a measured box placed clear of every arrow (its own and the slanting
+ * ones of a pipelined batch), so the drawing and the exported SVG never write text across a line.
  */
 import type { WireEvent } from '../wire';
 import { pipelinedBatches } from './pipelining';
@@ -45,6 +47,17 @@ export interface LadderArrow {
   tls: boolean;
   /** Pipelined batch id: consecutive client commands sent before the reply to the first arrived. */
   batch: number | null;
+  /** Where `text` is drawn: the box it fills, left-aligned, with its baseline. */
+  label: LabelBox;
+}
+
+/** A label's box, top-left corner and size; the text starts at `x` on `baseline`. */
+export interface LabelBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  baseline: number;
 }
 
 export interface LadderNote {
@@ -65,9 +78,17 @@ export interface Ladder {
   notes: LadderNote[];
 }
 
-export const LADDER_DEFAULTS = { rowHeight: 28, width: 640 } as const;
-/** Advance of one character of the SVG export's 12 px monospace font, with a little slack. */
-const CHAR_WIDTH = 7.5;
+export const LADDER_DEFAULTS = { rowHeight: 32, width: 640 } as const;
+/**
+ * The labels' font: 12 px monospace in the page and in the export, so a label is 12 px on screen at
+ * the diagram's smallest zoom. `charWidth` is one character's advance with a little slack.
+ */
+export const LABEL_FONT = { size: 12, charWidth: 7.5, ascent: 10, descent: 3 } as const;
+const CHAR_WIDTH = LABEL_FONT.charWidth;
+/** Room between a label and a line, and between a label and an arrowhead at the receiving end. */
+const LABEL_GAP = 2;
+const HEAD_ROOM = 14;
+const TAIL_ROOM = 8;
 /** Room above the first row for the lifeline labels, and below the last. */
 const HEADER = 48;
 const FOOTER = 16;
@@ -99,7 +120,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
   const margin = Math.min(120, width / 5);
   const client = { x: margin, label: options.clientLabel ?? 'client' };
   const server = { x: width - margin, label: options.serverLabel ?? 'server' };
-  const maxChars = options.maxChars ?? Math.max(8, Math.floor((server.x - client.x - 16) / CHAR_WIDTH));
+  const maxChars = options.maxChars ?? Math.max(8, Math.floor((server.x - client.x - HEAD_ROOM - TAIL_ROOM) / CHAR_WIDTH));
 
   // TLS records belong to the eavesdropper view, not to the ladder.
   const rows = events.flatMap((event, index) => (event.info === 'record' ? [] : [{ event, index }]));
@@ -107,7 +128,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
   const timeToY = timeScale(rows.map((r) => r.event.at), rowY);
   const batches = pipelinedBatches(events);
 
-  const arrows: LadderArrow[] = [];
+  const unplaced: UnplacedArrow[] = [];
   const notes: LadderNote[] = [];
   rows.forEach(({ event, index }, row) => {
     const y = rowY(row);
@@ -121,7 +142,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
     const y2 = y + rowHeight * SLANT;
     // Never above the arrow's own start row when the clocks disagree by a rounding.
     const y1 = sentAt === null ? y : Math.min(y, timeToY(sentAt, row));
-    arrows.push({
+    unplaced.push({
       index,
       dir: event.dir,
       x1: fromClient ? client.x : server.x,
@@ -143,7 +164,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
     height: HEADER + rows.length * rowHeight + FOOTER,
     rowHeight,
     lifelines: { client, server },
-    arrows,
+    arrows: placeLabels(unplaced, rowHeight),
     tlsBands: tlsRuns(rows.map((r) => r.event)).map(([first, last]) => ({
       y1: rowY(first) - rowHeight / 2,
       y2: rowY(last) + rowHeight / 2,
@@ -183,4 +204,126 @@ function tlsRuns(events: readonly WireEvent[]): Array<[number, number]> {
   });
   if (start !== null) runs.push([start, events.length - 1]);
   return runs;
+}
+
+export type UnplacedArrow = Omit<LadderArrow, 'label'>;
+
+/** The text an arrow shows: an empty line still gets words, so it can be pointed at. */
+export function shownText(text: string): string {
+  return text === '' ? '(empty line)' : text;
+}
+
+/** Height of the arrow's line at `x`. */
+function lineY(a: UnplacedArrow, x: number): number {
+  return a.x1 === a.x2 ? a.y1 : a.y1 + ((x - a.x1) / (a.x2 - a.x1)) * (a.y2 - a.y1);
+}
+
+/** Whether the segment (x1,y1)-(x2,y2) passes through the box (Liang–Barsky clipping). */
+export function segmentHitsBox(s: { x1: number; y1: number; x2: number; y2: number }, box: { x: number; y: number; width: number; height: number }): boolean {
+  const dx = s.x2 - s.x1;
+  const dy = s.y2 - s.y1;
+  let t0 = 0;
+  let t1 = 1;
+  const sides: Array<[number, number]> = [
+    [-dx, s.x1 - box.x],
+    [dx, box.x + box.width - s.x1],
+    [-dy, s.y1 - box.y],
+    [dy, box.y + box.height - s.y1],
+  ];
+  for (const [p, q] of sides) {
+    if (p === 0) {
+      if (q < 0) return false;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+function boxesOverlap(a: LabelBox, b: LabelBox): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/**
+ * Gives every arrow a label box that no arrow's line crosses. A label sits just above its own line
+ * (over the middle, else towards either end), or just below it; a held line's label goes to its
+ * end, in the row where it arrived. The first place that no line crosses and no earlier label
+ * covers wins; failing that, the first place no line crosses; failing that, the text is cut shorter
+ * (the whole line stays in `fullText`) and tried again.
+ */
+export function placeLabels(arrows: readonly UnplacedArrow[], rowHeight: number): LadderArrow[] {
+  // Lines by the rows their height spans, so a label is checked against its neighbours only.
+  const bucket = (y: number) => Math.floor(y / rowHeight);
+  const byRow = new Map<number, UnplacedArrow[]>();
+  for (const a of arrows) {
+    for (let r = bucket(Math.min(a.y1, a.y2)); r <= bucket(Math.max(a.y1, a.y2)); r++) {
+      const list = byRow.get(r) ?? [];
+      list.push(a);
+      byRow.set(r, list);
+    }
+  }
+  const labelsByRow = new Map<number, LabelBox[]>();
+  const near = <T>(index: Map<number, T[]>, box: LabelBox): T[] => {
+    const found = new Set<T>();
+    for (let r = bucket(box.y); r <= bucket(box.y + box.height); r++) for (const item of index.get(r) ?? []) found.add(item);
+    return [...found];
+  };
+  const crossed = (box: LabelBox) => near(byRow, box).some((a) => segmentHitsBox(a, { x: box.x - 1, y: box.y - 1, width: box.width + 2, height: box.height + 2 }));
+  const covered = (box: LabelBox) => near(labelsByRow, box).some((b) => boxesOverlap(box, b));
+
+  return arrows.map((a) => {
+    const held = a.sentAt !== null && a.y2 - a.y1 > rowHeight;
+    // Where a slanting held line leaves no room for the whole text, a shorter cut of it fits.
+    // Clear of lines and of other labels at the longest cut that allows it; else clear of lines.
+    let found: { text: string; box: LabelBox } | undefined;
+    let crowded: { text: string; box: LabelBox } | undefined;
+    for (let chars = [...a.text].length; found === undefined; chars = Math.floor(chars * 0.75)) {
+      const text = cutText(a.text, chars);
+      for (const box of labelPlaces(a, [...shownText(text)].length * CHAR_WIDTH, held)) {
+        if (crossed(box)) continue;
+        if (!covered(box)) {
+          found = { text, box };
+          break;
+        }
+        crowded ??= { text, box };
+      }
+      if (chars <= MIN_CHARS) break;
+    }
+    const { text, box: label } = found ??
+      crowded ?? { text: a.text, box: labelPlaces(a, [...shownText(a.text)].length * CHAR_WIDTH, held)[0] as LabelBox };
+    for (let r = bucket(label.y); r <= bucket(label.y + label.height); r++) {
+      const list = labelsByRow.get(r) ?? [];
+      list.push(label);
+      labelsByRow.set(r, list);
+    }
+    return { ...a, text, label };
+  });
+}
+
+/** Fewest characters a label is cut to before it settles for a place a line crosses. */
+const MIN_CHARS = 6;
+
+/**
+ * The places a label of `width` may take, best first: just above its line over the middle, at
+ * the receiving end, at the sending end, then in steps between, then the same just below it.
+ * A held line's label prefers its end, just below, in the row where the line arrived.
+ */
+function labelPlaces(a: UnplacedArrow, width: number, held: boolean): LabelBox[] {
+  const height = LABEL_FONT.ascent + LABEL_FONT.descent;
+  const rightwards = a.x2 > a.x1;
+  const lo = Math.min(a.x1, a.x2) + (rightwards ? TAIL_ROOM : HEAD_ROOM);
+  const hi = Math.max(a.x1, a.x2) - (rightwards ? HEAD_ROOM : TAIL_ROOM);
+  const last = Math.max(lo, hi - width);
+  const centre = Math.max(lo, (a.x1 + a.x2) / 2 - width / 2);
+  const atEnd = rightwards ? last : lo;
+  const atStart = rightwards ? lo : last;
+  const steps = Array.from({ length: 7 }, (_, i) => lo + ((last - lo) * (i + 1)) / 8);
+  const xs = held ? [atEnd, centre, atStart, ...steps] : [centre, atEnd, atStart, ...steps];
+  const box = (x: number, top: number): LabelBox => ({ x, y: top, width, height, baseline: top + LABEL_FONT.ascent });
+  const above = xs.map((x) => box(x, Math.min(lineY(a, x), lineY(a, x + width)) - LABEL_GAP - height));
+  const below = xs.map((x) => box(x, Math.max(lineY(a, x), lineY(a, x + width)) + LABEL_GAP));
+  return held ? [below[0] as LabelBox, ...above, ...below.slice(1)] : [...above, ...below];
 }
