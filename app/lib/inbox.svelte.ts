@@ -23,6 +23,8 @@ async function getJson<T>(url: string): Promise<T> {
  */
 export async function fetchRawMessage(id: string): Promise<ReadMessage> {
   const [response, { readRawMessage }] = await Promise.all([fetch(rawUrl(id)), import('./message-reading')]);
+  // An address kept from earlier can name mail the lab no longer has.
+  if (response.status === 404) throw new Error('this message no longer exists in this lab (it was cleared, or the lab restarted)');
   if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
   return readRawMessage(await response.arrayBuffer());
 }
