@@ -141,7 +141,7 @@ describe('Connect while a session is open', () => {
     await page.getByTestId('connect').click();
     const ask = page.getByTestId('second-session');
     await ask.waitFor();
-    expect(await ask.textContent()).toMatch(/already open/);
+    expect(await ask.textContent()).toMatch(/still connected/);
     await page.keyboard.press('Escape');
     await expect.poll(() => ask.isVisible()).toBe(false);
     expect(await terminals()).toBe(before + 1);
