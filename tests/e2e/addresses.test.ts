@@ -155,6 +155,17 @@ describe('Connect while a session is open', () => {
     const second = await hash();
     await page.goBack();
     await expect.poll(hash).not.toBe(second);
-    expect(await hash()).toMatch(/^#\/c\//);
+    const first = await hash();
+    expect(first).toMatch(/^#\/c\//);
+    const selected = () => page.locator('[data-testid="conversation-item"][aria-current="true"]').getAttribute('data-conversation');
+    await expect.poll(selected).toBe(decodeURIComponent(first.slice('#/c/'.length)));
+
+    // A link to a conversation opens it once the lab has said which exist, even when it is not the newest.
+    await openFresh(`/${first}`);
+    await expect.poll(selected).toBe(decodeURIComponent(first.slice('#/c/'.length)));
+    expect(await hash()).toBe(first);
+    await openFresh('/#/c/c-that-never-was');
+    await expect.poll(() => page.getByTestId('notice').allTextContents().then((t) => t.join(' '))).toMatch(/c-that-never-was.*no longer exists/);
+    expect(await hash()).toMatch(/^#\/c\/(?!c-that-never-was)/);
   });
 });
