@@ -23,6 +23,8 @@ async function getJson<T>(url: string): Promise<T> {
  */
 export async function fetchRawMessage(id: string): Promise<ReadMessage> {
   const [response, { readRawMessage }] = await Promise.all([fetch(rawUrl(id)), import('./message-reading')]);
+  // An address kept from earlier can name mail the lab no longer has.
+  if (response.status === 404) throw new Error('this message no longer exists in this lab (it was cleared, or the lab restarted)');
   if (!response.ok) throw new Error(`the bridge answered ${response.status}`);
   return readRawMessage(await response.arrayBuffer());
 }
@@ -36,7 +38,9 @@ export class Inbox {
   #messages = $state.raw<MessageSummary[]>([]);
   #open = $state.raw<OpenMessage | null>(null);
   #openId = $state<string | null>(null);
-  #problem = $state<string | null>(null);
+  // Kept apart: a list fetched again must not hide why the open message could not be read.
+  #listProblem = $state<string | null>(null);
+  #messageProblem = $state<string | null>(null);
   // Answers can overtake each other; only the latest request may write.
   #listRequest = 0;
   #messageRequest = 0;
@@ -55,7 +59,7 @@ export class Inbox {
     return this.#open;
   }
   get problem(): string | null {
-    return this.#problem;
+    return this.#messageProblem ?? this.#listProblem;
   }
 
   async selectMailbox(address: string): Promise<void> {
@@ -76,23 +80,24 @@ export class Inbox {
       const list = await getJson<MessageSummary[]>(`/api/mailboxes/${encodeURIComponent(address)}`);
       if (request !== this.#listRequest) return;
       this.#messages = [...list].sort((a, b) => b.receivedAt - a.receivedAt);
-      this.#problem = null;
+      this.#listProblem = null;
     } catch (error) {
-      if (request === this.#listRequest) this.#problem = `Could not load ${address}: ${(error as Error).message}`;
+      if (request === this.#listRequest) this.#listProblem = `Could not load ${address}: ${(error as Error).message}`;
     }
   }
 
   async openMessage(id: string): Promise<void> {
     this.#openId = id;
     this.#open = null;
+    this.#messageProblem = null;
     const request = ++this.#messageRequest;
     try {
       const read = await fetchRawMessage(id);
       if (request !== this.#messageRequest) return;
       this.#open = { id, ...read };
-      this.#problem = null;
+      this.#messageProblem = null;
     } catch (error) {
-      if (request === this.#messageRequest) this.#problem = `Could not load the message: ${(error as Error).message}`;
+      if (request === this.#messageRequest) this.#messageProblem = `Could not load the message: ${(error as Error).message}`;
     }
   }
 
@@ -100,6 +105,7 @@ export class Inbox {
     this.#messageRequest++;
     this.#openId = null;
     this.#open = null;
+    this.#messageProblem = null;
   }
 }
 

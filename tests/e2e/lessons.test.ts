@@ -101,7 +101,7 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     expect(await page.locator('[data-testid="lesson-item"][data-lesson="first-transaction"]').getAttribute('data-complete')).toBe('false');
 
     // Once a lesson was opened, the conversations no longer carry the offer of lesson 1.
-    await page.getByTestId('lessons-tab').click();
+    await page.getByTestId('lab-tab').click();
     await page.getByRole('navigation', { name: 'Conversations and messages' }).waitFor();
     expect(await page.getByTestId('first-visit').count()).toBe(0);
     await page.getByTestId('lessons-tab').click();
@@ -155,17 +155,21 @@ describe('a lesson left open', () => {
     await expect.poll(() => bye.count(), { timeout: 10_000 }).toBe(1);
 
     // The conversation list and back: still the same lesson, still at step 2.
-    await page.getByTestId('lessons-tab').click();
+    await page.getByTestId('lab-tab').click();
     await expect.poll(() => page.getByTestId('lesson-panel').count()).toBe(0);
     await page.getByTestId('lessons-tab').click();
     expect(await page.locator('#lesson-title').textContent()).toContain('The first transaction');
     expect(await step.getAttribute('data-step')).toBe('1');
 
-    // Back to the list forgets it: a reload then shows the lesson list.
+    // Back to the list forgets it: a reload then shows the lesson list, and the lab shows the lab.
     await page.getByRole('button', { name: '← All lessons' }).click();
     await page.reload();
     await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    await page.getByTestId('lesson-item').first().waitFor();
     expect(await page.locator('#lesson-title').count()).toBe(0);
+    await page.getByTestId('lab-tab').click();
+    await page.reload();
+    await page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
     expect(await page.getByTestId('lesson-panel').count()).toBe(0);
   });
 });

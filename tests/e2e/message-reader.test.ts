@@ -31,7 +31,7 @@ async function sendRaw(to: string, raw: string): Promise<void> {
 }
 
 async function openMessage(address: string, listSubject: string): Promise<void> {
-  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('inbox-tab').click();
+  await page.getByTestId('inbox-tab').click();
   const mailbox = page.locator(`[data-testid="mailbox-item"][data-address="${address}"]`);
   await expect.poll(() => mailbox.count(), { timeout: 20_000 }).toBe(1);
   await mailbox.click();

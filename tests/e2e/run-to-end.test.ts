@@ -37,7 +37,7 @@ async function stepThenRun(): Promise<void> {
 }
 
 async function inboxSubjects(address: string): Promise<string[]> {
-  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('inbox-tab').click();
+  await page.getByTestId('inbox-tab').click();
   const item = page.locator(`[data-testid="mailbox-item"][data-address="${address}"]`);
   await item.waitFor({ timeout: 15_000 });
   await item.click();
@@ -45,7 +45,7 @@ async function inboxSubjects(address: string): Promise<string[]> {
 }
 
 async function backToLab(): Promise<void> {
-  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) === 'true') await page.getByTestId('inbox-tab').click();
+  await page.getByTestId('lab-tab').click();
 }
 
 describe('Run to end', () => {

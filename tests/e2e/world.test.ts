@@ -75,7 +75,7 @@ async function runHeldHop(): Promise<void> {
 }
 
 async function openMailbox(address: string): Promise<void> {
-  if ((await page.getByTestId('inbox-tab').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('inbox-tab').click();
+  await page.getByTestId('inbox-tab').click();
   const item = page.locator(`[data-testid="mailbox-item"][data-address="${address}"]`);
   await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
   await item.click();
@@ -95,7 +95,7 @@ describe('the mail world, end to end', () => {
     expect(await page.locator('[data-testid="world-domain"][data-domain="fallback.test"]').textContent()).toMatch(/10 mx1\.fallback\.test[\s\S]*down[\s\S]*20 mx2/);
     expect(await page.getByTestId('world-page').textContent()).toMatch(/greylist@example\.test/);
     expect(await fitsScreen()).toBe(true);
-    await page.getByTestId('world-tab').click();
+    await page.getByTestId('lab-tab').click();
   });
 
   it('steps both hops to a greylisting recipient, fast-forwards to the retry, and delivers', async () => {
@@ -233,7 +233,7 @@ describe('the mail world, end to end', () => {
     const response = await fetch(new URL(download ?? '', bridge.webUrl));
     expect(response.headers.get('content-disposition')).toMatch(/attachment/);
     expect(await fitsScreen()).toBe(true);
-    await page.getByTestId('inbox-tab').click();
+    await page.getByTestId('lab-tab').click();
   });
 
   it("bounces mail to an unknown user into learner@lab.test's inbox, its report explained", async () => {
