@@ -131,8 +131,8 @@ describe('a phone, 390×844', () => {
       expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
       if (view === 'world') expect(await overlapping(WORLD_PARTS)).toEqual([]);
       await lab.screenshot(`screens-phone-${view}`);
-      // The same button goes back to the lab.
-      await page.getByTestId(`${view}-tab`).click();
+      // The views are places: the Lab link goes back to the lab.
+      await page.getByTestId('lab-tab').click();
     }
     expect(await page.getByTestId('pane-switcher').isVisible()).toBe(true);
   });
@@ -152,8 +152,10 @@ describe('a phone, 390×844', () => {
     await lab.screenshot('screens-phone-lesson');
 
     await page.getByTestId('pane-terminal').click();
-    // Lesson 1 teaches connecting, so connecting is the learner's own step.
+    // Lesson 1 teaches connecting, so connecting is the learner's own step. The terminal of the
+    // test before is still open, so the lab asks first.
     await page.getByTestId('connect').click();
+    await page.getByTestId('confirm-second-session').click();
     await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
     await expect.poll(async () => (await page.getByTestId('terminal-reply').allTextContents()).some((t) => /220/.test(t)), { timeout: 15_000 }).toBe(true);
     await typeAndSeeReply('EHLO learner.test', /250/);
@@ -198,7 +200,7 @@ describe('dark mode', () => {
     for (const view of ['inbox', 'world'] as const) {
       await page.getByTestId(`${view}-tab`).click();
       await lab.screenshot(`screens-desktop-dark-${view}`);
-      await page.getByTestId(`${view}-tab`).click();
+      await page.getByTestId('lab-tab').click();
     }
 
     // The learner wants light on a dark system: kept across a reload, from the first frame.
