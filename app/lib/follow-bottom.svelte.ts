@@ -6,7 +6,8 @@ import type { Attachment } from 'svelte/attachments';
 
 const SLACK_PX = 24;
 
-export function followBottom(size: () => unknown): Attachment<HTMLElement> {
+/** `moved`: told after it scrolled, so a windowed list can draw its new bottom rows in the same frame. */
+export function followBottom(size: () => unknown, moved?: () => void): Attachment<HTMLElement> {
   return (element) => {
     let pinned = true;
     const onScroll = () => {
@@ -15,7 +16,9 @@ export function followBottom(size: () => unknown): Attachment<HTMLElement> {
     element.addEventListener('scroll', onScroll, { passive: true });
     $effect(() => {
       size();
-      if (pinned) element.scrollTop = element.scrollHeight;
+      if (!pinned) return;
+      element.scrollTop = element.scrollHeight;
+      moved?.();
     });
     return () => element.removeEventListener('scroll', onScroll);
   };
