@@ -7,6 +7,7 @@ import { LAB_CLOSED } from '../../core/protocol/close-codes';
 import type { ComposeForm, ConnectionSettings, DeliveryAction, DeliverySummary } from '../../core/protocol/delivery';
 import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
 import { MAX_LINES_PER_PAGE } from '../../core/protocol/pages';
+import { pipelinedWrites } from './pipelined-writes';
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
@@ -166,9 +167,14 @@ export class LabConnection {
     this.#send({ type: 'terminal.line', conversation, text: text.replace(/[\r\n]/g, '') });
   }
 
-  /** Several lines in one write, without waiting for replies: pipelining (RFC 2920). */
+  /**
+   * Several lines without waiting for replies: pipelining (RFC 2920). All of them are sent, in
+   * writes of at most MAX_PIPELINED_LINES lines each (what one bridge message may carry).
+   */
   sendLines(conversation: string, lines: readonly string[]): void {
-    this.#send({ type: 'terminal.lines', conversation, lines: lines.map((line) => line.replace(/[\r\n]/g, '')) });
+    for (const chunk of pipelinedWrites(lines)) {
+      if (!this.#send({ type: 'terminal.lines', conversation, lines: chunk.map((line) => line.replace(/[\r\n]/g, '')) })) return;
+    }
   }
 
   /** Ask the bridge for the page of lines before those this page has (opening or scrolling up a long conversation). */

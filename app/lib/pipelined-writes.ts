@@ -1,0 +1,14 @@
+/**
+ * A paste of many lines goes to the bridge in writes of at most MAX_PIPELINED_LINES lines (what
+ * one `terminal.lines` message may carry), one after another without waiting for replies. The
+ * terminal says how many writes before the learner sends; the connection sends exactly these.
+ */
+import { MAX_PIPELINED_LINES } from '../../core/protocol/messages';
+
+export function pipelinedWrites<T>(lines: readonly T[]): T[][] {
+  const writes: T[][] = [];
+  for (let at = 0; at < lines.length; at += MAX_PIPELINED_LINES) writes.push(lines.slice(at, at + MAX_PIPELINED_LINES));
+  return writes;
+}
+
+export { MAX_PIPELINED_LINES };
