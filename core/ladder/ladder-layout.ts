@@ -5,6 +5,7 @@
  * A client line the gate held starts at the row where it was written (`sentAt`) and ends at the
  * row where it was released, so pipelined lines visibly slant across the replies.
  */
+import type { TrackedLine } from '../machines/session-tracker';
 import type { WireEvent } from '../wire';
 import { pipelinedBatches } from './pipelining';
 
@@ -23,6 +24,8 @@ export interface LadderOptions {
   maxChars?: number;
   clientLabel?: string;
   serverLabel?: string;
+  /** The session tracker's lines for these events, when the caller has them: not read again. */
+  lines?: readonly TrackedLine[];
 }
 
 export interface LadderArrow {
@@ -105,7 +108,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
   const rows = events.flatMap((event, index) => (event.info === 'record' ? [] : [{ event, index }]));
   const rowY = (row: number) => HEADER + row * rowHeight + rowHeight / 2;
   const timeToY = timeScale(rows.map((r) => r.event.at), rowY);
-  const batches = pipelinedBatches(events);
+  const batches = pipelinedBatches(events, options.lines);
 
   const arrows: LadderArrow[] = [];
   const notes: LadderNote[] = [];
