@@ -15,6 +15,11 @@ import type { Attachment } from 'svelte/attachments';
 const OVERSCAN_PX = 400;
 /** Within this distance of the bottom the reader counts as following the newest line. */
 const SLACK_PX = 24;
+/**
+ * Lists up to this many rows are drawn whole: cheap, and the browser's find-in-page and a screen
+ * reader's list navigation then see every row of an ordinary session.
+ */
+export const DRAW_ALL_UP_TO = 300;
 /** Before the first measurement the scroller is taken as this tall. */
 const UNMEASURED_PX = 1000;
 
@@ -64,6 +69,7 @@ export class VirtualRows {
 
   /** The rows of a list of `count` rows to draw now. `offset`: what precedes the rows in the scroller. */
   window(count: number, top: (index: number) => number, offset = 0): RowWindow {
+    if (count <= DRAW_ALL_UP_TO) return { start: 0, end: count, before: 0, after: 0 };
     const { from, to } = this.span(offset + top(count));
     const start = Math.min(count, rowAt(Math.max(0, from - offset), count, top));
     const end = Math.min(count, rowAt(Math.max(0, to - offset), count, top) + 1);
