@@ -99,6 +99,16 @@ describe('a 10,000-line conversation', () => {
     expectResponsive(await takeLongTasks(), await trace.stop(), `opening the Ladder (${openedIn} ms)`);
     // The newest arrows are drawn, not the whole conversation.
     expect(await page.locator('[data-testid="ladder-arrow"]').count()).toBeLessThan(500);
+    // Arrow keys still walk the arrows, to ones not drawn until the walk reaches them.
+    await page.getByRole('listbox', { name: /Ladder/ }).focus();
+    await page.keyboard.press('Home');
+    const selected = page.locator('[data-testid="ladder-arrow"][aria-selected="true"]');
+    await expect.poll(() => selected.getAttribute('data-dir')).toBe('server');
+    await expect.poll(() => selected.isVisible()).toBe(true);
+    expect((await selected.textContent()) ?? '').toMatch(/220/);
+    await page.keyboard.press('End');
+    await expect.poll(() => selected.textContent()).toMatch(/250 2\.0\.0/);
+    await page.keyboard.press('Escape');
     await page.getByTestId('transcript-tab').click();
     client.quit();
   }, 60_000);
