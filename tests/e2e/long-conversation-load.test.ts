@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 import { openLabPage, type LabPage } from '../support/lab-page';
 import { echoTimes, observeLongTasks, outsideClient, paste, type OutsideClient } from '../support/long-conversation';
 import { recordMainThreadTasks, type MainThreadTask } from '../support/main-thread-tasks';
-import type { TestBridge } from '../support/lab-process';
+import { launchBrowser, type TestBrowser } from '../support/browser';
+import { startHostedTestBridge, type HostedTestBridge, type TestBridge } from '../support/lab-process';
 
 let lab: LabPage;
 let bridge: TestBridge;
@@ -137,4 +138,37 @@ describe('a 10,000-line conversation', () => {
     // A frame is ~16 ms; three allow for a shared machine.
     expect(Math.max(...echoes), `echo times ${list(echoes)} ms`).toBeLessThan(50);
   }, 180_000);
+});
+
+describe('a long paste on a hosted lab, which limits commands a second', () => {
+  let hosted: HostedTestBridge;
+  let browser: TestBrowser;
+
+  afterAll(async () => {
+    await browser?.close();
+    await hosted?.close();
+  });
+
+  it('sends every line, its writes spaced so that none is refused', async () => {
+    // Five commands a second (bursts of ten): 60 writes sent at once would see most refused.
+    hosted = await startHostedTestBridge({ limits: { commandsPerSecond: 5 } });
+    browser = await launchBrowser({ width: 1440, height: 900 });
+    const learner = await browser.context.newPage();
+    await learner.goto(hosted.webUrl);
+    await learner.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();
+    await learner.getByTestId('connect').click();
+    const input = learner.getByTestId('terminal-input');
+    await learner.waitForFunction(() => (document.querySelector('[data-testid="terminal-input"]') as HTMLInputElement | null)?.disabled === false);
+    const lines = () => learner.getByTestId('transcript').getAttribute('data-lines').then(Number);
+    // The greeting is in: "connected" and the 220.
+    await expect.poll(lines, { timeout: 10_000 }).toBe(2);
+    // 60 writes, paced: 24 s.
+    const noops = 6000;
+    await input.focus();
+    await paste(input, 'NOOP\n'.repeat(noops));
+    expect(await learner.getByTestId('pipeline-writes').textContent()).toMatch(/in 60 writes of at most 100 lines, 400 ms apart/);
+    await learner.getByTestId('pipeline-send').click();
+    await expect.poll(lines, { timeout: 90_000, interval: 500 }).toBe(2 + 2 * noops);
+    expect((await learner.getByTestId('notice').allTextContents()).join(' ')).not.toMatch(/Slow down/);
+  }, 150_000);
 });
