@@ -7,6 +7,7 @@ import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
 import { measureClass } from './class-load';
 import { compareWithRevision } from './compare-revision';
 import { measureDelivery } from './delivery-throughput';
+import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
@@ -45,7 +46,10 @@ if (compareAt !== -1) {
   if (runs('--delivery')) await measureDelivery();
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
-  if (runs('--page')) await measurePageLoad();
+  if (runs('--page')) {
+    await measurePageLoad();
+    await measureLongConversation();
+  }
 }
 
 function labsOption(): { labs?: number } {

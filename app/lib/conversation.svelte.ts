@@ -9,6 +9,9 @@ import { SessionTracker, type SessionContext, type TrackedLine } from '../../cor
 import type { SessionStateName } from '../../core/machines/session-machine';
 import type { ConversationDetail, ConversationSummary, WireEvent } from '../../core/wire';
 
+/** Shortest time between two redraws of a conversation while its lines stream in. */
+const REFRESH_MS = 100;
+
 export interface JourneySnapshot {
   state: JourneyStateName;
   context: JourneyContext;
@@ -34,6 +37,7 @@ export class Conversation {
   // Replaced, never mutated: one new snapshot per batch of wire events.
   #snapshot = $state.raw<SessionSnapshot>() as SessionSnapshot;
   #refreshScheduled = false;
+  #lastRefresh = 0;
   /** Kept lines on the bridge before the first one here (the welcome brings only the newest). */
   #earlier = $state(0);
   /** The bridge's number of the first line here: what to ask for the lines before. */
@@ -126,16 +130,21 @@ export class Conversation {
   }
 
   // A pipelined burst or a long DATA body arrives as many WebSocket messages; redrawing the
-  // transcript once per frame instead of once per line keeps the page responsive.
+  // views once per frame instead of once per line keeps the page responsive. While lines keep
+  // streaming in, at most every REFRESH_MS: each redraw has a cost of its own (layout), and
+  // thousands of lines a second at 60 redraws a second leave the page no time for the learner.
   #scheduleRefresh(): void {
     if (this.#refreshScheduled) return;
     this.#refreshScheduled = true;
     const refresh = () => {
       this.#refreshScheduled = false;
+      this.#lastRefresh = performance.now();
       this.#snapshot = this.#takeSnapshot();
     };
-    if (typeof requestAnimationFrame === 'function' && !document.hidden) requestAnimationFrame(refresh);
-    else setTimeout(refresh, 50);
+    const wait = Math.max(0, this.#lastRefresh + REFRESH_MS - performance.now());
+    const onFrame = () => (typeof requestAnimationFrame === 'function' && !document.hidden ? requestAnimationFrame(refresh) : setTimeout(refresh, 50));
+    if (wait === 0) onFrame();
+    else setTimeout(onFrame, wait);
   }
 
   #takeSnapshot(): SessionSnapshot {

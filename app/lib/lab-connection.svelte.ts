@@ -7,6 +7,7 @@ import { LAB_CLOSED } from '../../core/protocol/close-codes';
 import type { ComposeForm, ConnectionSettings, DeliveryAction, DeliverySummary } from '../../core/protocol/delivery';
 import type { BridgeMessage, ClientMessage, ErrorCode, LabInfo } from '../../core/protocol/messages';
 import { MAX_LINES_PER_PAGE } from '../../core/protocol/pages';
+import { pipelinedWrites, writeSpacingMs } from './pipelined-writes';
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
@@ -166,9 +167,22 @@ export class LabConnection {
     this.#send({ type: 'terminal.line', conversation, text: text.replace(/[\r\n]/g, '') });
   }
 
-  /** Several lines in one write, without waiting for replies: pipelining (RFC 2920). */
+  /**
+   * Several lines without waiting for replies: pipelining (RFC 2920). All of them are sent, in
+   * writes of at most MAX_PIPELINED_LINES lines each (what one bridge message may carry); on a
+   * hosted lab, which limits commands a second, paced to stay within it.
+   */
   sendLines(conversation: string, lines: readonly string[]): void {
-    this.#send({ type: 'terminal.lines', conversation, lines: lines.map((line) => line.replace(/[\r\n]/g, '')) });
+    const writes = pipelinedWrites(lines.map((line) => line.replace(/[\r\n]/g, '')));
+    const spacing = writeSpacingMs(this.#lab?.hosted?.commandsPerSecond);
+    const next = (at: number) => {
+      const chunk = writes[at];
+      // A write that cannot go (the link dropped) stops the rest: said once, by #send.
+      if (!chunk || !this.#send({ type: 'terminal.lines', conversation, lines: chunk })) return;
+      if (spacing === 0) next(at + 1);
+      else setTimeout(() => next(at + 1), spacing);
+    };
+    next(0);
   }
 
   /** Ask the bridge for the page of lines before those this page has (opening or scrolling up a long conversation). */

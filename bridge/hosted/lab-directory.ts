@@ -98,7 +98,7 @@ export class LabDirectory {
         shared: this.#options.shared,
         outside: this.#options.outside(),
         account,
-        hosted: { idleMinutes: Math.round(limits.idleMs / 60_000), maxMessages: limits.messages, maxOpenConversations: limits.openConversations },
+        hosted: { idleMinutes: Math.round(limits.idleMs / 60_000), maxMessages: limits.messages, maxOpenConversations: limits.openConversations, commandsPerSecond: limits.commandsPerSecond },
         maxOpenConversations: limits.openConversations,
         maxMessages: limits.messages,
         maxLabBytes: limits.labBytes,

@@ -7,6 +7,7 @@
  * Each arrow's label gets a measured box placed clear of every arrow (its own and the slanting
  * ones of a pipelined batch), so the drawing and the exported SVG never write text across a line.
  */
+import type { TrackedLine } from '../machines/session-tracker';
 import type { WireEvent } from '../wire';
 import { pipelinedBatches } from './pipelining';
 
@@ -25,6 +26,8 @@ export interface LadderOptions {
   maxChars?: number;
   clientLabel?: string;
   serverLabel?: string;
+  /** The session tracker's lines for these events, when the caller has them: not read again. */
+  lines?: readonly TrackedLine[];
 }
 
 export interface LadderArrow {
@@ -126,7 +129,7 @@ export function ladderLayout(events: readonly LadderEvent[], options: LadderOpti
   const rows = events.flatMap((event, index) => (event.info === 'record' ? [] : [{ event, index }]));
   const rowY = (row: number) => HEADER + row * rowHeight + rowHeight / 2;
   const timeToY = timeScale(rows.map((r) => r.event.at), rowY);
-  const batches = pipelinedBatches(events);
+  const batches = pipelinedBatches(events, options.lines);
 
   const unplaced: UnplacedArrow[] = [];
   const notes: LadderNote[] = [];

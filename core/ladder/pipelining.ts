@@ -3,20 +3,26 @@
  * reply to the first of them arrived. The session tracker says which lines are commands and which
  * reply answers which, so content lines, chunk data and the greeting never count.
  */
-import { SessionTracker } from '../machines/session-tracker';
+import { SessionTracker, type TrackedLine } from '../machines/session-tracker';
 import { GREETING } from '../machines/session-model';
 import type { WireEvent } from '../wire';
 
-/** Event index of each pipelined command → its batch id (0, 1, …). Commands sent alone are absent. */
-export function pipelinedBatches(events: readonly WireEvent[]): Map<number, number> {
-  const tracker = new SessionTracker({ keepLines: false });
+/**
+ * Event index of each pipelined command → its batch id (0, 1, …). Commands sent alone are absent.
+ * `tracked`: the session tracker's lines for these events (every one but TLS records), when the
+ * caller has them already; reading a long conversation again costs far more than this.
+ */
+export function pipelinedBatches(events: readonly WireEvent[], tracked?: readonly TrackedLine[]): Map<number, number> {
+  const tracker = tracked ? null : new SessionTracker({ keepLines: false });
+  let row = 0;
   const commands: number[] = [];
   const waiting: number[] = [];
   const replyOf = new Map<number, { index: number; at: number }>();
 
   events.forEach((event, index) => {
     if (event.info === 'record') return;
-    const line = tracker.push(event);
+    const line = tracker ? tracker.push(event) : tracked?.[row++];
+    if (!line) return;
     if (event.dir === 'client') {
       // The lone "." is sent like a command and answered like one; other content is not.
       const command = line.mode === 'command' || line.mode === 'auth' || (line.mode === 'data' && event.text === '.');

@@ -105,9 +105,10 @@ export interface LabInfo {
   maxMessageSize: number;
   /**
    * Hosted mode: this lab is one browser's own (its id is in a cookie), outside clients reach it
-   * only with its credentials, and it closes after `idleMinutes` unused.
+   * only with its credentials, and it closes after `idleMinutes` unused. It takes at most
+   * `commandsPerSecond` WebSocket commands a second (a long paste is paced to it).
    */
-  hosted?: { idleMinutes: number; maxMessages: number; maxOpenConversations: number };
+  hosted?: { idleMinutes: number; maxMessages: number; maxOpenConversations: number; commandsPerSecond: number };
 }
 
 export type ErrorCode =
