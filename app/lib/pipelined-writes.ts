@@ -3,7 +3,7 @@
  * one `terminal.lines` message may carry), one after another without waiting for replies. The
  * terminal says how many writes before the learner sends; the connection sends exactly these.
  */
-import { MAX_PIPELINED_LINES } from '../../core/protocol/messages';
+import { MAX_PIPELINED_LINES } from '../../core/protocol/terminal-limits';
 
 /**
  * A hosted lab takes a limited number of commands a second (`--commands-per-second`); there the

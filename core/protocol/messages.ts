@@ -15,6 +15,7 @@ import {
   type GateState,
 } from './delivery';
 import { MAX_LINES_PER_PAGE } from './pages';
+import { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 /**
  * Largest client message the bridge reads; a bigger one is answered with a `too-large` error.
@@ -27,10 +28,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024;
  * still gets an error reply the page can show.
  */
 export const WS_MAX_PAYLOAD_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES;
-/** Most lines one pipelined batch from the terminal may carry. */
-export const MAX_PIPELINED_LINES = 100;
-/** Longest line a learner may send from the terminal (long enough to try a 100 KB line on purpose). */
-export const MAX_TERMINAL_LINE = 128 * 1024;
+export { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 const ref = z.string().max(64).optional();
 const conversationId = z.string().min(1).max(64);

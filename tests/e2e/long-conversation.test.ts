@@ -33,8 +33,13 @@ describe('a conversation longer than the welcome carries', () => {
     await item.click();
     await page.getByTestId('transcript-tab').click();
     const lines = page.locator('[data-testid="transcript-line"]');
+    // The transcript draws only the rows in view: the newest now, the first after Home.
+    await expect.poll(() => lines.filter({ hasText: `body line ${3 * RECENT_LINES_PER_CONVERSATION - 1}` }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    const transcript = page.getByTestId('transcript');
+    await expect.poll(async () => Number(await transcript.getAttribute('data-lines')), { timeout: 10_000 }).toBeGreaterThan(3 * RECENT_LINES_PER_CONVERSATION);
+    await transcript.focus();
+    await page.keyboard.press('Home');
     await expect.poll(() => lines.filter({ hasText: /^.*EHLO/ }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect.poll(() => lines.filter({ hasText: 'body line 0' }).count()).toBeGreaterThan(0);
-    await expect.poll(() => lines.filter({ hasText: `body line ${3 * RECENT_LINES_PER_CONVERSATION - 1}` }).count()).toBeGreaterThan(0);
   }, 60_000);
 });
