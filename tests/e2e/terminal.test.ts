@@ -70,7 +70,7 @@ describe('the terminal, end to end', () => {
     await expect.poll(() => text('terminal-mode')).not.toContain('DATA');
 
     // Selecting a reply explains it.
-    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: '354' }).first().click();
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /S: 354 / }).first().click();
     await expect.poll(() => text('explanation')).toContain('354');
     await expect.poll(() => text('explanation')).toMatch(/RFC 5321/);
 
@@ -154,7 +154,7 @@ describe('the terminal, end to end', () => {
     const hidden = /… (\d+) more bytes/.exec((await line.textContent()) ?? '')?.[1];
     // 20,000 typed, 300 drawn: the rest is hidden, whether the tap recorded it or not.
     expect(hidden).toBe('19700');
-    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: '421' }).last().click();
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /S: 421 / }).last().click();
     await expect.poll(() => text('explanation')).toContain('421');
     // The explanation draws 60 characters of the command it answers.
     expect(await text('explanation')).toContain('… 19940 more bytes');
