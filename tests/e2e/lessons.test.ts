@@ -52,6 +52,10 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     // A first visit offers lesson 1 on the first screen.
     await page.getByTestId('first-visit').waitFor();
     await screenshotBothSizes('first-visit');
+    // On a phone the first pane shown is the one with the offer.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.getByTestId('start-first-lesson').isVisible()).toBe(true);
+    await page.setViewportSize({ width: 1366, height: 768 });
     await page.getByTestId('start-first-lesson').click();
     expect(await page.locator('#lesson-title').textContent()).toContain('Hello');
     // The introduction comes first, and nothing has connected on the learner's behalf.

@@ -89,6 +89,9 @@ describe('a phone, 390×844', () => {
     await systemScheme('light');
     expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
     expect(await page.getByTestId('pane-switcher').isVisible()).toBe(true);
+    // A first visit opens on the pane that offers lesson 1; the terminal is one tab away.
+    expect(await page.getByTestId('start-first-lesson').isVisible()).toBe(true);
+    await page.getByTestId('pane-terminal').click();
     expect(await fitsAcross('connect')).toBe(true);
     await page.getByTestId('connect').click();
     await expect.poll(() => page.getByTestId('terminal-reply').first().textContent(), { timeout: 10_000 }).toMatch(/220/);
