@@ -89,8 +89,28 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     expect(await page.getByTestId('lesson-complete').count()).toBe(0);
     await page.getByTestId('next-step').click();
 
+    // Saying goodbye is a challenge: the step names the goal, the hints come graduated.
+    await page.getByTestId('challenge').waitFor();
+    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint: nudge');
     await type('QUIT');
     await expect.poll(() => goalMet('quit'), { timeout: 10_000 }).toBe('true');
+    expect(await page.getByTestId('lesson-complete').count()).toBe(0);
+
+    // Your turn: a whole conversation alone, introduced by the address the server saw.
+    await page.getByTestId('next-step').click();
+    expect(await step.getAttribute('data-step')).toBe('3');
+    await page.getByTestId('connect').click();
+    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await type('EHLO [127.0.0.1]');
+    const welcome = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /250-\S+ .*\[/ }).last();
+    await welcome.waitFor({ timeout: 10_000 });
+    const seen = /\[([^\]\s]+)\]/.exec((await welcome.textContent()) ?? '')?.[1] ?? '';
+    expect(seen).not.toBe('');
+    await page.getByTestId('answer-input').fill(seen);
+    await page.getByTestId('check-answer').click();
+    await expect.poll(() => goalMet('seen-address'), { timeout: 10_000 }).toBe('true');
+    await type('QUIT');
+    await expect.poll(() => goalMet('literal-session'), { timeout: 10_000 }).toBe('true');
     await page.getByTestId('lesson-complete').waitFor();
     expect(await page.getByTestId('dead-end').count()).toBe(0);
     expect(await page.getByTestId('next-lesson').textContent()).toContain('The first transaction');
