@@ -252,8 +252,8 @@ describe('goals that ask for understanding', () => {
 
     await page.locator('.steps .step').nth(2).click();
     expect(await page.getByTestId('lesson-step').getAttribute('data-step')).toBe('2');
-    // The hint buttons name no level here: these hints are plain.
-    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint');
+    // A challenge step: its Hint button names the level of the next hint.
+    expect(await page.getByTestId('hint-button').textContent()).toBe('Hint: nudge');
     const input = page.getByTestId('answer-input');
     await input.fill('NOT-THE-ID');
     await page.getByTestId('check-answer').click();
