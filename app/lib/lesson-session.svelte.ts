@@ -105,7 +105,7 @@ export class LessonSession {
 
   /** Goals that can no longer be met as things stand, with what is missing and how to start over. */
   get deadEnds(): DeadEnd[] {
-    return findDeadEnds(this.lesson, this.evidence);
+    return findDeadEnds(this.lesson, this.evidence, this.#step);
   }
 
   /** What the lab's own server accepted since the lesson (re)started: the lesson's captured messages. */

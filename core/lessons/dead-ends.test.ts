@@ -89,6 +89,10 @@ describe('dead ends: goals that cannot be met as things stand', () => {
     expect(dead[0]?.missing).toEqual(['The server answered 503', 'After the 503, a message was accepted in the same session']);
     expect(dead[0]?.restart).toMatch(/Press Connect/);
 
+    // On the first step, the second step's goal is still ahead: its own text will ask for a new conversation.
+    const onFirstStep = findDeadEnds(replyCodes, evidence([conversation('c1', `${opening()}\n C: QUIT\n S: 221 Bye\n * closed`)]), 0);
+    expect(onFirstStep[0]?.missing).toEqual(['The server answered 503']);
+
     // Mail still in the queue may yet bring a relay hop that meets a goal.
     const quitEarly = [conversation('c1', `${opening()}\n C: QUIT\n S: 221 Bye\n * closed`)];
     const queued: WorldEvent = { type: 'queued', at: 1, queueId: 'Q1', kind: 'mail', from: 'learner@lab.test', to: ['alice@example.test'], conversation: 'c1' };

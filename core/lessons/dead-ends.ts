@@ -83,7 +83,11 @@ function whatArrived(match: MessageMatch, evidence: Evidence, wanted: MessageMat
   return `Mail arrived, but none of it is ${messageWords(match)}.`;
 }
 
-export function findDeadEnds(lesson: Lesson, evidence: Evidence): DeadEnd[] {
+/**
+ * `reached` is the index of the step the learner is on: a closed conversation does not block a step
+ * still ahead, whose own text asks for a new conversation (lesson 1's "your turn" after its QUIT).
+ */
+export function findDeadEnds(lesson: Lesson, evidence: Evidence, reached = lesson.steps.length - 1): DeadEnd[] {
   const found: DeadEnd[] = [];
   const closedGoals: DeadEnd['goals'] = [];
   const mine = evidence.conversations.filter(isLearners);
@@ -92,7 +96,7 @@ export function findDeadEnds(lesson: Lesson, evidence: Evidence): DeadEnd[] {
   const allOver = mine.length > 0 && evidence.conversations.every(isOver) && !queueBusy(evidence);
   const wanted = lesson.steps.flatMap((step) => step.goals.map((goal) => ('check' in goal ? wantedMessage(goal.check) : null))).filter((m) => m !== null);
 
-  for (const step of lesson.steps) {
+  for (const [index, step] of lesson.steps.entries()) {
     for (const goal of step.goals) {
       // Evidence and question goals wait for the learner, never for the conversation.
       if (!('check' in goal) || holds(goal.check, scoped(evidence, goal.scope))) continue;
@@ -126,7 +130,7 @@ export function findDeadEnds(lesson: Lesson, evidence: Evidence): DeadEnd[] {
       if (!inConversation(check)) continue;
       const split = splitAcross(check, evidence, mine, allOver);
       if (split) found.push({ ...split, goals: [ids] });
-      else if (allOver) closedGoals.push(ids);
+      else if (allOver && index <= reached) closedGoals.push(ids);
     }
   }
 

@@ -95,6 +95,8 @@ describe('lesson 1 in the browser, as a newcomer', () => {
     await type('QUIT');
     await expect.poll(() => goalMet('quit'), { timeout: 10_000 }).toBe('true');
     expect(await page.getByTestId('lesson-complete').count()).toBe(0);
+    // The closed conversation blocks nothing yet: the next step will ask for a new one itself.
+    expect(await page.getByTestId('dead-end').count()).toBe(0);
 
     // Your turn: a whole conversation alone, introduced by the address the server saw.
     await page.getByTestId('next-step').click();
