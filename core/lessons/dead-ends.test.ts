@@ -136,6 +136,14 @@ describe('dead ends: goals that cannot be met as things stand', () => {
     expect(dead[0]?.why).toBe("Mail was delivered into bob@example.test's mailbox, not alice@example.test's.");
   });
 
+  it("says a copy in the right mailbox is not the one the goal describes, rather than naming the mailbox twice", () => {
+    const overTls = lesson([
+      { id: 'tls', title: 'Over TLS', goals: [{ id: 'bob-tls', text: 'Bob has it, over TLS', check: { message: { mailbox: 'bob@example.test', header: { name: 'Received', matches: 'ESMTPS' } } } }] },
+    ]);
+    const dead = findDeadEnds(overTls, evidence([conversation('c1', inOrder)], [message('bob@example.test', 'bob@example.test')]));
+    expect(dead[0]?.why).toBe("Mail was delivered into bob@example.test's mailbox, but it is not a message in bob@example.test's mailbox with a Received: header like /ESMTPS/.");
+  });
+
   it('says mail that must never arrive did, and that only a restart helps', () => {
     const never = lesson([
       { id: 'none', title: 'Nobody gets it', goals: [{ id: 'no-nobody', text: 'Nobody got it', check: { noMessage: { mailbox: 'nobody@example.test' } } }] },

@@ -77,7 +77,11 @@ function whatArrived(match: MessageMatch, evidence: Evidence, wanted: MessageMat
   );
   if (candidates.length === 0) return null;
   const seen = (values: string[]) => [...new Set(values)].join(', ');
-  if (match.mailbox) return `Mail was delivered into ${seen(candidates.map((m) => `${m.mailbox}'s mailbox`))}, not ${match.mailbox}'s.`;
+  if (match.mailbox) {
+    // The right mailbox, but not the message the goal describes (lesson 10's copy sent in the clear).
+    if (candidates.some((m) => m.mailbox === match.mailbox)) return `Mail was delivered into ${match.mailbox}'s mailbox, but it is not ${messageWords(match)}.`;
+    return `Mail was delivered into ${seen(candidates.map((m) => `${m.mailbox}'s mailbox`))}, not ${match.mailbox}'s.`;
+  }
   if (match.to) return `Mail arrived for ${seen(candidates.flatMap((m) => [...m.envelopeTo]))}, not for ${match.to}.`;
   if (match.from !== undefined) return `Mail arrived from ${seen(candidates.map((m) => m.envelopeFrom || '<>'))}, not from ${match.from || '<>'}.`;
   return `Mail arrived, but none of it is ${messageWords(match)}.`;
