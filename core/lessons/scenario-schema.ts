@@ -17,7 +17,7 @@ export const MAX_SEEDS = 20;
 const DOMAINS = LAB_WORLD.domains.map((domain) => domain.name);
 const HOSTS = LAB_WORLD.hosts.map((host) => host.name);
 
-const name = z.string().min(1).max(255).regex(/^[a-z0-9.-]+$/, { message: 'must be a lower-case host or domain name' });
+const name = z.string().min(1).max(255).regex(/^[a-z0-9._-]+$/, { message: "must be a lower-case host or domain name" });
 const address = z.string().min(3).max(254).regex(/^[^\s@<>]*@[a-z0-9.-]+$/, { message: 'must be an address like alice@example.test' });
 
 /** The message source as written in the lesson (YAML `|` block): a header section, an empty line, a body. */
