@@ -7,7 +7,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../bridge/lab/lab-types';
 import { UnreachableHostError } from '../../bridge/lab/lab-types';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { LESSONS_DIR } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
+import { scenarioSchema } from '../../core/lessons/scenario-schema';
 import { checkLesson } from '../../core/lessons/check-goals';
 import type { Evidence } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
@@ -233,6 +238,16 @@ describe('a lesson scenario in one lab', () => {
     const retried = eventsOf(lab.worldEvents(), 'recipient').filter((e) => e.recipient === 'bob@example.test').at(-1);
     expect(retried).toMatchObject({ outcome: 'delivered', attempt: 3 });
     expect(lab.mailbox('bob@example.test')).toHaveLength(waiting + 1);
+  });
+
+  it('applies the example scenario of lessons/README.md, so the page teachers copy from works', async () => {
+    const readme = await readFile(join(LESSONS_DIR, 'README.md'), 'utf8');
+    const example = /### Scenarios[\s\S]*?```yaml\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const scenario = scenarioSchema.parse((parseYaml(example ?? '') as { scenario: unknown }).scenario);
+    lab.applyScenario(scenario);
+    expect(lab.mailbox('alice@example.test').some((m) => m.subject === 'Urgent: gift cards')).toBe(true);
+    expect(lab.relayQueue().held).toBe(1);
+    expect(lab.describeWorld().hosts.find((h) => h.name === 'mx.example.test')?.maxMessageSize).toBe(2048);
   });
 
   it('restores the world exactly when the lesson restarts or closes', async () => {
