@@ -290,6 +290,7 @@ export class LabConnection {
         return;
       case 'world.changed':
         this.world.redescribe(message.world);
+        this.world.replaceMailboxes(message.mailboxes);
         return;
       case 'conversation.started':
         this.#ensureConversation(message.conversation);

@@ -37,8 +37,8 @@ export interface LabEvents {
   'delivery.finished': (delivery: DeliverySummary) => void;
   /** Something happened to mail after its 250: queued, looked up, relayed, deferred, stored, bounced. */
   'world.event': (event: WorldEvent) => void;
-  /** The world's records or hosts changed (a lesson's scenario applied or undone). */
-  'world.changed': (world: WorldDescription) => void;
+  /** The world's records or hosts changed (a lesson's scenario applied or undone), and its mailboxes now. */
+  'world.changed': (world: WorldDescription, mailboxes: MailboxSummary[]) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
   /**

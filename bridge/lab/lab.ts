@@ -327,7 +327,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       if (!fresh && scenario.holds(next)) return;
       const removed = scenario.apply(next);
       if (removed.length) emit('messages.dropped', [], 'The lesson’s scenario was undone: the messages it had put in mailboxes are gone.', { mailboxCopies: removed, conversations: [] });
-      emit('world.changed', world.describe());
+      emit('world.changed', world.describe(), labWorld.mailboxes());
       budget.enforce();
     },
 

@@ -61,7 +61,7 @@ export class LabChannel {
     this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
-    this.#relay('world.changed', (world) => this.#broadcast({ type: 'world.changed', world }));
+    this.#relay('world.changed', (world, mailboxes) => this.#broadcast({ type: 'world.changed', world, mailboxes }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
     this.#relay('messages.dropped', (ids, reason, also) => this.#broadcast({ type: 'messages.dropped', ids, reason, ...also }));
   }

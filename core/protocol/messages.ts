@@ -148,8 +148,8 @@ export type BridgeMessage =
       clock: number;
     }
   | { type: 'world.event'; event: WorldEvent }
-  /** The world's records or hosts changed (a lesson's scenario applied or undone). */
-  | { type: 'world.changed'; world: WorldDescription }
+  /** The world's records or hosts changed (a lesson's scenario applied or undone); its mailboxes now, seeded ones in or out. */
+  | { type: 'world.changed'; world: WorldDescription; mailboxes: MailboxSummary[] }
   | { type: 'clock'; ref?: string; now: number }
   | { type: 'delivery.started'; ref?: string; delivery: DeliverySummary }
   | { type: 'delivery.gate'; gate: GateState }

@@ -303,6 +303,7 @@ describe('a lesson scenario in hosted mode', () => {
       const changed = await socket.next((m) => m.type === 'world.changed');
       const mxOf = (world: WorldDescription) => world.domains.find((d) => d.name === 'fallback.test')?.mx.map((r) => r.exchange);
       expect(changed.type === 'world.changed' && mxOf(changed.world)).toEqual(['mx2.fallback.test']);
+      expect(changed.type === 'world.changed' && changed.mailboxes.map((box) => box.address)).toContain('alice@example.test');
       expect(mxOf(await ada.json<WorldDescription>('/api/world'))).toEqual(['mx2.fallback.test']);
       expect(mxOf(await bea.json<WorldDescription>('/api/world'))).toEqual(['mx1.fallback.test', 'mx2.fallback.test']);
       const mailboxes = (browser: Browser) => browser.json<Array<{ address: string }>>('/api/mailboxes');
@@ -313,7 +314,9 @@ describe('a lesson scenario in hosted mode', () => {
 
       // Back to the lesson list: the lab's own world again.
       socket.send({ type: 'scenario.apply', scenario: null });
-      await socket.next((m) => m.type === 'world.changed');
+      const restored = await socket.next((m) => m.type === 'world.changed');
+      // The page learns the mailboxes as they are now: the seeded one is gone.
+      expect(restored.type === 'world.changed' && restored.mailboxes.map((box) => box.address)).not.toContain('alice@example.test');
       expect(mxOf(await ada.json<WorldDescription>('/api/world'))).toEqual(['mx1.fallback.test', 'mx2.fallback.test']);
       await eventually(async () => (await ada.json<{ held: number }>('/api/queue')).held === 0);
     } finally {
