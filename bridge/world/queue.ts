@@ -251,6 +251,8 @@ export class RelayQueue {
   #settle(entry: QueueEntry, results: Array<{ recipient: QueuedRecipient; result: RecipientResult }>): void {
     const { clock, emit } = this.#deps;
     if (this.#closed) return;
+    // Taken out while this attempt ran (a lesson's scenario undone): no retry, no bounce, counted once.
+    if (this.#entries.get(entry.queueId) !== entry) return;
     const maxAttempts = this.#deps.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
     const retryIn = (this.#deps.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (entry.attempts - 1);
     const failed: QueuedRecipient[] = [];

@@ -7,11 +7,10 @@
  */
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
-import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
-import { domainsServedBy } from '../../core/world/recipient-policy';
+import { domainOf, LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
 import { withChanges, type WorldChanges } from '../../core/world/world-overrides';
 import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
-import { REPLIES } from '../../core/world/recipient-policy';
+import { domainsServedBy, REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
   LAB_WORLD,
@@ -366,8 +365,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       }
     },
     seedMailbox({ mailbox, envelopeFrom, raw }) {
-      const domain = mailbox.slice(mailbox.lastIndexOf('@') + 1).toLowerCase();
-      const host = dns.resolveMx(domain).candidates[0]?.exchange ?? definition.relay.name;
+      // Filed by the host that would have delivered it: the domain's preferred MX.
+      const host = dns.resolveMx(domainOf(mailbox)).candidates[0]?.exchange ?? definition.relay.name;
       const stored = mailboxes.add({ mailbox, host, conversation: null, envelopeFrom, envelopeTo: [mailbox], receivedAt: clock.now(), outside: false, raw: finalDelivery(envelopeFrom, raw) });
       emit({ type: 'stored', at: clock.now(), mailbox: stored.mailbox, messageId: stored.id, host: stored.host, conversation: null, outside: false });
       return stored;

@@ -250,6 +250,26 @@ describe('a lesson scenario in one lab', () => {
     expect(lab.describeWorld().hosts.find((h) => h.name === 'mx.example.test')?.maxMessageSize).toBe(2048);
   });
 
+  it('takes a seeded message out even while an attempt carries it: no retry follows, the queue counts it once', async () => {
+    const slow: typeof SCENARIO = {
+      mailboxes: [],
+      queue: [{ from: 'learner@lab.test', to: ['slow@example.test', 'tempfail@example.test'], attempts: 1, retryIn: 60_000, last: '451 4.3.0 Later', raw: 'Subject: Slowly\n\nSlowly.\n' }],
+    };
+    lab.applyScenario(slow);
+    const queueId = eventsOf(lab.worldEvents(), 'queued').at(-1)?.queueId;
+    const attempt = lab.advanceClock(60_000);
+    await eventually(() => eventsOf(lab.worldEvents(), 'relay.connecting').some((e) => e.queueId === queueId));
+    lab.applyScenario(null);
+    await attempt;
+    await lab.worldSettled();
+    expect(lab.relayQueue().held).toBe(0);
+    await lab.advanceClock(24 * 3600_000);
+    await lab.worldSettled();
+    const attempts = eventsOf(lab.worldEvents(), 'relay.connecting').filter((e) => e.queueId === queueId);
+    expect(attempts.map((e) => e.attempt)).toEqual([2]);
+    expect(lab.kept().bytes).toBeGreaterThan(0);
+  });
+
   it('restores the world exactly when the lesson restarts or closes', async () => {
     lab.applyScenario(SCENARIO);
     expect(lab.describeWorld()).not.toEqual(normal);
