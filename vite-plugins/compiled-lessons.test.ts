@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,5 +39,17 @@ describe('lessons compiled when the app is built', () => {
     await cp(LESSONS_DIR, dir, { recursive: true });
     await writeFile(join(dir, '99-broken.md'), '---\nid: Broken Lesson\nnumber: 99\n---\nText.\n');
     expect(() => compile(dir as string)).toThrow(/lessons\/99-broken\.md: id: must be lower-case/);
+  });
+
+  it('stops the build on a lesson whose scenario changes a host the world does not have', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'smtp-lab-lessons-'));
+    await cp(LESSONS_DIR, dir, { recursive: true });
+    const [name] = (await readdir(dir)).filter((file) => file.startsWith('12-'));
+    const lesson = await readFile(join(dir, name as string), 'utf8');
+    // Lesson 12 as it is, with a scenario that names a mail host the lab world does not have.
+    const broken = lesson.replace(/^steps:$/m, 'scenario:\n  world: { hosts: [{ name: mx.nowhere.test, up: false, behaviour: Down }] }\nsteps:');
+    expect(broken).not.toBe(lesson);
+    await writeFile(join(dir, name as string), broken);
+    expect(() => compile(dir as string)).toThrow(new RegExp(`lessons/${name}: scenario\\.world\\.hosts\\.0\\.name: is no mail host of the lab world`));
   });
 });

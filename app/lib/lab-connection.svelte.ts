@@ -13,8 +13,9 @@ import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
 
-import type { TerminalServer } from '../../core/protocol/terminal-servers';
-export type { TerminalServer };
+import type { TerminalServer, TerminalTarget } from '../../core/protocol/terminal-servers';
+import type { Scenario } from '../../core/lessons/scenario-schema';
+export type { TerminalServer, TerminalTarget };
 
 export type LinkStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -56,7 +57,9 @@ export class LabConnection {
   #notices = $state.raw<Notice[]>([]);
   readonly deliveries = new Deliveries();
   readonly world = new LabWorld();
-  #terminalServer = $state<TerminalServer>('welcoming');
+  #terminalServer = $state.raw<TerminalTarget>('welcoming');
+  /** The scenario this page asked for, and whether the bridge has it; undefined: never asked. */
+  #scenario: { scenario: Scenario | null; fresh: boolean; sent: boolean } | undefined;
 
   #socket: WebSocket | null = null;
   #failedAttempts = 0;
@@ -146,20 +149,42 @@ export class LabConnection {
   }
 
   /** Ask the bridge for a new terminal conversation; `onTerminalOpened` fires when it exists. */
-  /** Which lab server Connect opens a terminal to (a lesson sets it to the one it needs). */
-  get terminalServer(): TerminalServer {
+  /** Which lab server (or world host) Connect opens a terminal to (a lesson sets it to the one it needs). */
+  get terminalServer(): TerminalTarget {
     return this.#terminalServer;
   }
-  set terminalServer(server: TerminalServer) {
+  set terminalServer(server: TerminalTarget) {
     this.#terminalServer = server;
   }
 
-  /** `server`: the lab's open port-25 server, lab.test's MX, or the submission server; it sticks. */
-  openTerminal(server?: TerminalServer): void {
+  /**
+   * `server`: the lab's open port-25 server, lab.test's MX, the submission server, or `{ host }`
+   * straight to a mail host of the world; it sticks.
+   */
+  openTerminal(server?: TerminalTarget): void {
     if (server) this.#terminalServer = server;
     const ref = `open-${++this.#refCounter}`;
     this.#openRefs.add(ref);
-    this.#send({ type: 'terminal.open', ref, server: this.#terminalServer });
+    const target = this.#terminalServer;
+    this.#send(typeof target === 'string' ? { type: 'terminal.open', ref, server: target } : { type: 'terminal.open', ref, host: target.host });
+  }
+
+  /**
+   * Set this lab's world for a lesson (its scenario), or back to the lab's own (null). `fresh`:
+   * apply it anew even if the lab has it already, putting back what the learner changed (opening
+   * or restarting a lesson); false keeps the lab's (a reload). Sent once the link is up if it is
+   * not yet. A page that never applied one leaves the lab's world alone.
+   */
+  applyScenario(scenario: Scenario | null, fresh = true): void {
+    if (scenario === null && this.#scenario === undefined) return;
+    this.#scenario = { scenario, fresh, sent: false };
+    this.#sendScenario();
+  }
+
+  #sendScenario(): void {
+    const pending = this.#scenario;
+    if (!pending || pending.sent || this.#socket?.readyState !== WebSocket.OPEN) return;
+    pending.sent = this.#send({ type: 'scenario.apply', scenario: pending.scenario, fresh: pending.fresh });
   }
 
   /** Send exactly one line: CR and LF are stripped so one Enter can never send two commands. */
@@ -243,6 +268,7 @@ export class LabConnection {
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
         this.deliveries.reset(message.deliveries, message.gates);
         this.world.reset(message);
+        this.#sendScenario();
         return;
       case 'world.event':
         this.world.push(message.event);
@@ -261,6 +287,10 @@ export class LabConnection {
         return;
       case 'delivery.finished':
         this.deliveries.upsert(message.delivery);
+        return;
+      case 'world.changed':
+        this.world.redescribe(message.world);
+        this.world.replaceMailboxes(message.mailboxes);
         return;
       case 'conversation.started':
         this.#ensureConversation(message.conversation);

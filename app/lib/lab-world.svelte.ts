@@ -39,6 +39,11 @@ export class LabWorld {
     return clock ? clock.lab + (localNow - clock.local) : null;
   }
 
+  /** The world's records or hosts changed (a lesson's scenario applied or undone). */
+  redescribe(world: WorldDescription): void {
+    this.#description = world;
+  }
+
   reset(welcome: { world: WorldDescription; mailboxes: MailboxSummary[]; worldEvents: WorldEvent[]; clock: number }): void {
     // `??`: a bridge from before the mail world sends none of these; the lab still works without them.
     this.#description = welcome.world ?? null;

@@ -6,6 +6,7 @@ import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { TapEvent } from '../tap/line-tap';
+import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { LinePage } from './conversations';
 import type { SessionTarget } from './smtp-server';
 import type {
@@ -36,6 +37,8 @@ export interface LabEvents {
   'delivery.finished': (delivery: DeliverySummary) => void;
   /** Something happened to mail after its 250: queued, looked up, relayed, deferred, stored, bounced. */
   'world.event': (event: WorldEvent) => void;
+  /** The world's records or hosts changed (a lesson's scenario applied or undone), and its mailboxes now. */
+  'world.changed': (world: WorldDescription, mailboxes: MailboxSummary[]) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
   /**
@@ -54,6 +57,9 @@ export class ComposeError extends Error {}
 
 /** No delivery with that id (or it has ended and its gate is gone). */
 export class UnknownDeliveryError extends Error {}
+
+/** A terminal asked for a world host that is down, or that the world does not have. */
+export class UnreachableHostError extends Error {}
 
 /** A per-lab limit was reached; `message` says which and what to do. */
 export class LabLimitError extends Error {}
@@ -101,8 +107,19 @@ export interface Lab {
   /** Raw source as received (accepted or delivered into a mailbox), or undefined. */
   getRawMessage(id: string): Buffer | undefined;
 
-  /** Open a terminal conversation: a real SMTP client connection from the bridge to a lab server (default welcoming). */
-  openTerminal(server?: TerminalServerRole): Promise<TerminalSession>;
+  /**
+   * Open a terminal conversation: a real SMTP client connection from the bridge to a lab server
+   * (default welcoming), or `{ host }` straight to a mail host of the world, dialled as the lab's
+   * relay would (be the MTA). Throws UnreachableHostError for a host that refuses connections.
+   */
+  openTerminal(target?: TerminalServerRole | { host: string }): Promise<TerminalSession>;
+
+  /**
+   * Apply a lesson's scenario to this lab's world alone (null: the lab's own world): what the last
+   * one changed or seeded is undone first. `fresh: false` changes nothing when the lab has this
+   * scenario already (a page reloaded mid-lesson).
+   */
+  applyScenario(scenario: Scenario | null, options?: { fresh?: boolean }): void;
 
   /** The mail world: domains, MX records, hosts and their behaviour (GET /api/world). */
   describeWorld(): WorldDescription;

@@ -19,8 +19,9 @@ import { listenForClients } from '../tap/smtp-listener';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
 import { createLabShared, type LabShared } from './lab-shared';
-import { LabLimitError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
+import { LabLimitError, UnreachableHostError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
 import { createLabWorld, type LabWorldOptions } from './lab-world';
+import { LabScenario } from './lab-scenario';
 import { LabServers } from './lab-servers';
 import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
@@ -68,7 +69,8 @@ export interface LabSettings extends LabOptions {
 
 /** Where a connection goes once the tap has it. */
 interface Route {
-  server: () => LabSmtpServer;
+  /** A lab server, or a mail host of the world (a terminal talking to an MX directly). */
+  server: () => Pick<LabSmtpServer, 'accept'>;
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
@@ -245,6 +247,14 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     }
   }
   const terminals = new Set<Terminal>();
+  const scenario = new LabScenario(world);
+  /** Straight to a world host's server, through the lab's own tap, so the conversation is the learner's. */
+  function hostRoute(name: string): Route {
+    const host = world.hostServer(name);
+    if (host === 'down') throw new UnreachableHostError(`${name} refused the connection: it is down.`);
+    if (!host) throw new UnreachableHostError(`${name} is no mail host of this lab's world.`);
+    return { server: () => host };
+  }
   /**
    * The terminal reaches the tap in memory: over loopback TCP every terminal waited on the
    * kernel's accept queue, which a busy bridge drains one connection per event-loop turn.
@@ -295,11 +305,13 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     listMessages: () => [...store.list(), ...labWorld.messages()],
     getRawMessage: (id) => store.raw(id) ?? labWorld.raw(id),
 
-    async openTerminal(role = 'welcoming'): Promise<TerminalSession> {
+    async openTerminal(target = 'welcoming'): Promise<TerminalSession> {
       roomForOne();
+      const route = typeof target === 'string' ? { server: () => servers.terminal(target) } : hostRoute(target.host);
       const { near, far, port } = clientPair();
-      const route = { server: () => servers.terminal(role) };
-      const served = await serve(far, 'terminal', '127.0.0.1', port, route);
+      // A terminal that talks to a world host speaks for the lab's relay: the host sees its address.
+      const from = typeof target === 'string' ? '127.0.0.1' : world.definition.relay.address;
+      const served = await serve(far, 'terminal', from, port, route);
       const conversation = served?.conversation;
       if (!conversation) {
         near.destroy();
@@ -309,6 +321,14 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       terminals.add(terminal);
       near.once('close', () => terminals.delete(terminal));
       return terminal;
+    },
+
+    applyScenario(next, { fresh = true } = {}) {
+      if (!fresh && scenario.holds(next)) return;
+      const removed = scenario.apply(next);
+      if (removed.length) emit('messages.dropped', [], 'The lesson’s scenario was undone: the messages it had put in mailboxes are gone.', { mailboxCopies: removed, conversations: [] });
+      emit('world.changed', world.describe(), labWorld.mailboxes());
+      budget.enforce();
     },
 
     describeWorld: () => world.describe(),

@@ -6,6 +6,7 @@
 import { SessionTracker } from '../../core/machines/session-tracker';
 import { buildEvidence, type Evidence, type SelectedLine } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
+import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
@@ -16,7 +17,8 @@ const REPLY_TIMEOUT_MS = 5_000;
 /** A compose delivery into the lab is quick; this only stops a broken one from hanging the test. */
 const SEND_TIMEOUT_MS = 15_000;
 
-export async function replayActions(lab: Lab, actions: readonly LessonAction[]): Promise<Evidence> {
+/** `scenario`: the lesson's, applied to the lab before the first action, as the player does when the lesson opens. */
+export async function replayActions(lab: Lab, actions: readonly LessonAction[], scenario?: Scenario): Promise<Evidence> {
   const trackers = new Map<string, SessionTracker>();
   const onWire = (event: WireEvent) => {
     let tracker = trackers.get(event.conversation);
@@ -24,6 +26,7 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[]):
     tracker.push(event);
   };
   lab.on('wire', onWire);
+  if (scenario) lab.applyScenario(scenario);
   let terminal: TerminalSession | null = null;
   // What the learner selects and answers, by goal: the latest of each counts, as in the player.
   const selections: Record<string, SelectedLine> = {};

@@ -11,7 +11,7 @@ import {
   type ClientMessage,
   type ErrorCode,
 } from '../../core/protocol/messages';
-import { ComposeError, LabLimitError, UnknownDeliveryError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
+import { ComposeError, LabLimitError, UnknownDeliveryError, UnreachableHostError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
 import { log } from '../log';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES, RECENT_LINES_PER_CONVERSATION } from '../../core/protocol/pages';
 import { corkForThisTurn } from './corked-sends';
@@ -61,6 +61,7 @@ export class LabChannel {
     this.#relay('delivery.gate', (gate) => this.#broadcast({ type: 'delivery.gate', gate }));
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
+    this.#relay('world.changed', (world, mailboxes) => this.#broadcast({ type: 'world.changed', world, mailboxes }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
     this.#relay('messages.dropped', (ids, reason, also) => this.#broadcast({ type: 'messages.dropped', ids, reason, ...also }));
   }
@@ -148,8 +149,9 @@ export class LabChannel {
       case 'terminal.open': {
         let session: TerminalSession;
         try {
-          session = await this.#lab.openTerminal(message.server);
+          session = await this.#lab.openTerminal(message.host ? { host: message.host } : message.server);
         } catch (error) {
+          if (error instanceof UnreachableHostError) return this.#sendError(socket, 'not-connected', error.message, message.ref);
           if (!(error instanceof LabLimitError)) throw error;
           this.#sendError(socket, 'limit', error.message, message.ref);
           return;
@@ -204,6 +206,10 @@ export class LabChannel {
         }
         return;
       }
+      case 'scenario.apply':
+        // Every page hears of the new world through the lab's 'world.changed' event.
+        this.#lab.applyScenario(message.scenario, { fresh: message.fresh ?? true });
+        return;
       case 'clock.advance': {
         // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.
         const now = await this.#lab.advanceClock(message.ms);

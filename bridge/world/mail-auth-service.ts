@@ -54,6 +54,8 @@ export interface MailAuth {
   check(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   /** The message signed with `key` (signMessage): unchanged, and a line logged, if signing failed or ran late. */
   sign(key: DkimKey, raw: Buffer): Promise<Buffer>;
+  /** The world's DNS changed (a lesson's scenario): later checks read the new records. */
+  redefine(definition: WorldDefinition): void;
   /** The world is gone: the workers forget its DNS. Requests in flight still finish. */
   close(): void;
 }
@@ -338,10 +340,11 @@ export async function terminateMailAuthWorkers(): Promise<void> {
 
 /** Mail authentication for one world, whose DNS is `definition`'s. */
 export function mailAuthFor(definition: WorldDefinition, log: (message: string) => void, options: MailAuthOptions = {}): MailAuth {
-  const dns = new LabDns(definition);
+  let dns = new LabDns(definition);
   const signHere = (key: DkimKey, raw: Buffer) => signMessage(key, raw, log);
   const checkHere = (raw: Buffer, peer: AuthPeer) => checkMessage(dns, raw, peer);
-  if (options.inProcess) return { check: checkHere, sign: signHere, close() {} };
+  const redefineHere = (next: WorldDefinition) => void (dns = new LabDns(next));
+  if (options.inProcess) return { check: checkHere, sign: signHere, redefine: redefineHere, close() {} };
 
   const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
   const overdue = `not finished within ${deadlineMs} ms`;
@@ -378,6 +381,10 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
         },
         () => signHere(key, raw),
       ),
+    redefine(next) {
+      redefineHere(next);
+      pool.register(world, next);
+    },
     close: () => pool.forget(world),
   };
 }

@@ -200,8 +200,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
       envelopeTo: [recipient],
       receivedAt: clock.now(),
       outside: false,
-      // Final delivery writes the envelope sender on top, where a reader finds whom bounces go to (RFC 5321 §4.4).
-      raw: Buffer.concat([Buffer.from(`Return-Path: <${envelopeFrom}>\r\n${trace}`), raw]),
+      raw: finalDelivery(envelopeFrom, Buffer.concat([Buffer.from(trace), raw])),
     });
   }
 
@@ -221,6 +220,11 @@ export function createMailHost(options: MailHostOptions): MailHost {
 }
 
 
+
+/** Final delivery writes the envelope sender on top, where a reader finds whom bounces go to (RFC 5321 §4.4). */
+export function finalDelivery(envelopeFrom: string, raw: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`Return-Path: <${envelopeFrom}>\r\n`), raw]);
+}
 
 function lateBounce(host: HostDefinition, session: SMTPServerSession, rcpt: SMTPServerSession['envelope']['rcptTo'][number], raw: Buffer, at: number): LateBounce {
   return {

@@ -89,6 +89,17 @@ export class Mailboxes implements BudgetedStore {
     return { kind: 'mailbox-copy', id: oldest.id, bytes: oldest.raw.length + RECORD_OVERHEAD_BYTES };
   }
 
+  /** Take one copy out (a lesson's seeded message, when the lesson is undone); false if it is gone. */
+  remove(id: string): boolean {
+    const message = this.find(id);
+    const box = message && this.#boxes.get(message.mailbox);
+    if (!message || !box) return false;
+    box.messages.splice(box.messages.indexOf(message), 1);
+    if (box.messages.length === 0) this.#boxes.delete(message.mailbox);
+    this.#forget(message);
+    return true;
+  }
+
   /** The newest copies, oldest of them first (the list beside the accepted messages). */
   recent(limit: number): StoredMessage[] {
     const all = [...this.#arrived];

@@ -91,6 +91,8 @@ export class RelayQueue {
   #arriving: QueueEntry[] = [];
   /** Retries whose clock task waits for their attempt to end. */
   readonly #retried = new Map<QueueEntry, () => void>();
+  /** The clock task of each entry waiting for a retry, to cancel if it is taken out. */
+  readonly #retryCancels = new Map<QueueEntry, () => void>();
   #closed = false;
   #bytes = 0;
 
@@ -119,8 +121,25 @@ export class RelayQueue {
   }
 
   enqueue(input: EnqueueInput): QueueEntry {
-    const { clock, emit } = this.#deps;
-    const entry: QueueEntry = {
+    const entry = this.#keep(this.#entry(input));
+    if (entry.kind === 'mail') this.#scheduler.noteArrival();
+    // The first attempt starts at once (real time), after the server's reply has gone out, unless
+    // a burst holds it back; only retries wait on the lab clock.
+    this.#arriving.push(entry);
+    if (this.#arriving.length === 1) setImmediate(() => this.#admit());
+    return entry;
+  }
+
+  /** Held from now on, counted, and announced. */
+  #keep(entry: QueueEntry): QueueEntry {
+    this.#entries.set(entry.queueId, entry);
+    this.#bytes += entry.raw.length;
+    this.#deps.emit({ type: 'queued', at: this.#deps.clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
+    return entry;
+  }
+
+  #entry(input: EnqueueInput): QueueEntry {
+    return {
       queueId: input.queueId ?? RelayQueue.newId(),
       kind: input.kind ?? 'mail',
       raw: input.raw,
@@ -130,22 +149,13 @@ export class RelayQueue {
         return { address: r.address, notify: r.notify ?? null, orcpt: r.orcpt ?? null, state: 'pending', last: null };
       }),
       dsn: { ret: input.dsn?.ret ?? null, envid: input.dsn?.envid ?? null },
-      arrivedAt: input.arrivedAt ?? clock.now(),
+      arrivedAt: input.arrivedAt ?? this.#deps.clock.now(),
       conversation: input.conversation ?? null,
       hop: input.hop ?? 1,
       attempts: 0,
       client: input.client,
       authenticated: input.authenticated ?? false,
     };
-    this.#entries.set(entry.queueId, entry);
-    this.#bytes += entry.raw.length;
-    emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
-    if (entry.kind === 'mail') this.#scheduler.noteArrival();
-    // The first attempt starts at once (real time), after the server's reply has gone out, unless
-    // a burst holds it back; only retries wait on the lab clock.
-    this.#arriving.push(entry);
-    if (this.#arriving.length === 1) setImmediate(() => this.#admit());
-    return entry;
   }
 
   /** Messages still waiting for a recipient. */
@@ -177,6 +187,7 @@ export class RelayQueue {
     this.#retried.clear();
     for (const cancel of this.#cancels) cancel();
     this.#cancels.clear();
+    this.#retryCancels.clear();
   }
 
   #track(work: Promise<void>): Promise<void> {
@@ -240,6 +251,8 @@ export class RelayQueue {
   #settle(entry: QueueEntry, results: Array<{ recipient: QueuedRecipient; result: RecipientResult }>): void {
     const { clock, emit } = this.#deps;
     if (this.#closed) return;
+    // Taken out while this attempt ran (a lesson's scenario undone): no retry, no bounce, counted once.
+    if (this.#entries.get(entry.queueId) !== entry) return;
     const maxAttempts = this.#deps.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
     const retryIn = (this.#deps.retryBaseMs ?? RETRY_BASE_MS) * 2 ** (entry.attempts - 1);
     const failed: QueuedRecipient[] = [];
@@ -260,19 +273,57 @@ export class RelayQueue {
     if (failed.length) this.#bounce(entry, failed);
     this.#reportDelay(entry, results.map((r) => r.recipient).filter((r) => r.state === 'pending' && !r.delayReported && r.notify?.includes('DELAY')));
     if (entry.recipients.some((r) => r.state === 'pending')) {
-      const cancel = clock.schedule(retryIn, () => {
-        this.#cancels.delete(cancel);
-        if (this.#closed) return Promise.resolve();
-        const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
-        this.#schedule(entry);
-        return over;
-      });
-      this.#cancels.add(cancel);
+      this.#retryLater(entry, retryIn);
       return;
     }
     this.#entries.delete(entry.queueId);
     this.#bytes -= entry.raw.length;
     emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
+  }
+
+  /** The next attempt, `retryIn` from now on the lab clock. */
+  #retryLater(entry: QueueEntry, retryIn: number): void {
+    const cancel = this.#deps.clock.schedule(retryIn, () => {
+      this.#cancels.delete(cancel);
+      this.#retryCancels.delete(entry);
+      if (this.#closed) return Promise.resolve();
+      const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
+      this.#schedule(entry);
+      return over;
+    });
+    this.#cancels.add(cancel);
+    this.#retryCancels.set(entry, cancel);
+  }
+
+  /**
+   * A message that has already been tried `attempts` times and deferred with `last` (a lesson's
+   * scenario): it waits for its next attempt, due in `retryIn` on the lab clock, as one deferred by
+   * a real attempt does. Its events say so, for the journey view.
+   */
+  hold(input: EnqueueInput, deferred: { attempts: number; retryIn: number; last: { response: string; status: string } }): QueueEntry {
+    const { clock, emit } = this.#deps;
+    const entry = this.#keep({ ...this.#entry(input), attempts: deferred.attempts });
+    const at = clock.now();
+    for (const recipient of entry.recipients) {
+      recipient.last = { recipient: recipient.address, outcome: 'deferred', response: deferred.last.response, status: deferred.last.status, host: null };
+      emit({ type: 'recipient', at, queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome: 'deferred', response: deferred.last.response, status: deferred.last.status, host: null, retryAt: at + deferred.retryIn });
+    }
+    this.#retryLater(entry, deferred.retryIn);
+    return entry;
+  }
+
+  /** Take a message out of the queue without delivering it (a lesson's scenario undone); false if it is gone. */
+  remove(queueId: string): boolean {
+    const entry = this.#entries.get(queueId);
+    if (!entry) return false;
+    const cancel = this.#retryCancels.get(entry);
+    cancel?.();
+    if (cancel) this.#cancels.delete(cancel);
+    this.#retryCancels.delete(entry);
+    this.#entries.delete(queueId);
+    this.#bytes -= entry.raw.length;
+    this.#deps.emit({ type: 'done', at: this.#deps.clock.now(), queueId });
+    return true;
   }
 
   #keepOutside(entry: QueueEntry, recipient: QueuedRecipient, response: string): void {

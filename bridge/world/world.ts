@@ -7,9 +7,10 @@
  */
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
-import { LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { domainOf, LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
+import { withChanges, type WorldChanges } from '../../core/world/world-overrides';
 import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
-import { REPLIES } from '../../core/world/recipient-policy';
+import { domainsServedBy, REPLIES } from '../../core/world/recipient-policy';
 import {
   GREYLIST_MIN_DELAY_MS,
   LAB_WORLD,
@@ -30,7 +31,7 @@ import { memorySocketPair, whenReleased } from '../tap/memory-pair';
 import { createLabClock, type LabClock } from './lab-clock';
 import { createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
 import { mailAuthFor } from './mail-auth-service';
-import { createMailHost, type LateBounce, type MailHost } from './mail-host';
+import { createMailHost, finalDelivery, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
@@ -77,7 +78,24 @@ export interface WorldOptions {
 export type SubmittedMessage = Omit<EnqueueInput, 'kind' | 'hop' | 'client'>;
 
 export interface World {
+  /** The world as it is now: the lab's own, or with a lesson's scenario applied. */
   readonly definition: WorldDefinition;
+  /**
+   * Change records and hosts for a lesson's scenario; null: back to the world it started with.
+   * A host whose conduct changed starts afresh with its next connection (its greylist forgotten).
+   */
+  redefine(changes: WorldChanges | null): void;
+  /** A message filed into a mailbox as a lab host's final delivery files it (Return-Path on top). */
+  seedMailbox(seed: { mailbox: string; envelopeFrom: string; raw: Buffer }): StoredMessage;
+  /** A message in the relay queue, already deferred `attempts` times, its next attempt due in `retryIn` ms (lab clock). */
+  holdInQueue(seed: { envelopeFrom: string; envelopeTo: string[]; raw: Buffer; attempts: number; retryIn: number; last: string }): string;
+  /** Take seeded messages out again: mailbox copies by id, queue entries by queue id. Returns the copies it took out. */
+  unseed(seeded: { messages: readonly string[]; queue: readonly string[] }): string[];
+  /**
+   * A world host's server, to serve a connection the lab taps itself (a terminal that talks to an
+   * MX directly); 'down' for a host that refuses connections, undefined for no such host.
+   */
+  hostServer(name: string): MailHost | 'down' | undefined;
   readonly clock: LabClock;
   describe(): WorldDescription;
   /** The MTA-STS policy file a domain's web server serves (RFC 8461 §3.2), or null when it publishes none. */
@@ -112,8 +130,10 @@ export interface World {
 export async function createWorld(options: WorldOptions): Promise<World> {
   const base = options.definition ?? LAB_WORLD;
   const dkim = options.dkim ?? createDkimKey(base.relay.domain);
-  // The relay's DKIM key is published in the lab DNS the moment the world exists.
-  const definition = withTxtRecord(base, dkim.domain, dkim.record);
+  // The relay's DKIM key is published in the lab DNS the moment the world exists, and stays
+  // published whatever a lesson's scenario changes.
+  const published = (world: WorldDefinition) => withTxtRecord(world, dkim.domain, dkim.record);
+  let definition = published(base);
   const log = options.log ?? (() => {});
   const smarthost = parseSmarthost(options.outbound);
   const timing: WorldTiming = {
@@ -132,7 +152,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       log(`world: event listener failed: ${String(error)}`);
     }
   };
-  const dns = new LabDns(definition);
+  let dns = new LabDns(definition);
   const auth = mailAuthFor(definition, log);
   const mailboxes = new Mailboxes();
   const ownsPairs = !options.pairs;
@@ -172,7 +192,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   }
 
   const queue: RelayQueue = new RelayQueue({
-    dns, clock, mailboxes, emit, log,
+    get dns() {
+      return dns;
+    },
+    clock, mailboxes, emit, log,
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
@@ -323,7 +346,45 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   }
 
   return {
-    definition,
+    get definition() {
+      return definition;
+    },
+    redefine(changes) {
+      const next = published(changes ? withChanges(base, changes) : base);
+      const before = definition;
+      definition = next;
+      dns = new LabDns(next);
+      auth.redefine(next);
+      // A started host keeps what it was made with: one whose conduct or domains changed is replaced.
+      for (const [name, host] of hosts) {
+        const now = next.hosts.find((h) => h.name === name);
+        const same = now && sameJson(now, host.definition) && sameJson(domainsServedBy(next, now), domainsServedBy(before, host.definition));
+        if (same) continue;
+        hosts.delete(name);
+        void host.close();
+      }
+    },
+    seedMailbox({ mailbox, envelopeFrom, raw }) {
+      // Filed by the host that would have delivered it: the domain's preferred MX.
+      const host = dns.resolveMx(domainOf(mailbox)).candidates[0]?.exchange ?? definition.relay.name;
+      const stored = mailboxes.add({ mailbox, host, conversation: null, envelopeFrom, envelopeTo: [mailbox], receivedAt: clock.now(), outside: false, raw: finalDelivery(envelopeFrom, raw) });
+      emit({ type: 'stored', at: clock.now(), mailbox: stored.mailbox, messageId: stored.id, host: stored.host, conversation: null, outside: false });
+      return stored;
+    },
+    holdInQueue({ envelopeFrom, envelopeTo, raw, attempts, retryIn, last }) {
+      const status = /^\d{3} (\d\.\d{1,3}\.\d{1,3})/.exec(last)?.[1] ?? '4.0.0';
+      const client = { name: definition.relay.name, address: definition.relay.address };
+      return queue.hold({ raw, envelopeFrom, envelopeTo, kind: 'mail', hop: 1, client }, { attempts, retryIn, last: { response: last, status } }).queueId;
+    },
+    unseed({ messages, queue: queued }) {
+      for (const id of queued) queue.remove(id);
+      return messages.filter((id) => mailboxes.remove(id));
+    },
+    hostServer(name) {
+      const known = definition.hosts.find((h) => h.name === name.toLowerCase());
+      if (!known) return undefined;
+      return known.up ? hostNamed(known.name) : 'down';
+    },
     clock,
     describe: () => ({
       ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
@@ -370,4 +431,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       await Promise.race([queue.settled(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
     },
   };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { composeSchema, connectionSchema } from '../protocol/delivery';
 import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
 import { pattern, predicateSchema } from './predicates';
+import { scenarioSchema, terminalTargetSchema } from './scenario-schema';
 import { SHARED_NOTE_IDS } from './shared-notes';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
@@ -63,6 +64,8 @@ export const stepSchema = z
     challenge: z.boolean().default(false),
     goals: z.array(goalSchema).min(1),
     hints: z.array(hintSchema).default([]),
+    /** What Connect opens from this step on: a lab server, or `{ host: mx.example.test }` to talk to a world host directly. */
+    connect: terminalTargetSchema.optional(),
   })
   .refine((step) => !step.challenge || hintLevels(step.hints).join() === HINT_LEVELS.join(), {
     message: 'a challenge step has three hints: nudge, then concept, then command',
@@ -86,7 +89,8 @@ export function readHint(hint: Hint): { level: HintLevel | null; text: string } 
 
 /** One thing the reference solution (or a wrong attempt) does in the lab. */
 export const actionSchema = z.union([
-  z.strictObject({ connect: z.enum(TERMINAL_SERVERS) }),
+  /** Open a terminal: to a lab server, or `{ host: mx.example.test }` straight to a world host. */
+  z.strictObject({ connect: terminalTargetSchema }),
   z.strictObject({ type: z.string() }),
   /** Several lines sent together, without waiting for replies (pipelining, RFC 2920). */
   z.strictObject({ pipeline: z.array(z.string()).min(2).max(100) }),
@@ -126,6 +130,11 @@ export const lessonMetaSchema = z.strictObject({
     view: z.enum(['terminal', 'compose']),
     server: z.enum(TERMINAL_SERVERS).default('welcoming'),
   }),
+  /**
+   * The lab's world while the lesson is open (core/lessons/scenario-schema.ts): records and hosts
+   * changed, messages seeded in mailboxes and in the relay queue. Undone when the lesson restarts or closes.
+   */
+  scenario: scenarioSchema.optional(),
   steps: z.array(stepSchema).min(1),
   /**
    * Mistake notes: each says what went wrong when its tell-tale happens. A lesson's own solution

@@ -3,6 +3,7 @@
  * pressing Connect is the learner's own first act; any other lesson opens its terminal for them
  * once they have read the introduction.
  */
+import type { TerminalTarget } from '../protocol/terminal-servers';
 import type { Lesson } from './lesson-schema';
 import type { Predicate } from './predicates';
 
@@ -18,4 +19,10 @@ function asksForGreeting(predicate: Predicate): boolean {
 
 export function teachesConnecting(lesson: Lesson): boolean {
   return lesson.steps.some((step) => step.goals.some((goal) => 'check' in goal && asksForGreeting(goal.check)));
+}
+
+/** What Connect opens at a step: the last `connect` a step up to it names, else the lesson's server. */
+export function connectTarget(lesson: Lesson, step: number): TerminalTarget {
+  const named = lesson.steps.slice(0, step + 1).findLast((candidate) => candidate.connect !== undefined);
+  return named?.connect ?? lesson.fixture.server;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../world/world-events';
 import { TERMINAL_SERVERS } from './terminal-servers';
+import { scenarioSchema, worldHostSchema } from '../lessons/scenario-schema';
 import {
   DELIVERY_ACTIONS,
   composeSchema,
@@ -36,9 +37,10 @@ const conversationId = z.string().min(1).max(64);
 export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
    * Open a new terminal conversation with a lab SMTP server: the welcoming port-25 one (default),
-   * or the strict submission one (STARTTLS, then AUTH before MAIL) a lesson may ask for.
+   * or the strict submission one (STARTTLS, then AUTH before MAIL) a lesson may ask for; with
+   * `host`, straight to that mail host of the world instead, as the lab's relay would (be the MTA).
    */
-  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(TERMINAL_SERVERS).optional() }),
+  z.object({ type: z.literal('terminal.open'), ref, server: z.enum(TERMINAL_SERVERS).optional(), host: worldHostSchema.optional() }),
   /** Send one line; CR and LF are stripped by the bridge as well as by the app. */
   z.object({
     type: z.literal('terminal.line'),
@@ -78,6 +80,12 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     /** Step: hold the relay hops that carry the mail on at gates too; otherwise they run by themselves. */
     stepHops: z.boolean().optional(),
   }),
+  /**
+   * Set this lab's world for a lesson: its scenario (records and hosts changed, messages seeded), or
+   * null for the lab's own world. Whatever the last one changed or seeded is undone first.
+   * `fresh: false` leaves the lab as it is when it has this scenario already (a page reloaded).
+   */
+  z.object({ type: z.literal('scenario.apply'), ref, scenario: scenarioSchema.nullable(), fresh: z.boolean().optional() }),
   /** Move the lab clock forward: deferred mail whose retry falls due is retried now, in order. */
   z.object({ type: z.literal('clock.advance'), ref, ms: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
@@ -140,6 +148,8 @@ export type BridgeMessage =
       clock: number;
     }
   | { type: 'world.event'; event: WorldEvent }
+  /** The world's records or hosts changed (a lesson's scenario applied or undone); its mailboxes now, seeded ones in or out. */
+  | { type: 'world.changed'; world: WorldDescription; mailboxes: MailboxSummary[] }
   | { type: 'clock'; ref?: string; now: number }
   | { type: 'delivery.started'; ref?: string; delivery: DeliverySummary }
   | { type: 'delivery.gate'; gate: GateState }

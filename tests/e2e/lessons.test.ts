@@ -307,3 +307,28 @@ describe('goals that ask for understanding', () => {
     expect(await page.getByTestId('hint-button').textContent()).toBe('Hint: concept');
   });
 });
+
+describe("a lesson's scenario", () => {
+  it('holds its waiting message in the queue while the lesson is open, and takes it out when the learner leaves', async () => {
+    const held = () => page.evaluate(async () => ((await (await fetch('/api/queue')).json()) as { held: number }).held);
+    if ((await page.getByTestId('lesson-panel').count()) === 0) await page.getByTestId('lessons-tab').click();
+    const back = page.getByRole('button', { name: '← All lessons' });
+    if (await back.count()) await back.click();
+    await page.locator('[data-testid="lesson-item"][data-lesson="tempfail-bounce"]').waitFor();
+    const before = await held();
+    await page.locator('[data-testid="lesson-item"][data-lesson="tempfail-bounce"]').click();
+    await page.getByTestId('lesson-intro').waitFor();
+    await expect.poll(held, { timeout: 10_000 }).toBe(before + 1);
+
+    // The terminal can talk to a world host itself: the learner is the MTA.
+    await page.getByTestId('begin-lesson').click();
+    await page.getByTestId('terminal-server').selectOption('host:mx.example.test');
+    await page.getByTestId('connect').click();
+    // Beginning the lesson opened a session already: Connect asks before opening a second one.
+    await page.getByTestId('confirm-second-session').click();
+    await page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /220 mx\.example\.test/ }).first().waitFor({ timeout: 10_000 });
+
+    await page.getByRole('button', { name: '← All lessons' }).click();
+    await expect.poll(held, { timeout: 10_000 }).toBe(before);
+  });
+});

@@ -7,7 +7,7 @@ import type { Rng } from '../support/prng';
 
 export type WsCase = { kind: 'binary'; bytes: Buffer } | { kind: 'text'; text: string };
 
-const TYPES = ['terminal.open', 'terminal.line', 'terminal.lines', 'terminal.close', 'conversation.get', 'compose.send', 'clock.advance', 'delivery.control'];
+const TYPES = ['terminal.open', 'terminal.line', 'terminal.lines', 'terminal.close', 'conversation.get', 'compose.send', 'clock.advance', 'delivery.control', 'scenario.apply'];
 const EVIL_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', ' ', 'type ', 'TYPE', '\u0000', '\ud800'];
 
 /** Valid messages, each naming ids that no lab has; compose is instant so a valid one finishes by itself. */
@@ -17,6 +17,7 @@ function template(rng: Rng): Record<string, unknown> {
   const base = ref === undefined ? {} : { ref };
   switch (rng.pick(TYPES)) {
     case 'terminal.open':
+      if (rng.chance(0.2)) return { type: 'terminal.open', ...base, host: rng.pick(['mx.example.test', 'mx1.fallback.test', 'mx.nowhere.test']) };
       return { type: 'terminal.open', ...base, ...(rng.chance(0.5) ? { server: rng.pick(['welcoming', 'mx', 'submission']) } : {}) };
     case 'terminal.line':
       return { type: 'terminal.line', ...base, conversation: id, text: rng.string(rng.int(0, 80)) };
@@ -36,6 +37,18 @@ function template(rng: Rng): Record<string, unknown> {
       };
     case 'clock.advance':
       return { type: 'clock.advance', ...base, ms: rng.int(1, 3_600_000) };
+    case 'scenario.apply':
+      if (rng.chance(0.3)) return { type: 'scenario.apply', ...base, scenario: null };
+      return {
+        type: 'scenario.apply',
+        ...base,
+        fresh: rng.chance(0.5),
+        scenario: {
+          world: { hosts: [{ name: 'mx.example.test', up: rng.chance(0.5), behaviour: 'fuzzed' }], domains: [{ name: rng.pick(['example.test', 'nowhere.test']), mx: [] }] },
+          mailboxes: [{ mailbox: 'alice@example.test', from: '', raw: `Subject: ${rng.string(8)}\n\n${rng.string(20)}` }],
+          queue: [{ from: 'learner@lab.test', to: ['bob@example.test'], attempts: rng.int(1, 4), retryIn: 60_000, last: '451 4.7.1 Later', raw: 'Subject: q\n\nq' }],
+        },
+      };
     default:
       return { type: 'delivery.control', ...base, delivery: id, action: rng.pick(['next', 'play', 'pause', 'run', 'abort']), intervalMs: 50 };
   }

@@ -14,6 +14,7 @@ import { replayActions } from '../../bridge/lessons/replay';
 import { checkLesson } from '../../core/lessons/check-goals';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
 import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
+import type { Scenario } from '../../core/lessons/scenario-schema';
 import { parseLesson } from '../../core/lessons/parse-lesson';
 
 /** The example in lessons/README.md is held to the same rules, so the page teachers copy from works. */
@@ -34,11 +35,11 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** A fresh lab for each attempt, as the lesson player's "Reset the lab" gives. */
-async function attempt(actions: readonly LessonAction[]) {
+/** A fresh lab for each attempt, as the lesson player's "Reset the lab" gives, in the world of the lesson's scenario. */
+async function attempt(actions: readonly LessonAction[], scenario?: Scenario) {
   const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, smtpsPort: 0, stateDir, log: () => {} });
   try {
-    return await replayActions(lab, actions);
+    return await replayActions(lab, actions, scenario);
   } finally {
     await lab.close();
   }
@@ -56,7 +57,7 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it('is solved by its reference solution, which triggers none of its mistake notes', async () => {
-    const progress = checkLesson(lesson, await attempt(lesson.solution));
+    const progress = checkLesson(lesson, await attempt(lesson.solution, lesson.scenario));
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
     expect(progress.complete).toBe(true);
@@ -64,7 +65,7 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('wrong attempt "%s" fails exactly where it says', async (_label, wrong) => {
-    const progress = checkLesson(lesson, await attempt(wrong.actions));
+    const progress = checkLesson(lesson, await attempt(wrong.actions, lesson.scenario));
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect({
       unmet: sorted(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)),

@@ -1,0 +1,45 @@
+/**
+ * A lesson's scenario in one lab's world: records and hosts changed, messages seeded in mailboxes
+ * and in the relay queue. Applying one first undoes the last, so restarting a lesson, closing it
+ * or opening another leaves the world as the lab made it; mail the learner sent meanwhile stays.
+ */
+import { seedSource, type Scenario } from '../../core/lessons/scenario-schema';
+import type { World } from '../world/world';
+
+export class LabScenario {
+  readonly #world: World;
+  #seeded: { messages: string[]; queue: string[] } = { messages: [], queue: [] };
+  /** The scenario applied, as JSON (null: the lab's own world). */
+  #applied: string | null = null;
+
+  constructor(world: World) {
+    this.#world = world;
+  }
+
+  /** Whether `scenario` is the one applied now. */
+  holds(scenario: Scenario | null): boolean {
+    return this.#applied === (scenario ? JSON.stringify(scenario) : null);
+  }
+
+  /**
+   * The lab's world with `scenario` applied (null: the lab's own world), what was seeded before
+   * taken out; returns the mailbox copies taken out, for the pages to forget.
+   */
+  apply(scenario: Scenario | null): string[] {
+    const world = this.#world;
+    this.#applied = scenario ? JSON.stringify(scenario) : null;
+    const removed = world.unseed(this.#seeded);
+    this.#seeded = { messages: [], queue: [] };
+    world.redefine(scenario?.world ?? null);
+    if (!scenario) return removed;
+    for (const seed of scenario.mailboxes) {
+      const stored = world.seedMailbox({ mailbox: seed.mailbox, envelopeFrom: seed.from, raw: Buffer.from(seedSource(seed.raw)) });
+      this.#seeded.messages.push(stored.id);
+    }
+    for (const seed of scenario.queue) {
+      const raw = Buffer.from(seedSource(seed.raw));
+      this.#seeded.queue.push(world.holdInQueue({ envelopeFrom: seed.from, envelopeTo: seed.to, raw, attempts: seed.attempts, retryIn: seed.retryIn, last: seed.last }));
+    }
+    return removed;
+  }
+}
