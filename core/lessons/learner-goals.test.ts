@@ -110,6 +110,7 @@ describe('the checklist', () => {
     const text = `---
 id: t
 number: 99
+part: talking
 title: Test
 summary: A lesson to test question goals.
 rfc: ["RFC 5321 §4.2"]

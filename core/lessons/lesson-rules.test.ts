@@ -11,6 +11,7 @@ function lessonFile(attempts: string, notes = '  - use: command-in-data'): strin
   return `---
 id: tiny
 number: 1
+part: talking
 title: A tiny lesson
 summary: One step with two goals, for testing the rules.
 rfc: ["RFC 5321 §4.1.1.4"]

@@ -5,6 +5,7 @@ import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
 import { pattern, predicateSchema } from './predicates';
 import { scenarioSchema, terminalTargetSchema } from './scenario-schema';
 import { SHARED_NOTE_IDS } from './shared-notes';
+import { COURSE_PARTS, type CoursePart } from './course-parts';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
 export { TERMINAL_SERVERS, type TerminalServer } from '../protocol/terminal-servers';
@@ -123,6 +124,10 @@ const noteSchema = z.strictObject({ id, when: predicateSchema, note: z.string().
 export const lessonMetaSchema = z.strictObject({
   id,
   number: z.number().int().min(1),
+  /** Which part of the course it belongs to (the lesson list groups by part). */
+  part: z.enum(Object.keys(COURSE_PARTS) as [CoursePart, ...CoursePart[]]),
+  /** Lessons (ids) to finish first: a casebook challenge unlocks once the units it needs are done. */
+  requires: z.array(id).default([]),
   title: z.string().min(3),
   summary: z.string().min(10),
   rfc: z.array(z.string().min(3)).min(1),

@@ -89,6 +89,11 @@ export function orderLessons(lessons: Lesson[]): Lesson[] {
   sorted.forEach((lesson, index) => {
     const clash = sorted.find((other, j) => j !== index && (other.id === lesson.id || other.number === lesson.number));
     if (clash) throw new LessonFileError(lesson.file, 'id', `clashes with ${clash.file}`);
+    for (const needed of lesson.requires) {
+      const before = sorted.find((other) => other.id === needed);
+      if (!before) throw new LessonFileError(lesson.file, 'requires', `names no lesson: ${needed}`);
+      if (before.number >= lesson.number) throw new LessonFileError(lesson.file, 'requires', `${needed} comes after it in the course`);
+    }
   });
   return sorted;
 }

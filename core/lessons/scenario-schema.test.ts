@@ -10,6 +10,7 @@ function lessonWith(scenario: string, step = ''): string {
   return `---
 id: seeded
 number: 1
+part: talking
 title: A lesson with a scenario
 summary: One step, for testing scenarios.
 rfc: ["RFC 5321 §5.1"]

@@ -7,6 +7,7 @@ export function testLesson(steps: unknown[]): Lesson {
   const meta = lessonMetaSchema.parse({
     id: 'test',
     number: 1,
+    part: 'talking',
     title: 'A test lesson',
     summary: 'Only for these tests.',
     rfc: ['RFC 5321'],

@@ -32,6 +32,7 @@ const LESSON = parseLesson(
   `---
 id: scenario
 number: 90
+part: talking
 title: A lesson with a scenario
 summary: Changed records and hosts, a message to read, one waiting in the queue.
 rfc: ["RFC 5321 §5.1"]
