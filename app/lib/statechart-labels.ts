@@ -108,14 +108,25 @@ export function placeLabel(edge: PlacedEdge, text: string, taken: TakenCells, bo
   });
   const found = beside.find(free);
   if (found) return found;
-  // Every place in the drawing, two pixels apart; the free one nearest the edge's middle wins.
-  const middle = pointAt(edge.polyline, 0.5);
+  // Every place in the drawing, two pixels apart; the free one nearest any part of the edge wins
+  // (its box's nearest side, so a long label may start right beside the arrow).
+  const along = Array.from({ length: 41 }, (_, i) => pointAt(edge.polyline, i / 40));
+  const gapTo = (x: number, y: number): number => {
+    let nearest = Infinity;
+    for (const p of along) {
+      const dx = Math.max(x - p.x, 0, p.x - (x + width));
+      const dy = Math.max(y - height / 2 - p.y, 0, p.y - (y + height / 2));
+      nearest = Math.min(nearest, dx * dx + dy * dy);
+    }
+    return nearest;
+  };
   let best: LabelPlace | undefined;
   let bestDistance = Infinity;
   for (let y = bounds.top + height / 2 + LABEL_CLEAR; y <= bounds.bottom - height / 2; y += 2) {
     for (let x = bounds.left + LABEL_CLEAR; x + width <= bounds.right - LABEL_CLEAR; x += 2) {
-      const distance = (x + width / 2 - middle.x) ** 2 + (y - middle.y) ** 2;
-      if (distance < bestDistance && taken.freeAt(x - LABEL_CLEAR, y - height / 2 - LABEL_CLEAR, width + 2 * LABEL_CLEAR, height + 2 * LABEL_CLEAR)) {
+      if (!taken.freeAt(x - LABEL_CLEAR, y - height / 2 - LABEL_CLEAR, width + 2 * LABEL_CLEAR, height + 2 * LABEL_CLEAR)) continue;
+      const distance = gapTo(x, y);
+      if (distance < bestDistance) {
         best = { x, y, width, height };
         bestDistance = distance;
       }
