@@ -200,9 +200,8 @@ describe('ladder labels', () => {
         C: QUIT
         S: 221 bye
         * closed`);
-      return tlsFromEvent(events, events.findIndex((e) => e.info === 'tls'));
+      return tlsFrom(events, events.findIndex((e) => e.info === 'tls'));
     }
-    const tlsFromEvent = (events: WireEvent[], from: number) => events.map((e, i) => (i >= from ? { ...e, tls: true } : e));
 
     it('lays out only the new line on each update: the work per line stays the same at 3,000 lines', () => {
       const events = longConversation(1_300);
