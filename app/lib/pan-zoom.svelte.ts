@@ -92,13 +92,17 @@ export interface PanZoomOptions {
 }
 
 /**
- * On the scrolling viewport: wheel and pinch zoom around the pointer, drag pans, double-click and
- * the "0" key reset, "+" and "−" zoom. Reads the viewport's size for the fitted zoom.
+ * On the scrolling viewport: wheel and pinch (a touchpad's, or two fingers on a touch screen) zoom
+ * around the pointer, drag (mouse, pen or one finger) pans, double-click and the "0" key reset,
+ * "+" and "−" zoom. Reads the viewport's size for the fitted zoom.
  */
 export function panZoom(view: ViewZoom, options: PanZoomOptions): Attachment<HTMLElement> {
   return (element) => {
     view.element = element;
     view.resetToTop = options.resetToTop;
+    // Fingers on a diagram are the diagram's: a pinch zooms it and a drag pans it, here, instead of
+    // the browser zooming the whole page (and cancelling the pointers this code follows).
+    element.style.touchAction = 'none';
     const measure = () => (view.viewport = { width: element.clientWidth, height: element.clientHeight });
     const observer = new ResizeObserver(measure);
     observer.observe(element);

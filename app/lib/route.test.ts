@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRoute, parseRoute, type Route } from './route';
+import { formatMessage, formatRoute, parseMessage, parseRoute, type Route } from './route';
 
 describe('addresses', () => {
   it('reads every place and writes it back the same', () => {
@@ -27,5 +27,12 @@ describe('addresses', () => {
     expect(parseRoute('#/lessons/hello-server/two')).toEqual({ view: 'lessons', lesson: 'hello-server', step: null });
     // A broken escape is kept as typed rather than throwing.
     expect(parseRoute('#/c/%E0%A4%A')).toEqual({ view: 'lab', conversation: '%E0%A4%A' });
+  });
+
+  it('reads the address of a captured message, and nothing else as one', () => {
+    expect(parseMessage(formatMessage('m-3 x/y'))).toBe('m-3 x/y');
+    expect(formatMessage('m-3')).toBe('#/messages/m-3');
+    expect(parseMessage('#/messages/m-3/')).toBe('m-3');
+    expect([parseMessage('#/messages'), parseMessage('#/messages/a/b'), parseMessage('#/inbox/a%40b.test/m-3')]).toEqual([null, null, null]);
   });
 });

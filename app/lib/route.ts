@@ -9,6 +9,8 @@
  *   #/world                         the world page
  *   #/lessons                       the list of lessons
  *   #/lessons/<lesson>[/<step>]     a lesson's introduction, or its step (counted from 1)
+ *   #/messages/<message>            a message the lab's own server captured, shown over the page
+ *                                   it was opened from (the lab, when the link came from elsewhere)
  */
 export type Route =
   | { view: 'lab'; conversation: string | null }
@@ -65,4 +67,19 @@ export function formatRoute(route: Route): string {
     case 'lessons':
       return path('lessons', route.lesson, route.lesson === null ? null : route.step);
   }
+}
+
+/** The captured message an address opens (`#/messages/<id>`), or null. */
+export function parseMessage(hash: string): string | null {
+  const match = /^#\/messages\/([^/]+)\/?$/.exec(hash);
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
+}
+
+export function formatMessage(id: string): string {
+  return `#/messages/${encodeURIComponent(id)}`;
 }

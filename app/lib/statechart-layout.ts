@@ -1,8 +1,10 @@
 /**
  * Lays out the session statechart (read from the machine by statechartGraph, never drawn by
- * hand) with dagre, top to bottom, into coordinates an SVG can use directly.
+ * hand) with dagre, top to bottom, into coordinates an SVG can use directly. The label of the
+ * transition just taken is placed where no arrow runs through it and no state covers it.
  */
 import dagre from '@dagrejs/dagre';
+import { placeLabel, TakenCells } from './statechart-labels';
 import {
   statechartGraph,
   type StatechartEdge,
@@ -21,8 +23,8 @@ export interface PlacedNode extends StatechartNode {
 export interface PlacedEdge extends StatechartEdge {
   /** SVG path data. */
   path: string;
-  /** Where a label for this edge can sit. */
-  labelAt: { x: number; y: number };
+  /** The path as short straight pieces, to keep labels off it. */
+  polyline: Point[];
   /** Ends where it starts (the state is kept, e.g. another RCPT accepted). */
   selfLoop: boolean;
   /** One of the many "QUIT / 421 / dropped" edges into an end state reachable from anywhere, drawn quietly. */
@@ -34,15 +36,75 @@ export interface StatechartLayout {
   height: number;
   nodes: PlacedNode[];
   edges: PlacedEdge[];
+  /** The drawing's viewBox: the graph and the room around it. */
+  view: { x: number; y: number; width: number; height: number };
+  /**
+   * Where the label `text` of a transition along `edge` is drawn (11 px monospace, left-aligned,
+   * `y` its middle): beside the edge where no arrow crosses it and no state covers it, else the
+   * nearest free place in the drawing.
+   */
+  labelFor(edge: PlacedEdge, text: string): LabelPlace;
 }
+
+/** A transition label's box: left edge, middle and size, in the drawing's units. */
+export interface LabelPlace {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The room the drawing leaves around the graph: the initial dot on the left, loops on the right. */
+const MARGIN = { left: 14, top: 14, right: 14, bottom: 6 } as const;
 
 const CHAR_WIDTH = 7.4;
 const NODE_PADDING = 22;
 const LOOP_SIZE = 14;
 
-interface Point {
+export interface Point {
   x: number;
   y: number;
+}
+
+/** The same curve as curveThrough, as short straight pieces. */
+function pointsAlong(points: Point[]): Point[] {
+  const [start, ...rest] = points;
+  if (!start) return [];
+  const out: Point[] = [start];
+  let at = start;
+  const quad = (c: Point, to: Point) => {
+    for (let i = 1; i <= 8; i++) {
+      const t = i / 8;
+      out.push({ x: (1 - t) ** 2 * at.x + 2 * (1 - t) * t * c.x + t * t * to.x, y: (1 - t) ** 2 * at.y + 2 * (1 - t) * t * c.y + t * t * to.y });
+    }
+    at = to;
+  };
+  for (let i = 0; i < rest.length - 1; i++) {
+    const corner = rest[i] as Point;
+    const next = rest[i + 1] as Point;
+    quad(corner, { x: (corner.x + next.x) / 2, y: (corner.y + next.y) / 2 });
+  }
+  const end = rest.at(-1);
+  if (end) out.push(end);
+  return out;
+}
+
+/** loopPath's curve as short straight pieces. */
+function loopPoints(node: PlacedNode): Point[] {
+  const right = node.x + node.width / 2;
+  const top = node.y - node.height / 4;
+  const bottom = node.y + node.height / 4;
+  const [p0, p1, p2, p3] = [
+    { x: right, y: top },
+    { x: right + LOOP_SIZE * 1.6, y: top - LOOP_SIZE },
+    { x: right + LOOP_SIZE * 1.6, y: bottom + LOOP_SIZE },
+    { x: right, y: bottom },
+  ];
+  return Array.from({ length: 13 }, (_, i) => {
+    const t = i / 12;
+    const [a, b, c, d] = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t ** 3];
+    return { x: a * p0.x + b * p1.x + c * p2.x + d * p3.x, y: a * p0.y + b * p1.y + c * p2.y + d * p3.y };
+  });
 }
 
 /** A smooth curve through dagre's bend points: straight segments joined by quadratic corners. */
@@ -115,17 +177,26 @@ export function layoutStatechart(
     const toClosed = quiet.includes(edge.to);
     if (edge.from === edge.to) {
       const node = byId.get(edge.from);
-      const path = node ? loopPath(node) : '';
-      const labelAt = node ? { x: node.x + node.width / 2 + LOOP_SIZE * 1.5, y: node.y } : { x: 0, y: 0 };
-      return { ...edge, path, labelAt, selfLoop: true, toClosed };
+      return { ...edge, path: node ? loopPath(node) : '', polyline: node ? loopPoints(node) : [], selfLoop: true, toClosed };
     }
     const points: Point[] = g.edge({ v: edge.from, w: edge.to, name: edge.id })?.points ?? [];
-    const middle = points[Math.floor(points.length / 2)] ?? { x: 0, y: 0 };
-    return { ...edge, path: curveThrough(points), labelAt: middle, selfLoop: false, toClosed };
+    return { ...edge, path: curveThrough(points), polyline: pointsAlong(points), selfLoop: false, toClosed };
   });
 
   const graphLabel = g.graph();
   // Loops stick out to the right of their node; widen the canvas so they are not clipped.
   const width = Math.max(graphLabel.width ?? 0, ...nodes.map((n) => n.x + n.width / 2 + LOOP_SIZE * 2));
-  return { width, height: graphLabel.height ?? 0, nodes, edges };
+  const height = graphLabel.height ?? 0;
+  const places = new Map<string, LabelPlace>();
+  const bounds = { left: -MARGIN.left, top: -MARGIN.top, right: width + MARGIN.right, bottom: height + MARGIN.bottom };
+  let taken: TakenCells | undefined;
+  const labelFor = (edge: PlacedEdge, text: string): LabelPlace => {
+    const key = `${edge.id}\n${text}`;
+    let place = places.get(key);
+    taken ??= new TakenCells(bounds, { nodes, edges });
+    if (!place) places.set(key, (place = placeLabel(edge, text, taken, bounds)));
+    return place;
+  };
+  const view = { x: -MARGIN.left, y: -MARGIN.top, width: width + MARGIN.left + MARGIN.right, height: height + MARGIN.top + MARGIN.bottom };
+  return { width, height, nodes, edges, view, labelFor };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { opening, wire } from '../machines/test-wire';
 import type { WireEvent } from '../wire';
-import { cutText, elapsedLabel, ladderLayout, segmentHitsBox, type LadderEvent } from './ladder-layout';
+import { cutText, elapsedLabel, LadderBuilder, ladderLayout, segmentHitsBox, type Ladder, type LadderEvent } from './ladder-layout';
 
 /** Inside TLS from event `from` on, as the tap marks it. */
 function tlsFrom(events: WireEvent[], from: number): WireEvent[] {
@@ -117,7 +117,9 @@ describe('ladderLayout', () => {
 describe('ladder labels', () => {
   /** Every arrow's line against every label box: none may pass through one. */
   function crossings(events: LadderEvent[]): string[] {
-    const ladder = ladderLayout(events);
+    return crossingsIn(ladderLayout(events));
+  }
+  function crossingsIn(ladder: Ladder): string[] {
     const found: string[] = [];
     for (const labelled of ladder.arrows) {
       const box = labelled.label;
@@ -171,5 +173,72 @@ describe('ladder labels', () => {
       expect(arrow.label.x).toBeGreaterThanOrEqual(client.x);
       expect(arrow.label.x + arrow.label.width).toBeLessThanOrEqual(server.x);
     }
+  });
+
+  describe('a ladder that grows line by line', () => {
+    /** A long conversation: an outside client's NOOPs, a pipelined batch, a long body, a STARTTLS. */
+    function longConversation(noops: number): LadderEvent[] {
+      const loop = Array.from({ length: noops }, (_, i) => `C: NOOP ${i}\nS: 250 2.0.0 OK`).join('\n');
+      const body = Array.from({ length: 200 }, (_, i) => `C: ${'x'.repeat((i * 37) % 120)}`).join('\n');
+      const events = wire(`* connected
+        ${opening('PIPELINING', 'STARTTLS')}
+        ${loop}
+        C: MAIL FROM:<a@b.test>
+        C: RCPT TO:<c@d.test>
+        C: DATA
+        S: 250 ok
+        S: 250 ok
+        S: 354 go
+        ${body}
+        C: .
+        S: 250 queued
+        C: STARTTLS
+        S: 220 go ahead
+        * tls
+        C: EHLO client.test
+        S: 250 lab.test
+        C: QUIT
+        S: 221 bye
+        * closed`);
+      return tlsFrom(events, events.findIndex((e) => e.info === 'tls'));
+    }
+
+    it('lays out only the new line on each update: the work per line stays the same at 3,000 lines', () => {
+      const events = longConversation(1_300);
+      expect(events.length).toBeGreaterThan(2_800);
+      const builder = new LadderBuilder();
+      const perLine: Array<{ rows: number; labels: number }> = [];
+      for (let n = 1; n <= events.length; n++) {
+        const before = builder.work;
+        builder.update(events.slice(0, n));
+        const after = builder.work;
+        perLine.push({ rows: after.rows - before.rows, labels: after.labels - before.labels });
+      }
+      // One row per new line, and at most its own label (plus a few moved ones), late as early.
+      expect(perLine.every((w) => w.rows === 1)).toBe(true);
+      expect(Math.max(...perLine.map((w) => w.labels))).toBeLessThanOrEqual(1);
+      expect(builder.work.rows).toBe(events.length);
+      // The result is the ladder laid out at once.
+      expect(builder.update(events)).toEqual(ladderLayout(events));
+    });
+
+    it('decides a pipelined batch when its reply comes, and keeps labels clear of lines held and released later', () => {
+      const builder = new LadderBuilder();
+      let ladder = builder.update([]);
+      for (let n = 1; n <= PIPELINED.length; n++) ladder = builder.update(PIPELINED.slice(0, n));
+      const whole = ladderLayout(PIPELINED);
+      expect(ladder.arrows.map((a) => [a.index, a.batch, a.y1, a.y2])).toEqual(whole.arrows.map((a) => [a.index, a.batch, a.y1, a.y2]));
+      expect(crossingsIn(ladder)).toEqual([]);
+      // A held line moved only the labels it would have crossed, not the whole drawing again.
+      expect(builder.work.labels).toBeLessThan(2 * PIPELINED.length);
+    });
+
+    it('starts over when the lines are read again from the start', () => {
+      const builder = new LadderBuilder();
+      const first = wire(`${opening()}\nC: QUIT\nS: 221 bye`);
+      builder.update(first);
+      const other = wire(`${opening('PIPELINING')}\nC: NOOP\nS: 250 ok`);
+      expect(builder.update(other)).toEqual(ladderLayout(other));
+    });
   });
 });

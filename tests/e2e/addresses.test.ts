@@ -28,6 +28,16 @@ async function openFresh(address: string): Promise<void> {
   await connected();
 }
 
+/** A message through the lab's SMTP port, as an outside client sends it: the lab server captures it. */
+async function sendMessage(subject: string, text: string): Promise<void> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.bridge.lab.smtpAddress.port, secure: false, ignoreTLS: true });
+  try {
+    await transport.sendMail({ from: 'learner@lab.test', to: 'alice@example.test', subject, text });
+  } finally {
+    transport.close();
+  }
+}
+
 describe('a link to a lesson step', () => {
   it('opens the lesson at that step on a fresh page, and names a lesson that does not exist', async () => {
     await openFresh('/#/lessons/first-transaction/2');
@@ -53,12 +63,7 @@ describe('a link to a lesson step', () => {
 
 describe('a link to a message', () => {
   it('opens the mailbox and the message on a fresh page, and says when the message is gone', async () => {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.bridge.lab.smtpAddress.port, secure: false, ignoreTLS: true });
-    try {
-      await transport.sendMail({ from: 'learner@lab.test', to: 'alice@example.test', subject: 'Found by its address', text: 'Bookmarked.' });
-    } finally {
-      transport.close();
-    }
+    await sendMessage('Found by its address', 'Bookmarked.');
     await page.getByTestId('inbox-tab').click();
     const mailbox = page.locator('[data-testid="mailbox-item"][data-address="alice@example.test"]');
     await mailbox.waitFor({ timeout: 20_000 });
@@ -79,6 +84,53 @@ describe('a link to a message', () => {
     await expect.poll(() => page.getByTestId('inbox').textContent(), { timeout: 15_000 }).toMatch(/no longer exists/);
     await openFresh('/#/inbox/nobody%40nowhere.test');
     await expect.poll(() => page.getByTestId('missing-mailbox').textContent()).toContain('nobody@nowhere.test');
+  });
+});
+
+describe('a link to a captured message', () => {
+  it('opens a message the lab server captured over the page; Back closes it, Forward and a fresh page open it', async () => {
+    await sendMessage('Captured, with an address', 'Bookmarked.');
+    await openFresh('/#/');
+    const item = page.locator('[data-testid="message-item"]').filter({ hasText: 'Captured, with an address' });
+    await item.waitFor({ timeout: 15_000 });
+    const id = await item.getAttribute('data-message');
+    expect(id).toBeTruthy();
+    const dialog = page.getByTestId('message-view');
+    const shown = () => dialog.evaluate((d) => (d as HTMLDialogElement).open);
+    const page0 = await hash();
+
+    await item.getByTestId('message-open').click();
+    await expect.poll(hash).toBe(`#/messages/${encodeURIComponent(id!)}`);
+    await expect.poll(() => page.getByTestId('message-text').textContent(), { timeout: 15_000 }).toContain('Bookmarked.');
+    await page.goBack();
+    await expect.poll(shown).toBe(false);
+    expect(await hash()).toBe(page0);
+    await page.goForward();
+    await expect.poll(shown).toBe(true);
+    await expect.poll(() => page.getByTestId('message-text').textContent(), { timeout: 15_000 }).toContain('Bookmarked.');
+    // Closing it is the same as Back: the page it was opened over, and Forward opens it again.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(hash).toBe(page0);
+    expect(await shown()).toBe(false);
+
+    // Opened over a lesson, it closes back to the lesson.
+    await page.goto(new URL('/#/lessons/first-transaction/2', lab.bridge.webUrl).href);
+    await page.getByTestId('lesson-step').waitFor();
+    await page.evaluate((to) => (location.hash = to), `#/messages/${encodeURIComponent(id!)}`);
+    await expect.poll(shown).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(shown).toBe(false);
+    expect(await hash()).toBe('#/lessons/first-transaction/2');
+    expect(await page.getByTestId('lesson-step').getAttribute('data-step')).toBe('1');
+
+    // A bookmark: a fresh page opens the message over the lab.
+    await openFresh(`/#/messages/${encodeURIComponent(id!)}`);
+    await expect.poll(shown).toBe(true);
+    await expect.poll(() => page.getByTestId('message-text').textContent(), { timeout: 15_000 }).toContain('Bookmarked.');
+    await lab.screenshot('addresses-captured-message');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(hash).toMatch(/^#\/(c\/.+)?$/);
+    expect(await shown()).toBe(false);
   });
 });
 

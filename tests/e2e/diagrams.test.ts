@@ -1,8 +1,9 @@
 /**
  * Readable diagrams on a laptop screen (1366×768) in a real Chromium: every label of the session
  * statechart, of the journey beside a map of three hops, and of the ladder is at least 11 px on
- * screen; no ladder arrow runs through its text; and each diagram pans and zooms (buttons, keys,
- * wheel, drag, double-click) without losing selection. Screenshots land in test-results/.
+ * screen; no arrow runs through any text of any of them (state names, the label of the transition
+ * just taken, the ladder's lines); and each diagram pans and zooms (buttons, keys, wheel, drag,
+ * double-click) without losing selection. Screenshots land in test-results/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -42,6 +43,39 @@ async function expectReadable(root: string, atLeast: number): Promise<void> {
   const small = sizes.filter((s) => s.px < READABLE - 0.01).map((s) => `${s.text}: ${s.px.toFixed(1)} px`);
   expect(small).toEqual([]);
 }
+
+/**
+ * The texts under `root` that an arrow runs through, measured with the font the page really draws:
+ * each text's box against points a pixel apart along every arrow (`arrows`: a selector of SVG
+ * paths or lines). A hair inside the box, so an arrow that only grazes its edge does not count.
+ */
+function crossings(root: string, arrows: string, texts = 'text'): Promise<string[]> {
+  return page.locator(`${root} svg`).first().evaluate(
+    (svg, { arrows, texts }) => {
+      const lines = [...svg.querySelectorAll<SVGGeometryElement>(arrows)].map((line) => {
+        const length = line.getTotalLength();
+        const points: DOMPoint[] = [];
+        for (let at = 0; at <= length; at += 1) points.push(line.getPointAtLength(at));
+        return { name: line.closest('[data-edge]')?.getAttribute('data-edge') ?? line.closest('[data-index]')?.getAttribute('data-index') ?? '', points };
+      });
+      const found: string[] = [];
+      for (const text of svg.querySelectorAll<SVGTextElement>(texts)) {
+        const b = text.getBBox();
+        if (b.width === 0) continue;
+        for (const line of lines) {
+          if (line.points.some((p) => p.x > b.x + 0.5 && p.x < b.x + b.width - 0.5 && p.y > b.y + 0.5 && p.y < b.y + b.height - 0.5)) {
+            found.push(`"${text.textContent ?? ''}" crossed by ${line.name}`);
+          }
+        }
+      }
+      return found;
+    },
+    { arrows, texts },
+  );
+}
+
+/** The statechart's and the journey's arrows: the transitions and the initial state's pointer. */
+const STATECHART_ARROWS = 'path.edge, line.edge';
 
 /** The view of a diagram: how far it is zoomed and where it is scrolled to. */
 function viewOf(viewport: Locator): Promise<{ zoom: number; left: number; top: number; width: number }> {
@@ -116,11 +150,37 @@ async function panAndZoom(root: string): Promise<void> {
 }
 
 describe('diagrams at 1366×768', () => {
-  it('draws every statechart label at 11 px or more, and pans and zooms it', async () => {
+  it('draws every statechart label at 11 px or more, clear of every arrow, and pans and zooms it', async () => {
     await page.getByTestId('session-tab').click();
     await page.locator('[data-testid="statechart"] svg [data-state]').first().waitFor();
     await expectReadable('[data-testid="statechart"]', 8);
-    await lab.screenshot('diagrams-statechart');
+    expect(await crossings('[data-testid="statechart"]', STATECHART_ARROWS)).toEqual([]);
+
+    // A session through most states: each transition's label is drawn beside its arrow, and
+    // neither it nor a state's name may have an arrow through it.
+    await page.getByTestId('connect').click();
+    const state = () => page.getByTestId('current-state').textContent();
+    await expect.poll(state, { timeout: 10_000 }).toBe('greeted');
+    const visited = new Set<string>();
+    const steps: Array<[string, string]> = [
+      ['EHLO browser.test', 'ready'], ['MAIL FROM:<learner@lab.test>', 'mail'], ['RCPT TO:<alice@example.test>', 'rcpt'],
+      ['RCPT TO:<bob@example.test>', 'rcpt'], ['DATA', 'data'], ['Subject: many states', 'data'], ['.', 'ready'],
+      ['MAIL FROM:<learner@lab.test>', 'mail'], ['RSET', 'ready'], ['STARTTLS', 'greeted'], ['EHLO browser.test', 'ready'],
+      ['QUIT', 'closed'],
+    ];
+    for (const [line, expected] of steps) {
+      const input = page.getByTestId('terminal-input');
+      await input.fill(line);
+      await input.press('Enter');
+      await expect.poll(state, { timeout: 10_000 }).toBe(expected);
+      visited.add(expected);
+      const flash = page.locator('[data-testid="statechart"] .flash-label');
+      await expect.poll(() => flash.count()).toBe(1);
+      await expectReadable('[data-testid="statechart"]', 8);
+      expect(await crossings('[data-testid="statechart"]', STATECHART_ARROWS), `after ${line}`).toEqual([]);
+      if (line === 'DATA') await lab.screenshot('diagrams-statechart');
+    }
+    expect(visited.size).toBeGreaterThanOrEqual(6);
     await panAndZoom('[data-testid="statechart"]');
     await expectReadable('[data-testid="statechart"]', 8);
   });
@@ -142,7 +202,19 @@ describe('diagrams at 1366×768', () => {
     await expect.poll(() => page.getByTestId('journey-path-state').textContent(), { timeout: 30_000 }).toMatch(/delivered/);
     expect(await page.getByTestId('hop').count()).toBeGreaterThanOrEqual(3);
     await expectReadable('[data-testid="journey"]', 8);
+    expect(await crossings('[data-testid="journey"]', STATECHART_ARROWS)).toEqual([]);
     await lab.screenshot('diagrams-journey');
+    // Every hop's journey, the step it took last lit: no arrow through a text. (A step's label would
+    // only repeat the name of the state it lit, so none is drawn.)
+    const shows = page.locator('[data-testid="hop"] button');
+    for (let i = 0; i < (await shows.count()); i++) {
+      if (await shows.nth(i).isDisabled()) continue;
+      await shows.nth(i).click();
+      await expect.poll(() => shows.nth(i).isDisabled()).toBe(true);
+      await expect.poll(() => page.locator('[data-testid="journey"] .flash').count()).toBe(1);
+      expect(await page.locator('[data-testid="journey"] .flash-label').count()).toBe(0);
+      expect(await crossings('[data-testid="journey"]', STATECHART_ARROWS), `hop ${i}`).toEqual([]);
+    }
     await panAndZoom('[data-testid="journey"]');
   });
 
@@ -150,29 +222,7 @@ describe('diagrams at 1366×768', () => {
     await page.getByTestId('ladder-tab').click();
     await page.getByTestId('ladder-arrow').first().waitFor();
     await expectReadable('section.ladder', 10);
-    // Measured with the font the page really draws: each label's box against every arrow's line.
-    const crossings = await page.locator('[data-testid="ladder"]').evaluate((svg) => {
-      const lines = [...svg.querySelectorAll<SVGLineElement>('.shaft')].map((l) => ({
-        x1: l.x1.baseVal.value, y1: l.y1.baseVal.value, x2: l.x2.baseVal.value, y2: l.y2.baseVal.value,
-      }));
-      const at = (l: (typeof lines)[number], t: number) => ({ x: l.x1 + (l.x2 - l.x1) * t, y: l.y1 + (l.y2 - l.y1) * t });
-      const found: string[] = [];
-      for (const label of svg.querySelectorAll<SVGTextElement>('.label')) {
-        const b = label.getBBox();
-        for (const line of lines) {
-          // Sample the segment finely: a point inside the text's box is a crossing.
-          for (let t = 0; t <= 1; t += 1 / 400) {
-            const p = at(line, t);
-            if (p.x > b.x + 0.5 && p.x < b.x + b.width - 0.5 && p.y > b.y + 0.5 && p.y < b.y + b.height - 0.5) {
-              found.push(label.textContent ?? '');
-              break;
-            }
-          }
-        }
-      }
-      return found;
-    });
-    expect(crossings).toEqual([]);
+    expect(await crossings('section.ladder', '.shaft', '.label')).toEqual([]);
     await lab.screenshot('diagrams-ladder');
 
     // Choosing an arrow still selects it, zoomed or not.

@@ -22,13 +22,15 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1440, height: 900 }): Promise<TestBrowser> {
+/** `touch`: a phone's touch screen (touch events, and a page the fingers can pinch-zoom). */
+export async function launchBrowser(viewport = { width: 1440, height: 900 }, touch = false): Promise<TestBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'smtp-lab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: FLAGS,
     viewport,
+    ...(touch ? { hasTouch: true, isMobile: true } : {}),
   });
   return {
     context,

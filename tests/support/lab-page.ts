@@ -21,18 +21,20 @@ export interface LabPage {
 export interface LabPageOptions {
   width: number;
   height: number;
+  /** A touch screen, as on a phone. */
+  touch?: boolean;
   /** Runs before the app loads, for listeners that must not miss its first request or event. */
   beforeLoad?: (lab: { bridge: TestBridge; page: Page }) => void;
 }
 
 const SCREENSHOTS = join(PROJECT_ROOT, 'test-results');
 
-export async function openLabPage({ width, height, beforeLoad }: LabPageOptions): Promise<LabPage> {
+export async function openLabPage({ width, height, touch = false, beforeLoad }: LabPageOptions): Promise<LabPage> {
   await ensureAppBuilt();
   const bridge = await startTestBridge();
   let browser: TestBrowser | undefined;
   try {
-    browser = await launchBrowser({ width, height });
+    browser = await launchBrowser({ width, height }, touch);
     const page = await browser.context.newPage();
     beforeLoad?.({ bridge, page });
     await page.goto(bridge.webUrl);
