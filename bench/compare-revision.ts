@@ -6,21 +6,12 @@
  * catch-up is waited out before the next run starts, so one lab's relaying never lands on the
  * other's turn.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../bridge/app-build';
 import { spawnBridge, type BridgeProcess } from './bridge-process';
 import { RECIPIENT, relayDrained, settle } from './delivery-throughput';
 import { runNodemailer } from './nodemailer-load';
+import { checkOutRevision, describeCheckout, type RevisionCheckout } from './revision-checkout';
 import { obtainSmtpSource, runSmtpSource } from './smtp-source';
 import { median } from './stats';
-
-const run = promisify(execFile);
-const git = async (...args: string[]) => (await run('git', ['-C', PROJECT_ROOT, ...args])).stdout.trim();
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const RUN_SECONDS = 1.5;
@@ -37,9 +28,9 @@ interface Side {
 }
 
 export async function compareWithRevision(revision: string): Promise<void> {
-  const commit = await resolveCommit(revision);
   const here = await describeCheckout();
-  const other = `${revision} (${commit.slice(0, 8)})`;
+  const checkout: RevisionCheckout = await checkOutRevision(revision, '--compare');
+  const other = checkout.label;
   console.log(`\nThis checkout (${here}) against ${other}: 1 KB messages into each lab, rounds alternating.`);
 
   const source = await obtainSmtpSource();
@@ -49,25 +40,16 @@ export async function compareWithRevision(revision: string): Promise<void> {
       : (port, messages) => runSmtpSource(source, { port, sessions: 10, size: 1024, messages, to: RECIPIENT, timeoutMs: 120_000 });
   console.log('missing' in source ? `Client: pooled nodemailer (smtp-source: ${source.missing}).` : 'Client: smtp-source, 10 sessions kept open (-d).');
 
-  const worktree = await mkdtemp(join(tmpdir(), 'smtp-lab-compare-'));
   const sides: Side[] = [];
   const cleanUp = async () => {
     await Promise.all(sides.map((side) => side.bridge.stop()));
-    await run('git', ['-C', PROJECT_ROOT, 'worktree', 'remove', '--force', worktree]).catch(() => undefined);
-    await rm(worktree, { recursive: true, force: true });
+    await checkout.remove();
   };
   const interrupted = () => void cleanUp().finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
   try {
-    await git('worktree', 'add', '--detach', worktree, commit);
-    // The other revision runs with this checkout's packages: say so when its lock file differs.
-    await symlink(join(PROJECT_ROOT, 'node_modules'), join(worktree, 'node_modules'), 'dir');
-    if ((await git('diff', '--name-only', commit, '--', 'package-lock.json')) !== '') {
-      console.log(`Note: ${other} pins other dependencies; it runs with this checkout's node_modules.`);
-    }
-    if (!existsSync(join(worktree, 'bridge', 'cli.ts'))) throw new Error(`${other} has no bridge/cli.ts to run`);
     sides.push({ label: `this checkout (${here})`, bridge: await spawnBridge(), rates: [], intakeCpu: [], drain: [] });
-    sides.push({ label: other, bridge: await spawnBridge([], worktree), rates: [], intakeCpu: [], drain: [] });
+    sides.push({ label: other, bridge: await spawnBridge([], checkout.root), rates: [], intakeCpu: [], drain: [] });
 
     // Warm-up: lets the JIT settle; this checkout's rate sizes the runs, the same for both sides.
     let messages = WARM_UP;
@@ -117,18 +99,4 @@ function report(sides: Side[], ratios: number[], other: string): void {
     `this checkout / ${other}: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds, from ${spread}); ` +
       `this checkout was faster in ${faster} of ${ratios.length} rounds. A ratio inside that spread is noise more than change.`,
   );
-}
-
-async function resolveCommit(revision: string): Promise<string> {
-  try {
-    return await git('rev-parse', '--verify', '--quiet', `${revision}^{commit}`);
-  } catch {
-    throw new Error(`--compare: "${revision}" is not a commit of this checkout (try a hash, a tag or HEAD~1)`);
-  }
-}
-
-async function describeCheckout(): Promise<string> {
-  const head = (await git('rev-parse', '--short=8', 'HEAD')).trim();
-  const changed = (await git('status', '--porcelain', '--untracked-files=no')) !== '';
-  return changed ? `${head} with uncommitted changes` : head;
 }

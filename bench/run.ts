@@ -7,6 +7,7 @@ import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
 import { measureClass } from './class-load';
 import { compareWithRevision } from './compare-revision';
 import { measureDelivery } from './delivery-throughput';
+import { measureIntakeProfile } from './intake-profile';
 import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
@@ -28,7 +29,9 @@ process.env.SMTP_LAB_LOG = 'quiet';
 // `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
 // `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
-const PARTS = ['--noop', '--delivery', '--relay-memory', '--class', '--page'] as const;
+// `-- --intake` takes mail in from smtp-source beside bare smtp-server and MailDev; `--profile` adds
+// the CPU per message by stage, and `--before <revision>` that revision's stages beside this one's.
+const PARTS = ['--noop', '--delivery', '--intake', '--relay-memory', '--class', '--page'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
 const compareAt = process.argv.indexOf('--compare');
@@ -44,12 +47,24 @@ if (compareAt !== -1) {
 } else {
   if (runs('--noop')) await measureNoopRoundTrips();
   if (runs('--delivery')) await measureDelivery();
+  if (named.includes('--intake')) {
+    await measureDelivery(['smtp-source']);
+    if (process.argv.includes('--profile')) await measureIntakeProfile(revisionOption('--before'));
+  }
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
   if (runs('--page')) {
     await measurePageLoad();
     await measureLongConversation();
   }
+}
+
+function revisionOption(flag: string): string | null {
+  const at = process.argv.indexOf(flag);
+  if (at === -1) return null;
+  const revision = process.argv[at + 1];
+  if (!revision || revision.startsWith('--')) throw new Error(`${flag} takes a revision: a hash, a tag or HEAD~1`);
+  return revision;
 }
 
 function labsOption(): { labs?: number } {

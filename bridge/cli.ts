@@ -6,6 +6,7 @@ import { ensureAppBuilt } from './app-build';
 import { DEFAULT_HOSTED_LIMITS } from './hosted/hosted-limits';
 import { DEFAULT_HOSTED_LAB_BYTES, DEFAULT_LOCAL_LAB_BYTES, MB } from './lab/lab-budget';
 import { parseSmarthost } from './outbound/smarthost';
+import { AUTH_DEADLINE_MS, DEFAULT_WORK_THREADS, setWorkThreads } from './world/mail-auth-service';
 import { startBridge } from './server';
 import { log } from './log';
 
@@ -31,6 +32,9 @@ Usage: npm start -- [options]
   --max-lab-mb <n>      megabytes a lab keeps in all: transcripts, messages, mailbox copies, queued mail
                         and bounces; past it the oldest go first and the page says what was dropped
                         (default ${DEFAULT_LOCAL_LAB_BYTES / MB} locally, ${DEFAULT_HOSTED_LAB_BYTES / MB} per lab with --hosted)
+  --work-threads <n>    worker threads for DKIM signing, SPF/DKIM/DMARC checks and reading big
+                        header blocks, off the thread that answers learners (default ${DEFAULT_WORK_THREADS}: this
+                        machine's cores, at least 2); a job past ${AUTH_DEADLINE_MS / 1000} s is cancelled and its worker replaced
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
       'public-host': { type: 'string' },
       relay: { type: 'string' },
       'allow-outbound': { type: 'string', multiple: true, default: [] },
+      'work-threads': { type: 'string', default: String(DEFAULT_WORK_THREADS) },
       'no-build': { type: 'boolean', default: false },
       hosted: { type: 'boolean', default: false },
       'idle-minutes': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.idleMs / 60_000) },
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
   const smtpPort = port(values['smtp-port'], '--smtp-port');
   const smtpsPort = port(values['smtps-port'], '--smtps-port');
 
+  setWorkThreads(Math.floor(count(values['work-threads'], '--work-threads')));
   const labBytes = values['max-lab-mb'] === undefined ? undefined : count(values['max-lab-mb'], '--max-lab-mb') * MB;
   const nodeName = values['node-name'];
   if (nodeName !== undefined && !/^[a-z0-9]{1,20}$/i.test(nodeName)) throw new Error(`--node-name must be 1–20 letters or digits, not "${nodeName}"`);

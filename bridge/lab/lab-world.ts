@@ -13,6 +13,7 @@ import { tapUpstream } from '../world/world-sockets';
 import type { LabCertificates } from './certificates';
 import type { Conversations, Emit } from './conversations';
 import type { AcceptedMessage } from './smtp-server';
+import { headerReader } from './header-reader';
 import { RelaySteps } from './relay-steps';
 
 /** World events kept for a page that connects later; the journey of recent mail fits in this. */
@@ -114,7 +115,7 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
     if (!message) return;
     if (message.conversation && !storedBy.has(message.conversation)) storedBy.set(message.conversation, message.id);
     if (storedBy.size > MAX_LISTED_DELIVERIES * 2) storedBy.delete(storedBy.keys().next().value ?? '');
-    emit('message.stored', () => summaryOf(message));
+    headerReader.whenRead(message.raw, () => emit('message.stored', () => summaryOf(message)));
   }
 
   function summaryOf(message: StoredMessage): MessageSummary {

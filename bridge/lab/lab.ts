@@ -25,6 +25,7 @@ import { LabScenario } from './lab-scenario';
 import { LabServers } from './lab-servers';
 import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
+import { headerReader } from './header-reader';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 
@@ -130,11 +131,15 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   });
   function keepMessage(accepted: AcceptedMessage): void {
     const { id } = accepted;
-    emit('message.stored', () => {
-      // The newest message is always kept, so the store has it while this event is heard.
-      const summary = store.summary(id);
-      if (!summary) throw new Error(`message ${id} is no longer kept`);
-      return summary;
+    // Announced once its list fields are read: at once, or when a worker has read a big header block.
+    headerReader.whenRead(accepted.raw, () => {
+      // Dropped meanwhile to make room: the page has heard of that instead.
+      if (!store.raw(id)) return;
+      emit('message.stored', () => {
+        const summary = store.summary(id);
+        if (!summary) throw new Error(`message ${id} is no longer kept`);
+        return summary;
+      });
     });
     // After the 250, as a provider does: the mail is the lab's to pass on now.
     labWorld.accept(accepted);

@@ -17,6 +17,9 @@ export interface HeaderSummary {
   date: string | null;
 }
 
+/** The fields of a message whose headers cannot be read. */
+export const NO_HEADER_SUMMARY: Readonly<HeaderSummary> = Object.freeze({ from: '', to: [], subject: '', date: null });
+
 /** A header block longer than this is junk a learner typed; reading further would only cost time. */
 export const MAX_HEADER_BYTES = 256 * 1024;
 

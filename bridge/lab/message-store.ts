@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageSummary } from '../../core/wire';
 import { RECORD_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from './lab-budget';
-import { headerSummary, type HeaderSummary } from './message-headers';
+import { headerReader } from './header-reader';
+import { NO_HEADER_SUMMARY } from './message-headers';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
@@ -107,25 +108,22 @@ export class MessageStore implements BudgetedStore {
   }
 }
 
+/** A message whose big header block a worker is still reading is listed with empty fields until then. */
 function summaryOf(stored: Stored): MessageSummary {
   if (stored.summary) return stored.summary;
-  let headers: HeaderSummary = { from: '', to: [], subject: '', date: null };
-  try {
-    headers = headerSummary(stored.raw);
-  } catch {
-    // Learners type broken messages on purpose; the raw source is still worth keeping.
-  }
+  const headers = headerReader.now(stored.raw);
   const { envelope } = stored;
-  stored.summary = {
+  const summary: MessageSummary = {
     id: stored.id,
     conversation: envelope.conversation,
     envelopeFrom: envelope.from,
     envelopeTo: [...envelope.to],
-    ...headers,
+    ...(headers ?? NO_HEADER_SUMMARY),
     receivedAt: stored.receivedAt,
     size: stored.raw.length,
     // As a lab server accepted it: not (yet) a copy in any mailbox of the world.
     mailbox: null,
   };
-  return stored.summary;
+  if (headers) stored.summary = summary;
+  return summary;
 }

@@ -100,4 +100,25 @@ describe('mail authentication in the worker thread', () => {
       other.close();
     }
   });
+
+  it('a signature past its deadline: the message goes out unsigned at once, with a line that says why', async () => {
+    const key = createDkimKey('lab.test');
+    const definition = withTxtRecord(LAB_WORLD, key.domain, key.record);
+    const logs: string[] = [];
+    const auth = mailAuthFor(definition, (line) => logs.push(line), { deadlineMs: 5 });
+    const other = mailAuthFor(definition, () => {});
+    try {
+      await mailAuthWorkersLoaded();
+      // 40 MB to hash: far more than 5 ms of work anywhere.
+      const huge = Buffer.concat([message(10), Buffer.alloc(40 * 1024 * 1024, 'x\r\n')]);
+      const sent = await auth.sign(key, huge);
+      expect(sent).toBe(huge);
+      expect(logs).toEqual(['dkim: not signed: signing not finished within 5 ms']);
+      // The next one is signed by a fresh worker or the other one.
+      expect((await other.sign(key, message(11))).toString()).toMatch(/^DKIM-Signature: v=1; a=ed25519-sha256;/);
+    } finally {
+      auth.close();
+      other.close();
+    }
+  });
 });

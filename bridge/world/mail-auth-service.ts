@@ -1,9 +1,10 @@
 /**
- * Who is the sender, off the lab's event loop: the SPF, DKIM and DMARC check of every message a
- * lab MX receives, and the relay's DKIM signature, are pure CPU work on bytes and the lab DNS
- * (about a millisecond per message, a third of what a relayed message costs). A small pool of
- * worker threads per bridge does them for every world, so the SMTP conversations of all labs keep
- * moving on the main thread meanwhile, and a machine's second core takes the cryptography.
+ * The work behind a message, off the lab's event loop: the SPF, DKIM and DMARC check of every
+ * message a lab MX receives, the relay's DKIM signature, and reading a big header block for a
+ * message list are pure CPU work on bytes and the lab DNS (about a millisecond per message, a
+ * third of what a relayed message costs; tens of milliseconds for a header block of thousands of
+ * addresses). A pool of worker threads per bridge, one per core, does them for every world, so
+ * the SMTP conversations of all labs keep moving on the main thread meanwhile.
  *
  * Every request has a deadline. A check past it is answered at once with temperror (a signature:
  * the message goes out unsigned), the worker that holds it is ended and a fresh one started, and
@@ -13,35 +14,37 @@
  * The workers run exactly the functions in mail-auth.ts. If they cannot start, every request is
  * done in this thread instead (slower, never different, and without a deadline).
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import type { AuthCheck } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
+import { headerSummary, NO_HEADER_SUMMARY, type HeaderSummary } from '../lab/message-headers';
 import { checkMessage, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
 
 /** How long one check or signature may take in a worker; a normal one takes about a millisecond. */
 export const AUTH_DEADLINE_MS = 5_000;
-/** Worker threads per bridge: with two, the other one answers while one is held up or restarting. */
-export const AUTH_WORKERS = 2;
+/**
+ * Worker threads per bridge (--work-threads): one per core, and at least two, so the other one
+ * answers while one is held up or restarting.
+ */
+export const DEFAULT_WORK_THREADS = Math.max(2, availableParallelism());
 /** Workers in a row that fail to load before the pool gives up and works in this thread. */
 const MAX_FAILED_STARTS = 3;
 /** A worker that has not loaded within this is taken as unable to start. */
 const WORKER_START_MS = 60_000;
-/**
- * Times a request moves to another worker because the one it waited on ended: enough to outlive
- * the loss of every worker once, and a bound for a request that crashes each worker it meets.
- */
-const MAX_MOVES = AUTH_WORKERS;
 
 export type AuthRequest =
   | { type: 'world'; world: number; definition: WorldDefinition }
   | { type: 'forget'; world: number }
   | { type: 'check'; id: number; world: number; raw: Uint8Array<ArrayBuffer>; peer: AuthPeer }
-  | { type: 'sign'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer> };
+  | { type: 'sign'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer> }
+  | { type: 'headers'; id: number; raw: Uint8Array<ArrayBuffer> };
 
 export type AuthReply =
   | { id: number; check: AuthCheck }
   | { id: number; signed: Uint8Array<ArrayBuffer>; logs: string[] }
+  | { id: number; headers: HeaderSummary }
   | { id: number; error: string };
 
 /** What a worker posts: a batch of replies, or 'ready' once it has loaded. */
@@ -119,6 +122,11 @@ class Lane {
 class AuthPool {
   readonly #size: number;
   readonly #lanes = new Set<Lane>();
+  /**
+   * Times a request moves to another worker because the one it waited on ended: enough to outlive
+   * the loss of every worker once, and a bound for a request that crashes each worker it meets.
+   */
+  readonly #maxMoves: number;
   #broken = false;
   #answered = false;
   #everLoaded = false;
@@ -129,6 +137,16 @@ class AuthPool {
 
   constructor(size: number) {
     this.#size = Math.max(1, size);
+    this.#maxMoves = this.#size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Workers started and not ended (tests count them against the pool's size). */
+  get workers(): number {
+    return this.#lanes.size;
   }
 
   /** 'worker' once a worker thread has answered, 'this thread' after they could not start. */
@@ -291,7 +309,7 @@ class AuthPool {
     this.#fill();
     for (const { job, timer } of owed) {
       if (timer) clearTimeout(timer);
-      if (++job.moves > MAX_MOVES) job.late();
+      if (++job.moves > this.#maxMoves) job.late();
       else this.#dispatch(job);
     }
   }
@@ -317,10 +335,23 @@ class AuthPool {
 
 let shared: AuthPool | null = null;
 let worlds = 0;
+let threads = DEFAULT_WORK_THREADS;
 
 /** One pool per bridge process, for all its worlds, started with the first world that needs it. */
 function sharedPool(): AuthPool {
-  return (shared ??= new AuthPool(AUTH_WORKERS));
+  return (shared ??= new AuthPool(threads));
+}
+
+/** The pool's size (--work-threads), set before the first world or message list uses it. */
+export function setWorkThreads(count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--work-threads must be a whole number above 0, not ${count}`);
+  if (shared && shared.size !== count) throw new Error('The worker pool is already running: set its size before the bridge starts');
+  threads = count;
+}
+
+/** Workers the pool runs now and its size (tests). */
+export function workThreads(): { running: number; size: number } {
+  return { running: shared?.workers ?? 0, size: shared?.size ?? threads };
 }
 
 /** Where this process's worlds check and sign their mail (tests prove it is the workers). */
@@ -387,6 +418,37 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
     },
     close: () => pool.forget(world),
   };
+}
+
+export interface HeaderReadOptions {
+  /** Read in this thread (what the worker would do). */
+  inProcess?: boolean;
+  /** The deadline of the read in a worker (AUTH_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
+/**
+ * A message list's From, To, Subject and Date, read from `block` (a header block) in a worker.
+ * Past the deadline the worker is replaced and the fields come back empty, with a line logged:
+ * the message stays listed and its raw source shows what arrived.
+ */
+export function readHeadersOffThread(block: Buffer, log: (message: string) => void, options: HeaderReadOptions = {}): Promise<HeaderSummary> {
+  const here = async () => headerSummary(block);
+  if (options.inProcess) return here();
+  const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
+  return sharedPool().request(
+    deadlineMs,
+    (id) => ({ type: 'headers', id, raw: ownBytes(block) }),
+    (reply) => {
+      if ('headers' in reply) return reply.headers;
+      throw new Error('error' in reply ? reply.error : 'unexpected reply from the worker');
+    },
+    () => {
+      log(`message list: a ${Math.round(block.length / 1024)} KB header block was not read within ${deadlineMs} ms; the message is listed without From, To, Subject and Date`);
+      return { ...NO_HEADER_SUMMARY, to: [] };
+    },
+    here,
+  );
 }
 
 /** The message's bytes in an ArrayBuffer of their own, to hand over to the worker. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RECORD_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from '../lab/lab-budget';
-import { headerSummary } from '../lab/message-headers';
+import { headerReader } from '../lab/header-reader';
 import type { MessageSummary } from '../../core/wire';
 import type { MailboxSummary } from '../../core/world/world-events';
 
@@ -132,10 +132,14 @@ export class Mailboxes implements BudgetedStore {
     return undefined;
   }
 
-  /** Header fields only, read once: a list must not pay for a MIME parse. A fresh copy each time. */
+  /**
+   * Header fields only, read once: a list must not pay for a MIME parse. A fresh copy each time.
+   * While a worker reads a big header block the fields are empty (headerReader).
+   */
   summary(message: StoredMessage): MessageSummary {
     let summary = this.#summaries.get(message);
     if (!summary) {
+      const headers = headerReader.now(message.raw);
       summary = {
         id: message.id,
         conversation: message.conversation ?? '',
@@ -148,13 +152,9 @@ export class Mailboxes implements BudgetedStore {
         receivedAt: message.receivedAt,
         size: message.raw.length,
         mailbox: message.mailbox,
+        ...headers,
       };
-      try {
-        Object.assign(summary, headerSummary(message.raw));
-      } catch {
-        // A broken message is still delivered; its raw source shows what arrived.
-      }
-      this.#summaries.set(message, summary);
+      if (headers) this.#summaries.set(message, summary);
     }
     return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
   }

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench -- --intake --profile [--before <revision>]`: where the lab's CPU goes for each
+ * message it takes in, by stage. The bridge samples itself with V8's profiler during one
+ * smtp-source run (after a warm-up, before the relay's catch-up) and every sample is put in the
+ * stage of the innermost lab frame on its stack: framing (the tap's line reading and socket
+ * pairs), recording (the conversation record), session tracking (core's session tracker), the
+ * store (keeping the message), smtp-server's own work, and what runs with no lab code on the
+ * stack (sockets, streams, timers) or in the garbage collector. With `--before`, that revision's
+ * bridge is profiled the same way and the stages are printed side by side.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../bridge/app-build';
+import { cpuSecondsOf, type BridgeProcess } from './bridge-process';
+import { RECIPIENT, relayDrained, settle } from './delivery-throughput';
+import type { ProfilerCommand, ProfilerReport } from './profiled-bridge';
+import { checkOutRevision, describeCheckout } from './revision-checkout';
+import { manualSteps, obtainSmtpSource, runSmtpSource, type SmtpSource } from './smtp-source';
+
+const WARM_UP = 2_000;
+const MESSAGES = Number(process.env.BENCH_PROFILE_MESSAGES ?? 10_000);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Stages in the order they are printed; a frame belongs to the first whose pattern its URL matches. */
+export const STAGES = [
+  { name: 'framing (tap: lines, loopback pairs, TLS)', files: /\/bridge\/tap\// },
+  { name: 'session tracking (core tracker)', files: /\/core\/(machines|smtp)\// },
+  { name: 'recording (conversation record, events)', files: /\/bridge\/lab\/(conversations|bounded-records)\.ts|\/bridge\/web\/|\/core\/wire/ },
+  { name: 'store (keeping the message)', files: /\/bridge\/lab\/(message-store|read-message|message-headers|header-reader|lab-budget|smtp-server|lab-servers)\.ts/ },
+  { name: 'other lab code', files: /\/(bridge|core)\/(?!world\/|outbound\/)/ },
+  { name: 'relay (after the 250, not intake)', files: /\/bridge\/(world|outbound)\/|node_modules\/(nodemailer|mailauth)\// },
+  { name: 'smtp-server (its own parsing and replies)', files: /node_modules\/smtp-server\// },
+] as const;
+/** The profiler's own work (stopping it, collecting the samples): left out. */
+const PROFILER = { name: 'the profiler itself', files: /\/bench\/profiled-bridge\.ts/ };
+/**
+ * Samples inside a socket write are the kernel's send path, and on a busy machine mostly the
+ * thread waiting to run again after waking the peer: wall time, far more than the CPU it costs.
+ * They are counted apart, and the kernel's part is given as the measured system time instead.
+ */
+const KERNEL = 'kernel: socket reads and writes, waking the client (measured system time)';
+const SOCKET_WRITE = /^(writeBuffer|writev|write(Utf8|Latin1|Ascii|Ucs2)String)$/;
+const NO_LAB_FRAME = 'sockets, streams, timers (Node; no lab code on the stack)';
+const GC = 'garbage collection';
+/** The stages that are the lab's own work on the wire, apart from smtp-server, Node and the kernel. */
+const LAB_STAGES = new Set<string>(STAGES.slice(0, 4).map((stage) => stage.name));
+const INTAKE_EXCLUDES = 'relay (after the 250, not intake)';
+
+export interface StageProfile {
+  label: string;
+  messages: number;
+  /**
+   * CPU µs per message by stage: the process's user CPU per message shared out as the main
+   * thread's samples fell (samples count wall time, which a busy machine stretches; the shares
+   * hold), and the kernel's system time as measured.
+   */
+  stages: Map<string, number>;
+  /** The same for the functions within each stage. */
+  leaves: Map<string, Map<string, number>>;
+  /** The whole process's CPU (every thread) per message over the same span, profiler included. */
+  cpuPerMessage: number;
+  /** The share of the main thread's samples inside socket writes (wall time: waking the client, and waiting to run again). */
+  writeShare: number;
+  messagesPerSecond: number;
+}
+
+interface Attributed {
+  /** Sampled busy time by stage, in µs. */
+  stages: Map<string, number>;
+  /** Per stage, sampled time by the function the sample was in (its leaf) and the lab function that led there. */
+  leaves: Map<string, Map<string, number>>;
+}
+
+/** Sampled busy time by stage, in µs: each sample goes to the innermost lab frame on its stack. */
+export function stagesOf(profile: CpuProfile): Attributed {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  /** The innermost lab frame at or above a node: its stage and a name for it. */
+  const labFrameOfNode = new Map<number, { stage: string; frame: string } | null>();
+  const labFrameOf = (id: number): { stage: string; frame: string } | null => {
+    const known = labFrameOfNode.get(id);
+    if (known !== undefined) return known;
+    const frame = byId.get(id)?.callFrame;
+    const url = frame?.url ?? '';
+    const stage = url ? [PROFILER, ...STAGES].find((each) => each.files.test(url))?.name : undefined;
+    const parentId = parent.get(id);
+    const found = stage ? { stage, frame: `${frame?.functionName || '(anonymous)'} ${url.replace(/^.*?\/(bridge|core|node_modules)\//, '$1/')}` } : parentId === undefined ? null : labFrameOf(parentId);
+    labFrameOfNode.set(id, found);
+    return found;
+  };
+  const stages = new Map<string, number>();
+  const leaves = new Map<string, Map<string, number>>();
+  profile.samples.forEach((id, index) => {
+    const leaf = byId.get(id)?.callFrame;
+    const name = leaf?.functionName ?? '';
+    if (name === '(idle)' || name === '(program)') return;
+    const lab = name === '(garbage collector)' ? null : labFrameOf(id);
+    const stage = name === '(garbage collector)' ? GC : SOCKET_WRITE.test(name) ? KERNEL : (lab?.stage ?? NO_LAB_FRAME);
+    if (stage === PROFILER.name || lab?.stage === PROFILER.name) return;
+    const delta = profile.timeDeltas[index] ?? 0;
+    stages.set(stage, (stages.get(stage) ?? 0) + delta);
+    const where = `${name || '(anonymous)'}${lab && !lab.frame.startsWith(`${name} `) ? ` under ${lab.frame}` : ''}`;
+    const byLeaf = leaves.get(stage) ?? new Map<string, number>();
+    byLeaf.set(where, (byLeaf.get(where) ?? 0) + delta);
+    leaves.set(stage, byLeaf);
+  });
+  return { stages, leaves };
+}
+
+/** A bridge of `root` that profiles itself on request (profiled-bridge.ts). */
+async function startProfiledBridge(root: string): Promise<BridgeProcess & { profile(file: string, during: () => Promise<void>): Promise<{ cpuMicros: number; systemMicros: number }> }> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
+  const child: ChildProcess = fork(join(PROJECT_ROOT, 'bench', 'profiled-bridge.ts'), [root, stateDir], {
+    cwd: root === 'bare' ? PROJECT_ROOT : root,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const next = (type: ProfilerReport['type']) =>
+    new Promise<ProfilerReport>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the profiled bridge did not report "${type}" within 60 s`)), 60_000);
+      const heard = (message: ProfilerReport) => {
+        if (message.type !== type) return;
+        clearTimeout(timer);
+        child.off('message', heard);
+        resolve(message);
+      };
+      child.on('message', heard);
+      child.once('exit', (code) => reject(new Error(`the profiled bridge exited with ${code}`)));
+    });
+  const send = (command: ProfilerCommand) => child.send(command);
+  const listening = await next('listening');
+  if (listening.type !== 'listening') throw new Error('unexpected report');
+  return {
+    webUrl: listening.webUrl,
+    smtp: { host: '127.0.0.1', port: listening.smtpPort },
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    async profile(file, during) {
+      const started = next('started');
+      send({ type: 'start' });
+      await started;
+      await during();
+      const stopped = next('stopped');
+      send({ type: 'stop', file });
+      const report = await stopped;
+      return report.type === 'stopped' ? report : { cpuMicros: NaN, systemMicros: NaN };
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.disconnect();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function profileCheckout(label: string, root: string, source: SmtpSource, dir: string): Promise<StageProfile> {
+  const bridge = await startProfiledBridge(root);
+  try {
+    const load = (messages: number) => runSmtpSource(source, { port: bridge.smtp.port, sessions: 10, size: 1024, messages, to: RECIPIENT, timeoutMs: 120_000 });
+    // A bare smtp-server has no relay to wait for.
+    const drained = () => (bridge.webUrl ? relayDrained(bridge.webUrl) : Promise.resolve(0));
+    await load(WARM_UP);
+    await drained();
+    await settle(bridge);
+    const file = join(dir, `${label.replace(/\W+/g, '-')}.cpuprofile`);
+    let seconds = NaN;
+    const { cpuMicros, systemMicros } = await bridge.profile(file, async () => {
+      seconds = await load(MESSAGES);
+    });
+    const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+    const sampled = stagesOf(profile);
+    // User CPU shared out as the samples outside socket writes fell; the kernel's part as measured.
+    const userSampled = [...sampled.stages].reduce((sum, [stage, micros]) => sum + (stage === KERNEL ? 0 : micros), 0);
+    const userPerMessage = (cpuMicros - systemMicros) / MESSAGES;
+    const share = (micros: number) => (micros / userSampled) * userPerMessage;
+    const stages = new Map([...sampled.stages].map(([stage, micros]) => [stage, stage === KERNEL ? systemMicros / MESSAGES : share(micros)]));
+    const leaves = new Map([...sampled.leaves].filter(([stage]) => stage !== KERNEL).map(([stage, byLeaf]) => [stage, new Map([...byLeaf].map(([leaf, micros]) => [leaf, share(micros)]))]));
+    const cpuPerMessage = cpuMicros / MESSAGES;
+    const writeShare = (sampled.stages.get(KERNEL) ?? 0) / [...sampled.stages.values()].reduce((sum, micros) => sum + micros, 0);
+    await drained();
+    return { label, messages: MESSAGES, stages, leaves, cpuPerMessage, writeShare, messagesPerSecond: MESSAGES / seconds };
+  } finally {
+    await bridge.stop();
+  }
+}
+
+export async function measureIntakeProfile(before: string | null): Promise<void> {
+  const source = await obtainSmtpSource();
+  if ('missing' in source) {
+    console.log(`\nIntake profile skipped: smtp-source is missing (${source.missing}). To fetch it by hand (as root):\n${manualSteps()}`);
+    return;
+  }
+  console.log(`\nIntake profile: ${MESSAGES} messages of 1 KB from smtp-source (10 sessions, -d) into the lab, after a ${WARM_UP}-message warm-up;`);
+  console.log("the bridge's main thread sampled by V8 over exactly that run; each sample goes to the innermost lab frame on its stack.");
+  const dir = await mkdtemp(join(tmpdir(), 'smtp-lab-profile-'));
+  const checkout = before ? await checkOutRevision(before, '--before') : null;
+  try {
+    const profiles: StageProfile[] = [];
+    if (checkout) profiles.push(await profileCheckout(`before: ${checkout.label}`, checkout.root, source, dir));
+    profiles.push(await profileCheckout(`this checkout (${await describeCheckout()})`, PROJECT_ROOT, source, dir));
+    profiles.push(await profileCheckout('bare smtp-server', 'bare', source, dir));
+    printProfiles(profiles);
+  } finally {
+    await checkout?.remove();
+    // BENCH_PROFILE_KEEP=1 keeps the .cpuprofile files (Chrome DevTools opens them) for a closer look.
+    if (process.env.BENCH_PROFILE_KEEP) console.log(`profiles kept in ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function printProfiles(profiles: StageProfile[]): void {
+  const names = [...STAGES.map((stage) => stage.name), NO_LAB_FRAME, GC, KERNEL];
+  const table: Record<string, Record<string, string>> = {};
+  const intake = (profile: StageProfile) => [...profile.stages].reduce((sum, [stage, micros]) => sum + (stage === INTAKE_EXCLUDES ? 0 : micros), 0);
+  for (const name of names) {
+    table[name] = Object.fromEntries(profiles.map((profile) => [`${profile.label} µs/msg`, fmt(profile.stages.get(name) ?? 0)]));
+  }
+  table['taking in: all but the relay'] = Object.fromEntries(profiles.map((profile) => [`${profile.label} µs/msg`, fmt(intake(profile))]));
+  table['whole process CPU (every thread, profiler included; the sum of the above)'] = Object.fromEntries(profiles.map((profile) => [`${profile.label} µs/msg`, fmt(profile.cpuPerMessage)]));
+  table['main thread wall time inside socket writes (waking the client, waiting to run again)'] = Object.fromEntries(
+    profiles.map((profile) => [`${profile.label} µs/msg`, `${Math.round(profile.writeShare * 100)} %`]),
+  );
+  table['msg/s while profiled'] = Object.fromEntries(profiles.map((profile) => [`${profile.label} µs/msg`, fmt(profile.messagesPerSecond)]));
+  console.table(table);
+  const latest = profiles.find((profile) => profile.label.startsWith('this checkout'));
+  if (!latest) return;
+  const ranked = [...latest.stages].filter(([stage]) => stage !== INTAKE_EXCLUDES).sort((a, b) => b[1] - a[1]);
+  const largest = ranked[0];
+  if (!largest) return;
+  const percent = (micros: number) => `${Math.round((micros / intake(latest)) * 100)} %`;
+  console.log(`largest stage now: ${largest[0]}, ${fmt(largest[1])} µs of ${fmt(intake(latest))} µs a message taken in (${percent(largest[1])}).`);
+  const lab = ranked.find(([stage]) => LAB_STAGES.has(stage));
+  if (lab) console.log(`largest of the lab's own stages (framing, session tracking, recording, store): ${lab[0]}, ${fmt(lab[1])} µs (${percent(lab[1])}).`);
+  console.log('Where the time goes within each stage of 20 µs or more a message (the function a sample was in, under the lab function that led there):');
+  for (const [stage, micros] of [...latest.stages].sort((a, b) => b[1] - a[1])) {
+    if (micros < 20) continue;
+    console.log(`  ${stage}: ${fmt(micros)} µs/msg`);
+    const within = [...(latest.leaves.get(stage) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]).slice(0, stage === largest[0] ? 10 : 5);
+    for (const [leaf, each] of within) console.log(`    ${fmt(each).padStart(5)}  ${leaf}`);
+  }
+}
+
+const fmt = (value: number) => (Number.isFinite(value) ? String(Math.round(value)) : 'n/a');

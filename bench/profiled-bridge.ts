@@ -1,0 +1,61 @@
+/**
+ * A local bridge that profiles itself on request, for `npm run bench -- --intake --profile`. Run
+ * as `node --import tsx bench/profiled-bridge.ts <checkout> <state dir>` with an IPC channel: it
+ * starts that checkout's bridge (this one's, or another revision's worktree; `bare` for a bare
+ * smtp-server, the floor to compare with), says where it listens, and on 'start' / 'stop' runs V8's sampling profiler over exactly the span the bench
+ * asks for (the client's run, not the start-up, the warm-up or the relay's catch-up after it).
+ */
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startPlainSmtpServer } from './plain-smtp-server';
+
+export type ProfilerCommand = { type: 'start' } | { type: 'stop'; file: string };
+export type ProfilerReport =
+  | { type: 'listening'; smtpPort: number; webUrl: string }
+  | { type: 'started' }
+  /** `cpuMicros`: the whole process (every thread), from start to stop. */
+  | { type: 'stopped'; cpuMicros: number; systemMicros: number };
+
+/** Microseconds between samples: fine enough for stages of tens of µs a message over thousands of messages. */
+const SAMPLING_INTERVAL_US = 250;
+
+const [root, stateDir] = process.argv.slice(2);
+if (!root || !stateDir || !process.send) throw new Error('usage: node --import tsx bench/profiled-bridge.ts <checkout> <state dir>, with an IPC channel');
+process.env.SMTP_LAB_LOG = 'quiet';
+const bridge = root === 'bare' ? await bareServer() : await startBridgeOf(root);
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+let cpuAtStart = process.cpuUsage();
+
+const report = (message: ProfilerReport) => process.send?.(message);
+process.on('message', (command: ProfilerCommand) => {
+  void (async () => {
+    if (command.type === 'start') {
+      await session.post('Profiler.start');
+      cpuAtStart = process.cpuUsage();
+      report({ type: 'started' });
+    } else {
+      const cpu = process.cpuUsage(cpuAtStart);
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(command.file, JSON.stringify(profile));
+      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system });
+    }
+  })();
+});
+process.on('disconnect', () => void bridge.close().finally(() => process.exit(0)));
+report({ type: 'listening', smtpPort: bridge.smtp.port, webUrl: bridge.webUrl });
+
+async function startBridgeOf(checkout: string) {
+  const { startBridge } = (await import(pathToFileURL(join(checkout, 'bridge', 'server.ts')).href)) as typeof import('../bridge/server');
+  return startBridge({ host: '127.0.0.1', httpPort: 0, smtpPort: 0, smtpsPort: 0, stateDir: stateDir ?? '' });
+}
+
+/** A bare smtp-server: no web side, so no webUrl. */
+async function bareServer() {
+  const { port, close } = await startPlainSmtpServer();
+  return { smtp: { port }, webUrl: '', close };
+}
