@@ -150,6 +150,14 @@ async function panAndZoom(root: string): Promise<void> {
 }
 
 describe('diagrams at 1366×768', () => {
+  it('gives the statechart the whole panel before a conversation, and room for its facts once one starts', async () => {
+    const widthOf = (selector: string) => page.locator(selector).first().evaluate((el) => el.getBoundingClientRect().width);
+    const viewport = '[data-testid="statechart"] [data-testid="diagram-viewport"]';
+    expect(await page.getByTestId('session-context').count()).toBe(0);
+    // No empty column of facts beside the drawing, clipping it for nothing.
+    expect(await widthOf(viewport)).toBeGreaterThan((await widthOf('.chart-beside-facts')) * 0.9);
+  });
+
   it('draws every statechart label at 11 px or more, clear of every arrow, and pans and zooms it', async () => {
     await page.getByTestId('session-tab').click();
     await page.locator('[data-testid="statechart"] svg [data-state]').first().waitFor();
