@@ -62,6 +62,13 @@ export interface EnqueueInput {
   authenticated?: boolean;
 }
 
+/** Where a lab keeps its relay queue beyond memory (the lab database); absent: memory only. */
+export interface QueueWriter {
+  /** An entry arrived or finished an attempt; `retryAt`: when (lab clock) its next attempt is due, null for its first. */
+  saved(entry: QueueEntry, retryAt: number | null): void;
+  removed(queueId: string): void;
+}
+
 export interface QueueDeps {
   dns: LabDns;
   clock: LabClock;
@@ -78,6 +85,7 @@ export interface QueueDeps {
   log?(message: string): void;
   /** An attempt that must not wait behind a burst: the first hop of mail a learner steps through. */
   urgent?(queueId: string, attempt: number): boolean;
+  writer?: QueueWriter | null;
 }
 
 export class RelayQueue {
@@ -137,6 +145,7 @@ export class RelayQueue {
       client: input.client,
       authenticated: input.authenticated ?? false,
     };
+    this.#deps.writer?.saved(entry, null);
     this.#entries.set(entry.queueId, entry);
     this.#bytes += entry.raw.length;
     emit({ type: 'queued', at: clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
@@ -146,6 +155,21 @@ export class RelayQueue {
     this.#arriving.push(entry);
     if (this.#arriving.length === 1) setImmediate(() => this.#admit());
     return entry;
+  }
+
+  /**
+   * Take back an entry a lab database kept: its first attempt starts now, or its retry waits for
+   * `retryAt` on the lab clock (at once if that has passed while the lab was stopped).
+   */
+  restore(entry: QueueEntry, retryAt: number | null): void {
+    this.#entries.set(entry.queueId, entry);
+    this.#bytes += entry.raw.length;
+    if (retryAt === null) {
+      this.#arriving.push(entry);
+      if (this.#arriving.length === 1) setImmediate(() => this.#admit());
+    } else {
+      this.#retryIn(entry, retryAt - this.#deps.clock.now());
+    }
   }
 
   /** Messages still waiting for a recipient. */
@@ -260,19 +284,25 @@ export class RelayQueue {
     if (failed.length) this.#bounce(entry, failed);
     this.#reportDelay(entry, results.map((r) => r.recipient).filter((r) => r.state === 'pending' && !r.delayReported && r.notify?.includes('DELAY')));
     if (entry.recipients.some((r) => r.state === 'pending')) {
-      const cancel = clock.schedule(retryIn, () => {
-        this.#cancels.delete(cancel);
-        if (this.#closed) return Promise.resolve();
-        const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
-        this.#schedule(entry);
-        return over;
-      });
-      this.#cancels.add(cancel);
+      this.#deps.writer?.saved(entry, clock.now() + retryIn);
+      this.#retryIn(entry, retryIn);
       return;
     }
+    this.#deps.writer?.removed(entry.queueId);
     this.#entries.delete(entry.queueId);
     this.#bytes -= entry.raw.length;
     emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
+  }
+
+  #retryIn(entry: QueueEntry, delayMs: number): void {
+    const cancel = this.#deps.clock.schedule(delayMs, () => {
+      this.#cancels.delete(cancel);
+      if (this.#closed) return Promise.resolve();
+      const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
+      this.#schedule(entry);
+      return over;
+    });
+    this.#cancels.add(cancel);
   }
 
   #keepOutside(entry: QueueEntry, recipient: QueuedRecipient, response: string): void {

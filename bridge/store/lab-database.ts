@@ -1,0 +1,300 @@
+/**
+ * One lab's database: SQLite in WAL mode, in the data directory. Memory stays the lab's working
+ * set, bounded by its budget as before; every store writes through to this file, and a lab that
+ * starts on an existing file takes back what it holds.
+ *
+ * Two kinds of write. What a server answered 250 for — an accepted message, a mailbox copy — is
+ * committed before the write returns, so the 250 goes out only once the mail is on disk (WAL with
+ * synchronous=NORMAL: it survives the process being killed; a power cut may take the last
+ * transactions). Everything else — transcript lines, queue progress, drops — is gathered and
+ * committed once per turn of the event loop, or with the next 250, whichever comes first: a
+ * conversation costs one transaction per burst of lines, not one per line.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { TapEvent } from '../../core/wire';
+import type { ConversationWriter, KeptConversation } from '../lab/conversations';
+import type { Handoff, KeptMessage, MessageWriter } from '../lab/message-store';
+import type { AcceptedMessage } from '../lab/smtp-server';
+import type { MailboxWriter, StoredMessage } from '../world/mailboxes';
+import type { QueueEntry, QueueWriter } from '../world/queue';
+import type { KeptWorld } from '../world/world';
+import { migrate } from './schema';
+
+/** Everything a lab database holds, oldest first in each list. */
+export interface KeptLab {
+  conversations: KeptConversation[];
+  messages: KeptMessage[];
+  /** Accepted messages the relay queue had not taken when the lab stopped: they go to it now. */
+  unqueued: AcceptedMessage[];
+  world: KeptWorld;
+  clockOffsetMs: number;
+}
+
+/** A conversation's lines are pruned to what it keeps in memory every this many lines, and at its end. */
+const PRUNE_EVERY_LINES = 1024;
+
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: Database.Database) {
+  return {
+    conversationStarted: db.prepare('INSERT OR REPLACE INTO conversations (id, origin, peer, started_at, ended_at, state) VALUES (?, ?, ?, ?, NULL, ?)'),
+    conversationState: db.prepare('UPDATE conversations SET state = ? WHERE id = ?'),
+    conversationEnded: db.prepare('UPDATE conversations SET ended_at = ?, state = ? WHERE id = ?'),
+    conversationForgotten: db.prepare('DELETE FROM conversations WHERE id = ?'),
+    line: db.prepare('INSERT OR REPLACE INTO lines (conversation, seq, line) VALUES (?, ?, ?)'),
+    linesForgotten: db.prepare('DELETE FROM lines WHERE conversation = ?'),
+    linesPruned: db.prepare('DELETE FROM lines WHERE conversation = ? AND seq >= ? AND seq < ?'),
+    message: db.prepare('INSERT OR REPLACE INTO messages (id, conversation, envelope_from, envelope_to, received_at, raw, handoff) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    messageQueued: db.prepare('UPDATE messages SET handoff = NULL WHERE id = ? AND handoff IS NOT NULL'),
+    messageForgotten: db.prepare('DELETE FROM messages WHERE id = ?'),
+    copy: db.prepare('INSERT OR REPLACE INTO mailbox_copies (id, mailbox, host, conversation, envelope_from, envelope_to, received_at, outside, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    copyForgotten: db.prepare('DELETE FROM mailbox_copies WHERE id = ?'),
+    queued: db.prepare('INSERT INTO relay_queue (queue_id, entry, raw, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT (queue_id) DO UPDATE SET entry = excluded.entry, retry_at = excluded.retry_at'),
+    unqueued: db.prepare('DELETE FROM relay_queue WHERE queue_id = ?'),
+    clock: db.prepare('INSERT OR REPLACE INTO lab_clock (id, offset_ms) VALUES (1, ?)'),
+  };
+}
+
+export class LabDatabase {
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  readonly #log: (message: string) => void;
+  /** Writes that wait for the next commit, in order. */
+  #pending: Array<() => void> = [];
+  #flushScheduled = false;
+  /** Conversations whose session state moved since the last commit. */
+  readonly #moved = new Map<string, { readonly state: string; readonly id: string }>();
+  #closed = false;
+
+  /** Open (or create) the database at `file`, bringing an older schema forward. */
+  static open(file: string, log: (message: string) => void = () => {}): LabDatabase {
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw new Error(`cannot open the lab database ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return new LabDatabase(file, db, log);
+  }
+
+  /** Remove a lab's database and its WAL files (a hosted lab that expired). */
+  static remove(file: string): void {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
+  private constructor(file: string, db: Database.Database, log: (message: string) => void) {
+    this.file = file;
+    this.#db = db;
+    this.#sql = prepare(db);
+    this.#log = log;
+  }
+
+  readonly conversations: ConversationWriter = {
+    started: (c) => this.#later(() => this.#sql.conversationStarted.run(c.id, c.origin, c.peer, c.startedAt, c.state)),
+    line: (c, seq, line) => {
+      const text = JSON.stringify(line);
+      this.#moved.set(c.id, c);
+      this.#later(() => this.#sql.line.run(c.id, seq, text));
+      if (seq > 0 && seq % PRUNE_EVERY_LINES === 0) this.#prune(c);
+    },
+    ended: (c) => {
+      const { endedAt, state, id } = c;
+      this.#moved.delete(id);
+      this.#later(() => this.#sql.conversationEnded.run(endedAt, state, id));
+      this.#prune(c);
+    },
+    forgotten: (id) => {
+      this.#moved.delete(id);
+      this.#later(() => {
+        this.#sql.conversationForgotten.run(id);
+        this.#sql.linesForgotten.run(id);
+      });
+    },
+  };
+
+  readonly messages: MessageWriter = {
+    added: (message, handoff) => {
+      const kept: Handoff | null = handoff ? { recipients: handoff.recipients, dsn: handoff.dsn, authenticated: handoff.authenticated } : null;
+      const { id, envelope, receivedAt, raw } = message;
+      this.#now(() => this.#sql.message.run(id, envelope.conversation, envelope.from, JSON.stringify(envelope.to), receivedAt, raw, kept ? JSON.stringify(kept) : null));
+    },
+    forgotten: (id) => this.#later(() => this.#sql.messageForgotten.run(id)),
+  };
+
+  readonly mailboxes: MailboxWriter = {
+    added: (m) =>
+      this.#now(() => this.#sql.copy.run(m.id, m.mailbox, m.host, m.conversation, m.envelopeFrom, JSON.stringify(m.envelopeTo), m.receivedAt, m.outside ? 1 : 0, m.raw)),
+    forgotten: (id) => this.#later(() => this.#sql.copyForgotten.run(id)),
+  };
+
+  readonly queue: QueueWriter = {
+    saved: (entry, retryAt) => {
+      const { raw, ...rest } = entry;
+      const text = JSON.stringify(rest);
+      this.#later(() => {
+        this.#sql.queued.run(entry.queueId, text, raw, retryAt);
+        // The queue has it now: a restart must not hand it over a second time.
+        if (entry.kind === 'mail') this.#sql.messageQueued.run(entry.queueId);
+      });
+    },
+    removed: (queueId) => this.#later(() => this.#sql.unqueued.run(queueId)),
+  };
+
+  clockMoved(offsetMs: number): void {
+    this.#later(() => this.#sql.clock.run(Math.round(offsetMs)));
+  }
+
+  /** Everything the database holds, for a lab starting on it. */
+  load(): KeptLab {
+    const db = this.#db;
+    const lines = new Map<string, Array<{ seq: number; line: TapEvent }>>();
+    for (const row of db.prepare('SELECT conversation, seq, line FROM lines ORDER BY conversation, seq').iterate() as Iterable<{ conversation: string; seq: number; line: string }>) {
+      let list = lines.get(row.conversation);
+      if (!list) lines.set(row.conversation, (list = []));
+      list.push({ seq: row.seq, line: JSON.parse(row.line) as TapEvent });
+    }
+    const conversations = (db.prepare('SELECT * FROM conversations ORDER BY started_at, rowid').all() as ConversationRow[]).map(
+      (row): KeptConversation => ({
+        id: row.id,
+        origin: row.origin as KeptConversation['origin'],
+        peer: row.peer,
+        startedAt: row.started_at,
+        endedAt: row.ended_at,
+        state: row.state,
+        lines: lines.get(row.id) ?? [],
+      }),
+    );
+    const messages: KeptMessage[] = [];
+    const unqueued: AcceptedMessage[] = [];
+    for (const row of db.prepare('SELECT * FROM messages ORDER BY rowid').iterate() as Iterable<MessageRow>) {
+      const envelope = { conversation: row.conversation, from: row.envelope_from, to: JSON.parse(row.envelope_to) as string[] };
+      messages.push({ id: row.id, envelope, receivedAt: row.received_at, raw: row.raw });
+      if (row.handoff) unqueued.push({ id: row.id, conversation: row.conversation, envelopeFrom: row.envelope_from, raw: row.raw, ...(JSON.parse(row.handoff) as Handoff) });
+    }
+    const copies = (db.prepare('SELECT * FROM mailbox_copies ORDER BY rowid').all() as CopyRow[]).map(
+      (row): StoredMessage => ({
+        id: row.id,
+        mailbox: row.mailbox,
+        host: row.host,
+        conversation: row.conversation,
+        envelopeFrom: row.envelope_from,
+        envelopeTo: JSON.parse(row.envelope_to) as string[],
+        receivedAt: row.received_at,
+        outside: row.outside === 1,
+        raw: row.raw,
+      }),
+    );
+    const queue = (db.prepare('SELECT * FROM relay_queue ORDER BY rowid').all() as QueueRow[]).map((row) => ({
+      entry: { ...(JSON.parse(row.entry) as Omit<QueueEntry, 'raw'>), raw: row.raw },
+      retryAt: row.retry_at,
+    }));
+    const clock = db.prepare('SELECT offset_ms FROM lab_clock WHERE id = 1').get() as { offset_ms: number } | undefined;
+    return { conversations, messages, unqueued, world: { copies, queue }, clockOffsetMs: clock?.offset_ms ?? 0 };
+  }
+
+  /** Commit what waits now (the lab is closing, or a test wants to read the file). */
+  flush(): void {
+    if (this.#closed) return;
+    this.#db.transaction(() => this.#run())();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      this.#db.close();
+    }
+  }
+
+  /** Forget the lines a conversation no longer keeps in memory. */
+  #prune(c: Parameters<ConversationWriter['ended']>[0]): void {
+    const { headEnd, tailStart } = c.keptNumbers();
+    if (headEnd < tailStart) this.#later(() => this.#sql.linesPruned.run(c.id, headEnd, tailStart));
+  }
+
+  #later(write: () => void): void {
+    if (this.#closed) return;
+    this.#pending.push(write);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      try {
+        this.flush();
+      } catch (error) {
+        this.#log(`lab database: could not save: ${String(error)}`);
+      }
+    });
+  }
+
+  /** Commit `write` with everything that waits, before returning; throws if the commit fails. */
+  #now(write: () => void): void {
+    if (this.#closed) throw new Error('the lab database is closed');
+    this.#db.transaction(() => {
+      this.#run();
+      write();
+    })();
+  }
+
+  /** Inside a transaction: the waiting writes, then the session state of conversations that moved. */
+  #run(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    try {
+      for (const write of pending) write();
+      for (const [id, c] of this.#moved) this.#sql.conversationState.run(c.state, id);
+      this.#moved.clear();
+    } catch (error) {
+      // Rolled back with the transaction: keep them for the next try.
+      this.#pending = [...pending, ...this.#pending];
+      throw error;
+    }
+  }
+}
+
+interface ConversationRow {
+  id: string;
+  origin: string;
+  peer: string;
+  started_at: number;
+  ended_at: number | null;
+  state: string;
+}
+
+interface MessageRow {
+  id: string;
+  conversation: string;
+  envelope_from: string;
+  envelope_to: string;
+  received_at: number;
+  raw: Buffer;
+  handoff: string | null;
+}
+
+interface CopyRow {
+  id: string;
+  mailbox: string;
+  host: string;
+  conversation: string | null;
+  envelope_from: string;
+  envelope_to: string;
+  received_at: number;
+  outside: number;
+  raw: Buffer;
+}
+
+interface QueueRow {
+  queue_id: string;
+  entry: string;
+  raw: Buffer;
+  retry_at: number | null;
+}
