@@ -35,6 +35,9 @@ export interface KeptLab {
 /** A conversation's lines are pruned to what it keeps in memory every this many lines, and at its end. */
 const PRUNE_EVERY_LINES = 1024;
 
+/** How long a write waits for a lock another connection holds before it fails. */
+const LOCKED_WAIT_MS = 1_000;
+
 type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: Database.Database) {
@@ -72,7 +75,9 @@ export class LabDatabase {
   /** Open (or create) the database at `file`, bringing an older schema forward. */
   static open(file: string, log: (message: string) => void = () => {}): LabDatabase {
     mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
+    // Only this lab writes here; a lock held elsewhere (another process on the same --data-dir) must
+    // not stall the lab for long: past the wait a write fails, and a message gets 451, not a 250.
+    const db = new Database(file, { timeout: LOCKED_WAIT_MS });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
