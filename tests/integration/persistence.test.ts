@@ -4,13 +4,14 @@
  * the OOM killer) — and started again on the same state directory. What a client got a 250 for is
  * there, once; the conversations the page listed are listed again; the queue and the clock go on.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConversationDetail, ConversationSummary, MessageSummary } from '../../core/wire';
 import type { MailboxSummary, WorldEvent } from '../../core/world/world-events';
 import { startBridgeChild, type BridgeChild } from '../support/bridge-child';
+import { Browser, sendAs } from '../support/hosted-browser';
 import { LabSocket } from '../support/ws-client';
 import { RawClient } from './smtp-client';
 
@@ -63,7 +64,7 @@ async function sendOne(client: RawClient, to: string, subject: string): Promise<
 }
 
 async function session(bridge: BridgeChild): Promise<RawClient> {
-  const client = await RawClient.connect(bridge.smtpPort);
+  const client = await RawClient.connect(bridge.smtp.port);
   await client.reply();
   await client.command('EHLO app.example');
   return client;
@@ -162,6 +163,38 @@ describe('a lab kept across restarts', () => {
     expect(ids).toEqual(expect.arrayContaining(acknowledged.slice(0, counted)));
     expect(ids.length).toBeGreaterThanOrEqual(counted);
     expect(await second.terminate()).toBe(0);
+  });
+
+  it('hosted: a browser finds its lab again after a restart, with its mail and its login; an expired lab is removed', async () => {
+    const dir = await stateDir();
+    const first = await start(['--state-dir', dir, '--hosted']);
+    const visitor = new Browser(first);
+    await visitor.get('/');
+    const lab = await visitor.lab();
+    const caPem = await (await fetch(new URL('/api/ca.pem', first.webUrl))).text();
+    const queueId = await sendAs(first, lab.credentials, 'Before the restart', caPem);
+    await until('the message listed', () => visitor.json<MessageSummary[]>('/api/messages'), (list) => list.some((m) => m.id === queueId));
+    expect(await first.terminate()).toBe(0);
+    const labFiles = join(dir, 'data', 'labs');
+    expect((await readdir(labFiles)).sort()).toEqual([`${lab.id}.json`, `${lab.id}.sqlite`]);
+
+    const second = await start(['--state-dir', dir, '--hosted']);
+    visitor.bridge = second;
+    expect(await visitor.lab()).toMatchObject({ id: lab.id, credentials: lab.credentials });
+    expect((await visitor.json<MessageSummary[]>('/api/messages')).filter((m) => m.mailbox === null).map((m) => m.id)).toEqual([queueId]);
+    // Its login still reaches it from outside.
+    const after = await sendAs(second, lab.credentials, 'After the restart', caPem);
+    await until('the second message listed', () => visitor.json<MessageSummary[]>('/api/messages'), (list) => list.some((m) => m.id === after));
+    expect(await second.terminate()).toBe(0);
+
+    // Started again after the lab's idle time has passed: the lab has expired, its files go.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const third = await start(['--state-dir', dir, '--hosted', '--idle-minutes', '0.01']);
+    visitor.bridge = third;
+    await visitor.get('/');
+    expect((await visitor.lab()).id).not.toBe(lab.id);
+    expect((await readdir(labFiles)).filter((name) => name.startsWith(lab.id))).toEqual([]);
+    expect(await third.terminate()).toBe(0);
   });
 
   it('--no-persist keeps nothing: a restart starts empty', async () => {

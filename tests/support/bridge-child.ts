@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../bridge/app-build';
 
 export interface BridgeChild {
   readonly webUrl: string;
-  readonly smtpPort: number;
+  readonly smtp: { port: number };
   /** Resolves with the exit code, or the signal that ended the process. */
   readonly exited: Promise<number | string>;
   /** SIGTERM: the bridge closes its connections and its database, then exits. */
@@ -45,5 +45,5 @@ export async function startBridgeChild(args: readonly string[]): Promise<BridgeC
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  return { webUrl: web, smtpPort: Number(smtp), exited, terminate: () => stop('SIGTERM'), kill: () => stop('SIGKILL') };
+  return { webUrl: web, smtp: { port: Number(smtp) }, exited, terminate: () => stop('SIGTERM'), kill: () => stop('SIGKILL') };
 }
