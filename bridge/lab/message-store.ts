@@ -34,10 +34,10 @@ export interface KeptMessage {
 
 /**
  * Where a lab keeps its messages beyond memory (the lab database); absent: memory only.
- * `added` commits before it returns: the server's 250 goes out only after it.
+ * `added` resolves once the message is committed: the server's 250 goes out only after it.
  */
 export interface MessageWriter {
-  added(message: KeptMessage, handoff: Handoff | null): void;
+  added(message: KeptMessage, handoff: Handoff | null): Promise<void>;
   forgotten(id: string): void;
 }
 
@@ -100,13 +100,17 @@ export class MessageStore implements BudgetedStore {
 
   /**
    * Keep a message; one whose headers cannot be read is still kept, with empty fields. With a lab
-   * database it is committed there first, and a failed commit throws (the server answers 451).
-   * `handoff`: what the relay queue needs, kept until the queue has the message.
+   * database it is kept once committed there, and a failed commit rejects (the server answers
+   * 451); without one it is kept at once. `handoff`: what the relay queue needs, kept until the
+   * queue has the message.
    */
-  add(id: string, raw: Buffer, envelope: Envelope, handoff: Handoff | null = null): void {
-    const receivedAt = Date.now();
-    this.#writer?.added({ id, envelope, receivedAt, raw }, handoff);
-    this.#keep({ id, envelope, receivedAt, raw });
+  add(id: string, raw: Buffer, envelope: Envelope, handoff: Handoff | null = null): Promise<void> {
+    const message: KeptMessage = { id, envelope, receivedAt: Date.now(), raw };
+    if (!this.#writer) {
+      this.#keep(message);
+      return Promise.resolve();
+    }
+    return this.#writer.added(message, handoff).then(() => this.#keep(message));
   }
 
   /** Take back a message a lab database kept: nothing is written. */

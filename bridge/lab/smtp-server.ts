@@ -261,7 +261,7 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
           // Read before the callback: smtp-server resets the envelope for the next transaction.
           const accepted = acceptedOf(id, envelope, stored, session);
           // Committed to the lab database (if it keeps one) before the 250; a failed commit gets 451.
-          target.store.add(id, stored, envelope, accepted);
+          await target.store.add(id, stored, envelope, accepted);
           callback(null, `Ok: queued as ${id}`);
           try {
             target.onMessage(accepted);

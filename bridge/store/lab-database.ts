@@ -3,12 +3,13 @@
  * set, bounded by its budget as before; every store writes through to this file, and a lab that
  * starts on an existing file takes back what it holds.
  *
- * Two kinds of write. What a server answered 250 for — an accepted message, a mailbox copy — is
- * committed before the write returns, so the 250 goes out only once the mail is on disk (WAL with
+ * Every write is gathered and committed in order, once per turn of the event loop: a burst of
+ * lines and messages costs one transaction, not one each. An accepted message's write is one the
+ * lab server waits for: its 250 goes out only once that commit is done (WAL with
  * synchronous=NORMAL: it survives the process being killed; a power cut may take the last
- * transactions). Everything else — transcript lines, queue progress, drops — is gathered and
- * committed once per turn of the event loop, or with the next 250, whichever comes first: a
- * conversation costs one transaction per burst of lines, not one per line.
+ * transactions). Mailbox copies and queue progress need no wait of their own: committed in order,
+ * a copy lost with the last transaction took the queue's "delivered" with it, so the queue
+ * delivers it again after a restart, as an MTA that crashed after the 250 does.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -65,8 +66,8 @@ export class LabDatabase {
   readonly #db: Database.Database;
   readonly #sql: Statements;
   readonly #log: (message: string) => void;
-  /** Writes that wait for the next commit, in order. */
-  #pending: Array<() => void> = [];
+  /** Writes that wait for the next commit, in order; `done` is told when a write is waited for. */
+  #pending: Array<{ write: () => void; done?: { resolve(): void; reject(error: unknown): void } }> = [];
   #flushScheduled = false;
   /** Conversations whose session state moved since the last commit. */
   readonly #moved = new Map<string, { readonly state: string; readonly id: string }>();
@@ -128,14 +129,14 @@ export class LabDatabase {
     added: (message, handoff) => {
       const kept: Handoff | null = handoff ? { recipients: handoff.recipients, dsn: handoff.dsn, authenticated: handoff.authenticated } : null;
       const { id, envelope, receivedAt, raw } = message;
-      this.#now(() => this.#sql.message.run(id, envelope.conversation, envelope.from, JSON.stringify(envelope.to), receivedAt, raw, kept ? JSON.stringify(kept) : null));
+      return this.#committed(() => this.#sql.message.run(id, envelope.conversation, envelope.from, JSON.stringify(envelope.to), receivedAt, raw, kept ? JSON.stringify(kept) : null));
     },
     forgotten: (id) => this.#later(() => this.#sql.messageForgotten.run(id)),
   };
 
   readonly mailboxes: MailboxWriter = {
     added: (m) =>
-      this.#now(() => this.#sql.copy.run(m.id, m.mailbox, m.host, m.conversation, m.envelopeFrom, JSON.stringify(m.envelopeTo), m.receivedAt, m.outside ? 1 : 0, m.raw)),
+      this.#later(() => this.#sql.copy.run(m.id, m.mailbox, m.host, m.conversation, m.envelopeFrom, JSON.stringify(m.envelopeTo), m.receivedAt, m.outside ? 1 : 0, m.raw)),
     forgotten: (id) => this.#later(() => this.#sql.copyForgotten.run(id)),
   };
 
@@ -204,10 +205,25 @@ export class LabDatabase {
     return { conversations, messages, unqueued, world: { copies, queue }, clockOffsetMs: clock?.offset_ms ?? 0 };
   }
 
-  /** Commit what waits now (the lab is closing, or a test wants to read the file). */
+  /**
+   * Commit what waits now (the lab is closing, or a test wants to read the file). A commit that
+   * fails loses what it held, and every write waited for hears why.
+   */
   flush(): void {
     if (this.#closed) return;
-    this.#db.transaction(() => this.#run())();
+    const pending = this.#pending;
+    this.#pending = [];
+    try {
+      this.#db.transaction(() => {
+        for (const { write } of pending) write();
+        for (const [id, c] of this.#moved) this.#sql.conversationState.run(c.state, id);
+      })();
+    } catch (error) {
+      for (const { done } of pending) done?.reject(error);
+      throw error;
+    }
+    this.#moved.clear();
+    for (const { done } of pending) done?.resolve();
   }
 
   close(): void {
@@ -228,7 +244,20 @@ export class LabDatabase {
 
   #later(write: () => void): void {
     if (this.#closed) return;
-    this.#pending.push(write);
+    this.#pending.push({ write });
+    this.#schedule();
+  }
+
+  /** Resolves once `write` is committed; rejects if that commit fails or the database is closed. */
+  #committed(write: () => void): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the lab database is closed'));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ write, done: { resolve, reject } });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
@@ -239,30 +268,6 @@ export class LabDatabase {
         this.#log(`lab database: could not save: ${String(error)}`);
       }
     });
-  }
-
-  /** Commit `write` with everything that waits, before returning; throws if the commit fails. */
-  #now(write: () => void): void {
-    if (this.#closed) throw new Error('the lab database is closed');
-    this.#db.transaction(() => {
-      this.#run();
-      write();
-    })();
-  }
-
-  /** Inside a transaction: the waiting writes, then the session state of conversations that moved. */
-  #run(): void {
-    const pending = this.#pending;
-    this.#pending = [];
-    try {
-      for (const write of pending) write();
-      for (const [id, c] of this.#moved) this.#sql.conversationState.run(c.state, id);
-      this.#moved.clear();
-    } catch (error) {
-      // Rolled back with the transaction: keep them for the next try.
-      this.#pending = [...pending, ...this.#pending];
-      throw error;
-    }
   }
 }
 

@@ -25,10 +25,7 @@ export interface StoredMessage {
   raw: Buffer;
 }
 
-/**
- * Where a lab keeps its mailboxes beyond memory (the lab database); absent: memory only.
- * `added` commits before it returns: a host's 250 goes out only after it.
- */
+/** Where a lab keeps its mailboxes beyond memory (the lab database); absent: memory only. */
 export interface MailboxWriter {
   added(message: StoredMessage): void;
   forgotten(id: string): void;
