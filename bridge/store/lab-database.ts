@@ -47,9 +47,9 @@ function prepare(db: Database.Database) {
     conversationState: db.prepare('UPDATE conversations SET state = ? WHERE id = ?'),
     conversationEnded: db.prepare('UPDATE conversations SET ended_at = ?, state = ? WHERE id = ?'),
     conversationForgotten: db.prepare('DELETE FROM conversations WHERE id = ?'),
-    line: db.prepare('INSERT OR REPLACE INTO lines (conversation, seq, line) VALUES (?, ?, ?)'),
+    lines: db.prepare('INSERT OR REPLACE INTO lines (conversation, seq, last, lines) VALUES (?, ?, ?, ?)'),
     linesForgotten: db.prepare('DELETE FROM lines WHERE conversation = ?'),
-    linesPruned: db.prepare('DELETE FROM lines WHERE conversation = ? AND seq >= ? AND seq < ?'),
+    linesPruned: db.prepare('DELETE FROM lines WHERE conversation = ? AND seq >= ? AND last < ?'),
     message: db.prepare('INSERT OR REPLACE INTO messages (id, conversation, envelope_from, envelope_to, received_at, raw, handoff) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     messageQueued: db.prepare('UPDATE messages SET handoff = NULL WHERE id = ? AND handoff IS NOT NULL'),
     messageForgotten: db.prepare('DELETE FROM messages WHERE id = ?'),
@@ -69,8 +69,11 @@ export class LabDatabase {
   /** Writes that wait for the next commit, in order; `done` is told when a write is waited for. */
   #pending: Array<{ write: () => void; done?: { resolve(): void; reject(error: unknown): void } }> = [];
   #flushScheduled = false;
-  /** Conversations whose session state moved since the last commit. */
-  readonly #moved = new Map<string, { readonly state: string; readonly id: string }>();
+  /**
+   * Lines that came since the last commit, per conversation: written as one row each, since a row
+   * per line cost more than everything else the lab writes.
+   */
+  readonly #lines = new Map<string, { conversation: { readonly state: string }; first: number; last: number; lines: TapEvent[] }>();
   #closed = false;
 
   /** Open (or create) the database at `file`, bringing an older schema forward. */
@@ -105,19 +108,27 @@ export class LabDatabase {
   readonly conversations: ConversationWriter = {
     started: (c) => this.#later(() => this.#sql.conversationStarted.run(c.id, c.origin, c.peer, c.startedAt, c.state)),
     line: (c, seq, line) => {
-      const text = JSON.stringify(line);
-      this.#moved.set(c.id, c);
-      this.#later(() => this.#sql.line.run(c.id, seq, text));
+      if (this.#closed) return;
+      const batch = this.#lines.get(c.id);
+      // Lines of one conversation come in order; anything else starts a row of its own.
+      if (batch && batch.last === seq - 1) {
+        batch.lines.push(line);
+        batch.last = seq;
+      } else {
+        if (batch) this.#writeLines(c.id);
+        this.#lines.set(c.id, { conversation: c, first: seq, last: seq, lines: [line] });
+      }
+      this.#schedule();
       if (seq > 0 && seq % PRUNE_EVERY_LINES === 0) this.#prune(c);
     },
     ended: (c) => {
       const { endedAt, state, id } = c;
-      this.#moved.delete(id);
+      this.#writeLines(id);
       this.#later(() => this.#sql.conversationEnded.run(endedAt, state, id));
       this.#prune(c);
     },
     forgotten: (id) => {
-      this.#moved.delete(id);
+      this.#lines.delete(id);
       this.#later(() => {
         this.#sql.conversationForgotten.run(id);
         this.#sql.linesForgotten.run(id);
@@ -161,10 +172,10 @@ export class LabDatabase {
   load(): KeptLab {
     const db = this.#db;
     const lines = new Map<string, Array<{ seq: number; line: TapEvent }>>();
-    for (const row of db.prepare('SELECT conversation, seq, line FROM lines ORDER BY conversation, seq').iterate() as Iterable<{ conversation: string; seq: number; line: string }>) {
+    for (const row of db.prepare('SELECT conversation, seq, lines FROM lines ORDER BY conversation, seq').iterate() as Iterable<{ conversation: string; seq: number; lines: string }>) {
       let list = lines.get(row.conversation);
       if (!list) lines.set(row.conversation, (list = []));
-      list.push({ seq: row.seq, line: JSON.parse(row.line) as TapEvent });
+      (JSON.parse(row.lines) as TapEvent[]).forEach((line, i) => list.push({ seq: row.seq + i, line }));
     }
     const conversations = (db.prepare('SELECT * FROM conversations ORDER BY started_at, rowid').all() as ConversationRow[]).map(
       (row): KeptConversation => ({
@@ -216,13 +227,16 @@ export class LabDatabase {
     try {
       this.#db.transaction(() => {
         for (const { write } of pending) write();
-        for (const [id, c] of this.#moved) this.#sql.conversationState.run(c.state, id);
+        for (const [id, batch] of this.#lines) {
+          this.#sql.lines.run(id, batch.first, batch.last, JSON.stringify(batch.lines));
+          this.#sql.conversationState.run(batch.conversation.state, id);
+        }
       })();
     } catch (error) {
       for (const { done } of pending) done?.reject(error);
       throw error;
     }
-    this.#moved.clear();
+    this.#lines.clear();
     for (const { done } of pending) done?.resolve();
   }
 
@@ -236,7 +250,17 @@ export class LabDatabase {
     }
   }
 
-  /** Forget the lines a conversation no longer keeps in memory. */
+  /** A conversation's waiting lines become a write in order with the others (it ended, or its lines broke order). */
+  #writeLines(id: string): void {
+    const batch = this.#lines.get(id);
+    if (!batch) return;
+    this.#lines.delete(id);
+    // Read now: the lines are the conversation's own records, kept as the tap made them.
+    const text = JSON.stringify(batch.lines);
+    this.#later(() => this.#sql.lines.run(id, batch.first, batch.last, text));
+  }
+
+  /** Forget the rows of lines a conversation no longer keeps in memory (rows wholly between its first and latest lines). */
   #prune(c: Parameters<ConversationWriter['ended']>[0]): void {
     const { headEnd, tailStart } = c.keptNumbers();
     if (headEnd < tailStart) this.#later(() => this.#sql.linesPruned.run(c.id, headEnd, tailStart));

@@ -19,7 +19,7 @@ describe('the lab database schema', () => {
     const old = new Database(file);
     migrate(old, 1);
     old.prepare("INSERT INTO conversations VALUES ('c1', 'external', '127.0.0.1:5000', 1000, 2000, 'ready')").run();
-    old.prepare("INSERT INTO lines VALUES ('c1', 0, ?)").run(JSON.stringify({ dir: 'server', text: '220 smtp.lab.test ESMTP', at: 1, tls: false }));
+    old.prepare("INSERT INTO lines VALUES ('c1', 0, 0, ?)").run(JSON.stringify([{ dir: 'server', text: '220 smtp.lab.test ESMTP', at: 1, tls: false }]));
     old.prepare("INSERT INTO messages VALUES ('M1', 'c1', 'a@lab.test', '[\"b@lab.test\"]', 1500, ?)").run(Buffer.from('Subject: old\r\n\r\nkept\r\n'));
     expect(old.pragma('user_version', { simple: true })).toBe(1);
     old.close();

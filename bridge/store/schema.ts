@@ -18,10 +18,12 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         ended_at INTEGER,
         state TEXT NOT NULL
       );
+      -- A conversation's lines as they came in one turn of the event loop: lines seq..last, a JSON array.
       CREATE TABLE lines (
         conversation TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        line TEXT NOT NULL,
+        last INTEGER NOT NULL,
+        lines TEXT NOT NULL,
         PRIMARY KEY (conversation, seq)
       ) WITHOUT ROWID;
       CREATE TABLE messages (
