@@ -27,7 +27,7 @@ import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 import { LabDatabase } from '../store/lab-database';
-import { restoreLab } from '../store/restore-lab';
+import { handOnUnqueued, restoreLab } from '../store/restore-lab';
 import { createLabClock } from '../world/lab-clock';
 
 /**
@@ -297,6 +297,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       return { socket: near, conversation: served.conversation.id, destroy: () => served.tap.destroy() };
     },
   });
+
+  if (kept) handOnUnqueued(kept, labWorld);
 
   const lab: Lab = {
     info: {

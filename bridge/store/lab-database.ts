@@ -3,8 +3,9 @@
  * set, bounded by its budget as before; every store writes through to this file, and a lab that
  * starts on an existing file takes back what it holds.
  *
- * Every write is gathered and committed in order, once per turn of the event loop: a burst of
- * lines and messages costs one transaction, not one each. An accepted message's write is one the
+ * Every write is gathered and committed in order, in one transaction per turn of the event loop
+ * when a message waits for it, else every LAZY_COMMIT_MS: a commit costs far more than the rows in
+ * it, and a conversation's lines come over many turns. An accepted message's write is one the
  * lab server waits for: its 250 goes out only once that commit is done (WAL with
  * synchronous=NORMAL: it survives the process being killed; a power cut may take the last
  * transactions). Mailbox copies and queue progress need no wait of their own: committed in order,
@@ -33,8 +34,16 @@ export interface KeptLab {
   clockOffsetMs: number;
 }
 
+/** Lines one row holds at most: what memory no longer keeps is removed from disk by whole rows. */
+const LINES_PER_ROW = 128;
 /** A conversation's lines are pruned to what it keeps in memory every this many lines, and at its end. */
 const PRUNE_EVERY_LINES = 1024;
+
+/**
+ * How long lines, queue progress and drops may wait for a commit when no message waits: what a
+ * killed bridge may lose of them (never a message it acknowledged).
+ */
+const LAZY_COMMIT_MS = 50;
 
 /** How long a write waits for a lock another connection holds before it fails. */
 const LOCKED_WAIT_MS = 1_000;
@@ -68,7 +77,8 @@ export class LabDatabase {
   readonly #log: (message: string) => void;
   /** Writes that wait for the next commit, in order; `done` is told when a write is waited for. */
   #pending: Array<{ write: () => void; done?: { resolve(): void; reject(error: unknown): void } }> = [];
-  #flushScheduled = false;
+  #soon: NodeJS.Immediate | null = null;
+  #lazy: NodeJS.Timeout | null = null;
   /**
    * Lines that came since the last commit, per conversation: written as one row each, since a row
    * per line cost more than everything else the lab writes.
@@ -111,14 +121,14 @@ export class LabDatabase {
       if (this.#closed) return;
       const batch = this.#lines.get(c.id);
       // Lines of one conversation come in order; anything else starts a row of its own.
-      if (batch && batch.last === seq - 1) {
+      if (batch && batch.last === seq - 1 && batch.lines.length < LINES_PER_ROW) {
         batch.lines.push(line);
         batch.last = seq;
       } else {
         if (batch) this.#writeLines(c.id);
         this.#lines.set(c.id, { conversation: c, first: seq, last: seq, lines: [line] });
       }
-      this.#schedule();
+      this.#schedule(false);
       if (seq > 0 && seq % PRUNE_EVERY_LINES === 0) this.#prune(c);
     },
     ended: (c) => {
@@ -222,6 +232,10 @@ export class LabDatabase {
    */
   flush(): void {
     if (this.#closed) return;
+    if (this.#soon) clearImmediate(this.#soon);
+    if (this.#lazy) clearTimeout(this.#lazy);
+    this.#soon = null;
+    this.#lazy = null;
     const pending = this.#pending;
     this.#pending = [];
     try {
@@ -269,7 +283,7 @@ export class LabDatabase {
   #later(write: () => void): void {
     if (this.#closed) return;
     this.#pending.push({ write });
-    this.#schedule();
+    this.#schedule(false);
   }
 
   /** Resolves once `write` is committed; rejects if that commit fails or the database is closed. */
@@ -277,21 +291,27 @@ export class LabDatabase {
     if (this.#closed) return Promise.reject(new Error('the lab database is closed'));
     return new Promise((resolve, reject) => {
       this.#pending.push({ write, done: { resolve, reject } });
-      this.#schedule();
+      this.#schedule(true);
     });
   }
 
-  #schedule(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      try {
-        this.flush();
-      } catch (error) {
-        this.#log(`lab database: could not save: ${String(error)}`);
-      }
-    });
+  /** `waited`: a message waits for this commit, so it comes next turn; else within LAZY_COMMIT_MS. */
+  #schedule(waited: boolean): void {
+    if (this.#soon) return;
+    if (waited) {
+      this.#soon = setImmediate(() => this.#commitNow());
+    } else if (!this.#lazy) {
+      this.#lazy = setTimeout(() => this.#commitNow(), LAZY_COMMIT_MS);
+      this.#lazy.unref();
+    }
+  }
+
+  #commitNow(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.#log(`lab database: could not save: ${String(error)}`);
+    }
   }
 }
 

@@ -10,8 +10,14 @@ export function restoreLab(kept: KeptLab, into: { conversations: Conversations; 
   for (const conversation of kept.conversations) conversations.restore(conversation);
   for (const message of kept.messages) store.restore(message);
   labWorld.world.restore(kept.world);
-  // Accepted (250) but not yet in the queue when the lab stopped: the queue takes them now.
-  for (const accepted of kept.unqueued) labWorld.accept(accepted);
   // A smaller --max-lab-mb than the last run had: the oldest go, as they would have then.
   budget.enforce();
+}
+
+/**
+ * Messages accepted (250) but not yet in the queue when the lab stopped: the queue takes them
+ * now, once the lab can tell which belong to a stepped delivery (none can, after a restart).
+ */
+export function handOnUnqueued(kept: KeptLab, labWorld: LabWorld): void {
+  for (const accepted of kept.unqueued) labWorld.accept(accepted);
 }

@@ -162,6 +162,8 @@ describe('a lab kept across restarts', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expect.arrayContaining(acknowledged.slice(0, counted)));
     expect(ids.length).toBeGreaterThanOrEqual(counted);
+    // The queue goes on where it stopped: each of them reaches its mailbox.
+    await until('every acknowledged message delivered', () => api<MailboxSummary[]>(second, '/api/mailboxes'), (boxes) => boxes.reduce((n, b) => n + b.messages, 0) >= counted);
     expect(await second.terminate()).toBe(0);
   });
 
