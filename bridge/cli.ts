@@ -22,7 +22,8 @@ Usage: npm start -- [options]
   --state-dir <dir>     where the lab CA and server certificate are kept (default ~/.smtp-lab)
   --data-dir <dir>      where conversations, messages, mailboxes, the relay queue and the lab clock are
                         kept across restarts, in SQLite (default: data/ in the state directory; with
-                        --hosted a database per lab, removed when the lab closes). Delete it to start empty
+                        --hosted a database per lab, removed once the lab has been unused for
+                        --idle-minutes). Delete it, with the bridge stopped, to start empty
   --no-persist          keep everything in memory only: a restart starts empty (same as --data-dir '')
   --relay <url>         send mail for outside domains through this smarthost: smtp://user:pass@host:port
                         (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which

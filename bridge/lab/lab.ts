@@ -109,9 +109,12 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   const conversations = new Conversations(emit, options.conversationLimits, () => budget.enforce(), database?.conversations);
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
   // Bytes are the budget's to count, across everything the lab keeps; the store keeps its count limit.
-  const store = new MessageStore(maxMessages, Number.POSITIVE_INFINITY, (ids) =>
-    emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
-  database?.messages);
+  const store = new MessageStore(
+    maxMessages,
+    Number.POSITIVE_INFINITY,
+    (ids) => emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
+    database?.messages,
+  );
   function tellDropped(dropped: DroppedRecord[]): void {
     const { messages, reason, mailboxCopies, conversations: forgotten } = describeDrops(dropped, maxLabBytes);
     emit('messages.dropped', messages, reason, { mailboxCopies, conversations: forgotten });
