@@ -10,7 +10,8 @@ import { runNodemailer } from './nodemailer-load';
 import { manualSteps, obtainSmtpSource, runSmtpSource, type SmtpSource } from './smtp-source';
 import { median } from './stats';
 
-const TARGETS = ['lab', 'bare smtp-server', 'MailDev'] as const;
+/** 'lab' as `npm start` runs it, keeping everything in SQLite; beside it the same lab with --no-persist. */
+const TARGETS = ['lab', 'lab in memory only', 'bare smtp-server', 'MailDev'] as const;
 type TargetName = (typeof TARGETS)[number];
 export type ClientName = 'smtp-source' | 'nodemailer';
 /** Runs `messages` through a target and resolves with the wall time in seconds. */
@@ -70,6 +71,7 @@ export async function measureDelivery(only: readonly ClientName[] = ['smtp-sourc
   process.once('SIGINT', interrupted);
   try {
     running.set('lab', await spawnBridge());
+    running.set('lab in memory only', await spawnBridge([], undefined, ['--no-persist']));
     running.set('bare smtp-server', await spawnPlainSmtpServer());
     if (maildev) running.set('MailDev', await spawnMailDev(maildev));
     const results = new Map<ClientName, Map<TargetName, Samples>>();
@@ -115,7 +117,7 @@ async function measureClient(client: ClientName, running: Map<TargetName, Bridge
         const cpuTakingIn = target.cpuSeconds() - cpuBefore;
         // Work left after the last reply (the lab's relaying) is still this run's cost, and must
         // not land on the next target's run.
-        const drained = name === 'lab' ? await relayDrained(target.webUrl) : 0;
+        const drained = name.startsWith('lab') ? await relayDrained(target.webUrl) : 0;
         await settle(target);
         taken.cpu.push(((target.cpuSeconds() - cpuBefore) / messages) * 1e6);
         taken.rates.push(messages / seconds);
@@ -180,6 +182,11 @@ function report(results: Map<ClientName, Map<TargetName, Samples>>): void {
   console.log(`\nmedian of ${ROUNDS} runs per cell (10 smtp-source sessions with -d; 5 pooled nodemailer connections; to ${RECIPIENT}).`);
   console.log('msg/s: accepted messages over the client\'s wall time; CPU: the target\'s process until idle again, the lab\'s relay hop included.');
   console.table(table);
+  for (const [client, byTarget] of results) {
+    const kept = byTarget.get('lab')?.rates ?? [];
+    const ratio = median(kept.map((rate, round) => rate / (byTarget.get('lab in memory only')?.rates[round] ?? NaN)));
+    console.log(`${client}: intake with persistence (SQLite) / in memory only: ${ratioText(ratio)}`);
+  }
   for (const [client, byTarget] of results) {
     const lab = byTarget.get('lab');
     if (!lab) continue;

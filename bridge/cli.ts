@@ -21,6 +21,11 @@ Usage: npm start -- [options]
   --public-host <name>  the name outside clients use for the SMTP ports, shown in the lab
                         (default: the --host address; set it when that is 0.0.0.0 or behind a NAT)
   --state-dir <dir>     where the lab CA and server certificate are kept (default ~/.smtp-lab)
+  --data-dir <dir>      where conversations, messages, mailboxes, the relay queue and the lab clock are
+                        kept across restarts, in SQLite (default: data/ in the state directory; with
+                        --hosted a database per lab, removed once the lab has been unused for
+                        --idle-minutes). Delete it, with the bridge stopped, to start empty
+  --no-persist          keep everything in memory only: a restart starts empty (same as --data-dir '')
   --relay <url>         send mail for outside domains through this smarthost: smtp://user:pass@host:port
                         (STARTTLS) or smtps://user:pass@host:port (TLS); or set SMTP_LAB_RELAY, which
                         keeps the password out of the process list. Off by default: nothing leaves
@@ -84,6 +89,8 @@ async function main(): Promise<void> {
       'smtp-port': { type: 'string', default: '2525' },
       'smtps-port': { type: 'string', default: '2465' },
       'state-dir': { type: 'string', default: join(homedir(), '.smtp-lab') },
+      'data-dir': { type: 'string' },
+      'no-persist': { type: 'boolean', default: false },
       'public-host': { type: 'string' },
       relay: { type: 'string' },
       'allow-outbound': { type: 'string', multiple: true, default: [] },
@@ -151,6 +158,7 @@ async function main(): Promise<void> {
     smtpPort,
     smtpsPort,
     stateDir: values['state-dir'],
+    dataDir: values['no-persist'] ? null : (values['data-dir'] ?? join(values['state-dir'], 'data')) || null,
     outbound: relay ? { relay, allowOutbound } : null,
     ...(values['public-host'] ? { publicHost: values['public-host'] } : {}),
     allowedHosts: values['allowed-host'],

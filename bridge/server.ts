@@ -3,6 +3,7 @@
  * Locally it runs one lab for every tab and client. Hosted (--hosted) it runs a lab per browser,
  * found by the browser's lab cookie, and outside clients reach a lab with its own credentials.
  */
+import { join } from 'node:path';
 import { createLab } from './lab/lab';
 import type { SmarthostOptions } from './outbound/smarthost';
 import type { Lab } from './lab/lab-types';
@@ -15,12 +16,20 @@ import { handleApi } from './web/json-api';
 import { createStaticHandler } from './web/static-files';
 import { WsHub } from './web/ws-hub';
 
+/** The local lab's database, in the data directory. */
+export const LOCAL_LAB_FILE = 'lab.sqlite';
+
 export interface BridgeOptions {
   host: string;
   httpPort: number;
   smtpPort: number;
   smtpsPort: number;
   stateDir: string;
+  /**
+   * Where labs keep what they hold across restarts (--data-dir): one SQLite database locally, one
+   * per lab in hosted mode. Absent or null: memory only (tests, --no-persist).
+   */
+  dataDir?: string | null;
   /** Outbound delivery to the real world through a smarthost (--relay); absent or null: off. */
   outbound?: SmarthostOptions | null;
   /** The name outside clients reach the SMTP ports under, shown in the lab (--public-host). */
@@ -69,6 +78,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     smtpPort: options.smtpPort,
     smtpsPort: options.smtpsPort,
     stateDir: options.stateDir,
+    dataFile: options.dataDir ? join(options.dataDir, LOCAL_LAB_FILE) : null,
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
     ...(options.maxLabBytes ? { maxLabBytes: options.maxLabBytes } : {}),

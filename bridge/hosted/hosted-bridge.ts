@@ -3,6 +3,7 @@
  * clients reaching a lab with its own credentials through the bridge's shared SMTP ports.
  */
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { APP_BUILD_DIR } from '../app-build';
 import { createLabShared } from '../lab/lab-shared';
 import { LabLimitError } from '../lab/lab-types';
@@ -43,6 +44,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     },
     log: (level, message, fields) => log(level, message, fields),
     onClosed: (id) => hub?.forget(id),
+    dataDir: options.dataDir ? join(options.dataDir, 'labs') : null,
   });
   const gateway = await startOutsideGateway({
     host: options.host,
@@ -61,6 +63,8 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
     throw error;
   });
   outside = { smtp: gateway.smtp, smtps: gateway.smtps };
+  const restored = await directory.restore();
+  if (restored > 0) log('info', 'labs kept on disk opened again', { labs: restored });
 
   const clientAddress = (req: IncomingMessage): string => {
     const forwarded = hosted.trustProxy ? req.headers['x-forwarded-for'] : undefined;

@@ -10,6 +10,7 @@ import type { LabShared } from '../lab/lab-shared';
 import { LabLimitError, type Lab } from '../lab/lab-types';
 import type { HostedLimits } from './hosted-limits';
 import { TokenBucket } from './token-bucket';
+import { keptLabs, labDataFile, removeKeptLab, saveLabFacts } from './kept-labs';
 
 export const LAB_COOKIE = 'smtplab_lab';
 
@@ -36,6 +37,8 @@ export interface LabDirectoryOptions {
   log(level: 'info' | 'warn', message: string, fields?: Record<string, string | number>): void;
   /** Told when a lab has closed, so whatever kept per-lab state can let it go. */
   onClosed?(id: string): void;
+  /** Where each lab keeps its database until it expires (--data-dir/labs); absent or null: memory only. */
+  dataDir?: string | null;
 }
 
 /** Ids are letters, digits, - and _ (base64url), with the node name in front. */
@@ -46,6 +49,8 @@ export class LabDirectory {
   readonly #labs = new Map<string, HostedLab>();
   readonly #byUser = new Map<string, HostedLab>();
   readonly #perAddress = new Map<string, number>();
+  /** The last-used time each lab's facts on disk hold. */
+  readonly #savedSeen = new Map<string, number>();
   /** Labs being created, counted so a burst of first visits cannot pass the limits. */
   #starting = 0;
   readonly #sweeper: NodeJS.Timeout;
@@ -79,6 +84,34 @@ export class LabDirectory {
 
   /** A new lab for a browser at `address`. Throws LabLimitError past the per-address or bridge limit. */
   async create(address: string): Promise<HostedLab> {
+    return this.#open(address, this.#newId(), this.#newAccount(), Date.now());
+  }
+
+  /**
+   * Open again every lab the data directory kept that has not expired (the bridge restarted), and
+   * remove those that have. A browser's cookie finds its lab as before.
+   */
+  async restore(now = Date.now()): Promise<number> {
+    const dir = this.#options.dataDir;
+    if (!dir) return 0;
+    let opened = 0;
+    for (const facts of keptLabs(dir, (message) => this.#options.log('warn', message))) {
+      if (now - facts.lastSeen >= this.#options.limits.idleMs || this.#labs.size >= this.#options.limits.maxLabs) {
+        removeKeptLab(dir, facts.id);
+        continue;
+      }
+      try {
+        await this.#open(facts.address, facts.id, facts.account, facts.lastSeen);
+        opened += 1;
+      } catch (error) {
+        if (error instanceof LabLimitError) removeKeptLab(dir, facts.id);
+        else this.#options.log('warn', 'kept lab not opened', { id: facts.id, error: String(error) });
+      }
+    }
+    return opened;
+  }
+
+  async #open(address: string, id: string, account: LabAccount, lastSeen: number): Promise<HostedLab> {
     const { limits } = this.#options;
     if (this.#closed) throw new LabLimitError('The lab server is shutting down; try again in a minute.');
     if ((this.#perAddress.get(address) ?? 0) >= limits.labsPerAddress) {
@@ -92,7 +125,7 @@ export class LabDirectory {
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
     this.#starting += 1;
     try {
-      const account = this.#newAccount();
+      const dir = this.#options.dataDir;
       const lab = await createLab({
         ...this.#options.settings,
         shared: this.#options.shared,
@@ -102,9 +135,13 @@ export class LabDirectory {
         maxOpenConversations: limits.openConversations,
         maxMessages: limits.messages,
         maxLabBytes: limits.labBytes,
+        dataFile: dir ? labDataFile(dir, id) : null,
       });
-      const id = this.#newId();
-      const hosted: HostedLab = { id, lab, account, address, pages: 0, lastSeen: Date.now(), commands: new TokenBucket(limits.commandsPerSecond) };
+      if (dir) {
+        saveLabFacts(dir, { id, account, address, lastSeen });
+        this.#savedSeen.set(id, lastSeen);
+      }
+      const hosted: HostedLab = { id, lab, account, address, pages: 0, lastSeen, commands: new TokenBucket(limits.commandsPerSecond) };
       this.#labs.set(id, hosted);
       this.#byUser.set(account.user, hosted);
       this.#options.log('info', 'lab opened', { labs: this.#labs.size });
@@ -126,7 +163,8 @@ export class LabDirectory {
     const idle = [...this.#labs.values()].filter(
       (hosted) => hosted.pages === 0 && hosted.lab.openConversationCount() === 0 && now - hosted.lastSeen >= this.#options.limits.idleMs,
     );
-    await Promise.all(idle.map((hosted) => this.#closeLab(hosted)));
+    await Promise.all(idle.map((hosted) => this.#closeLab(hosted, true)));
+    this.#saveLastSeen();
     if (idle.length > 0) this.#options.log('info', 'idle labs closed', { closed: idle.length, labs: this.#labs.size });
     return idle.length;
   }
@@ -134,16 +172,33 @@ export class LabDirectory {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
-    await Promise.all([...this.#labs.values()].map((hosted) => this.#closeLab(hosted)));
+    this.#saveLastSeen();
+    // Kept on disk until they expire: a restarted bridge opens them again.
+    await Promise.all([...this.#labs.values()].map((hosted) => this.#closeLab(hosted, false)));
   }
 
-  async #closeLab(hosted: HostedLab): Promise<void> {
+  /** When each lab was last used, for a restarted bridge to know which have expired meanwhile. */
+  #saveLastSeen(): void {
+    const dir = this.#options.dataDir;
+    if (!dir) return;
+    for (const hosted of this.#labs.values()) {
+      if (this.#savedSeen.get(hosted.id) === hosted.lastSeen) continue;
+      saveLabFacts(dir, { id: hosted.id, account: hosted.account, address: hosted.address, lastSeen: hosted.lastSeen });
+      this.#savedSeen.set(hosted.id, hosted.lastSeen);
+    }
+  }
+
+  /** `expired`: the lab's files go with it. */
+  async #closeLab(hosted: HostedLab, expired: boolean): Promise<void> {
     if (this.#labs.get(hosted.id) !== hosted) return;
     this.#labs.delete(hosted.id);
     this.#byUser.delete(hosted.account.user);
     this.#release(hosted.address);
+    this.#savedSeen.delete(hosted.id);
     this.#options.onClosed?.(hosted.id);
     await hosted.lab.close();
+    const dir = this.#options.dataDir;
+    if (expired && dir) removeKeptLab(dir, hosted.id);
   }
 
   #release(address: string): void {

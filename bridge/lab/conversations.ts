@@ -51,11 +51,25 @@ export interface LinePage {
 
 export type Emit = <E extends keyof LabEvents>(event: E, ...args: Parameters<LabEvents[E]>) => void;
 
+/** Where a lab keeps its conversations beyond memory (the lab database); absent: memory only. */
+export interface ConversationWriter {
+  started(conversation: Conversation): void;
+  /** `seq`: the line's number in the conversation (see `firstLine`). */
+  line(conversation: Conversation, seq: number, line: TapEvent): void;
+  ended(conversation: Conversation): void;
+  forgotten(id: string): void;
+}
+
+/** A conversation as a lab database kept it: its summary and its kept lines with their numbers. */
+export interface KeptConversation extends ConversationSummary {
+  lines: Array<{ seq: number; line: TapEvent }>;
+}
+
 export class Conversation {
   readonly id: string;
   readonly origin: Origin;
   readonly peer: string;
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   endedAt: number | null = null;
   /** Where the session state comes from: the tap that reads this conversation's lines. */
   #reading: { readonly state: string } | null = null;
@@ -69,11 +83,12 @@ export class Conversation {
   #bytes = 0;
   readonly #maxLines: number;
 
-  constructor(id: string, origin: Origin, peer: string, maxLines: number) {
+  constructor(id: string, origin: Origin, peer: string, maxLines: number, startedAt = Date.now()) {
     this.id = id;
     this.origin = origin;
     this.peer = peer;
     this.#maxLines = Math.max(2, maxLines);
+    this.startedAt = startedAt;
   }
 
   get state(): string {
@@ -83,6 +98,30 @@ export class Conversation {
   /** The tap reads the lines (session tracker, credential filter); the record takes its state from it. */
   readFrom(reading: { readonly state: string }): void {
     this.#reading = reading;
+  }
+
+  /** Lines ever added: the number the next line gets. */
+  get lineCount(): number {
+    return this.#added;
+  }
+
+  /**
+   * Line numbers kept: the first lines below `headEnd` and the recent ones from `tailStart` on.
+   * What a lab database may forget of this conversation is the numbers between them.
+   */
+  keptNumbers(): { headEnd: number; tailStart: number } {
+    const room = this.#maxLines - this.#head.length;
+    return { headEnd: this.#head.length, tailStart: this.#added - Math.min(this.#tail.length, room) };
+  }
+
+  /** Put back a line a lab database kept under its number; numbers skipped become the gap. */
+  restoreLine(seq: number, line: TapEvent): void {
+    if (seq > this.#added) {
+      this.#skipped += seq - this.#added;
+      this.#added = seq;
+      this.#headClosed = true;
+    }
+    this.add(line);
   }
 
   /** Bytes of the lines kept (text and a small allowance per line). */
@@ -189,15 +228,31 @@ export class Conversations implements BudgetedStore {
   readonly #limits: ConversationLimits;
   readonly #emit: Emit;
   readonly #onGrow: () => void;
+  readonly #writer: ConversationWriter | null;
   /** Insertion order is start order. */
   readonly #all = new Map<string, Conversation>();
   #bytes = 0;
 
-  /** `onGrow`: a line was kept (the lab's budget checks itself). */
-  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, onGrow: () => void = () => {}) {
+  /** `onGrow`: a line was kept (the lab's budget checks itself); `writer`: the lab database, if it keeps one. */
+  constructor(emit: Emit, limits: Partial<ConversationLimits> = {}, onGrow: () => void = () => {}, writer: ConversationWriter | null = null) {
     this.#emit = emit;
     this.#limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
     this.#onGrow = onGrow;
+    this.#writer = writer;
+  }
+
+  /**
+   * Take back a conversation a lab database kept, as it was: no page is told, nothing is written.
+   * One still open when the lab stopped ended then: its connection is gone.
+   */
+  restore(kept: KeptConversation): void {
+    const conversation = new Conversation(kept.id, kept.origin, kept.peer, this.#limits.maxLinesPerConversation, kept.startedAt);
+    conversation.readFrom({ state: kept.state });
+    for (const { seq, line } of kept.lines) conversation.restoreLine(seq, line);
+    conversation.endedAt = kept.endedAt ?? Math.round(kept.startedAt + (kept.lines.at(-1)?.line.at ?? 0));
+    this.#all.set(conversation.id, conversation);
+    this.#bytes += conversation.bytes;
+    if (kept.endedAt === null) this.#writer?.ended(conversation);
   }
 
   /** Bytes of every line kept, in every conversation. */
@@ -216,6 +271,7 @@ export class Conversations implements BudgetedStore {
     if (oldest.endedAt !== null) {
       this.#all.delete(oldest.id);
       this.#bytes -= oldest.bytes;
+      this.#writer?.forgotten(oldest.id);
       return { kind: 'conversation', id: oldest.id, bytes: oldest.bytes };
     }
     const freed = oldest.shed();
@@ -235,8 +291,10 @@ export class Conversations implements BudgetedStore {
   start(origin: Origin, peer: string): Conversation {
     const conversation = new Conversation(freshId('c', this.#all), origin, peer, this.#limits.maxLinesPerConversation);
     this.#all.set(conversation.id, conversation);
+    this.#writer?.started(conversation);
     evictFinished(this.#all, this.#limits.maxConversations, (conversation) => conversation.endedAt !== null, (gone) => {
       this.#bytes -= gone.bytes;
+      this.#writer?.forgotten(gone.id);
     });
     this.#emit('conversation.started', conversation.summary());
     return conversation;
@@ -245,9 +303,13 @@ export class Conversations implements BudgetedStore {
   /** A tap event becomes a wire event of this conversation. */
   record(conversation: Conversation, event: TapEvent, hop = 0): void {
     const before = conversation.bytes;
+    const seq = conversation.lineCount;
     const line = conversation.add(event);
     // A conversation the budget already forgot still shows its last lines live, but is no longer kept.
-    if (this.#all.get(conversation.id) === conversation) this.#bytes += conversation.bytes - before;
+    if (this.#all.get(conversation.id) === conversation) {
+      this.#bytes += conversation.bytes - before;
+      this.#writer?.line(conversation, seq, line);
+    }
     const wire: WireEvent = { conversation: conversation.id, hop, dir: line.dir, text: line.text, at: line.at, tls: line.tls };
     if (line.info !== undefined) wire.info = line.info;
     if (line.cut !== undefined) wire.cut = line.cut;
@@ -262,6 +324,7 @@ export class Conversations implements BudgetedStore {
   end(conversation: Conversation): void {
     if (conversation.endedAt !== null) return;
     conversation.endedAt = Date.now();
+    if (this.#all.get(conversation.id) === conversation) this.#writer?.ended(conversation);
     this.#emit('conversation.ended', conversation.id, conversation.endedAt, conversation.state);
   }
 

@@ -28,6 +28,9 @@ import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { headerReader } from './header-reader';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
+import { LabDatabase } from '../store/lab-database';
+import { handOnUnqueued, restoreLab } from '../store/restore-lab';
+import { createLabClock } from '../world/lab-clock';
 
 /**
  * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
@@ -65,6 +68,12 @@ export interface LabSettings extends LabOptions {
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
   /** Tests run the world's clock without real timers, or with shorter waits. */
   world?: LabWorldOptions['world'];
+  /**
+   * The lab database (SQLite) that keeps conversations, messages, mailboxes, the relay queue and
+   * the lab clock across restarts; a lab started on one that holds something takes it back.
+   * Absent or null: memory only.
+   */
+  dataFile?: string | null;
   log?(message: string): void;
 }
 
@@ -96,13 +105,18 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       log(`lab: ${event} listener failed: ${String(error)}`);
     }
   };
+  const database = options.dataFile ? LabDatabase.open(options.dataFile, log) : null;
+  const kept = database?.load();
   const maxLabBytes = options.maxLabBytes ?? DEFAULT_LOCAL_LAB_BYTES;
   const budget = new LabBudget(maxLabBytes, (dropped) => tellDropped(dropped));
-  const conversations = new Conversations(emit, options.conversationLimits, () => budget.enforce());
+  const conversations = new Conversations(emit, options.conversationLimits, () => budget.enforce(), database?.conversations);
   const maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
   // Bytes are the budget's to count, across everything the lab keeps; the store keeps its count limit.
-  const store = new MessageStore(maxMessages, Number.POSITIVE_INFINITY, (ids) =>
-    emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
+  const store = new MessageStore(
+    maxMessages,
+    Number.POSITIVE_INFINITY,
+    (ids) => emit('messages.dropped', ids, `This lab keeps at most ${maxMessages} messages: the oldest were removed to make room.`),
+    database?.messages,
   );
   function tellDropped(dropped: DroppedRecord[]): void {
     const { messages, reason, mailboxCopies, conversations: forgotten } = describeDrops(dropped, maxLabBytes);
@@ -115,7 +129,15 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     emit,
     accounts,
     log,
-    world: { pairs, closedPort: shared.closedPort, dkim: shared.dkim, ...options.world },
+    world: {
+      pairs,
+      closedPort: shared.closedPort,
+      dkim: shared.dkim,
+      // The lab clock resumes as far ahead of real time as it was.
+      ...(database ? { clock: createLabClock({ log, offsetMs: kept?.clockOffsetMs ?? 0, onMoved: (offset) => database.clockMoved(offset) }) } : {}),
+      writers: database ? { mailboxes: database.mailboxes, queue: database.queue } : null,
+      ...options.world,
+    },
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step' && d.stepHops === true)?.id,
   });
   const { world, relaySteps } = labWorld;
@@ -125,6 +147,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
   budget.track(store);
   budget.track(world.mailboxStore);
   budget.track(countedOnly(() => world.heldBytes()));
+  if (kept) restoreLab(kept, { conversations, store, labWorld, budget });
   // Mail arriving in a mailbox or the queue (a bounce) grows the lab as much as mail it accepted.
   events.on('world.event', (event: WorldEvent) => {
     if (event.type === 'stored' || event.type === 'queued') budget.enforce();
@@ -239,6 +262,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     } catch (error) {
       // A port in use must not leave the other listener or the servers behind.
       await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), labWorld.close(), ownShared?.close()]);
+      database?.close();
       throw error;
     }
   }
@@ -291,6 +315,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       return { socket: near, conversation: served.conversation.id, destroy: () => served.tap.destroy() };
     },
   });
+
+  if (kept) handOnUnqueued(kept, labWorld);
 
   const lab: Lab = {
     info: {
@@ -393,6 +419,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const drop of adopted) drop();
       await Promise.all([...listenersClosed, servers.close(), labWorld.close()]);
       await ownShared?.close();
+      // Every connection is gone now, even where its socket has not said so yet: the database
+      // keeps each conversation as ended.
+      for (const conversation of conversations.all()) conversations.end(conversation);
+      database?.close();
     },
   };
   return lab;

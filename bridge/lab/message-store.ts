@@ -9,6 +9,7 @@ import type { MessageSummary } from '../../core/wire';
 import { RECORD_OVERHEAD_BYTES, type BudgetedStore, type DroppedRecord } from './lab-budget';
 import { headerReader } from './header-reader';
 import { NO_HEADER_SUMMARY } from './message-headers';
+import type { AcceptedMessage } from './smtp-server';
 
 /** Messages kept before the oldest are forgotten. */
 export const DEFAULT_MAX_MESSAGES = 500;
@@ -19,6 +20,26 @@ export interface Envelope {
   conversation: string;
   from: string;
   to: string[];
+}
+
+/** What the relay queue needs of an accepted message besides its source and envelope. */
+export type Handoff = Pick<AcceptedMessage, 'recipients' | 'dsn' | 'authenticated'>;
+
+/** A message as the store keeps it. */
+export interface KeptMessage {
+  id: string;
+  envelope: Envelope;
+  receivedAt: number;
+  raw: Buffer;
+}
+
+/**
+ * Where a lab keeps its messages beyond memory (the lab database); absent: memory only.
+ * `added` resolves once the message is committed: the server's 250 goes out only after it.
+ */
+export interface MessageWriter {
+  added(message: KeptMessage, handoff: Handoff | null): Promise<void>;
+  forgotten(id: string): void;
 }
 
 interface Stored {
@@ -34,15 +55,17 @@ export class MessageStore implements BudgetedStore {
   readonly #max: number;
   readonly #maxBytes: number;
   readonly #onDrop: (ids: string[]) => void;
+  readonly #writer: MessageWriter | null;
   #bytes = 0;
   /** Insertion order is arrival order, so the first entry is the oldest. */
   readonly #messages = new Map<string, Stored>();
 
-  /** `onDrop` hears which messages were forgotten to make room, so the lab can say so. */
-  constructor(maxMessages = DEFAULT_MAX_MESSAGES, maxBytes = DEFAULT_MAX_MESSAGE_BYTES, onDrop: (ids: string[]) => void = () => {}) {
+  /** `onDrop` hears which messages were forgotten to make room, so the lab can say so; `writer` is the lab database, if it keeps one. */
+  constructor(maxMessages = DEFAULT_MAX_MESSAGES, maxBytes = DEFAULT_MAX_MESSAGE_BYTES, onDrop: (ids: string[]) => void = () => {}, writer: MessageWriter | null = null) {
     this.#max = maxMessages;
     this.#maxBytes = maxBytes;
     this.#onDrop = onDrop;
+    this.#writer = writer;
   }
 
   /** Bytes of message source kept, with a small allowance per message (its summary, its envelope). */
@@ -66,6 +89,7 @@ export class MessageStore implements BudgetedStore {
     if (oldest === undefined || !stored) return undefined;
     this.#messages.delete(oldest);
     this.#bytes -= stored.raw.length;
+    this.#writer?.forgotten(stored.id);
     return stored;
   }
 
@@ -75,9 +99,28 @@ export class MessageStore implements BudgetedStore {
     return randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
   }
 
-  /** Keep a message; one whose headers cannot be read is still kept, with empty fields. */
-  add(id: string, raw: Buffer, envelope: Envelope): void {
-    this.#messages.set(id, { id, envelope, receivedAt: Date.now(), raw, summary: null });
+  /**
+   * Keep a message; one whose headers cannot be read is still kept, with empty fields. With a lab
+   * database it is kept once committed there, and a failed commit rejects (the server answers
+   * 451); without one it is kept at once. `handoff`: what the relay queue needs, kept until the
+   * queue has the message.
+   */
+  add(id: string, raw: Buffer, envelope: Envelope, handoff: Handoff | null = null): Promise<void> {
+    const message: KeptMessage = { id, envelope, receivedAt: Date.now(), raw };
+    if (!this.#writer) {
+      this.#keep(message);
+      return Promise.resolve();
+    }
+    return this.#writer.added(message, handoff).then(() => this.#keep(message));
+  }
+
+  /** Take back a message a lab database kept: nothing is written. */
+  restore(message: KeptMessage): void {
+    this.#keep(message);
+  }
+
+  #keep({ id, envelope, receivedAt, raw }: KeptMessage): void {
+    this.#messages.set(id, { id, envelope, receivedAt, raw, summary: null });
     this.#bytes += raw.length;
     const dropped: string[] = [];
     // The newest is always kept, even alone over the byte limit: the server already said 250.

@@ -258,9 +258,10 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
           });
           const stored = Buffer.concat([Buffer.from(trace), raw]);
           const envelope = envelopeOf(session, target.conversation);
-          target.store.add(id, stored, envelope);
           // Read before the callback: smtp-server resets the envelope for the next transaction.
           const accepted = acceptedOf(id, envelope, stored, session);
+          // Committed to the lab database (if it keeps one) before the 250; a failed commit gets 451.
+          await target.store.add(id, stored, envelope, accepted);
           callback(null, `Ok: queued as ${id}`);
           try {
             target.onMessage(accepted);

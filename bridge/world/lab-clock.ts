@@ -20,6 +20,10 @@ export interface LabClock {
 export interface LabClockOptions {
   /** false: tasks run only on fastForward (tests). Default true. */
   realTimers?: boolean;
+  /** Milliseconds already skipped: a lab database keeps them, so the clock resumes where it was. */
+  offsetMs?: number;
+  /** Told how far ahead of real time the clock is after each fast-forward. */
+  onMoved?(offsetMs: number): void;
   log?(message: string): void;
 }
 
@@ -32,7 +36,7 @@ interface Waiting {
 
 export function createLabClock(options: LabClockOptions = {}): LabClock {
   const realTimers = options.realTimers ?? true;
-  let offset = 0;
+  let offset = options.offsetMs ?? 0;
   let seq = 0;
   const waiting = new Set<Waiting>();
   const now = () => Date.now() + offset;
@@ -79,6 +83,7 @@ export function createLabClock(options: LabClockOptions = {}): LabClock {
       }
       offset = Math.max(now(), target) - Date.now();
       for (const entry of waiting) arm(entry);
+      options.onMoved?.(offset);
     },
     close() {
       for (const entry of waiting) if (entry.timer) clearTimeout(entry.timer);

@@ -25,6 +25,12 @@ export interface StoredMessage {
   raw: Buffer;
 }
 
+/** Where a lab keeps its mailboxes beyond memory (the lab database); absent: memory only. */
+export interface MailboxWriter {
+  added(message: StoredMessage): void;
+  forgotten(id: string): void;
+}
+
 interface Mailbox {
   outside: boolean;
   messages: StoredMessage[];
@@ -38,9 +44,12 @@ export class Mailboxes implements BudgetedStore {
   readonly #arrived = new Set<StoredMessage>();
   #bytes = 0;
   readonly #summaries = new WeakMap<StoredMessage, MessageSummary>();
+  readonly #writer: MailboxWriter | null;
 
-  constructor(limits: Partial<typeof DEFAULT_MAILBOX_LIMITS> = {}) {
+  /** `writer`: the lab database, if the lab keeps one. */
+  constructor(limits: Partial<typeof DEFAULT_MAILBOX_LIMITS> = {}, writer: MailboxWriter | null = null) {
     this.#limits = { ...DEFAULT_MAILBOX_LIMITS, ...limits };
+    this.#writer = writer;
   }
 
   static newId(): string {
@@ -49,9 +58,19 @@ export class Mailboxes implements BudgetedStore {
   }
 
   add(message: Omit<StoredMessage, 'id' | 'mailbox'> & { mailbox: string; id?: string }): StoredMessage {
-    const key = message.mailbox.toLowerCase();
-    const stored: StoredMessage = { ...message, id: message.id ?? Mailboxes.newId(), mailbox: key };
-    const box = this.#boxes.get(key) ?? { outside: message.outside, messages: [] };
+    const stored: StoredMessage = { ...message, id: message.id ?? Mailboxes.newId(), mailbox: message.mailbox.toLowerCase() };
+    this.#writer?.added(stored);
+    return this.#place(stored);
+  }
+
+  /** Take back a copy a lab database kept: nothing is written. */
+  restore(message: StoredMessage): void {
+    this.#place(message);
+  }
+
+  #place(stored: StoredMessage): StoredMessage {
+    const key = stored.mailbox;
+    const box = this.#boxes.get(key) ?? { outside: stored.outside, messages: [] };
     this.#boxes.delete(key);
     this.#boxes.set(key, box);
     box.messages.push(stored);
@@ -109,6 +128,7 @@ export class Mailboxes implements BudgetedStore {
   #forget(message: StoredMessage | undefined): void {
     if (!message || !this.#arrived.delete(message)) return;
     this.#bytes -= message.raw.length + RECORD_OVERHEAD_BYTES;
+    this.#writer?.forgotten(message.id);
   }
 
   list(): MailboxSummary[] {

@@ -62,6 +62,13 @@ export interface EnqueueInput {
   authenticated?: boolean;
 }
 
+/** Where a lab keeps its relay queue beyond memory (the lab database); absent: memory only. */
+export interface QueueWriter {
+  /** An entry arrived or finished an attempt; `retryAt`: when (lab clock) its next attempt is due, null for its first. */
+  saved(entry: QueueEntry, retryAt: number | null): void;
+  removed(queueId: string): void;
+}
+
 export interface QueueDeps {
   dns: LabDns;
   clock: LabClock;
@@ -78,6 +85,7 @@ export interface QueueDeps {
   log?(message: string): void;
   /** An attempt that must not wait behind a burst: the first hop of mail a learner steps through. */
   urgent?(queueId: string, attempt: number): boolean;
+  writer?: QueueWriter | null;
 }
 
 export class RelayQueue {
@@ -122,6 +130,7 @@ export class RelayQueue {
 
   enqueue(input: EnqueueInput): QueueEntry {
     const entry = this.#keep(this.#entry(input));
+    this.#deps.writer?.saved(entry, null);
     if (entry.kind === 'mail') this.#scheduler.noteArrival();
     // The first attempt starts at once (real time), after the server's reply has gone out, unless
     // a burst holds it back; only retries wait on the lab clock.
@@ -156,6 +165,21 @@ export class RelayQueue {
       client: input.client,
       authenticated: input.authenticated ?? false,
     };
+  }
+
+  /**
+   * Take back an entry a lab database kept: its first attempt starts now, or its retry waits for
+   * `retryAt` on the lab clock (at once if that has passed while the lab was stopped).
+   */
+  restore(entry: QueueEntry, retryAt: number | null): void {
+    this.#entries.set(entry.queueId, entry);
+    this.#bytes += entry.raw.length;
+    if (retryAt === null) {
+      this.#arriving.push(entry);
+      if (this.#arriving.length === 1) setImmediate(() => this.#admit());
+    } else {
+      this.#retryLater(entry, retryAt - this.#deps.clock.now());
+    }
   }
 
   /** Messages still waiting for a recipient. */
@@ -273,9 +297,11 @@ export class RelayQueue {
     if (failed.length) this.#bounce(entry, failed);
     this.#reportDelay(entry, results.map((r) => r.recipient).filter((r) => r.state === 'pending' && !r.delayReported && r.notify?.includes('DELAY')));
     if (entry.recipients.some((r) => r.state === 'pending')) {
+      this.#deps.writer?.saved(entry, clock.now() + retryIn);
       this.#retryLater(entry, retryIn);
       return;
     }
+    this.#deps.writer?.removed(entry.queueId);
     this.#entries.delete(entry.queueId);
     this.#bytes -= entry.raw.length;
     emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
@@ -320,6 +346,7 @@ export class RelayQueue {
     cancel?.();
     if (cancel) this.#cancels.delete(cancel);
     this.#retryCancels.delete(entry);
+    this.#deps.writer?.removed(queueId);
     this.#entries.delete(queueId);
     this.#bytes -= entry.raw.length;
     this.#deps.emit({ type: 'done', at: this.#deps.clock.now(), queueId });

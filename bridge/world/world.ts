@@ -32,8 +32,8 @@ import { createLabClock, type LabClock } from './lab-clock';
 import { createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
 import { mailAuthFor } from './mail-auth-service';
 import { createMailHost, finalDelivery, type LateBounce, type MailHost } from './mail-host';
-import { Mailboxes, type StoredMessage } from './mailboxes';
-import { RelayQueue, type EnqueueInput, type QueueEntry } from './queue';
+import { Mailboxes, type MailboxWriter, type StoredMessage } from './mailboxes';
+import { RelayQueue, type EnqueueInput, type QueueEntry, type QueueWriter } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
 import { messageLines, RelaySessions } from './relay-sessions';
 import type { HopStart, HopTap } from './hop';
@@ -72,6 +72,14 @@ export interface WorldOptions {
   pairs?: LoopbackPairs;
   /** A loopback port known to be closed, shared the same way; absent: found at start. */
   closedPort?: number;
+  /** The lab database that keeps mailboxes and the queue across restarts; absent: memory only. */
+  writers?: { mailboxes: MailboxWriter; queue: QueueWriter } | null;
+}
+
+/** What a lab database kept of the world: mailbox copies, and queue entries with their next retry. */
+export interface KeptWorld {
+  copies: StoredMessage[];
+  queue: Array<{ entry: QueueEntry; retryAt: number | null }>;
 }
 
 /** What the submission server hands over after its 250. */
@@ -124,6 +132,8 @@ export interface World {
   summary(message: StoredMessage): MessageSummary;
   /** Resolves when no delivery attempt is running (waits on the lab clock do not count). */
   settled(): Promise<void>;
+  /** Take back what a lab database kept; the queue resumes. */
+  restore(kept: KeptWorld): void;
   close(): Promise<void>;
 }
 
@@ -154,7 +164,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   };
   let dns = new LabDns(definition);
   const auth = mailAuthFor(definition, log);
-  const mailboxes = new Mailboxes();
+  const mailboxes = new Mailboxes({}, options.writers?.mailboxes ?? null);
   const ownsPairs = !options.pairs;
   const pairs = options.pairs ?? (await LoopbackPairs.create());
   const closedPort = options.closedPort ?? (await findClosedPort());
@@ -199,6 +209,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     retryBaseMs: timing.retryBaseMs,
     maxAttempts: timing.maxAttempts,
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
+    writer: options.writers?.queue ?? null,
     relay: (entry, found, recipients) => {
       const sts = enforcedPolicy(dns, definition, found.domain);
       const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
@@ -417,6 +428,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     summary: (message) => mailboxes.summary(message),
     backlog: () => ({ held: queue.size, waiting: queue.waiting }),
     settled: () => queue.settled(),
+    restore(kept) {
+      for (const copy of kept.copies) mailboxes.restore(copy);
+      for (const { entry, retryAt } of kept.queue) queue.restore(entry, retryAt);
+    },
     async close() {
       // Sockets go first: a hop held by a stepping tap, or a slow host, must not hold up the close.
       closing = true;

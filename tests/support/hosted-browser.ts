@@ -22,7 +22,8 @@ export interface LabJson {
 /** A browser: it keeps the lab cookie the bridge sets, as a real one would. */
 export class Browser {
   cookie = '';
-  constructor(readonly bridge: HostedAddresses) {}
+  /** `bridge` may change: the same browser against a bridge started again. */
+  constructor(public bridge: HostedAddresses) {}
 
   async get(path: string): Promise<Response> {
     const res = await fetch(new URL(path, this.bridge.webUrl), { headers: this.cookie ? { cookie: this.cookie } : {} });
