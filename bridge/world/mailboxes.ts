@@ -57,9 +57,10 @@ export class Mailboxes implements BudgetedStore {
     return randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
   }
 
-  add(message: Omit<StoredMessage, 'id' | 'mailbox'> & { mailbox: string; id?: string }): StoredMessage {
+  /** `kept: false` for a copy that lives only as long as this run (a lesson's seeded message): no database row. */
+  add(message: Omit<StoredMessage, 'id' | 'mailbox'> & { mailbox: string; id?: string }, kept = true): StoredMessage {
     const stored: StoredMessage = { ...message, id: message.id ?? Mailboxes.newId(), mailbox: message.mailbox.toLowerCase() };
-    this.#writer?.added(stored);
+    if (kept) this.#writer?.added(stored);
     return this.#place(stored);
   }
 

@@ -378,7 +378,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     seedMailbox({ mailbox, envelopeFrom, raw }) {
       // Filed by the host that would have delivered it: the domain's preferred MX.
       const host = dns.resolveMx(domainOf(mailbox)).candidates[0]?.exchange ?? definition.relay.name;
-      const stored = mailboxes.add({ mailbox, host, conversation: null, envelopeFrom, envelopeTo: [mailbox], receivedAt: clock.now(), outside: false, raw: finalDelivery(envelopeFrom, raw) });
+      const stored = mailboxes.add({ mailbox, host, conversation: null, envelopeFrom, envelopeTo: [mailbox], receivedAt: clock.now(), outside: false, raw: finalDelivery(envelopeFrom, raw) }, false);
       emit({ type: 'stored', at: clock.now(), mailbox: stored.mailbox, messageId: stored.id, host: stored.host, conversation: null, outside: false });
       return stored;
     },

@@ -199,6 +199,26 @@ describe('a lab kept across restarts', () => {
     expect(await third.terminate()).toBe(0);
   });
 
+  it("a lesson's seeded message lives only as long as the run: the lesson seeds it again when it opens", async () => {
+    const dir = await stateDir();
+    const first = await start(['--state-dir', dir]);
+    const page = await LabSocket.open(first.webUrl);
+    await page.welcome();
+    page.send({ type: 'scenario.apply', scenario: { mailboxes: [{ mailbox: 'dave@example.test', from: 'someone@example.test', raw: 'Subject: Seeded\n\nTo analyse.\n' }], queue: [] } });
+    await page.next((m) => m.type === 'world.changed');
+    page.close();
+    const client = await session(first);
+    expect(await sendOne(client, 'carol@example.test', 'real mail')).toBeTruthy();
+    await client.command('QUIT');
+    const boxes = async (bridge: BridgeChild) => (await api<MailboxSummary[]>(bridge, '/api/mailboxes')).map((box) => box.address).sort();
+    await until('both copies filed', () => boxes(first), (list) => list.includes('carol@example.test') && list.includes('dave@example.test'));
+    expect(await first.terminate()).toBe(0);
+
+    const second = await start(['--state-dir', dir]);
+    expect(await boxes(second)).toEqual(['carol@example.test']);
+    expect(await second.terminate()).toBe(0);
+  });
+
   it('--no-persist keeps nothing: a restart starts empty', async () => {
     const dir = await stateDir();
     const first = await start(['--state-dir', dir, '--no-persist']);
