@@ -34,11 +34,12 @@ const CLOCK_TICKS = 100;
 
 /**
  * `nodeArgs` go to node itself, e.g. `--cpu-prof` to profile the bridge under load. `root` is the
- * checkout whose bridge runs: another revision's, to compare against this one.
+ * checkout whose bridge runs: another revision's, to compare against this one. `bridgeArgs` are
+ * more of the bridge's own options, e.g. `--relay-idle-ms 0`.
  */
-export async function spawnBridge(nodeArgs: string[] = [], root = PROJECT_ROOT): Promise<BridgeProcess> {
+export async function spawnBridge(nodeArgs: string[] = [], root = PROJECT_ROOT, bridgeArgs: string[] = []): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
-  const args = ['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir];
+  const args = ['bridge/cli.ts', '--http-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--no-build', '--state-dir', stateDir, ...bridgeArgs];
   return spawnServer([...nodeArgs, '--import', 'tsx', ...args], stateDir, root);
 }
 

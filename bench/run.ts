@@ -10,6 +10,7 @@ import { measureDelivery } from './delivery-throughput';
 import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
+import { measureRelayReuse } from './relay-reuse';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
 
@@ -25,10 +26,10 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
+// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-reuse`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
 // `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
-const PARTS = ['--noop', '--delivery', '--relay-memory', '--class', '--page'] as const;
+const PARTS = ['--noop', '--delivery', '--relay-reuse', '--relay-memory', '--class', '--page'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
 const compareAt = process.argv.indexOf('--compare');
@@ -44,6 +45,7 @@ if (compareAt !== -1) {
 } else {
   if (runs('--noop')) await measureNoopRoundTrips();
   if (runs('--delivery')) await measureDelivery();
+  if (runs('--relay-reuse')) await measureRelayReuse();
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
   if (runs('--page')) {
