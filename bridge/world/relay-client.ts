@@ -113,8 +113,9 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
     }
     const carried = await carry(lease, attempt, candidate);
     if (!carried.broken) return carried.results;
-    // The reused session broke before the server took anything of this message (the host closed it
-    // while idle, or said 421 to MAIL): nothing was delivered, so it goes again, on a new connection.
+    // The reused session broke before the server took anything of this message (the line broke
+    // under its MAIL FROM, or the host said 421 to it, as one that timed the idle connection out
+    // does): nothing was delivered, so it goes again at once, on a new connection.
     attempt.sessions?.onBroken?.(candidate, lease.conversation, carried.broken);
     try {
       lease = await leaseSession(attempt, candidate, true);
