@@ -6,6 +6,12 @@
  * relayed, signed, checked and filed in bob's mailbox. Bridges take turns round by round, so a busy
  * moment on the shared machine hits both alike.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreateCertificates } from '../bridge/lab/certificates';
+import type { RelaySessionOptions } from '../bridge/world/relay-sessions';
+import { createWorld } from '../bridge/world/world';
 import { spawnBridge, type BridgeProcess } from './bridge-process';
 import { RECIPIENT, relayDrained, settle } from './delivery-throughput';
 import { runNodemailer } from './nodemailer-load';
@@ -66,6 +72,42 @@ export async function measureRelayReuse(): Promise<void> {
     report(client, rounds);
   } finally {
     await Promise.all([...bridges.values()].map((bridge) => bridge.stop()));
+  }
+  await oneAtATime();
+}
+
+/** Messages relayed one after another, each once the last is delivered: as a learner sends them. */
+const ONE_AT_A_TIME = 20;
+
+/**
+ * Mail that comes a message at a time: a lab world in this process relays each message only once
+ * the one before is delivered. Without reuse each pays a new connection (smtp-server's 100 ms
+ * greeting delay, two TLS handshakes); with it, the connection kept idle since the last one.
+ */
+async function oneAtATime(): Promise<void> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));
+  try {
+    const certificates = await loadOrCreateCertificates(stateDir);
+    const perMessage = async (relaySessions: RelaySessionOptions) => {
+      const world = await createWorld({ certificates, relaySessions });
+      try {
+        const send = async (subject: string) => {
+          world.enqueue({ raw: Buffer.from(`From: learner@lab.test\r\nSubject: ${subject}\r\n\r\nhello\r\n`), envelopeFrom: 'learner@lab.test', envelopeTo: [RECIPIENT] });
+          await world.settled();
+        };
+        await send('warm-up');
+        const started = performance.now();
+        for (let i = 0; i < ONE_AT_A_TIME; i++) await send(`one at a time ${i}`);
+        return (performance.now() - started) / ONE_AT_A_TIME;
+      } finally {
+        await world.close();
+      }
+    };
+    const off = await perMessage({ idleMs: 0 });
+    const on = await perMessage({});
+    console.log(`One message at a time (${ONE_AT_A_TIME}, each relayed before the next): ${off.toFixed(1)} ms each with a new connection, ${on.toFixed(1)} ms on the connection kept idle (${(off / on).toFixed(1)}x).`);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
   }
 }
 
