@@ -5,17 +5,17 @@
  * replies say, transaction by transaction, never what nodemailer's results suggest.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
-import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
+import type { TapEvent } from '../../bridge/tap/line-tap';
 import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
 import { relayToDomain, type RelayAttempt, type RecipientResult } from '../../bridge/world/relay-client';
 import { RelaySessions } from '../../bridge/world/relay-sessions';
 import type { MxAnswer } from '../../core/world/lab-dns';
+import { closeServer, listenOnLoopback, tappedConnection } from './relay-host';
 
 const BLOCKED_SENDER = 'blocked@lab.test';
 const REFUSED_BODY = 'refuse me at the dot';
@@ -74,12 +74,11 @@ beforeAll(async () => {
   });
   // A connection cut under the server (the tests below do) is an 'error' of the server's: expected here.
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as net.AddressInfo).port;
+  port = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeServer(server);
   await pairs.close();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -98,23 +97,15 @@ function relay(envelopeFrom: string, to: Array<string | { address: string; notif
     clientName: 'smtp.lab.test',
     caPem: certificates.caPem,
     async open(_candidate, observe) {
-      const upstream = net.connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => upstream.once('connect', resolve).once('error', reject));
-      const { near, far } = await pairs.pair();
       const conversation = `hop-${recorded.size + 1}`;
       const events: TapEvent[] = [];
       recorded.set(conversation, events);
-      new LineTap({
-        client: far,
-        server: upstream,
-        ...certificates,
-        onEvent: (event) => {
-          events.push(event);
-          observe(event);
-          if (event.dir === 'client' && cutAfter?.(event, events)) upstream.destroy();
-        },
+      const socket = await tappedConnection(pairs, port, certificates, (event, upstream) => {
+        events.push(event);
+        observe(event);
+        if (event.dir === 'client' && cutAfter?.(event, events)) upstream.destroy();
       });
-      return { socket: near, conversation };
+      return { socket, conversation };
     },
     onConnecting: () => {},
     onUnreachable: (_candidate, error) => {

@@ -6,19 +6,18 @@
  * as the lab's mail hosts run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
-import { LineTap } from '../../bridge/tap/line-tap';
 import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
 import { SharedContextSMTPServer } from '../../bridge/tap/shared-context-server';
 import { relayToDomain } from '../../bridge/world/relay-client';
 import { TlsSessions } from '../../bridge/world/tls-sessions';
 import type { MxAnswer } from '../../core/world/lab-dns';
+import { closeServer, listenOnLoopback, tappedConnection } from './relay-host';
 
 let stateDir: string;
 let certificates: LabCertificates;
@@ -43,12 +42,11 @@ beforeAll(async () => {
       stream.on('end', () => callback(null, 'Ok: queued'));
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as net.AddressInfo).port;
+  port = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeServer(server);
   await pairs.close();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -76,11 +74,7 @@ async function relayOne(tlsSessions: TlsSessions | undefined): Promise<string> {
     caPem: certificates.caPem,
     requireTls: true,
     async open(_candidate, observe) {
-      const upstream = net.connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => upstream.once('connect', resolve).once('error', reject));
-      const { near, far } = await pairs.pair();
-      new LineTap({ client: far, server: upstream, ...certificates, onEvent: observe });
-      return { socket: near };
+      return { socket: await tappedConnection(pairs, port, certificates, observe) };
     },
     onConnecting: () => {},
     onUnreachable: (_candidate, error) => {
