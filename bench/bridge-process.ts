@@ -35,7 +35,7 @@ const CLOCK_TICKS = 100;
 /**
  * `nodeArgs` go to node itself, e.g. `--cpu-prof` to profile the bridge under load. `root` is the
  * checkout whose bridge runs: another revision's, to compare against this one. `bridgeArgs` go to
- * the bridge, e.g. `--no-persist`.
+ * the bridge, e.g. `--no-persist` or `--relay-idle-ms 0`.
  */
 export async function spawnBridge(nodeArgs: string[] = [], root = PROJECT_ROOT, bridgeArgs: string[] = []): Promise<BridgeProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'smtp-lab-bench-'));

@@ -11,6 +11,7 @@ import { measureIntakeProfile } from './intake-profile';
 import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
+import { measureRelayReuse } from './relay-reuse';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
 
@@ -26,12 +27,12 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
+// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-reuse`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
 // `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
 // `-- --intake` takes mail in from smtp-source beside bare smtp-server and MailDev; `--profile` adds
 // the CPU per message by stage, and `--before <revision>` that revision's stages beside this one's.
-const PARTS = ['--noop', '--delivery', '--intake', '--relay-memory', '--class', '--page'] as const;
+const PARTS = ['--noop', '--delivery', '--intake', '--relay-reuse', '--relay-memory', '--class', '--page'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
 const compareAt = process.argv.indexOf('--compare');
@@ -51,6 +52,7 @@ if (compareAt !== -1) {
     await measureDelivery(['smtp-source']);
     if (process.argv.includes('--profile')) await measureIntakeProfile(revisionOption('--before'));
   }
+  if (runs('--relay-reuse')) await measureRelayReuse();
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
   if (runs('--page')) {

@@ -8,6 +8,7 @@ import { DEFAULT_HOSTED_LAB_BYTES, DEFAULT_LOCAL_LAB_BYTES, MB } from './lab/lab
 import { parseSmarthost } from './outbound/smarthost';
 import { AUTH_DEADLINE_MS, DEFAULT_WORK_THREADS, setWorkThreads } from './world/mail-auth-service';
 import { startBridge } from './server';
+import { MESSAGES_PER_SESSION, RELAY_IDLE_MS, SESSIONS_PER_HOST } from './world/relay-sessions';
 import { log } from './log';
 
 const HELP = `SMTP Lab: watch and question every line of a real SMTP conversation.
@@ -40,6 +41,11 @@ Usage: npm start -- [options]
   --work-threads <n>    worker threads for DKIM signing, SPF/DKIM/DMARC checks and reading big
                         header blocks, off the thread that answers learners (default ${DEFAULT_WORK_THREADS}: this
                         machine's cores, at least 2); a job past ${AUTH_DEADLINE_MS / 1000} s is cancelled and its worker replaced
+  --relay-idle-ms <n>   how long the lab's relay keeps a connection to a mail host open for the next
+                        message once it has nothing to send (default ${RELAY_IDLE_MS}; 0 = QUIT at once)
+  --relay-sessions-per-host <n> connections the relay holds to one mail host at once (default ${SESSIONS_PER_HOST})
+  --relay-messages-per-session <n> messages one relay connection carries before QUIT
+                        (default ${MESSAGES_PER_SESSION}; 1 = a new connection for every message)
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -73,6 +79,11 @@ function count(value: string, flag: string): number {
   return number;
 }
 
+function wholeNumber(value: string, flag: string, least: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < least) throw new Error(`${flag} must be a whole number from ${least} up, not "${value}"`);
+  return Number(value);
+}
+
 function port(value: string, flag: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number > 65535) {
@@ -103,6 +114,9 @@ async function main(): Promise<void> {
       'max-conversations': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.openConversations) },
       'max-messages': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messages) },
       'max-lab-mb': { type: 'string' },
+      'relay-idle-ms': { type: 'string', default: String(RELAY_IDLE_MS) },
+      'relay-sessions-per-host': { type: 'string', default: String(SESSIONS_PER_HOST) },
+      'relay-messages-per-session': { type: 'string', default: String(MESSAGES_PER_SESSION) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
       'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
@@ -124,6 +138,11 @@ async function main(): Promise<void> {
 
   setWorkThreads(Math.floor(count(values['work-threads'], '--work-threads')));
   const labBytes = values['max-lab-mb'] === undefined ? undefined : count(values['max-lab-mb'], '--max-lab-mb') * MB;
+  const relaySessions = {
+    idleMs: wholeNumber(values['relay-idle-ms'], '--relay-idle-ms', 0),
+    perHost: wholeNumber(values['relay-sessions-per-host'], '--relay-sessions-per-host', 1),
+    messagesPerSession: wholeNumber(values['relay-messages-per-session'], '--relay-messages-per-session', 1),
+  };
   const nodeName = values['node-name'];
   if (nodeName !== undefined && !/^[a-z0-9]{1,20}$/i.test(nodeName)) throw new Error(`--node-name must be 1–20 letters or digits, not "${nodeName}"`);
   const hosted = values.hosted
@@ -164,6 +183,7 @@ async function main(): Promise<void> {
     allowedHosts: values['allowed-host'],
     hosted,
     ...(labBytes ? { maxLabBytes: labBytes } : {}),
+    relaySessions,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);
   process.stdout.write(

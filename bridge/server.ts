@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { createLab } from './lab/lab';
 import type { SmarthostOptions } from './outbound/smarthost';
+import type { RelaySessionOptions } from './world/relay-sessions';
+import { worldSettings } from './world/world-settings';
 import type { Lab } from './lab/lab-types';
 import { APP_BUILD_DIR } from './app-build';
 import type { HostedLimits } from './hosted/hosted-limits';
@@ -40,6 +42,8 @@ export interface BridgeOptions {
   hosted?: HostedOptions | null;
   /** The local lab's memory budget in bytes (--max-lab-mb); hosted labs take theirs from `hosted.limits`. */
   maxLabBytes?: number;
+  /** How the relay keeps and reuses connections to a host (--relay-idle-ms and the like); absent: the defaults. */
+  relaySessions?: RelaySessionOptions;
 }
 
 export interface HostedOptions {
@@ -80,7 +84,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     stateDir: options.stateDir,
     dataFile: options.dataDir ? join(options.dataDir, LOCAL_LAB_FILE) : null,
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
-    ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
+    ...worldSettings(options),
     ...(options.maxLabBytes ? { maxLabBytes: options.maxLabBytes } : {}),
   });
   const hub = new WsHub(lab, hostRuleOf(options));

@@ -20,6 +20,7 @@ import { DEFAULT_LIMITS } from '../lab/smtp-server';
 import { labCookie, readLabCookie } from './lab-cookie';
 import { LabDirectory, type HostedLab } from './lab-directory';
 import { startOutsideGateway } from './outside-gateway';
+import { worldSettings } from '../world/world-settings';
 
 export async function startHosted(options: BridgeOptions, hosted: HostedOptions): Promise<Bridge> {
   const limits: HostedLimits = { ...DEFAULT_HOSTED_LIMITS, ...hosted.limits };
@@ -40,7 +41,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
       smtpsPort: 0,
       stateDir: options.stateDir,
       ...(options.publicHost ? { publicHost: options.publicHost } : {}),
-      ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
+      ...worldSettings(options),
     },
     log: (level, message, fields) => log(level, message, fields),
     onClosed: (id) => hub?.forget(id),

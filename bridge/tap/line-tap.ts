@@ -255,7 +255,9 @@ export class LineTap {
     secure.whenSecure(() => {
       this.#tls = true;
       const cipher = secure.client.getCipher();
-      this.#info('tls', `TLS established (${secure.client.getProtocol() ?? 'TLS'}, ${cipher.name})`);
+      // A resumed session (a ticket from an earlier connection) skipped the certificate: worth saying.
+      const resumed = secure.client.isSessionReused() ? ', session resumed' : '';
+      this.#info('tls', `TLS established (${secure.client.getProtocol() ?? 'TLS'}, ${cipher.name}${resumed})`);
       const forServer = this.#heldForServer ?? [];
       const forClient = this.#heldForClient ?? [];
       this.#heldForServer = null;

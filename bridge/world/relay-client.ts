@@ -18,6 +18,7 @@ import { hasEightBitData } from '../lab/smtp-conduct';
 import type { MxAnswer, MxCandidate } from '../../core/world/lab-dns';
 import type { RecipientOutcome } from '../../core/world/world-events';
 import type { AfterUse, Lease, RelaySessions, Session } from './relay-sessions';
+import type { TlsSessions } from './tls-sessions';
 
 export interface RelayRecipient {
   address: string;
@@ -71,9 +72,19 @@ export interface RelayAttempt {
   /**
    * Sessions shared with other queued messages (absent: one session per attempt). `key` names the
    * destination a session may be shared for, or null for a hop that must be a session of its own;
-   * `onReused` reports that this message rides on an open session (its conversation).
+   * `onReused` reports that this message rides on an open session (its conversation, and the
+   * number, from 1, its first transaction will have there); `onBroken` that the reused session
+   * broke before the server took anything of this message, so it goes on a new connection.
    */
-  sessions?: { pool: RelaySessions; key(candidate: MxCandidate): string | null; lines: number; onReused(candidate: MxCandidate, conversation: string | null): void };
+  sessions?: {
+    pool: RelaySessions;
+    key(candidate: MxCandidate): string | null;
+    lines: number;
+    onReused(candidate: MxCandidate, conversation: string | null, transaction: number): void;
+    onBroken?(candidate: MxCandidate, conversation: string | null, why: string): void;
+  };
+  /** TLS sessions to resume on the next connection to a host (absent: a full handshake every time). */
+  tlsSessions?: TlsSessions;
 }
 
 /** Timeouts long enough for a learner stepping through the hop. */
@@ -100,37 +111,67 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
       const response = `The smarthost refused the relay's login: ${refused}`;
       return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.7.0', host: candidate.exchange }));
     }
-    let after: AfterUse = 'next';
+    const carried = await carry(lease, attempt, candidate);
+    if (!carried.broken) return carried.results;
+    // The reused session broke before the server took anything of this message (the line broke
+    // under its MAIL FROM, or the host said 421 to it, as one that timed the idle connection out
+    // does): nothing was delivered, so it goes again at once, on a new connection.
+    attempt.sessions?.onBroken?.(candidate, lease.conversation, carried.broken);
     try {
-      const results: RecipientResult[] = [];
-      const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
-      for (const group of groupByDsn(attempt.recipients)) {
-        // A group after one the server left open starts with RSET; after a broken one, it waits for a retry.
-        if (after === 'reset') after = (await reset(lease.connection)) ? 'next' : 'close';
-        if (after === 'close') {
-          results.push(...group.map((r) => ownWords(r.address, 'The session ended before this transaction could start', candidate.exchange)));
-          continue;
-        }
-        results.push(...(await transaction(lease, attempt, raw, group, candidate.exchange)));
-        after = afterUse(lease);
-      }
-      return results;
-    } finally {
-      lease.release(after);
+      lease = await leaseSession(attempt, candidate, true);
+    } catch (error) {
+      attempt.onUnreachable(candidate, describe(error));
+      continue;
     }
+    return (await carry(lease, attempt, candidate)).results;
   }
   // Nobody answered: a temporary condition (RFC 3463 4.4.1), the queue retries later.
   const response = `No answer from any mail host for ${attempt.answer.domain}`;
   return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.4.1', host: null }));
 }
 
-/** A session of the attempt's own, or one from the shared pool (maybe opened earlier for another message). */
-async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Promise<Lease> {
+/**
+ * The message's transactions on `lease` (one per DSN group), then the lease handed back. `broken`
+ * (why) when the lease was a reused session that broke before the server answered its first MAIL
+ * with anything but 421: the server took nothing, and the results are not the message's fate.
+ */
+async function carry(lease: Lease, attempt: RelayAttempt, candidate: MxCandidate): Promise<{ results: RecipientResult[]; broken: string | null }> {
+  let after: AfterUse = 'next';
+  try {
+    const results: RecipientResult[] = [];
+    const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
+    for (const group of groupByDsn(attempt.recipients)) {
+      // A group after one the server left open starts with RSET; after a broken one, it waits for a retry.
+      if (after === 'reset') after = (await reset(lease.connection)) ? 'next' : 'close';
+      if (after === 'close') {
+        results.push(...group.map((r) => ownWords(r.address, 'The session ended before this transaction could start', candidate.exchange)));
+        continue;
+      }
+      const first = results.length === 0;
+      const sent = await transaction(lease, attempt, raw, group, candidate.exchange);
+      after = afterUse(lease);
+      if (first && lease.reused && sent.untouched) {
+        after = 'close';
+        return { results: sent.results, broken: sent.results[0]?.response ?? 'The session ended' };
+      }
+      results.push(...sent.results);
+    }
+    return { results, broken: null };
+  } finally {
+    lease.release(after);
+  }
+}
+
+/**
+ * A session of the attempt's own, or one from the shared pool (maybe opened earlier for another
+ * message); `fresh`: a new connection, not an idle one.
+ */
+async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate, fresh = false): Promise<Lease> {
   const open = async (): Promise<Session> => {
     // One log per session: a reused session's transactions are read one after the other.
     const wire = new TransactionLog();
     const target = await attempt.open(candidate, (event) => wire.push(event));
-    const connection = await connect(attempt, target);
+    const connection = await connect(attempt, target, candidate.exchange);
     let ended = false;
     connection.once('end', () => (ended = true));
     return { connection, conversation: 'socket' in target ? (target.conversation ?? null) : null, wire, ended: () => ended };
@@ -140,8 +181,8 @@ async function leaseSession(attempt: RelayAttempt, candidate: MxCandidate): Prom
     const own = await open();
     return { ...own, reused: false, release: () => own.connection.quit() };
   }
-  const lease = await attempt.sessions.pool.lease(key, attempt.sessions.lines, open);
-  if (lease.reused) attempt.sessions.onReused(candidate, lease.conversation);
+  const lease = await attempt.sessions.pool.lease(key, attempt.sessions.lines, open, { fresh });
+  if (lease.reused) attempt.sessions.onReused(candidate, lease.conversation, lease.wire.started + 1);
   return lease;
 }
 
@@ -164,15 +205,17 @@ function ownWords(recipient: string, response: string, host: string): RecipientR
   return { recipient, outcome: 'deferred', response, status: '4.4.2', host };
 }
 
-function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnection> {
+function connect(attempt: RelayAttempt, target: HostTarget, host: string): Promise<SMTPConnection> {
   const timeouts = attempt.timeouts ?? DEFAULT_RELAY_TIMEOUTS;
+  const tlsSession = attempt.tlsSessions?.take(host);
   const connection = new SMTPConnection({
     ...('socket' in target ? { connection: target.socket } : { host: '127.0.0.1', port: target.port }),
     name: attempt.clientName,
     secure: attempt.secure ?? false,
     requireTLS: attempt.requireTls ?? false,
     // The lab's hosts present the lab certificate (named localhost); the relay checks it against the lab CA.
-    tls: { secureContext: clientContext(attempt.caPem), servername: 'localhost' },
+    // A session the host gave the relay before resumes here: no certificate sent or checked again.
+    tls: { secureContext: clientContext(attempt.caPem), servername: 'localhost', ...(tlsSession ? { session: tlsSession } : {}) },
     connectionTimeout: timeouts.connectionMs,
     greetingTimeout: timeouts.connectionMs,
     socketTimeout: timeouts.socketMs,
@@ -186,6 +229,7 @@ function connect(attempt: RelayAttempt, target: HostTarget): Promise<SMTPConnect
     connection.once('error', fail);
     connection.connect(() => {
       connection.off('error', fail);
+      attempt.tlsSessions?.watch(host, connection);
       // Later socket errors reach the send callback; this only keeps them from being unhandled.
       connection.on('error', () => {});
       resolve(connection);
@@ -220,7 +264,7 @@ function groupByDsn(recipients: RelayRecipient[]): RelayRecipient[][] {
  * One transaction for `group`. Each recipient's fate is what the recorded replies decided; only a
  * recipient no reply decided (the connection failed first) gets the relay's own words, deferred.
  */
-function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group: RelayRecipient[], host: string): Promise<RecipientResult[]> {
+function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group: RelayRecipient[], host: string): Promise<{ results: RecipientResult[]; untouched: boolean }> {
   const first = group[0];
   const dsn = {
     ...(attempt.dsn.ret ? { ret: attempt.dsn.ret } : {}),
@@ -245,14 +289,14 @@ function transaction(session: Session, attempt: RelayAttempt, raw: Buffer, group
     session.connection.send(envelope, raw, (error) => {
       const onWire = session.wire.transaction(number);
       const why = error ? describe(error) : 'The connection ended before the server answered';
-      resolve(
-        group.map((r): RecipientResult => {
-          const fate = onWire ? recipientFate(onWire, r.address) : null;
-          if (!fate) return ownWords(r.address, why, host);
-          const response = replyLine(fate.reply);
-          return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, fate.reply.text), host };
-        }),
-      );
+      const results = group.map((r): RecipientResult => {
+        const fate = onWire ? recipientFate(onWire, r.address) : null;
+        if (!fate) return ownWords(r.address, why, host);
+        const response = replyLine(fate.reply);
+        return { recipient: r.address, outcome: fate.outcome, response, status: statusOfReply(fate.reply.code, fate.reply.text), host };
+      });
+      // The server never took the envelope: no reply to MAIL at all, or the 421 of a server closing.
+      resolve({ results, untouched: !onWire || onWire.mail.code === 421 });
     });
   });
 }

@@ -1,10 +1,11 @@
 /**
- * Relay sessions kept per destination, as an MTA does under load: at most a few sessions to one
- * host at a time, and a message that finds them all busy waits for the next free one instead of
- * opening its own. A finished session goes straight on to the next waiting message (a new MAIL
- * FROM; RSET first after a refusal), so one recorded conversation carries several transactions
- * and one TLS handshake serves them all. With nobody waiting it says QUIT at once, so a single
- * message still gets a session of its own, exactly as before.
+ * Relay sessions kept per destination, as an MTA does (Postfix's connection cache): at most a few
+ * sessions to one host at a time, and a message that finds them all busy waits for the next free
+ * one instead of opening its own. A finished session goes straight on to the next waiting message
+ * (a new MAIL FROM; RSET first after a refusal), so one recorded conversation carries several
+ * transactions and one TLS handshake serves them all. With nobody waiting it stays open, idle, for
+ * a moment (`idleMs`): the next message for that host within it rides on it too, and after it
+ * the session says QUIT. With `idleMs` 0 a lone message gets a session of its own, as before.
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { TransactionLog } from '../../core/machines/transaction-fates';
@@ -14,6 +15,18 @@ import { WaitingLine } from './waiting-line';
 export const SESSIONS_PER_HOST = 5;
 /** Transactions per session. */
 export const MESSAGES_PER_SESSION = 50;
+/** How long a session with nothing to carry stays open for the next message: Postfix's 2 s cache time. */
+export const RELAY_IDLE_MS = 2_000;
+
+/** The named limits of the relay's sessions (the bridge's --relay-* options). */
+export interface RelaySessionOptions {
+  /** Sessions to one host at a time (--relay-sessions-per-host). */
+  perHost?: number;
+  /** Transactions one session carries before it says QUIT (--relay-messages-per-session; 1: no reuse). */
+  messagesPerSession?: number;
+  /** Milliseconds an idle session waits for the next message before QUIT (--relay-idle-ms; 0: none). */
+  idleMs?: number;
+}
 /**
  * Message lines per session. A conversation's record keeps 5,000 lines (then drops the middle);
  * with this many message lines, the commands, replies and TLS records of 50 transactions still
@@ -55,34 +68,107 @@ interface Carried {
   lines: number;
 }
 
+/** A session open with nothing to carry, until its timer says QUIT. */
+interface Idle {
+  session: Session;
+  carried: Carried;
+  timer: NodeJS.Timeout;
+}
+
 export class RelaySessions {
   readonly #perHost: number;
   readonly #messagesPerSession: number;
-  /** Sessions open (or opening) per destination key. */
+  readonly #idleMs: number;
+  /** Sessions open (or opening) per destination key, idle ones included. */
   readonly #open = new Map<string, number>();
   readonly #waiting = new Map<string, WaitingLine<Waiter>>();
+  /** Idle sessions per destination key, the latest last. */
+  readonly #idle = new Map<string, Idle[]>();
   #closed = false;
 
-  constructor(options: { perHost?: number; messagesPerSession?: number } = {}) {
+  constructor(options: RelaySessionOptions = {}) {
     this.#perHost = options.perHost ?? SESSIONS_PER_HOST;
     this.#messagesPerSession = options.messagesPerSession ?? MESSAGES_PER_SESSION;
+    this.#idleMs = options.idleMs ?? RELAY_IDLE_MS;
   }
 
-  /** A session to `key`: handed over from a message before, or opened with `open` when there is room. */
-  lease(key: string, lines: number, open: () => Promise<Session>): Promise<Lease> {
+  /**
+   * A session to `key`: an idle one, one handed over from a message before, or one opened with
+   * `open` when there is room. `fresh`: not an idle one (the last one broke under this message).
+   */
+  lease(key: string, lines: number, open: () => Promise<Session>, options: { fresh?: boolean } = {}): Promise<Lease> {
     if (this.#closed) return Promise.reject(closedError());
+    const idle = options.fresh ? undefined : this.#takeIdle(key, lines);
+    if (idle) return Promise.resolve(this.#lease(key, idle.session, { messages: idle.carried.messages + 1, lines: idle.carried.lines + lines }, true));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { lines, open, resolve, reject };
       if ((this.#open.get(key) ?? 0) < this.#perHost) this.#start(key, waiter);
+      else if (this.#closeIdle(key)) this.#start(key, waiter);
       else this.#waitersOf(key).push(waiter);
     });
   }
 
-  /** Shutting down: nobody waits any longer, and no session is handed on. */
+  /** Sessions open to `key` now (opening, carrying or idle). */
+  openTo(key: string): number {
+    return this.#open.get(key) ?? 0;
+  }
+
+  /** Shutting down: nobody waits any longer, no session is handed on, idle ones say QUIT. */
   close(): void {
     this.#closed = true;
     for (const waiters of this.#waiting.values()) for (const waiter of waiters.drain()) waiter.reject(closedError());
     this.#waiting.clear();
+    for (const [key, idle] of this.#idle) for (const each of [...idle]) this.#endIdle(key, each);
+  }
+
+  /** The latest idle session to `key` that still works and has room for `lines`; others there say QUIT. */
+  #takeIdle(key: string, lines: number): Idle | undefined {
+    const idle = this.#idle.get(key);
+    while (idle?.length) {
+      const latest = idle.pop() as Idle;
+      clearTimeout(latest.timer);
+      const fits = latest.carried.messages < this.#messagesPerSession && latest.carried.lines + lines <= LINES_PER_SESSION;
+      if (fits && !latest.session.ended() && latest.session.wire.readiness === 'ready') {
+        if (idle.length === 0) this.#idle.delete(key);
+        return latest;
+      }
+      this.#quit(key, latest.session);
+    }
+    this.#idle.delete(key);
+    return undefined;
+  }
+
+  /** All sessions to `key` are taken: one that is only idle makes room for a message that needs a new one. */
+  #closeIdle(key: string): boolean {
+    const oldest = this.#idle.get(key)?.[0];
+    if (!oldest) return false;
+    this.#endIdle(key, oldest);
+    // Nobody waits while a session is idle, so the place it freed is still there.
+    return (this.#open.get(key) ?? 0) < this.#perHost;
+  }
+
+  #park(key: string, session: Session, carried: Carried): void {
+    const idle: Idle = { session, carried, timer: setTimeout(() => this.#endIdle(key, idle), this.#idleMs) };
+    // An idle session must not keep a process alive that has nothing else to do.
+    idle.timer.unref();
+    let list = this.#idle.get(key);
+    if (!list) this.#idle.set(key, (list = []));
+    list.push(idle);
+  }
+
+  #endIdle(key: string, idle: Idle): void {
+    clearTimeout(idle.timer);
+    const list = this.#idle.get(key);
+    const at = list?.indexOf(idle) ?? -1;
+    if (at === -1) return;
+    list?.splice(at, 1);
+    if (list?.length === 0) this.#idle.delete(key);
+    this.#quit(key, idle.session);
+  }
+
+  #quit(key: string, session: Session): void {
+    session.connection.quit();
+    this.#ended(key);
   }
 
   #start(key: string, waiter: Waiter): void {
@@ -114,8 +200,10 @@ export class RelaySessions {
     const fits = first !== undefined && carried.messages < this.#messagesPerSession && carried.lines + first.lines <= LINES_PER_SESSION;
     const next = after !== 'close' && fits && !this.#closed ? this.#nextWaiter(key) : undefined;
     if (!next) {
-      session.connection.quit();
-      this.#ended(key);
+      const room = carried.messages < this.#messagesPerSession && carried.lines < LINES_PER_SESSION;
+      const nobodyWaits = (this.#waiting.get(key)?.length ?? 0) === 0;
+      if (after === 'next' && room && nobodyWaits && this.#idleMs > 0 && !this.#closed) return this.#park(key, session, carried);
+      this.#quit(key, session);
       return;
     }
     const more: Carried = { messages: carried.messages + 1, lines: carried.lines + next.lines };

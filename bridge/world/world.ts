@@ -35,7 +35,8 @@ import { createMailHost, finalDelivery, type LateBounce, type MailHost } from '.
 import { Mailboxes, type MailboxWriter, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry, type QueueWriter } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
-import { messageLines, RelaySessions } from './relay-sessions';
+import { messageLines, RelaySessions, type RelaySessionOptions } from './relay-sessions';
+import { TlsSessions } from './tls-sessions';
 import type { HopStart, HopTap } from './hop';
 import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
@@ -74,6 +75,8 @@ export interface WorldOptions {
   closedPort?: number;
   /** The lab database that keeps mailboxes and the queue across restarts; absent: memory only. */
   writers?: { mailboxes: MailboxWriter; queue: QueueWriter } | null;
+  /** How the relay keeps and reuses its connections to a host (absent: the defaults). */
+  relaySessions?: RelaySessionOptions;
 }
 
 /** What a lab database kept of the world: mailbox copies, and queue entries with their next retry. */
@@ -170,7 +173,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const closedPort = options.closedPort ?? (await findClosedPort());
   const tap = options.tap ?? silentTap(options.certificates, log);
   const taps = new Set<net.Socket>();
-  const sessions = new RelaySessions();
+  const sessions = new RelaySessions(options.relaySessions);
+  const tlsSessions = new TlsSessions();
   let closing = false;
 
   // A host's smtp-server (and its TLS context) starts with the first hop to it: most labs of a
@@ -226,12 +230,16 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         clientName: entry.client.name,
         caPem: options.certificates.caPem,
         open: (candidate, observe) => open(entry, answer.domain, candidate, observe),
+        tlsSessions,
         sessions: {
           pool: sessions,
-          // A session is shared only by mail that would make the same hop: same MTA, host and hop number.
-          key: (c) => (options.exclusiveHop?.(entry.queueId, entry.attempts) ? null : `${entry.client.name} ${entry.client.address} ${entry.hop} ${c.exchange}`),
+          // A session is shared only by mail that would make the same hop: same MTA, host, hop number and need for TLS.
+          key: (c) => (options.exclusiveHop?.(entry.queueId, entry.attempts) ? null : `${entry.client.name} ${entry.client.address} ${entry.hop} ${c.exchange}${sts ? ' sts' : ''}`),
           lines: messageLines(entry.raw),
-          onReused: (c, conversation) => emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation }),
+          onReused: (c, conversation, transaction) =>
+            emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain: answer.domain, host: c.exchange, conversation, reused: { transaction } }),
+          onBroken: (c, _conversation, why) =>
+            emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: `The connection kept open from earlier mail broke before it took this message (${why}); a new connection takes it` }),
         },
         onConnecting: (c) => emit({ type: 'relay.connecting', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, address: c.address, preference: c.preference }),
         onUnreachable: unreachable,

@@ -142,6 +142,14 @@ describe('journeyPath', () => {
     expect(path.hops).toHaveLength(1);
   });
 
+  it('says a hop rode on a connection kept open from earlier mail, and where its transaction starts there', () => {
+    const first = [queued('Q1', ['alice@example.test']), hop('Q1', 1, 'mx.example.test', 'r1'), recipient('Q1', 1, 'alice@example.test', 'delivered', 'mx.example.test')];
+    const second = [queued('Q2', ['bob@example.test'], 'mail', 'c2'), { ...hop('Q2', 1, 'mx.example.test', 'r1'), reused: { transaction: 2 } } as WorldEvent, recipient('Q2', 1, 'bob@example.test', 'delivered', 'mx.example.test')];
+    const events = [...first, ...second];
+    expect(journeyPath(submitted, events).hops[1]?.reused).toBeUndefined();
+    expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, events).hops[1]).toMatchObject({ conversation: 'r1', reused: { transaction: 2 }, state: 'delivered' });
+  });
+
   it('finds the queue from the submission conversation when the reply named none', () => {
     const path = journeyPath({ ...submitted, queueId: null }, [queued('Q1', ['alice@example.test'])]);
     expect(path.queueId).toBe('Q1');

@@ -37,6 +37,11 @@ export interface PathHop {
   domain: string | null;
   /** The recorded conversation of this hop, to select it; null when none was recorded. */
   conversation: string | null;
+  /**
+   * Set when the hop rode on a connection kept open from earlier mail: its greeting, EHLO and
+   * STARTTLS are at the start of `conversation`, and this mail's MAIL FROM begins its `transaction`-th transaction.
+   */
+  reused?: { transaction: number };
   state: HopState;
   /** For deferred: when the next attempt is due (lab clock). */
   retryAt: number | null;
@@ -182,7 +187,12 @@ export function journeyPath(
         break;
       }
       case 'relay.hop':
-        hops.push({ ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)), hop: event.hop, conversation: event.conversation });
+        hops.push({
+          ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)),
+          hop: event.hop,
+          conversation: event.conversation,
+          ...(event.reused ? { reused: event.reused } : {}),
+        });
         break;
       case 'recipient': {
         const recipient = recipients.get(event.recipient) ?? emptyRecipient(event.recipient);

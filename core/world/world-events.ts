@@ -37,6 +37,12 @@ export type WorldEvent =
       host: string;
       /** The recorded conversation of this hop (from the tap), or null when it is not recorded. */
       conversation: string | null;
+      /**
+       * Set when the message rode on a connection kept open from earlier mail, as an MTA reuses
+       * its connections: the greeting, EHLO and STARTTLS are at the start of `conversation`, and
+       * this message's own MAIL FROM begins its `transaction`-th transaction (from 1).
+       */
+      reused?: { transaction: number };
     }
   | {
       type: 'recipient';

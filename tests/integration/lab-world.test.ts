@@ -58,10 +58,11 @@ describe('the mail world in a running bridge', () => {
     expect(copy).toMatchObject({ mailbox: 'alice@example.test', envelopeFrom: 'app@lab.test', envelopeTo: ['alice@example.test'] });
 
     // The hop that carried it is a conversation like any other, from the lab's relay to the MX.
-    // The MX files the copy before its 250 is on the wire: wait for the hop to end.
+    // The MX files the copy before its 250 is on the wire: wait for that reply on the record (the
+    // connection itself may stay open a while for more mail).
     const hop = await eventually(() => {
       const found = bridge.lab.getConversation(copy?.conversation ?? '');
-      return found?.endedAt ? found : null;
+      return found?.lines.some((line) => line.dir === 'server' && /^250 .*queued as/.test(line.text)) ? found : null;
     });
     expect(hop).toMatchObject({ origin: 'relay', peer: 'smtp.lab.test → mx.example.test' });
     expect(hop.lines.some((line) => line.dir === 'client' && line.text === 'RCPT TO:<alice@example.test>')).toBe(true);

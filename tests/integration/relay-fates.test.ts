@@ -5,20 +5,24 @@
  * replies say, transaction by transaction, never what nodemailer's results suggest.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
-import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
+import type { TapEvent } from '../../bridge/tap/line-tap';
 import { LoopbackPairs } from '../../bridge/tap/loopback-pair';
 import { relayToDomain, type RelayAttempt, type RecipientResult } from '../../bridge/world/relay-client';
 import { RelaySessions } from '../../bridge/world/relay-sessions';
 import type { MxAnswer } from '../../core/world/lab-dns';
+import { closeServer, listenOnLoopback, tappedConnection } from './relay-host';
 
 const BLOCKED_SENDER = 'blocked@lab.test';
 const REFUSED_BODY = 'refuse me at the dot';
+/** A sender the server closes on with 421 when it is not the first MAIL of a connection (an idle timeout). */
+const CLOSING_SENDER = 'closing@lab.test';
+/** Set by a test: the line to the host breaks the moment a client line it matches has gone out. */
+let cutAfter: ((line: TapEvent, before: readonly TapEvent[]) => boolean) | null = null;
 
 let stateDir: string;
 let certificates: LabCertificates;
@@ -27,6 +31,10 @@ let server: SMTPServer;
 let port: number;
 /** Each recorded conversation's events, by conversation id. */
 const recorded = new Map<string, TapEvent[]>();
+/** Every message body the server took (250 at the dot), in order. */
+const taken: string[] = [];
+/** Reused sessions that broke under a message: "conversation: why". */
+const broken: string[] = [];
 
 const refusal = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
@@ -45,7 +53,8 @@ beforeAll(async () => {
     },
     disableReverseLookup: true,
     logger: false,
-    onMailFrom(address, _session, callback) {
+    onMailFrom(address, session, callback) {
+      if (address.address === CLOSING_SENDER && session.transaction > 1) return callback(refusal(421, '4.4.2 Idle too long, closing'));
       callback(address.address === BLOCKED_SENDER ? refusal(550, '5.7.1 Sender blocked here') : undefined);
     },
     onRcptTo(address, _session, callback) {
@@ -58,16 +67,18 @@ beforeAll(async () => {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const refused = Buffer.concat(chunks).includes(REFUSED_BODY);
+        if (!refused) taken.push(Buffer.concat(chunks).toString());
         callback(refused ? refusal(554, '5.6.0 Refused after the final dot') : null, refused ? undefined : 'Ok: queued as FATE1');
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as net.AddressInfo).port;
+  // A connection cut under the server (the tests below do) is an 'error' of the server's: expected here.
+  server.on('error', () => {});
+  port = await listenOnLoopback(server);
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeServer(server);
   await pairs.close();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -86,20 +97,31 @@ function relay(envelopeFrom: string, to: Array<string | { address: string; notif
     clientName: 'smtp.lab.test',
     caPem: certificates.caPem,
     async open(_candidate, observe) {
-      const upstream = net.connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => upstream.once('connect', resolve).once('error', reject));
-      const { near, far } = await pairs.pair();
       const conversation = `hop-${recorded.size + 1}`;
       const events: TapEvent[] = [];
       recorded.set(conversation, events);
-      new LineTap({ client: far, server: upstream, ...certificates, onEvent: (event) => (events.push(event), observe(event)) });
-      return { socket: near, conversation };
+      const socket = await tappedConnection(pairs, port, certificates, (event, upstream) => {
+        events.push(event);
+        observe(event);
+        if (event.dir === 'client' && cutAfter?.(event, events)) upstream.destroy();
+      });
+      return { socket, conversation };
     },
     onConnecting: () => {},
     onUnreachable: (_candidate, error) => {
       throw new Error(`unexpected: ${error}`);
     },
-    ...(pool ? { sessions: { pool, key: () => 'mx.fates.test', lines: 10, onReused: (_c, conversation) => reused?.push(conversation ?? '') } } : {}),
+    ...(pool
+      ? {
+          sessions: {
+            pool,
+            key: () => 'mx.fates.test',
+            lines: 10,
+            onReused: (_c, conversation) => reused?.push(conversation ?? ''),
+            onBroken: (_c, conversation, why) => broken.push(`${conversation ?? ''}: ${why}`),
+          },
+        }
+      : {}),
   };
   return relayToDomain(attempt);
 }
@@ -185,3 +207,56 @@ describe("the relay reads each recipient's fate from the wire", () => {
     expect(result?.response).toMatch(/\(ECONNECTION\)$/);
   });
 });
+
+describe('a reused connection that breaks under a message', () => {
+  /** Times the server took a message with `subject`. */
+  const takenWith = (subject: string) => taken.filter((body) => body.includes(`\r\n\r\n${subject}\r\n`)).length;
+
+  it('goes to a new connection when the host says 421 to its MAIL FROM, and the message is taken once', async () => {
+    const pool = new RelaySessions({ idleMs: 60_000 });
+    const reused: string[] = [];
+    const before = recorded.size;
+    expect(fates(await relay('learner@lab.test', ['ann@fates.test'], 'opens the connection', pool, reused))).toEqual({ 'ann@fates.test': 'delivered 2.0.0: 250 Ok: queued as FATE1' });
+    // The connection is idle now; the next message rides on it, is told 421, and goes again on a new one.
+    const results = await relay(CLOSING_SENDER, ['bob@fates.test'], 'after the 421', pool, reused);
+    expect(fates(results)).toEqual({ 'bob@fates.test': 'delivered 2.0.0: 250 Ok: queued as FATE1' });
+    expect(reused).toEqual([`hop-${before + 1}`]);
+    expect(broken.at(-1)).toBe(`hop-${before + 1}: 421 4.4.2 Idle too long, closing`);
+    expect(recorded.size).toBe(before + 2);
+    expect(takenWith('after the 421')).toBe(1);
+    pool.close();
+  });
+
+  it('goes to a new connection when the line breaks before the server answers its MAIL FROM, and the message is taken once', async () => {
+    const pool = new RelaySessions({ idleMs: 60_000 });
+    const before = recorded.size;
+    await relay('learner@lab.test', ['ann@fates.test'], 'opens it again', pool);
+    // Once the connection has carried a message, the line breaks as the next MAIL FROM goes out.
+    cutAfter = (line, before) => line.text.startsWith('MAIL FROM:') && before.some((e) => e.text.startsWith('250 Ok'));
+    const results = await relay('learner@lab.test', ['bob@fates.test'], 'after the break', pool).finally(() => (cutAfter = null));
+    expect(fates(results)).toEqual({ 'bob@fates.test': 'delivered 2.0.0: 250 Ok: queued as FATE1' });
+    expect(broken.at(-1)).toMatch(new RegExp(`^hop-${before + 1}: `));
+    expect(recorded.size).toBe(before + 2);
+    // The first connection shows the MAIL FROM that got no answer; the second carried the message.
+    const first = recorded.get(`hop-${before + 1}`)!;
+    const secondMail = first.findLastIndex((e) => e.dir === 'client' && e.text.startsWith('MAIL FROM:'));
+    expect(first.filter((e) => e.dir === 'client' && e.text.startsWith('MAIL FROM:'))).toHaveLength(2);
+    expect(first.slice(secondMail).some((e) => e.dir === 'server')).toBe(false);
+    expect(takenWith('after the break')).toBe(1);
+    pool.close();
+  });
+
+  it('is not sent again once the server had its MAIL FROM: a break later in the transaction is left to the queue, as before', async () => {
+    const pool = new RelaySessions({ idleMs: 60_000 });
+    const before = recorded.size;
+    await relay('learner@lab.test', ['ann@fates.test'], 'one', pool);
+    // On the reused connection the line breaks as the final dot goes out: the server may have taken it.
+    cutAfter = (line, before) => line.text === '.' && before.some((e) => e.text.startsWith('250 Ok'));
+    const results = await relay('learner@lab.test', ['bob@fates.test'], 'cut at the dot', pool).finally(() => (cutAfter = null));
+    expect(results).toMatchObject([{ recipient: 'bob@fates.test', outcome: 'deferred', status: '4.4.2' }]);
+    expect(recorded.size).toBe(before + 1);
+    expect(takenWith('cut at the dot')).toBeLessThanOrEqual(1);
+    pool.close();
+  });
+});
+

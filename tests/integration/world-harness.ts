@@ -16,6 +16,7 @@ import { createLabClock } from '../../bridge/world/lab-clock';
 import { createWorld, type HopStart, type World, type WorldOptions, type WorldTiming } from '../../bridge/world/world';
 import { tapUpstream } from '../../bridge/world/world-sockets';
 import type { WorldEvent } from '../../core/world/world-events';
+import { transactionSpan } from '../../core/machines/transaction-span';
 
 export interface RecordedHop {
   hop: HopStart;
@@ -42,6 +43,11 @@ export interface WorldLab {
   /** Send through the submission server; resolves with the queue id once it said 250. */
   submit(mail: Mail): Promise<string>;
   eventsOf<T extends WorldEvent['type']>(type: T, queueId?: string): Array<Extract<WorldEvent, { type: T }>>;
+  /**
+   * Each hop of the message as its relay.hop names it: the lines of its own transactions in the
+   * conversation that carried it (with the greeting, EHLO and STARTTLS when it opened that
+   * connection), as a snapshot.
+   */
   hopsOf(queueId: string): RecordedHop[];
   close(): Promise<void>;
 }
@@ -49,7 +55,7 @@ export interface WorldLab {
 let counter = 0;
 
 /** `extra`: world options a test needs beyond the lab's defaults (outbound delivery, a log). */
-export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<WorldOptions, 'outbound' | 'log'> = {}): Promise<WorldLab> {
+export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<WorldOptions, 'outbound' | 'log' | 'relaySessions'> = {}): Promise<WorldLab> {
   const stateDir = await mkdtemp(join(tmpdir(), 'world-test-'));
   const certificates = await loadOrCreateCertificates(stateDir);
   const events: WorldEvent[] = [];
@@ -118,7 +124,7 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
     eventsOf(type, queueId) {
       return events.filter((e): e is Extract<WorldEvent, { type: typeof type }> => e.type === type && (queueId === undefined || ('queueId' in e && e.queueId === queueId)));
     },
-    hopsOf: (queueId) => [...hops.values()].filter((record) => record.hop.queueId === queueId),
+    hopsOf: (queueId) => hopsCarrying(queueId, events, hops),
     async close() {
       await world.close();
       await submission.close();
@@ -126,6 +132,20 @@ export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A message's share of the conversations that carried it, one per relay.hop event naming it. */
+function hopsCarrying(queueId: string, events: readonly WorldEvent[], hops: ReadonlyMap<string, RecordedHop>): RecordedHop[] {
+  const relayHops = events.filter((e): e is Extract<WorldEvent, { type: 'relay.hop' }> => e.type === 'relay.hop');
+  return relayHops.flatMap((event) => {
+    const record = event.queueId === queueId && event.conversation ? hops.get(event.conversation) : undefined;
+    if (!record) return [];
+    const first = event.reused?.transaction ?? 1;
+    const starts = relayHops.filter((e) => e.conversation === event.conversation).map((e) => e.reused?.transaction ?? 1);
+    const next = Math.min(...starts.filter((n) => n > first));
+    const hop = { ...record.hop, queueId, attempt: event.attempt };
+    return [{ ...record, hop, events: transactionSpan(record.events, first, Number.isFinite(next) ? next : undefined) }];
+  });
 }
 
 /** Server reply lines of a recorded hop. */

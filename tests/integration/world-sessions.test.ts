@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadOrCreateCertificates, type LabCertificates } from '../../bridge/lab/certificates';
 import { LineTap, type TapEvent } from '../../bridge/tap/line-tap';
-import { SESSIONS_PER_HOST } from '../../bridge/world/relay-sessions';
+import { RELAY_IDLE_MS, SESSIONS_PER_HOST } from '../../bridge/world/relay-sessions';
 import { createWorld, type HopTap } from '../../bridge/world/world';
 import type { WorldEvent } from '../../core/world/world-events';
 
@@ -58,9 +58,10 @@ it('a backlog for one host shares a few sessions, each message naming the conver
       expect(copy?.raw.toString()).toMatch(/Authentication-Results: mx\.example\.test;.*dkim=pass/s);
     }
     // One transaction after another in a session: MAIL FROM again, each with its 250, one QUIT at the end
-    // (said as the last attempt ends, so it may still be on its way).
+    // (said once the session has been idle for its idle time, so it may still be on its way).
     const quit = (record: TapEvent[]) => record.some((e) => e.dir === 'client' && e.text === 'QUIT');
-    for (let i = 0; i < 100 && ![...lines.values()].every(quit); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const deadline = Date.now() + RELAY_IDLE_MS + 2_000;
+    while (Date.now() < deadline && ![...lines.values()].every(quit)) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const record of lines.values()) {
       const mails = record.filter((e) => e.dir === 'client' && /^MAIL FROM:/i.test(e.text)).length;
       expect(record.filter((e) => e.dir === 'server' && /^250 .*queued/i.test(e.text))).toHaveLength(mails);
