@@ -12,6 +12,7 @@ import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
+import { ServerSeatState } from './server-seat.svelte';
 
 import type { TerminalServer } from '../../core/protocol/terminal-servers';
 export type { TerminalServer };
@@ -56,6 +57,7 @@ export class LabConnection {
   #notices = $state.raw<Notice[]>([]);
   readonly deliveries = new Deliveries();
   readonly world = new LabWorld();
+  readonly seat = new ServerSeatState((message) => this.#send(message));
   #terminalServer = $state<TerminalServer>('welcoming');
 
   #socket: WebSocket | null = null;
@@ -243,6 +245,7 @@ export class LabConnection {
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
         this.deliveries.reset(message.deliveries, message.gates);
         this.world.reset(message);
+        this.seat.setInfo(message.seat ?? null);
         return;
       case 'world.event':
         this.world.push(message.event);
@@ -313,6 +316,14 @@ export class LabConnection {
         if (!this.#notices.some((n) => n.text === message.reason)) this.notify(message.reason);
         return;
       }
+      case 'seat.opened':
+        this.seat.setInfo(message.seat);
+        return;
+      case 'seat.client':
+        this.seat.report(message.report);
+        return;
+      case 'seat.started':
+        return;
       case 'terminal.opened':
         this.#ensureConversation(message.conversation);
         if (message.ref !== undefined && this.#openRefs.delete(message.ref)) {
@@ -322,6 +333,7 @@ export class LabConnection {
       case 'error':
         if (message.ref !== undefined) {
           this.#openRefs.delete(message.ref);
+          if (this.seat.refused(message.ref, message.message)) return;
           // A refused compose is shown beside the form, where the learner can fix it.
           if (this.#composeRefs.delete(message.ref) && this.#options.onRefused) {
             this.#options.onRefused(message.ref, message.code, message.message);

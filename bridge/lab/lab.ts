@@ -26,6 +26,7 @@ import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largest
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
+import { ServerSeat } from '../seat/server-seat';
 
 /**
  * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
@@ -61,6 +62,8 @@ export interface LabSettings extends LabOptions {
   hosted?: LabInfo['hosted'];
   /** Tests shorten these to show what a pause longer than a timeout does. */
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
+  /** How long clients of the learner's server seat wait for each reply (default: the teaching 10 minutes). */
+  seatTimeoutMs?: number;
   /** Tests run the world's clock without real timers, or with shorter waits. */
   world?: LabWorldOptions['world'];
   log?(message: string): void;
@@ -68,7 +71,11 @@ export interface LabSettings extends LabOptions {
 
 /** Where a connection goes once the tap has it. */
 interface Route {
-  server: () => LabSmtpServer;
+  /** The lab's smtp-server, or the learner's end of a Be the server connection. */
+  server: () => Pick<LabSmtpServer, 'accept'>;
+  /** How the conversation names its client (default: its address and port), and its hop number. */
+  peer?: string;
+  hop?: number;
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
@@ -112,7 +119,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     emit,
     accounts,
     log,
-    world: { pairs, closedPort: shared.closedPort, dkim: shared.dkim, ...options.world },
+    world: { pairs, closedPort: shared.closedPort, dkim: shared.dkim, ...options.world, seat: { relayHop: (...args) => seat.relayHop(...args) } },
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step' && d.stepHops === true)?.id,
   });
   const { world, relaySteps } = labWorld;
@@ -162,7 +169,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
   /** Put a tap between a client socket and a server, under a new conversation. */
   async function serve(client: net.Socket, origin: Origin, remoteAddress: string, remotePort: number, route: Route): Promise<{ conversation: Conversation; tap: LineTap } | undefined> {
-    const conversation = conversations.start(origin, `${remoteAddress}:${remotePort}`);
+    const conversation = conversations.start(origin, route.peer ?? `${remoteAddress}:${remotePort}`);
     const onEarlyError = () => client.destroy();
     client.on('error', onEarlyError); // until the tap takes over
     loose.add(client);
@@ -188,7 +195,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         implicitTls: route.implicitTls,
         accounts,
         onEvent: (event) => {
-          conversations.record(conversation, event);
+          conversations.record(conversation, event, route.hop);
           route.onEvent?.(event);
         },
         onClose: () => {
@@ -255,6 +262,20 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     return { ...memorySocketPair({ remoteAddress: '127.0.0.1', remotePort: lastPort }), port: lastPort };
   }
 
+  const seat: ServerSeat = new ServerSeat({
+    host: '127.0.0.1',
+    certificates,
+    serve,
+    pair: () => pairs.pair(),
+    roomForOne,
+    enqueue: (message) => world.enqueue(message),
+    account: shownAccount,
+    ...(options.seatTimeoutMs ? { timeoutMs: options.seatTimeoutMs } : {}),
+    onOpened: (info) => emit('seat.opened', info),
+    onReport: (report) => emit('seat.client', report),
+    log,
+  });
+
   const deliveries = new Deliveries({
     caPem: certificates.caPem,
     accounts,
@@ -311,6 +332,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       return terminal;
     },
 
+    seat,
     describeWorld: () => world.describe(),
     mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
     listMailboxes: () => labWorld.mailboxes(),
@@ -366,7 +388,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
       for (const drop of adopted) drop();
-      await Promise.all([...listenersClosed, servers.close(), labWorld.close()]);
+      await Promise.all([...listenersClosed, servers.close(), labWorld.close(), seat.close()]);
       await ownShared?.close();
     },
   };

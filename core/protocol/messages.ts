@@ -15,6 +15,7 @@ import {
   type GateState,
 } from './delivery';
 import { MAX_LINES_PER_PAGE } from './pages';
+import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS, type SeatClientReport, type SeatInfo } from './seat';
 import { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 /**
@@ -88,6 +89,20 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     action: z.enum(DELIVERY_ACTIONS),
     intervalMs: z.number().int().min(50).max(10_000).optional(),
   }),
+  /** Be the server: open (or close) the learner's listener, whose replies the learner types. */
+  z.object({ type: z.literal('seat.open'), ref }),
+  z.object({ type: z.literal('seat.close'), ref }),
+  /** Start a real client against the seat: nodemailer with a prepared message, or the lab's relay. */
+  z.object({ type: z.literal('seat.start'), ref, client: z.enum(SEAT_CLIENTS), message: z.enum(PREPARED_MESSAGE_IDS) }),
+  /** The learner's reply (one or more lines, a multi-line reply or several replies); checked, then sent as typed. */
+  z.object({
+    type: z.literal('seat.reply'),
+    ref,
+    conversation: conversationId,
+    lines: z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES),
+  }),
+  /** Drop the client's connection without a reply, as a crashing server would. */
+  z.object({ type: z.literal('seat.hangup'), ref, conversation: conversationId }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
@@ -119,6 +134,8 @@ export type ErrorCode =
   | 'invalid-compose'
   | 'limit'
   | 'rate-limited'
+  /** A reply typed in Be the server that is not valid SMTP: refused, never sent. */
+  | 'invalid-reply'
   | 'internal';
 
 export type BridgeMessage =
@@ -138,7 +155,14 @@ export type BridgeMessage =
       worldEvents: WorldEvent[];
       /** The lab clock (epoch ms); it runs with real time and jumps when advanced. */
       clock: number;
+      /** The learner's server seat, when it is open. */
+      seat?: SeatInfo | null;
     }
+  /** The seat opened (or closed: null); every page of the lab hears it. */
+  | { type: 'seat.opened'; ref?: string; seat: SeatInfo | null }
+  | { type: 'seat.started'; ref?: string; run: string }
+  /** A client started against the seat finished: what it reported. */
+  | { type: 'seat.client'; report: SeatClientReport }
   | { type: 'world.event'; event: WorldEvent }
   | { type: 'clock'; ref?: string; now: number }
   | { type: 'delivery.started'; ref?: string; delivery: DeliverySummary }
