@@ -8,6 +8,7 @@ import { DEFAULT_HOSTED_LAB_BYTES, DEFAULT_LOCAL_LAB_BYTES, MB } from './lab/lab
 import { parseSmarthost } from './outbound/smarthost';
 import { startBridge } from './server';
 import { log } from './log';
+import { SEAT_TEACHING_TIMEOUT_MS } from '../core/protocol/seat';
 
 const HELP = `SMTP Lab: watch and question every line of a real SMTP conversation.
 
@@ -31,6 +32,8 @@ Usage: npm start -- [options]
   --max-lab-mb <n>      megabytes a lab keeps in all: transcripts, messages, mailbox copies, queued mail
                         and bounces; past it the oldest go first and the page says what was dropped
                         (default ${DEFAULT_LOCAL_LAB_BYTES / MB} locally, ${DEFAULT_HOSTED_LAB_BYTES / MB} per lab with --hosted)
+  --seat-timeout-seconds <n> how long the clients started in Be the server wait for each reply the
+                        learner types (teaching mode, shown on the page; default ${SEAT_TEACHING_TIMEOUT_MS / 1000})
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
       'max-conversations': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.openConversations) },
       'max-messages': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.messages) },
       'max-lab-mb': { type: 'string' },
+      'seat-timeout-seconds': { type: 'string', default: String(SEAT_TEACHING_TIMEOUT_MS / 1000) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
       'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
     allowedHosts: values['allowed-host'],
     hosted,
     ...(labBytes ? { maxLabBytes: labBytes } : {}),
+    seatTimeoutMs: count(values['seat-timeout-seconds'], '--seat-timeout-seconds') * 1000,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);
   process.stdout.write(

@@ -31,6 +31,8 @@ export interface BridgeOptions {
   hosted?: HostedOptions | null;
   /** The local lab's memory budget in bytes (--max-lab-mb); hosted labs take theirs from `hosted.limits`. */
   maxLabBytes?: number;
+  /** How long clients of Be the server wait for each typed reply (--seat-timeout-seconds). */
+  seatTimeoutMs?: number;
 }
 
 export interface HostedOptions {
@@ -72,6 +74,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
     ...(options.maxLabBytes ? { maxLabBytes: options.maxLabBytes } : {}),
+    ...(options.seatTimeoutMs ? { seatTimeoutMs: options.seatTimeoutMs } : {}),
   });
   const hub = new WsHub(lab, hostRuleOf(options));
   const serveStatic = createStaticHandler(APP_BUILD_DIR);

@@ -40,6 +40,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
       stateDir: options.stateDir,
       ...(options.publicHost ? { publicHost: options.publicHost } : {}),
       ...(options.outbound ? { world: { outbound: options.outbound } } : {}),
+      ...(options.seatTimeoutMs ? { seatTimeoutMs: options.seatTimeoutMs } : {}),
     },
     log: (level, message, fields) => log(level, message, fields),
     onClosed: (id) => hub?.forget(id),
