@@ -33,6 +33,8 @@ export { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 const ref = z.string().max(64).optional();
 const conversationId = z.string().min(1).max(64);
+/** Lines sent in one write: a pipelined batch of commands, or a reply of several lines. */
+const lineBatch = z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
@@ -55,7 +57,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('terminal.lines'),
     ref,
     conversation: conversationId,
-    lines: z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES),
+    lines: lineBatch,
   }),
   /** Drop the connection without QUIT. */
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
@@ -95,12 +97,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /** Start a real client against the seat: nodemailer with a prepared message, or the lab's relay. */
   z.object({ type: z.literal('seat.start'), ref, client: z.enum(SEAT_CLIENTS), message: z.enum(PREPARED_MESSAGE_IDS) }),
   /** The learner's reply (one or more lines, a multi-line reply or several replies); checked, then sent as typed. */
-  z.object({
-    type: z.literal('seat.reply'),
-    ref,
-    conversation: conversationId,
-    lines: z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES),
-  }),
+  z.object({ type: z.literal('seat.reply'), ref, conversation: conversationId, lines: lineBatch }),
   /** Drop the client's connection without a reply, as a crashing server would. */
   z.object({ type: z.literal('seat.hangup'), ref, conversation: conversationId }),
 ]);
