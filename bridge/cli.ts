@@ -32,7 +32,7 @@ Usage: npm start -- [options]
   --max-lab-mb <n>      megabytes a lab keeps in all: transcripts, messages, mailbox copies, queued mail
                         and bounces; past it the oldest go first and the page says what was dropped
                         (default ${DEFAULT_LOCAL_LAB_BYTES / MB} locally, ${DEFAULT_HOSTED_LAB_BYTES / MB} per lab with --hosted)
-  --seat-timeout-seconds <n> how long the clients started in Be the server wait for each reply the
+  --seat-timeout-seconds <n> how long nodemailer, started in Be the server, waits for each reply the
                         learner types (teaching mode, shown on the page; default ${SEAT_TEACHING_TIMEOUT_MS / 1000})
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help

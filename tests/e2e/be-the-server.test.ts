@@ -40,7 +40,7 @@ describe('Be the server in the browser', () => {
   it('types the server side of a whole delivery to nodemailer, with a refused reply never sent', async () => {
     await page.getByTestId('seat-tab').click();
     expect(new URL(page.url()).hash).toBe('#/serve');
-    await page.getByTestId('seat-teaching').getByText(/Teaching mode: clients here wait up to 10 minutes/).waitFor();
+    await page.getByTestId('seat-teaching').getByText(/Teaching mode: nodemailer waits up to 10 minutes for each reply here, the relay 10/).waitFor();
     await page.getByTestId('seat-client').selectOption('nodemailer');
     await page.getByTestId('seat-message').selectOption('note');
     await page.getByTestId('seat-start').click();
