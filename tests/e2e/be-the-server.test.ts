@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { seriousFindings } from '../support/axe';
 import { openLabPage, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
@@ -84,6 +85,7 @@ describe('Be the server in the browser', () => {
       '250 2.0.0 queued as BROWSER1',
     ]);
     await lab.screenshot('be-the-server-1366');
+    expect(await seriousFindings(page)).toEqual([]);
   });
 
   it('fits a phone: nothing wider than the screen, the reply input reachable', async () => {
