@@ -268,7 +268,12 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     serve,
     pair: () => pairs.pair(),
     roomForOne,
-    enqueue: (message) => world.enqueue(message),
+    enqueue: (message) => {
+      // The same bound as mail offered on the SMTP ports: a full queue takes nothing more.
+      const full = busy();
+      if (full) throw new LabLimitError(full);
+      return world.enqueue(message);
+    },
     account: shownAccount,
     ...(options.seatTimeoutMs ? { timeoutMs: options.seatTimeoutMs } : {}),
     onOpened: (info) => emit('seat.opened', info),

@@ -210,6 +210,17 @@ describe('Be the server, bad input', () => {
     other.close();
   });
 
+  it('queues nothing more for the relay once the relay queue of the lab is full', async () => {
+    const small = await startLab({ maxRelayBacklog: 1 });
+    try {
+      await small.lab.seat.start('relay', 'note');
+      await expect(small.lab.seat.start('relay', 'two')).rejects.toThrow(/relay queue is full/);
+      expect(small.lab.relayQueue().held).toBe(1);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('lets the client give up when no reply comes within its timeout (a short one here)', async () => {
     const short = await startLab({ seatTimeoutMs: 300 });
     try {
