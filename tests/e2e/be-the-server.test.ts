@@ -88,8 +88,38 @@ describe('Be the server in the browser', () => {
     expect(await seriousFindings(page)).toEqual([]);
   });
 
+  it('ticks lesson 15 from what was typed at the seat', async () => {
+    await page.evaluate(() => (location.hash = '#/lessons/be-the-server'));
+    await page.getByTestId('begin-lesson').click();
+    await page.getByTestId('lesson-step').getByText(/Greet the client/).waitFor();
+    // The lesson's link opens Be the server; what is typed there counts for the lesson.
+    await page.getByTestId('lesson-panel').getByRole('link', { name: 'Be the server' }).first().click();
+    await page.getByTestId('seat-message').selectOption('note');
+    await page.getByTestId('seat-start').click();
+    await owed(/<greeting>/);
+    await type('220 mx.you.test ESMTP ready');
+    await owed(/^EHLO /);
+    await type('250 mx.you.test');
+    await owed(/^MAIL FROM:/);
+    await type('250 OK');
+    await owed(/^RCPT TO:/);
+    await type('250 OK');
+    await owed(/^DATA$/);
+    await type('354 go ahead');
+    await owed(/^\.$/);
+    await type('250 2.0.0 queued');
+    await page.getByTestId('seat-reports').locator('li').first().getByText(/Accepted: bob@you\.test/).waitFor();
+    await page.getByTestId('lessons-tab').click();
+    await page.getByTestId('step-done').waitFor();
+    expect(await page.locator('[data-testid=goal][data-met=false]').count()).toBe(0);
+    expect(await page.locator('[data-testid=goal][data-met=true]').count()).toBe(4);
+    await page.getByTestId('next-step').click();
+    await page.getByTestId('lesson-complete').waitFor();
+  });
+
   it('fits a phone: nothing wider than the screen, the reply input reachable', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => (location.hash = '#/serve'));
     await page.getByTestId('seat-start').click();
     await owed(/<greeting>/);
     const overflow = await page.evaluate(() => {
