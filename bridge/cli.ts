@@ -10,6 +10,7 @@ import { AUTH_DEADLINE_MS, DEFAULT_WORK_THREADS, setWorkThreads } from './world/
 import { startBridge } from './server';
 import { MESSAGES_PER_SESSION, RELAY_IDLE_MS, SESSIONS_PER_HOST } from './world/relay-sessions';
 import { log } from './log';
+import { SEAT_TEACHING_TIMEOUT_MS } from '../core/protocol/seat';
 
 const HELP = `SMTP Lab: watch and question every line of a real SMTP conversation.
 
@@ -46,6 +47,8 @@ Usage: npm start -- [options]
   --relay-sessions-per-host <n> connections the relay holds to one mail host at once (default ${SESSIONS_PER_HOST})
   --relay-messages-per-session <n> messages one relay connection carries before QUIT
                         (default ${MESSAGES_PER_SESSION}; 1 = a new connection for every message)
+  --seat-timeout-seconds <n> how long nodemailer, started in Be the server, waits for each reply the
+                        learner types (teaching mode, shown on the page; default ${SEAT_TEACHING_TIMEOUT_MS / 1000})
   --no-build            do not build the app, even if the build is missing or stale
   -h, --help            show this help
 
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
       'relay-idle-ms': { type: 'string', default: String(RELAY_IDLE_MS) },
       'relay-sessions-per-host': { type: 'string', default: String(SESSIONS_PER_HOST) },
       'relay-messages-per-session': { type: 'string', default: String(MESSAGES_PER_SESSION) },
+      'seat-timeout-seconds': { type: 'string', default: String(SEAT_TEACHING_TIMEOUT_MS / 1000) },
       'commands-per-second': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.commandsPerSecond) },
       'max-unauthenticated': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.unauthenticatedCommands) },
       'login-seconds': { type: 'string', default: String(DEFAULT_HOSTED_LIMITS.loginDeadlineMs / 1000) },
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
     hosted,
     ...(labBytes ? { maxLabBytes: labBytes } : {}),
     relaySessions,
+    seatTimeoutMs: count(values['seat-timeout-seconds'], '--seat-timeout-seconds') * 1000,
   });
   if (hosted) log('info', `hosted: a lab per browser${nodeName ? ` on node ${nodeName}` : ''}; idle labs close after ${values['idle-minutes']} minutes`);
   process.stdout.write(

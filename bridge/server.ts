@@ -44,6 +44,8 @@ export interface BridgeOptions {
   maxLabBytes?: number;
   /** How the relay keeps and reuses connections to a host (--relay-idle-ms and the like); absent: the defaults. */
   relaySessions?: RelaySessionOptions;
+  /** How long clients of Be the server wait for each typed reply (--seat-timeout-seconds). */
+  seatTimeoutMs?: number;
 }
 
 export interface HostedOptions {
@@ -86,6 +88,7 @@ async function startLocal(options: BridgeOptions): Promise<LocalBridge> {
     ...(options.publicHost ? { publicHost: options.publicHost } : {}),
     ...worldSettings(options),
     ...(options.maxLabBytes ? { maxLabBytes: options.maxLabBytes } : {}),
+    ...(options.seatTimeoutMs ? { seatTimeoutMs: options.seatTimeoutMs } : {}),
   });
   const hub = new WsHub(lab, hostRuleOf(options));
   const serveStatic = createStaticHandler(APP_BUILD_DIR);

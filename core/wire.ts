@@ -54,8 +54,11 @@ export interface WireEvent {
 /** A wire event as a tap records it, before the conversation registry adds its id and hop. */
 export type TapEvent = Omit<WireEvent, 'conversation' | 'hop'>;
 
-/** Where a conversation came from: the terminal, an outside client, or the bridge's own compose client. */
-export type Origin = 'terminal' | 'external' | 'compose' | 'relay';
+/**
+ * Where a conversation came from: the terminal, an outside client, the bridge's own compose client,
+ * a relay hop, or a client talking to the learner's own server (Be the server).
+ */
+export type Origin = 'terminal' | 'external' | 'compose' | 'relay' | 'seat';
 
 export interface ConversationSummary {
   id: string;

@@ -10,6 +10,7 @@ import type { WorldEvent } from '../../core/world/world-events';
 function clientLabel(origin: string, peer: string): string {
   if (origin === 'terminal') return 'you (terminal)';
   if (origin === 'compose') return 'nodemailer (Compose)';
+  if (origin === 'seat') return `a client of your server (${peer})`;
   return peer ? `outside client ${peer}` : 'outside client';
 }
 
@@ -46,7 +47,8 @@ const TLS_TEXT = { implicit: 'TLS from the first byte', starttls: 'STARTTLS', no
 export function conversationEnds(facts: ConversationFacts, world: readonly WorldEvent[], relayName: string): ConversationEnds {
   const relay = facts.origin === 'relay' ? relayHopEnds(facts.id, world, relayName) : null;
   const client = relay?.client ?? clientLabel(facts.origin, facts.peer);
-  const server = relay?.server ?? relayName;
+  // A client of Be the server talks to the learner, whose server is mx.you.test.
+  const server = relay?.server ?? (facts.origin === 'seat' ? 'you (mx.you.test)' : relayName);
   const tls = facts.implicitTls ? 'implicit' : facts.tls ? 'starttls' : 'none';
   // A session still running may start TLS yet; once it is over, "no TLS" is the whole story.
   const tlsText = tls === 'none' && !facts.ended ? 'no TLS so far' : TLS_TEXT[tls];

@@ -12,6 +12,7 @@ import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
+import { ServerSeatState } from './server-seat.svelte';
 
 import type { TerminalServer, TerminalTarget } from '../../core/protocol/terminal-servers';
 import type { Scenario } from '../../core/lessons/scenario-schema';
@@ -60,6 +61,7 @@ export class LabConnection {
   #terminalServer = $state.raw<TerminalTarget>('welcoming');
   /** The scenario this page asked for, and whether the bridge has it; undefined: never asked. */
   #scenario: { scenario: Scenario | null; fresh: boolean; sent: boolean } | undefined;
+  readonly seat = new ServerSeatState((message) => this.#send(message));
 
   #socket: WebSocket | null = null;
   #failedAttempts = 0;
@@ -269,6 +271,7 @@ export class LabConnection {
         this.deliveries.reset(message.deliveries, message.gates);
         this.world.reset(message);
         this.#sendScenario();
+        this.seat.setInfo(message.seat ?? null);
         return;
       case 'world.event':
         this.world.push(message.event);
@@ -343,6 +346,14 @@ export class LabConnection {
         if (!this.#notices.some((n) => n.text === message.reason)) this.notify(message.reason);
         return;
       }
+      case 'seat.opened':
+        this.seat.setInfo(message.seat);
+        return;
+      case 'seat.client':
+        this.seat.report(message.report);
+        return;
+      case 'seat.started':
+        return;
       case 'terminal.opened':
         this.#ensureConversation(message.conversation);
         if (message.ref !== undefined && this.#openRefs.delete(message.ref)) {
@@ -352,6 +363,7 @@ export class LabConnection {
       case 'error':
         if (message.ref !== undefined) {
           this.#openRefs.delete(message.ref);
+          if (this.seat.refused(message.ref, message.message)) return;
           // A refused compose is shown beside the form, where the learner can fix it.
           if (this.#composeRefs.delete(message.ref) && this.#options.onRefused) {
             this.#options.onRefused(message.ref, message.code, message.message);

@@ -10,6 +10,8 @@ describe('addresses', () => {
       ['#/inbox/alice%40example.test', { view: 'inbox', mailbox: 'alice@example.test', message: null }],
       ['#/inbox/alice%40example.test/m-3', { view: 'inbox', mailbox: 'alice@example.test', message: 'm-3' }],
       ['#/world', { view: 'world' }],
+      ['#/serve', { view: 'seat', conversation: null }],
+      ['#/serve/c-4', { view: 'seat', conversation: 'c-4' }],
       ['#/lessons', { view: 'lessons', lesson: null, step: null }],
       ['#/lessons/first-transaction', { view: 'lessons', lesson: 'first-transaction', step: null }],
       ['#/lessons/first-transaction/2', { view: 'lessons', lesson: 'first-transaction', step: 2 }],

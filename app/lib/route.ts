@@ -7,6 +7,7 @@
  *   #/c/<conversation>              the lab, on one conversation
  *   #/inbox[/<mailbox>[/<message>]] the inbox
  *   #/world                         the world page
+ *   #/serve[/<conversation>]        Be the server (on one of its conversations)
  *   #/lessons                       the list of lessons
  *   #/lessons/<lesson>[/<step>]     a lesson's introduction, or its step (counted from 1)
  *   #/messages/<message>            a message the lab's own server captured, shown over the page
@@ -16,6 +17,7 @@ export type Route =
   | { view: 'lab'; conversation: string | null }
   | { view: 'inbox'; mailbox: string | null; message: string | null }
   | { view: 'world' }
+  | { view: 'seat'; conversation: string | null }
   | { view: 'lessons'; lesson: string | null; step: number | null };
 
 export const LAB: Route = { view: 'lab', conversation: null };
@@ -41,6 +43,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'inbox', mailbox: a, message: a === null ? null : b };
     case 'world':
       return { view: 'world' };
+    case 'serve':
+      return { view: 'seat', conversation: a };
     case 'lessons': {
       const step = b !== null && /^[1-9]\d{0,3}$/.test(b) ? Number(b) : null;
       return { view: 'lessons', lesson: a, step: a === null ? null : step };
@@ -64,6 +68,8 @@ export function formatRoute(route: Route): string {
       return path('inbox', route.mailbox, route.mailbox === null ? null : route.message);
     case 'world':
       return path('world');
+    case 'seat':
+      return path('serve', route.conversation);
     case 'lessons':
       return path('lessons', route.lesson, route.lesson === null ? null : route.step);
   }

@@ -42,6 +42,7 @@ export async function startHosted(options: BridgeOptions, hosted: HostedOptions)
       stateDir: options.stateDir,
       ...(options.publicHost ? { publicHost: options.publicHost } : {}),
       ...worldSettings(options),
+      ...(options.seatTimeoutMs ? { seatTimeoutMs: options.seatTimeoutMs } : {}),
     },
     log: (level, message, fields) => log(level, message, fields),
     onClosed: (id) => hub?.forget(id),

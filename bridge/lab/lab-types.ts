@@ -5,6 +5,8 @@
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
+import type { SeatClientReport, SeatInfo } from '../../core/protocol/seat';
+import type { ServerSeat } from '../seat/server-seat';
 import type { TapEvent } from '../tap/line-tap';
 import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { LinePage } from './conversations';
@@ -41,6 +43,10 @@ export interface LabEvents {
   'world.changed': (world: WorldDescription, mailboxes: MailboxSummary[]) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
+  /** The learner's server seat opened (its address) or closed (null). */
+  'seat.opened': (seat: SeatInfo | null) => void;
+  /** A client started against the seat finished: what it reported. */
+  'seat.client': (report: SeatClientReport) => void;
   /**
    * Stored messages forgotten to stay within the lab's limits, oldest first; with the lab's
    * budget, also mailbox copies and whole conversations.
@@ -120,6 +126,9 @@ export interface Lab {
    * scenario already (a page reloaded mid-lesson).
    */
   applyScenario(scenario: Scenario | null, options?: { fresh?: boolean }): void;
+
+  /** Be the server: the learner's listener, whose replies the learner types. */
+  readonly seat: ServerSeat;
 
   /** The mail world: domains, MX records, hosts and their behaviour (GET /api/world). */
   describeWorld(): WorldDescription;

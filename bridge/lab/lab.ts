@@ -31,6 +31,7 @@ import { Terminal } from './terminal';
 import { LabDatabase } from '../store/lab-database';
 import { handOnUnqueued, restoreLab } from '../store/restore-lab';
 import { createLabClock } from '../world/lab-clock';
+import { ServerSeat } from '../seat/server-seat';
 
 /**
  * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
@@ -66,6 +67,8 @@ export interface LabSettings extends LabOptions {
   hosted?: LabInfo['hosted'];
   /** Tests shorten these to show what a pause longer than a timeout does. */
   deliveryTimeouts?: Partial<DeliveryTimeouts>;
+  /** How long clients of the learner's server seat wait for each reply (default: the teaching 10 minutes). */
+  seatTimeoutMs?: number;
   /** Tests run the world's clock without real timers, or with shorter waits. */
   world?: LabWorldOptions['world'];
   /**
@@ -79,8 +82,11 @@ export interface LabSettings extends LabOptions {
 
 /** Where a connection goes once the tap has it. */
 interface Route {
-  /** A lab server, or a mail host of the world (a terminal talking to an MX directly). */
+  /** A lab server, a mail host of the world (a terminal talking to an MX directly), or the learner's end of a Be the server connection. */
   server: () => Pick<LabSmtpServer, 'accept'>;
+  /** How the conversation names its client (default: its address and port), and its hop number. */
+  peer?: string;
+  hop?: number;
   implicitTls?: boolean;
   gate?: Gate;
   onClose?(): void;
@@ -137,6 +143,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       ...(database ? { clock: createLabClock({ log, offsetMs: kept?.clockOffsetMs ?? 0, onMoved: (offset) => database.clockMoved(offset) }) } : {}),
       writers: database ? { mailboxes: database.mailboxes, queue: database.queue } : null,
       ...options.world,
+      seat: { relayHop: (...args) => seat.relayHop(...args) },
     },
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step' && d.stepHops === true)?.id,
   });
@@ -192,7 +199,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
   /** Put a tap between a client socket and a server, under a new conversation. */
   async function serve(client: net.Socket, origin: Origin, remoteAddress: string, remotePort: number, route: Route): Promise<{ conversation: Conversation; tap: LineTap } | undefined> {
-    const conversation = conversations.start(origin, `${remoteAddress}:${remotePort}`);
+    const conversation = conversations.start(origin, route.peer ?? `${remoteAddress}:${remotePort}`);
     const onEarlyError = () => client.destroy();
     client.on('error', onEarlyError); // until the tap takes over
     loose.add(client);
@@ -218,7 +225,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
         implicitTls: route.implicitTls,
         accounts,
         onEvent: (event) => {
-          conversations.record(conversation, event);
+          conversations.record(conversation, event, route.hop);
           route.onEvent?.(event);
         },
         onClose: () => {
@@ -294,6 +301,25 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     return { ...memorySocketPair({ remoteAddress: '127.0.0.1', remotePort: lastPort }), port: lastPort };
   }
 
+  const seat: ServerSeat = new ServerSeat({
+    host: '127.0.0.1',
+    certificates,
+    serve,
+    pair: () => pairs.pair(),
+    roomForOne,
+    enqueue: (message) => {
+      // The same bound as mail offered on the SMTP ports: a full queue takes nothing more.
+      const full = busy();
+      if (full) throw new LabLimitError(full);
+      return world.enqueue(message);
+    },
+    account: shownAccount,
+    ...(options.seatTimeoutMs ? { timeoutMs: options.seatTimeoutMs } : {}),
+    onOpened: (info) => emit('seat.opened', info),
+    onReport: (report) => emit('seat.client', report),
+    log,
+  });
+
   const deliveries = new Deliveries({
     caPem: certificates.caPem,
     accounts,
@@ -362,6 +388,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       budget.enforce();
     },
 
+    seat,
     describeWorld: () => world.describe(),
     mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
     listMailboxes: () => labWorld.mailboxes(),
@@ -417,7 +444,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       for (const tap of taps) tap.destroy();
       for (const socket of loose) socket.destroy();
       for (const drop of adopted) drop();
-      await Promise.all([...listenersClosed, servers.close(), labWorld.close()]);
+      await Promise.all([...listenersClosed, servers.close(), labWorld.close(), seat.close()]);
       await ownShared?.close();
       // Every connection is gone now, even where its socket has not said so yet: the database
       // keeps each conversation as ended.

@@ -10,6 +10,7 @@ import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
+import { SEAT_HOST } from '../../core/world/seat-world';
 
 type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
 
@@ -51,6 +52,14 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[], 
         await lab.advanceClock(action.advance);
       } else if ('settle' in action) {
         await lab.worldSettled();
+      } else if ('serve' in action) {
+        await lab.seat.start(action.serve.client, action.serve.message);
+      } else if ('reply' in action) {
+        const id = await waitingAtSeat(lab, trackers);
+        const lines = typeof action.reply === 'string' ? [action.reply] : action.reply;
+        const before = linesFrom(trackers, id, 'server');
+        lab.seat.reply(id, lines);
+        await until(() => linesFrom(trackers, id, 'server') >= before + lines.length || trackers.get(id)?.state === 'closed' || null, 'the reply on the wire');
       } else if ('select' in action) {
         const { goal, line, origin } = action.select;
         const found = lastLine(trackers, new RegExp(line, 'm'), (id) => !origin || origins(id) === origin);
@@ -123,7 +132,39 @@ async function send(lab: Lab, compose: LessonSend['compose'], connection: Lesson
 }
 
 function clientLines(trackers: Map<string, SessionTracker>, id: string): number {
-  return trackers.get(id)?.lines.filter((line) => line.event.dir === 'client').length ?? 0;
+  return linesFrom(trackers, id, 'client');
+}
+
+function linesFrom(trackers: Map<string, SessionTracker>, id: string, dir: 'client' | 'server'): number {
+  return trackers.get(id)?.lines.filter((line) => line.event.dir === dir).length ?? 0;
+}
+
+/** Polls `probe` until it gives something, as a learner watches the screen. */
+async function until<T>(probe: () => T | null, what: string): Promise<T> {
+  const deadline = Date.now() + REPLY_TIMEOUT_MS;
+  for (;;) {
+    const found = probe();
+    if (found !== null && found !== false) return found;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${REPLY_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * The newest conversation with the learner's server once its client waits for an answer, as a
+ * learner at the seat sees it: a command (or the connection, for the greeting) came last.
+ */
+function waitingAtSeat(lab: Lab, trackers: Map<string, SessionTracker>): Promise<string> {
+  return until(() => {
+    const ids = [...trackers.keys()].filter((id) => {
+      const summary = lab.getConversation(id);
+      return summary?.origin === 'seat' || (summary?.origin === 'relay' && summary.peer.endsWith(`→ ${SEAT_HOST}`));
+    });
+    const id = ids.at(-1);
+    const tracker = id === undefined ? undefined : trackers.get(id);
+    if (!id || !tracker || tracker.state === 'closed' || tracker.context.pending.length === 0) return null;
+    return tracker.lines.at(-1)?.event.dir === 'server' ? null : id;
+  }, 'client waiting at your server');
 }
 
 /**

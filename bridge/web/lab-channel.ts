@@ -13,6 +13,7 @@ import {
 } from '../../core/protocol/messages';
 import { ComposeError, LabLimitError, UnknownDeliveryError, UnreachableHostError, type Lab, type LabEvents, type TerminalSession } from '../lab/lab-types';
 import { log } from '../log';
+import { SeatReplyError } from '../seat/server-seat';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES, RECENT_LINES_PER_CONVERSATION } from '../../core/protocol/pages';
 import { corkForThisTurn } from './corked-sends';
 import { newestPage, recentConversations } from './pages';
@@ -63,6 +64,8 @@ export class LabChannel {
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
     this.#relay('world.changed', (world, mailboxes) => this.#broadcast({ type: 'world.changed', world, mailboxes }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
+    this.#relay('seat.opened', (seat) => this.#broadcast({ type: 'seat.opened', seat }));
+    this.#relay('seat.client', (report) => this.#broadcast({ type: 'seat.client', report }));
     this.#relay('messages.dropped', (ids, reason, also) => this.#broadcast({ type: 'messages.dropped', ids, reason, ...also }));
   }
 
@@ -111,6 +114,7 @@ export class LabChannel {
       mailboxes: this.#lab.listMailboxes(),
       worldEvents: newestPage(this.#lab.worldEvents(), (_, i) => String(i), all).items,
       clock: this.#lab.clockNow(),
+      seat: this.#lab.seat.info,
     });
     socket.on('message', (data, isBinary) => {
       void this.#receive(socket, data, isBinary).catch((error: unknown) => {
@@ -216,8 +220,47 @@ export class LabChannel {
         this.#send(socket, { type: 'clock', ref: message.ref, now });
         return;
       }
+      case 'seat.open':
+      case 'seat.close':
+      case 'seat.start':
+      case 'seat.reply':
+      case 'seat.hangup':
+        await this.#seat(socket, message);
+        return;
       default:
         assertNever(message);
+    }
+  }
+
+  /** Be the server: the learner's listener, the clients started against it, the replies typed there. */
+  async #seat(socket: WebSocket, message: Extract<ClientMessage, { type: `seat.${string}` }>): Promise<void> {
+    const seat = this.#lab.seat;
+    try {
+      switch (message.type) {
+        case 'seat.open':
+          // Every page hears the address through the lab's 'seat.opened' event; the asker gets its ref too.
+          this.#send(socket, { type: 'seat.opened', ref: message.ref, seat: await seat.open() });
+          return;
+        case 'seat.close':
+          await seat.stop();
+          this.#send(socket, { type: 'seat.opened', ref: message.ref, seat: null });
+          return;
+        case 'seat.start':
+          this.#send(socket, { type: 'seat.started', ref: message.ref, run: await seat.start(message.client, message.message) });
+          return;
+        case 'seat.reply':
+          seat.reply(message.conversation, message.lines);
+          return;
+        case 'seat.hangup':
+          seat.hangUp(message.conversation);
+          return;
+        default:
+          assertNever(message);
+      }
+    } catch (error) {
+      if (error instanceof SeatReplyError) this.#sendError(socket, error.code, error.message, message.ref);
+      else if (error instanceof LabLimitError) this.#sendError(socket, 'limit', error.message, message.ref);
+      else throw error;
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import type net from 'node:net';
 import { describeWorld } from '../../core/world/describe-world';
+import { SEAT_HOST, withSeat } from '../../core/world/seat-world';
 import { domainOf, LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from '../../core/world/lab-dns';
 import { withChanges, type WorldChanges } from '../../core/world/world-overrides';
 import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
@@ -77,6 +78,11 @@ export interface WorldOptions {
   writers?: { mailboxes: MailboxWriter; queue: QueueWriter } | null;
   /** How the relay keeps and reuses its connections to a host (absent: the defaults). */
   relaySessions?: RelaySessionOptions;
+  /**
+   * The learner's server seat: you.test joins the world with mx.you.test as its MX, and a hop
+   * there goes to the learner (or to the closed port while the seat is not open).
+   */
+  seat?: { relayHop(hop: HopStart, observe: (event: TapEvent) => void, closedPort: number): Promise<HostTarget> };
 }
 
 /** What a lab database kept of the world: mailbox copies, and queue entries with their next retry. */
@@ -141,7 +147,7 @@ export interface World {
 }
 
 export async function createWorld(options: WorldOptions): Promise<World> {
-  const base = options.definition ?? LAB_WORLD;
+  const base = options.seat ? withSeat(options.definition ?? LAB_WORLD) : (options.definition ?? LAB_WORLD);
   const dkim = options.dkim ?? createDkimKey(base.relay.domain);
   // The relay's DKIM key is published in the lab DNS the moment the world exists, and stays
   // published whatever a lesson's scenario changes.
@@ -182,7 +188,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const hosts = new Map<string, MailHost>();
   function hostNamed(name: string): MailHost | undefined {
     const existing = hosts.get(name);
-    if (existing || closing) return existing;
+    if (existing || closing || name === SEAT_HOST) return existing;
     const host = definition.hosts.find((h) => h.name === name);
     if (!host) return undefined;
     const started = createMailHost({
@@ -287,6 +293,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
 
   /** A tapped connection to a host that is up; the closed port for one that is down. */
   async function open(entry: QueueEntry, domain: string, candidate: MxCandidate, observe: (event: TapEvent) => void): Promise<HostTarget> {
+    if (options.seat && candidate.exchange === SEAT_HOST) return seatHop(entry, domain, candidate, options.seat, observe);
     const up = definition.hosts.some((h) => h.name === candidate.exchange && h.up);
     const host = up ? hostNamed(candidate.exchange) : undefined;
     if (!host) return { port: closedPort };
@@ -311,6 +318,14 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     const id = conversation ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${clientSide.near.localPort ?? 0}`;
     host.accept(hostSide.far, { conversation: id, remoteAddress: hop.client.address, remotePort: clientSide.near.localPort ?? 0 });
     return { socket: clientSide.near, conversation };
+  }
+
+  /** The hop to the learner's server: recorded by the seat's own tap, announced like any other hop. */
+  async function seatHop(entry: QueueEntry, domain: string, candidate: MxCandidate, seat: NonNullable<WorldOptions['seat']>, observe: (event: TapEvent) => void): Promise<HostTarget> {
+    const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: SEAT_HOST, address: candidate.address ?? '', client: entry.client };
+    const target = await seat.relayHop(hop, observe, closedPort);
+    if ('socket' in target) emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: SEAT_HOST, conversation: target.conversation ?? null });
+    return target;
   }
 
   /** An MX the policy does not name is never tried (RFC 8461 §4.1); the journey shows it skipped. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { composeSchema, connectionSchema } from '../protocol/delivery';
 import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
+import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS } from '../protocol/seat';
 import { pattern, predicateSchema } from './predicates';
 import { scenarioSchema, terminalTargetSchema } from './scenario-schema';
 import { SHARED_NOTE_IDS } from './shared-notes';
@@ -11,6 +12,8 @@ import { COURSE_PARTS, type CoursePart } from './course-parts';
 export { TERMINAL_SERVERS, type TerminalServer } from '../protocol/terminal-servers';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lower-case words joined by "-"' });
+/** Where a conversation came from (see Origin in core/wire.ts); `seat`: a client of the learner's own server. */
+const origin = z.enum(['terminal', 'external', 'compose', 'relay', 'seat']);
 
 /**
  * Whose conversation counts for a goal: the learner's terminal, the lab's relay hops, an outside
@@ -18,7 +21,7 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be lower-ca
  * (the host that greeted in it, e.g. `mx.example.test`).
  */
 export const scopeSchema = z.strictObject({
-  origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional(),
+  origin: origin.optional(),
   host: z.string().min(3).optional(),
 });
 
@@ -100,12 +103,16 @@ export const actionSchema = z.union([
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Wait until no delivery attempt is running in the mail world. */
   z.strictObject({ settle: z.literal(true) }),
+  /** Be the server: start a client against the learner's server (nodemailer, or the lab's relay). */
+  z.strictObject({ serve: z.strictObject({ client: z.enum(SEAT_CLIENTS), message: z.enum(PREPARED_MESSAGE_IDS) }) }),
+  /** Be the server: once the client waits for an answer, type this reply (several lines: a multi-line reply). */
+  z.strictObject({ reply: z.union([z.string(), z.array(z.string()).min(1).max(100)]) }),
   /**
    * Select a line for an evidence goal, as the learner clicks one: the last line whose text matches
    * `line`, in the conversations of `origin` (any, when left out).
    */
   z.strictObject({
-    select: z.strictObject({ goal: id, line: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
+    select: z.strictObject({ goal: id, line: pattern, origin: origin.optional() }),
   }),
   /**
    * Answer a question goal: a choice or a typed value, or the value `from` captures in the last line
@@ -114,7 +121,7 @@ export const actionSchema = z.union([
   z.strictObject({
     answer: z.union([
       z.strictObject({ goal: id, value: z.string() }),
-      z.strictObject({ goal: id, from: pattern, origin: z.enum(['terminal', 'external', 'compose', 'relay']).optional() }),
+      z.strictObject({ goal: id, from: pattern, origin: origin.optional() }),
     ]),
   }),
 ]);
@@ -132,7 +139,7 @@ export const lessonMetaSchema = z.strictObject({
   summary: z.string().min(10),
   rfc: z.array(z.string().min(3)).min(1),
   fixture: z.strictObject({
-    view: z.enum(['terminal', 'compose']),
+    view: z.enum(['terminal', 'compose', 'seat']),
     server: z.enum(TERMINAL_SERVERS).default('welcoming'),
   }),
   /**

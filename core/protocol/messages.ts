@@ -16,6 +16,7 @@ import {
   type GateState,
 } from './delivery';
 import { MAX_LINES_PER_PAGE } from './pages';
+import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS, type SeatClientReport, type SeatInfo } from './seat';
 import { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 /**
@@ -33,6 +34,8 @@ export { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 const ref = z.string().max(64).optional();
 const conversationId = z.string().min(1).max(64);
+/** Lines sent in one write: a pipelined batch of commands, or a reply of several lines. */
+const lineBatch = z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
@@ -56,7 +59,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('terminal.lines'),
     ref,
     conversation: conversationId,
-    lines: z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES),
+    lines: lineBatch,
   }),
   /** Drop the connection without QUIT. */
   z.object({ type: z.literal('terminal.close'), ref, conversation: conversationId }),
@@ -96,6 +99,15 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     action: z.enum(DELIVERY_ACTIONS),
     intervalMs: z.number().int().min(50).max(10_000).optional(),
   }),
+  /** Be the server: open (or close) the learner's listener, whose replies the learner types. */
+  z.object({ type: z.literal('seat.open'), ref }),
+  z.object({ type: z.literal('seat.close'), ref }),
+  /** Start a real client against the seat: nodemailer with a prepared message, or the lab's relay. */
+  z.object({ type: z.literal('seat.start'), ref, client: z.enum(SEAT_CLIENTS), message: z.enum(PREPARED_MESSAGE_IDS) }),
+  /** The learner's reply (one or more lines, a multi-line reply or several replies); checked, then sent as typed. */
+  z.object({ type: z.literal('seat.reply'), ref, conversation: conversationId, lines: lineBatch }),
+  /** Drop the client's connection without a reply, as a crashing server would. */
+  z.object({ type: z.literal('seat.hangup'), ref, conversation: conversationId }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
@@ -127,6 +139,8 @@ export type ErrorCode =
   | 'invalid-compose'
   | 'limit'
   | 'rate-limited'
+  /** A reply typed in Be the server that is not valid SMTP: refused, never sent. */
+  | 'invalid-reply'
   | 'internal';
 
 export type BridgeMessage =
@@ -146,7 +160,14 @@ export type BridgeMessage =
       worldEvents: WorldEvent[];
       /** The lab clock (epoch ms); it runs with real time and jumps when advanced. */
       clock: number;
+      /** The learner's server seat, when it is open. */
+      seat?: SeatInfo | null;
     }
+  /** The seat opened (or closed: null); every page of the lab hears it. */
+  | { type: 'seat.opened'; ref?: string; seat: SeatInfo | null }
+  | { type: 'seat.started'; ref?: string; run: string }
+  /** A client started against the seat finished: what it reported. */
+  | { type: 'seat.client'; report: SeatClientReport }
   | { type: 'world.event'; event: WorldEvent }
   /** The world's records or hosts changed (a lesson's scenario applied or undone); its mailboxes now, seeded ones in or out. */
   | { type: 'world.changed'; world: WorldDescription; mailboxes: MailboxSummary[] }

@@ -7,7 +7,7 @@ import type { Rng } from '../support/prng';
 
 export type WsCase = { kind: 'binary'; bytes: Buffer } | { kind: 'text'; text: string };
 
-const TYPES = ['terminal.open', 'terminal.line', 'terminal.lines', 'terminal.close', 'conversation.get', 'compose.send', 'clock.advance', 'delivery.control', 'scenario.apply'];
+const TYPES = ['terminal.open', 'terminal.line', 'terminal.lines', 'terminal.close', 'conversation.get', 'compose.send', 'clock.advance', 'delivery.control', 'scenario.apply', 'seat.reply', 'seat.hangup'];
 const EVIL_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', ' ', 'type ', 'TYPE', '\u0000', '\ud800'];
 
 /** Valid messages, each naming ids that no lab has; compose is instant so a valid one finishes by itself. */
@@ -49,6 +49,10 @@ function template(rng: Rng): Record<string, unknown> {
           queue: [{ from: 'learner@lab.test', to: ['bob@example.test'], attempts: rng.int(1, 4), retryIn: 60_000, last: '451 4.7.1 Later', raw: 'Subject: q\n\nq' }],
         },
       };
+    case 'seat.reply':
+      return { type: 'seat.reply', ...base, conversation: id, lines: [rng.pick(['250 OK', '250-', '250 5.1.1 x', rng.string(12)])] };
+    case 'seat.hangup':
+      return { type: 'seat.hangup', ...base, conversation: id };
     default:
       return { type: 'delivery.control', ...base, delivery: id, action: rng.pick(['next', 'play', 'pause', 'run', 'abort']), intervalMs: 50 };
   }
