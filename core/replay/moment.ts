@@ -1,0 +1,81 @@
+/**
+ * Any moment of a conversation: every view as it was right after one transcript line. The views
+ * are derived from the wire events, so a moment is the events up to that line replayed through the
+ * same trackers the live views use (the session tracker reads, the journey tracker follows it);
+ * nothing here reads a line itself.
+ */
+import { JourneyTracker } from '../machines/journey-tracker';
+import type { JourneyContext, JourneyStateName, StepTime } from '../machines/journey-model';
+import { SessionTracker, type SessionContext, type SessionStateName, type TrackedLine } from '../machines/session-tracker';
+import type { WireEvent } from '../wire';
+
+export interface JourneySnapshot {
+  state: JourneyStateName;
+  context: JourneyContext;
+  steps: StepTime[];
+}
+
+/** What every view of a conversation is drawn from. */
+export interface ConversationViews {
+  /** Lines as the transcript shows them: every event except TLS record sizes. */
+  lines: TrackedLine[];
+  /** Every event, TLS records included (the ladder, the eavesdropper view, exports). */
+  events: WireEvent[];
+  state: SessionStateName;
+  context: SessionContext;
+  journey: JourneySnapshot;
+}
+
+/** A TLS record's size is what an eavesdropper sees, not a line of the transcript. */
+export function isTranscriptLine(event: WireEvent): boolean {
+  return event.info !== 'record';
+}
+
+/**
+ * The index in `events` of transcript line `line` (TLS records are events but not lines), or -1
+ * when the conversation has fewer lines.
+ */
+export function eventIndexOfLine(events: readonly WireEvent[], line: number): number {
+  if (line < 0) return -1;
+  let seen = -1;
+  for (let i = 0; i < events.length; i++) {
+    if (isTranscriptLine(events[i]!) && ++seen === line) return i;
+  }
+  return -1;
+}
+
+/** Every view of these events, from fresh trackers: what a conversation shows once it has them all. */
+export function replayViews(events: readonly WireEvent[]): ConversationViews {
+  const session = new SessionTracker();
+  const journey = new JourneyTracker();
+  for (const event of events) {
+    journey.push(event);
+    if (isTranscriptLine(event)) session.push(event);
+  }
+  return {
+    lines: session.lines.slice(),
+    events: events.slice(),
+    state: session.state,
+    context: session.context,
+    journey: { state: journey.state, context: journey.context, steps: journey.steps },
+  };
+}
+
+export interface ConversationMoment extends ConversationViews {
+  /** The transcript line the moment follows. */
+  line: number;
+  /** Lines in the whole conversation, for "line N of M". */
+  of: number;
+}
+
+/**
+ * The views right after transcript line `line`: the events up to it (with the TLS records before
+ * it) replayed. A line past the end is the last line; null for a conversation with no lines.
+ */
+export function momentAt(events: readonly WireEvent[], line: number): ConversationMoment | null {
+  const of = events.filter(isTranscriptLine).length;
+  if (of === 0) return null;
+  const chosen = Math.max(0, Math.min(of - 1, Math.floor(line)));
+  const end = eventIndexOfLine(events, chosen);
+  return { ...replayViews(events.slice(0, end + 1)), line: chosen, of };
+}
