@@ -116,7 +116,7 @@ describe('copy as', () => {
     expect(out.swaks.command).toBe(
       "swaks --server 127.0.0.1 --port 2525 --ehlo client.example --tls --auth PLAIN --auth-user learner --auth-password learner --from alice@example.test --to bob@lab.test,carol@lab.test --data - <<'SMTP_LAB_MESSAGE'",
     );
-    expect(out.swaks.text).toContain('\n.a line that began with a dot\nSMTP_LAB_MESSAGE\n');
+    expect(out.swaks.text).toContain('\n.a line that began with a dot\n.\nSMTP_LAB_MESSAGE\n');
     expect(out.swaks.notes.join('\n')).toMatch(/parameters/);
     expect(out.swaks.notes.join('\n')).toMatch(/2 transactions/);
     expect(out.swaks.notes.join('\n')).toMatch(/RSET/);

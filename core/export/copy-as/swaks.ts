@@ -1,7 +1,7 @@
 /**
  * A swaks command that repeats a recorded conversation. swaks sends one message per run: EHLO,
  * STARTTLS and EHLO again (--tls), AUTH, MAIL, one RCPT per --to address, DATA, QUIT. The message
- * goes in unstuffed: swaks doubles leading dots itself and adds the final ".".
+ * goes in unstuffed: swaks doubles leading dots itself and puts the final "." back.
  */
 import { transactionsOf, type SessionPlan } from './plan';
 import { shellQuote, type CopyAsOutput, type CopyAsTarget } from './target';
@@ -37,11 +37,13 @@ export function toSwaks(plan: SessionPlan, target: CopyAsTarget, conversation: s
     else {
       if (content[0]?.startsWith('From ')) args.push('--no-strip-from');
       if (content.some((line) => SWAKS_TOKENS.test(line))) notes.push('The message holds text swaks replaces (a %TOKEN% or a literal \\n); swaks will change it.');
-      if (content.at(-1) === '.') notes.push('The message ends with a line holding one dot; swaks takes it for the end of the message.');
+      if (content[0]?.startsWith('.')) notes.push('The message begins with a dot; swaks doubles leading dots only after the first line, so the server will drop it.');
       let delimiter = 'SMTP_LAB_MESSAGE';
       while (content.includes(delimiter)) delimiter += '_';
       args.push('--data', '-', `<<'${delimiter}'`);
-      heredoc = [...content, delimiter];
+      // The "." ends the message here as on the wire: swaks takes a final dot away before adding its own,
+      // so the heredoc's last newline does not become an extra empty line.
+      heredoc = [...content, '.', delimiter];
     }
   } else notes.push('The conversation has no mail transaction; swaks always sends one.');
   if (transactions.length > 1) notes.push(`${transactions.length} transactions: swaks sends one message per connection, so this repeats ${sent === transactions[0] ? 'the first' : 'the one with a message'}; run it again for each other.`);
