@@ -44,21 +44,45 @@ export function eventIndexOfLine(events: readonly WireEvent[], line: number): nu
   return -1;
 }
 
+/**
+ * The trackers every view is drawn from, fed one event at a time: a conversation as it streams in,
+ * or a fresh replay of its events up to a moment.
+ */
+export class ViewsReplay {
+  readonly #session = new SessionTracker();
+  readonly #journey = new JourneyTracker();
+  readonly #events: WireEvent[] = [];
+
+  /** Every event so far, TLS records included. */
+  get events(): readonly WireEvent[] {
+    return this.#events;
+  }
+
+  push(event: WireEvent): void {
+    this.#events.push(event);
+    this.#journey.push(event);
+    if (isTranscriptLine(event)) this.#session.push(event);
+  }
+
+  /** A snapshot of every view, copied: later events do not change it. */
+  views(): ConversationViews {
+    const session = this.#session;
+    const journey = this.#journey;
+    return {
+      lines: session.lines.slice(),
+      events: this.#events.slice(),
+      state: session.state,
+      context: session.context,
+      journey: { state: journey.state, context: journey.context, steps: journey.steps },
+    };
+  }
+}
+
 /** Every view of these events, from fresh trackers: what a conversation shows once it has them all. */
 export function replayViews(events: readonly WireEvent[]): ConversationViews {
-  const session = new SessionTracker();
-  const journey = new JourneyTracker();
-  for (const event of events) {
-    journey.push(event);
-    if (isTranscriptLine(event)) session.push(event);
-  }
-  return {
-    lines: session.lines.slice(),
-    events: events.slice(),
-    state: session.state,
-    context: session.context,
-    journey: { state: journey.state, context: journey.context, steps: journey.steps },
-  };
+  const replay = new ViewsReplay();
+  for (const event of events) replay.push(event);
+  return replay.views();
 }
 
 export interface ConversationMoment extends ConversationViews {
