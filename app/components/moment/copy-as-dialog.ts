@@ -7,19 +7,18 @@ import CopyAsMenu from './CopyAsMenu.svelte';
 
 type MenuProps = Omit<Parameters<typeof CopyAsMenu>[1], 'onclose'>;
 
+/** One menu at a time. */
 let open: Record<string, unknown> | null = null;
 
-export function openCopyAs(target: HTMLElement, props: MenuProps): void {
+/** Opens the menu in `target` (closing one already open); returns what closes it. */
+export function openCopyAs(target: HTMLElement, props: MenuProps): () => void {
   if (open) void unmount(open);
-  const menu = mount(CopyAsMenu, {
-    target,
-    props: {
-      ...props,
-      onclose: () => {
-        if (open === menu) open = null;
-        void unmount(menu);
-      },
-    },
-  });
+  const close = () => {
+    if (open !== menu) return;
+    open = null;
+    void unmount(menu);
+  };
+  const menu = mount(CopyAsMenu, { target, props: { ...props, onclose: close } });
   open = menu;
+  return close;
 }
