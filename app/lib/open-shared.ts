@@ -2,7 +2,10 @@
  * "Open a shared conversation": choose (or drop) a file another lab saved as JSON; core checks it.
  * Loaded when first used: the file's checks and the schema library stay off the first screen.
  */
-import { MAX_SHARED_FILE_BYTES, parseSharedConversation, type SharedParse } from '../../core/export/shared-conversation';
+import { MAX_SHARED_FILE_BYTES, parseSharedConversation } from '../../core/export/shared-conversation';
+import type { ConversationDetail } from '../../core/wire';
+
+export type SharedFile = { ok: true; detail: ConversationDetail; fileName: string } | { ok: false; error: string };
 
 /** Ask for a file with the browser's own picker; null when none is chosen. */
 export function chooseFile(): Promise<File | null> {
@@ -25,11 +28,18 @@ export function chooseFile(): Promise<File | null> {
   });
 }
 
-/** The file dropped, or one chosen now; null when none is. */
-export async function readSharedFile(dropped?: File | null): Promise<(SharedParse & { fileName: string }) | null> {
+/**
+ * The file dropped, or one chosen now (null when none is), as a conversation to replay: ended, from
+ * an outside client, with an id of its own so it never stands for one of this lab's.
+ */
+export async function readSharedFile(dropped?: File | null): Promise<SharedFile | null> {
   const file = dropped ?? (await chooseFile());
   if (!file) return null;
   // Too large a file is refused before it is read.
   const text = file.size > MAX_SHARED_FILE_BYTES ? '' : await file.text();
-  return { ...parseSharedConversation(text, file.size, file.name), fileName: file.name };
+  const parsed = parseSharedConversation(text, file.size, file.name);
+  if (!parsed.ok) return parsed;
+  const { id, events } = parsed.shared;
+  const detail = { id: `shared-${id}`, origin: 'external', startedAt: 0, endedAt: events.at(-1)?.at ?? 0, peer: '', state: 'closed', lines: events } as const;
+  return { ok: true, detail, fileName: file.name };
 }

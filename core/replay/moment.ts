@@ -32,19 +32,6 @@ export function isTranscriptLine(event: WireEvent): boolean {
 }
 
 /**
- * The index in `events` of transcript line `line` (TLS records are events but not lines), or -1
- * when the conversation has fewer lines.
- */
-export function eventIndexOfLine(events: readonly WireEvent[], line: number): number {
-  if (line < 0) return -1;
-  let seen = -1;
-  for (let i = 0; i < events.length; i++) {
-    if (isTranscriptLine(events[i]!) && ++seen === line) return i;
-  }
-  return -1;
-}
-
-/**
  * The trackers every view is drawn from, fed one event at a time: a conversation as it streams in,
  * or a fresh replay of its events up to a moment.
  */
@@ -100,6 +87,11 @@ export function momentAt(events: readonly WireEvent[], line: number): Conversati
   const of = events.filter(isTranscriptLine).length;
   if (of === 0) return null;
   const chosen = Math.max(0, Math.min(of - 1, Math.floor(line)));
-  const end = eventIndexOfLine(events, chosen);
-  return { ...replayViews(events.slice(0, end + 1)), line: chosen, of };
+  const replay = new ViewsReplay();
+  let seen = -1;
+  for (const event of events) {
+    replay.push(event);
+    if (isTranscriptLine(event) && ++seen === chosen) break;
+  }
+  return { ...replay.views(), line: chosen, of };
 }
