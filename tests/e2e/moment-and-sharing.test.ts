@@ -79,6 +79,12 @@ describe('any moment of a conversation', () => {
     await page.getByTestId('back-to-live').click();
     await expect.poll(state).toBe('mail');
     expect(await status()).toBe('Live');
+
+    // Typing acts in the present: a line sent while the views show the past brings them back.
+    await lines().filter({ hasText: '220 ' }).first().click();
+    await expect.poll(state).toBe('greeted');
+    await type('RSET', 'ready');
+    expect(await status()).toBe('Live');
   });
 
   it('copies the conversation as a Python script that names the lab\'s SMTP port', async () => {
@@ -86,7 +92,7 @@ describe('any moment of a conversation', () => {
     await page.getByTestId('copy-as-python').check();
     const text = (await page.getByTestId('copy-as-text').textContent()) ?? '';
     expect(text).toContain('s.ehlo("browser.test")');
-    expect(text).toContain('s.mail("alice@example.test")');
+    expect(text).toContain('s.mail("alice@example.test")\ns.rset()');
     expect(text).toMatch(/smtplib\.SMTP\("127\.0\.0\.1", \d+\)/);
     // The menu is a copy of this conversation: it stays open only while this one is shown.
   });
