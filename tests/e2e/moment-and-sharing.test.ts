@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 const state = async () => ((await page.getByTestId('current-state').textContent()) ?? '').trim();
-const status = async () => ((await page.getByTestId('moment-status').textContent()) ?? '').trim();
+const status = async () => ((await page.locator('.moment [role="status"]').textContent()) ?? '').trim();
 const lines = () => page.locator('[data-testid="transcript-line"]');
 
 async function type(line: string, expectState: string): Promise<void> {
@@ -126,7 +126,8 @@ describe('a shared conversation', () => {
     await page.getByTestId('back-to-live').click();
     await expect.poll(state).toBe('closed');
 
-    await page.getByTestId('close-shared').click();
+    // Choosing one of the lab's own conversations goes back to it.
+    await page.getByTestId('conversation-item').first().click();
     await page.getByTestId('terminal-input').waitFor();
   });
 

@@ -10,8 +10,8 @@ type MenuProps = Omit<Parameters<typeof CopyAsMenu>[1], 'onclose'>;
 /** One menu at a time. */
 let open: Record<string, unknown> | null = null;
 
-/** Opens the menu in `target` (closing one already open); returns what closes it. */
-export function openCopyAs(target: HTMLElement, props: MenuProps): () => void {
+/** Opens the menu in `target`, closing one already open. */
+export function openCopyAs(target: HTMLElement, props: MenuProps): void {
   if (open) void unmount(open);
   const close = () => {
     if (open !== menu) return;
@@ -20,5 +20,4 @@ export function openCopyAs(target: HTMLElement, props: MenuProps): () => void {
   };
   const menu = mount(CopyAsMenu, { target, props: { ...props, onclose: close } });
   open = menu;
-  return close;
 }
