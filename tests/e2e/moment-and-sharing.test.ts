@@ -122,7 +122,12 @@ describe('a shared conversation', () => {
     await expect.poll(state).toBe('ready');
     await lines().filter({ hasText: '250 ok' }).click();
     await expect.poll(state).toBe('mail');
+    await expect.poll(async () => (await page.getByTestId('explanation').textContent()) ?? '').toContain('250');
     await lab.screenshot('shared-moment');
+    // The ladder of that moment: an arrow for each SMTP line up to the chosen one (5 of the 7).
+    await page.getByTestId('ladder-tab').click();
+    await expect.poll(() => page.getByTestId('ladder-arrow').count()).toBe(5);
+    await page.getByTestId('transcript-tab').click();
     await page.getByTestId('back-to-live').click();
     await expect.poll(state).toBe('closed');
 
