@@ -1,39 +1,25 @@
 /**
- * One SMTP conversation as the app sees it: the bridge's summary plus a SessionTracker and a
- * JourneyTracker fed with every wire event in order. Components read `lines`, `state`, `context`
+ * One SMTP conversation as the app sees it: the bridge's summary plus the session and journey
+ * trackers (core's ViewsReplay, which also replays any moment) fed with every wire event in order. Components read `lines`, `state`, `context`
  * and `journey`; they never touch the trackers themselves.
  */
-import { JourneyTracker } from '../../core/machines/journey-tracker';
-import type { JourneyContext, JourneyStateName, StepTime } from '../../core/machines/journey-model';
-import { SessionTracker, type SessionContext, type TrackedLine } from '../../core/machines/session-tracker';
+import type { SessionContext, TrackedLine } from '../../core/machines/session-tracker';
 import type { SessionStateName } from '../../core/machines/session-machine';
+import { ViewsReplay, type ConversationViews, type JourneySnapshot } from '../../core/replay/moment';
 import type { ConversationDetail, ConversationSummary, WireEvent } from '../../core/wire';
+
+export type { JourneySnapshot } from '../../core/replay/moment';
 
 /** Shortest time between two redraws of a conversation while its lines stream in. */
 const REFRESH_MS = 100;
 
-export interface JourneySnapshot {
-  state: JourneyStateName;
-  context: JourneyContext;
-  steps: StepTime[];
-}
-
-interface SessionSnapshot {
-  /** Lines as the transcript shows them: every event except TLS record sizes. */
-  lines: TrackedLine[];
-  /** Every event, TLS records included, for the ladder, the eavesdropper view and exports. */
-  events: WireEvent[];
-  state: SessionStateName;
-  context: SessionContext;
-  journey: JourneySnapshot;
-}
+/** Lines (no TLS record sizes), every event, the session and the journey: what the views draw. */
+type SessionSnapshot = ConversationViews;
 
 export class Conversation {
   readonly id: string;
   #summary = $state.raw<ConversationSummary>() as ConversationSummary;
-  #tracker = new SessionTracker();
-  #journey = new JourneyTracker();
-  #events: WireEvent[] = [];
+  #replay = new ViewsReplay();
   // Replaced, never mutated: one new snapshot per batch of wire events.
   #snapshot = $state.raw<SessionSnapshot>() as SessionSnapshot;
   #refreshScheduled = false;
@@ -101,32 +87,27 @@ export class Conversation {
 
   /** Start over from the bridge's newest lines (a `conversation.detail` or a fresh `welcome`). */
   replaceLines(lines: ConversationDetail['lines'], page: Pick<ConversationDetail, 'earlier' | 'firstLine'> = {}): void {
-    this.#replay(lines, []);
+    this.#replayAll(lines, []);
     this.#earlier = page.earlier ?? 0;
     this.#firstLine = page.firstLine ?? 0;
   }
 
   /** Older lines from the bridge go before those we have; the trackers read them all again, in order. */
   prepend(page: ConversationDetail): void {
-    this.#replay(page.lines, this.#events);
+    this.#replayAll(page.lines, this.#replay.events);
     this.#earlier = page.earlier ?? 0;
     this.#firstLine = page.firstLine ?? 0;
   }
 
-  #replay(older: ConversationDetail['lines'], newer: readonly WireEvent[]): void {
-    this.#tracker = new SessionTracker();
-    this.#journey = new JourneyTracker();
-    this.#events = [];
+  #replayAll(older: ConversationDetail['lines'], newer: readonly WireEvent[]): void {
+    this.#replay = new ViewsReplay();
     for (const line of older) this.#feed({ conversation: this.id, hop: 0, ...line });
     for (const event of newer) this.#feed(event);
     this.#snapshot = this.#takeSnapshot();
   }
 
   #feed(event: WireEvent): void {
-    this.#events.push(event);
-    this.#journey.push(event);
-    // A TLS record's size is what an eavesdropper sees, not a line of the conversation.
-    if (event.info !== 'record') this.#tracker.push(event);
+    this.#replay.push(event);
   }
 
   // A pipelined burst or a long DATA body arrives as many WebSocket messages; redrawing the
@@ -148,12 +129,6 @@ export class Conversation {
   }
 
   #takeSnapshot(): SessionSnapshot {
-    return {
-      lines: this.#tracker.lines.slice(),
-      events: this.#events.slice(),
-      state: this.#tracker.state,
-      context: this.#tracker.context,
-      journey: { state: this.#journey.state, context: this.#journey.context, steps: this.#journey.steps },
-    };
+    return this.#replay.views();
   }
 }

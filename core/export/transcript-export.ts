@@ -55,6 +55,8 @@ export interface JsonLine {
   redacted?: boolean;
   sentAt?: number;
   record?: WireEvent['record'];
+  /** The line ended in a bare LF: the session tracker reads a "." after it as content, so it is kept. */
+  bareLf?: boolean;
 }
 
 export interface JsonTranscript {
@@ -73,6 +75,7 @@ export function toJson(events: readonly WireEvent[]): string {
       if (event.redacted) line.redacted = true;
       if (event.sentAt !== undefined) line.sentAt = event.sentAt;
       if (event.record) line.record = event.record;
+      if (event.bareLf) line.bareLf = true;
       return line;
     }),
   };

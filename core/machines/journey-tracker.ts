@@ -12,7 +12,8 @@ import { SessionTracker } from './session-tracker';
 
 export class JourneyTracker {
   #actor: Actor<typeof journeyMachine> = createActor(journeyMachine).start();
-  #session = new SessionTracker({ keepLines: false });
+  // Only the reading is needed here, for every line: the stepper (same config, no actor) is ~10× faster.
+  #session = new SessionTracker({ keepLines: false, engine: 'stepper' });
   /** The hop this journey follows: the first event's. Relay hops will get their own handling. */
   #hop: number | null = null;
 
