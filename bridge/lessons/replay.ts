@@ -10,6 +10,7 @@ import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
+import { sendFromOutside } from './outside-client';
 
 type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
 
@@ -47,6 +48,8 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[], 
         await settle(trackers, id, sentBefore + lines.length);
       } else if ('send' in action) {
         await send(lab, action.send.compose, action.send.connection);
+      } else if ('external' in action) {
+        await sendFromOutside(lab, action.external.message, action.external.login);
       } else if ('advance' in action) {
         await lab.advanceClock(action.advance);
       } else if ('settle' in action) {
