@@ -11,6 +11,7 @@ import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
 import { SEAT_HOST } from '../../core/world/seat-world';
+import { sendFromOutside } from './outside-client';
 
 type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
 
@@ -48,6 +49,8 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[], 
         await settle(trackers, id, sentBefore + lines.length);
       } else if ('send' in action) {
         await send(lab, action.send.compose, action.send.connection);
+      } else if ('external' in action) {
+        await sendFromOutside(lab, action.external.message, action.external.login);
       } else if ('advance' in action) {
         await lab.advanceClock(action.advance);
       } else if ('settle' in action) {
@@ -131,6 +134,10 @@ async function send(lab: Lab, compose: LessonSend['compose'], connection: Lesson
   }
 }
 
+function lastClientText(tracker: SessionTracker): string | undefined {
+  return tracker.lines.findLast((line) => line.event.dir === 'client')?.event.text;
+}
+
 function clientLines(trackers: Map<string, SessionTracker>, id: string): number {
   return linesFrom(trackers, id, 'client');
 }
@@ -179,8 +186,10 @@ async function settle(trackers: Map<string, SessionTracker>, id: string, clientL
     if (tracker) {
       const onWire = clientLines(trackers, id) >= clientLinesSent && tracker.state !== 'connecting';
       // Message text gets no reply until its end: a line pipelined after DATA, which the server
-      // reads as text, is never answered either.
-      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || tracker.state === 'data'))) return;
+      // reads as text, is never answered either. The lone dot is: a world host checks SPF, DKIM
+      // and DMARC before it answers, so its reply can come a second later.
+      const textUnanswered = tracker.state === 'data' && lastClientText(tracker) !== '.';
+      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || textUnanswered))) return;
     }
     if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -99,6 +99,12 @@ export const actionSchema = z.union([
   /** Several lines sent together, without waiting for replies (pipelining, RFC 2920). */
   z.strictObject({ pipeline: z.array(z.string()).min(2).max(100) }),
   z.strictObject({ send: z.strictObject({ compose: composeSchema, connection: connectionSchema }) }),
+  /**
+   * A message from an outside client, as the learner's own program sends it: a real nodemailer on
+   * the lab's SMTP port (STARTTLS trusting the lab CA, then AUTH with the lab account unless
+   * `login: false`). Its conversation has origin `external`.
+   */
+  z.strictObject({ external: z.strictObject({ message: composeSchema, login: z.boolean().default(true) }) }),
   /** Fast-forward the lab clock by this many milliseconds: retries and late bounces that fall due run. */
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Wait until no delivery attempt is running in the mail world. */
