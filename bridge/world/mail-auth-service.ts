@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import type { AuthCheck } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import { checkMessage, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
 
 /** How long one check or signature may take in a worker; a normal one takes about a millisecond. */
@@ -34,7 +35,7 @@ const WORKER_START_MS = 60_000;
 const MAX_MOVES = AUTH_WORKERS;
 
 export type AuthRequest =
-  | { type: 'world'; world: number; definition: WorldDefinition }
+  | { type: 'world'; world: number; definition: WorldDefinition; zone: LearnerZone | null }
   | { type: 'forget'; world: number }
   | { type: 'check'; id: number; world: number; raw: Uint8Array<ArrayBuffer>; peer: AuthPeer }
   | { type: 'sign'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer> };
@@ -54,6 +55,8 @@ export interface MailAuth {
   check(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   /** The message signed with `key` (signMessage): unchanged, and a line logged, if signing failed or ran late. */
   sign(key: DkimKey, raw: Buffer): Promise<Buffer>;
+  /** The learner published new records: checks from now on read them. */
+  useZone(zone: LearnerZone): void;
   /** The world is gone: the workers forget its DNS. Requests in flight still finish. */
   close(): void;
 }
@@ -63,6 +66,8 @@ export interface MailAuthOptions {
   inProcess?: boolean;
   /** The deadline of each check and signature in a worker (AUTH_DEADLINE_MS). */
   deadlineMs?: number;
+  /** The learner's own zone, consulted before the world's records. */
+  zone?: LearnerZone | null;
 }
 
 interface Job {
@@ -123,7 +128,7 @@ class AuthPool {
   #failedStarts = 0;
   #nextId = 1;
   /** Registrations every worker gets, the ones started later too. */
-  readonly #worlds = new Map<number, WorldDefinition>();
+  readonly #worlds = new Map<number, { definition: WorldDefinition; zone: LearnerZone | null }>();
 
   constructor(size: number) {
     this.#size = Math.max(1, size);
@@ -134,9 +139,9 @@ class AuthPool {
     return this.#broken ? 'this thread' : this.#answered ? 'worker' : 'not started';
   }
 
-  register(world: number, definition: WorldDefinition): void {
-    this.#worlds.set(world, definition);
-    for (const lane of this.#lanes) lane.post({ type: 'world', world, definition });
+  register(world: number, definition: WorldDefinition, zone: LearnerZone | null): void {
+    this.#worlds.set(world, { definition, zone });
+    for (const lane of this.#lanes) lane.post({ type: 'world', world, definition, zone });
   }
 
   forget(world: number): void {
@@ -222,7 +227,7 @@ class AuthPool {
     };
     worker.on('error', gone);
     worker.on('exit', gone);
-    for (const [world, definition] of this.#worlds) lane.post({ type: 'world', world, definition });
+    for (const [world, { definition, zone }] of this.#worlds) lane.post({ type: 'world', world, definition, zone });
   }
 
   /** The least busy worker, a loaded one if there is any. */
@@ -338,16 +343,16 @@ export async function terminateMailAuthWorkers(): Promise<void> {
 
 /** Mail authentication for one world, whose DNS is `definition`'s. */
 export function mailAuthFor(definition: WorldDefinition, log: (message: string) => void, options: MailAuthOptions = {}): MailAuth {
-  const dns = new LabDns(definition);
+  const dns = new LabDns(definition, options.zone ?? null);
   const signHere = (key: DkimKey, raw: Buffer) => signMessage(key, raw, log);
   const checkHere = (raw: Buffer, peer: AuthPeer) => checkMessage(dns, raw, peer);
-  if (options.inProcess) return { check: checkHere, sign: signHere, close() {} };
+  if (options.inProcess) return { check: checkHere, sign: signHere, useZone: (zone) => dns.useZone(zone), close() {} };
 
   const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
   const overdue = `not finished within ${deadlineMs} ms`;
   const pool = sharedPool();
   const world = ++worlds;
-  pool.register(world, definition);
+  pool.register(world, definition, options.zone ?? null);
   return {
     check: (raw, peer) =>
       pool.request(
@@ -378,6 +383,11 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
         },
         () => signHere(key, raw),
       ),
+    useZone(zone) {
+      // The thread's own DNS too: it answers if the workers cannot start.
+      dns.useZone(zone);
+      pool.register(world, definition, zone);
+    },
     close: () => pool.forget(world),
   };
 }

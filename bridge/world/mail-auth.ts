@@ -3,7 +3,7 @@
  * checks SPF, DKIM and DMARC with mailauth, which asks the lab DNS (never the machine's resolver)
  * for every TXT, MX and A record. What the results mean is decided in core/world/mail-auth-policy.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { authenticate, dkimSign } from './mailauth-loader';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
@@ -16,6 +16,8 @@ export interface DkimKey {
   selector: string;
   /** PKCS#8 PEM. */
   privateKeyPem: string;
+  /** Absent: ed25519, the relay's own key. */
+  algorithm?: 'ed25519' | 'rsa';
   /** The record to publish at `<selector>._domainkey.<domain>`. */
   record: TxtRecord;
 }
@@ -26,14 +28,35 @@ export interface DkimKey {
  * so nothing needs to be kept on disk.
  */
 export function createDkimKey(domain: string, selector = DKIM_SELECTOR): DkimKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  // The DKIM record carries the raw 32-byte key: the end of its SPKI encoding.
-  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return dkimKeyOf(domain, selector, 'ed25519', generateKeyPairSync('ed25519'));
+}
+
+/**
+ * A key the learner asked for: Ed25519 (RFC 8463) or RSA 2048, made off the event loop (an RSA
+ * key takes a tenth of a second or more). The private key stays on the bridge.
+ */
+export async function makeDkimKey(domain: string, selector: string, algorithm: 'ed25519' | 'rsa'): Promise<DkimKey> {
+  return dkimKeyOf(domain, selector, algorithm, await generatePair(algorithm));
+}
+
+function generatePair(algorithm: 'ed25519' | 'rsa'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, publicKey: KeyObject, privateKey: KeyObject) => (error ? reject(error) : resolve({ publicKey, privateKey }));
+    if (algorithm === 'rsa') generateKeyPair('rsa', { modulusLength: 2048 }, done);
+    else generateKeyPair('ed25519', {}, done);
+  });
+}
+
+function dkimKeyOf(domain: string, selector: string, algorithm: 'ed25519' | 'rsa', pair: { publicKey: KeyObject; privateKey: KeyObject }): DkimKey {
+  const spki = pair.publicKey.export({ format: 'der', type: 'spki' });
+  // An Ed25519 record carries the raw 32-byte key (the end of its SPKI encoding); RSA the whole SPKI.
+  const published = algorithm === 'ed25519' ? spki.subarray(-32) : spki;
   return {
     domain,
     selector,
-    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    record: dkimKeyRecord(domain, selector, 'ed25519', raw.toString('base64')),
+    algorithm,
+    privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    record: dkimKeyRecord(domain, selector, algorithm, published.toString('base64')),
   };
 }
 
@@ -46,7 +69,7 @@ export function signsFor(key: DkimKey, raw: Buffer): boolean {
 /** The message with a DKIM-Signature header on top, or unchanged if signing failed. */
 export async function signMessage(key: DkimKey, raw: Buffer, log: (message: string) => void): Promise<Buffer> {
   // The key goes in signatureData: given at the top level, mailauth 4.13 signs nothing with it.
-  const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
+  const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: key.algorithm === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
   // Without a signTime mailauth reads the clock twice, for the header it signs and for the header
   // it writes: when a second turns in between, t= differs and the signature never verifies.
   const result = await dkimSign(raw, { ...signature, signatureData: [signature], signTime: new Date() });
@@ -58,18 +81,20 @@ export async function signMessage(key: DkimKey, raw: Buffer, log: (message: stri
 }
 
 /**
- * What the relay sends for a queue entry: the relay's own mail signed once per entry, so every
- * retry carries the same signature; a host's late bounce (not the relay's to sign) as it is.
+ * What the relay sends for a queue entry: mail the relay signs for (`keyFor` names the key, or
+ * null) signed once per entry, so every retry carries the same signature; a host's late bounce
+ * (not the relay's to sign) as it is.
  */
 export function outgoingSigner(
-  key: DkimKey,
+  keyFor: (entry: QueueEntry) => DkimKey | null,
   relayName: string,
   log: (message: string) => void,
   sign: (key: DkimKey, raw: Buffer) => Promise<Buffer> = (k, raw) => signMessage(k, raw, log),
 ) {
   const signed = new WeakMap<QueueEntry, Promise<Buffer>>();
   return (entry: QueueEntry): Promise<Buffer> => {
-    if (entry.client.name !== relayName || !signsFor(key, entry.raw)) return Promise.resolve(entry.raw);
+    const key = entry.client.name === relayName ? keyFor(entry) : null;
+    if (!key) return Promise.resolve(entry.raw);
     let raw = signed.get(entry);
     if (!raw) {
       raw = sign(key, entry.raw).catch((error: unknown) => {
@@ -101,6 +126,8 @@ export function labResolver(dns: LabDns) {
         }
         case 'A':
           return dns.resolveA(name);
+        case 'PTR':
+          return dns.resolvePtr(name);
         default:
           return [];
       }

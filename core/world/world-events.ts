@@ -76,7 +76,7 @@ export interface AuthCheck {
 /** Results as RFC 8601 names them (mailauth's words). */
 export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy' | 'skipped';
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
-/** accepted: delivered as usual; quarantined: delivered, marked as suspect; rejected: 550 5.7.1 at the end of DATA. */
+/** accepted: delivered as usual; quarantined: delivered, marked as suspect; rejected: 550 5.7.26 at the end of DATA. */
 export type AuthVerdict = 'accepted' | 'quarantined' | 'rejected';
 
 /** `GET /api/world`: everything the world page shows. */
