@@ -204,6 +204,21 @@ export class LabChannel {
         }
         return;
       }
+      case 'zone.get':
+        this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
+        return;
+      case 'zone.put': {
+        const checked = this.#lab.learnerDomain.replace({ records: message.records });
+        if (checked.ok) this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
+        else this.#send(socket, { type: 'zone.refused', ref: message.ref, errors: checked.errors });
+        return;
+      }
+      case 'zone.reset':
+        this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.reset() });
+        return;
+      case 'zone.key':
+        this.#send(socket, { type: 'zone.key', ref: message.ref, key: await this.#lab.learnerDomain.generateKey(message.algorithm, message.selector) });
+        return;
       case 'clock.advance': {
         // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.
         const now = await this.#lab.advanceClock(message.ms);

@@ -3,7 +3,7 @@
  * all), the DKIM keys the lab made for it (private keys never leave this process) and the one the
  * relay signs its mail with. Every change reaches the lab DNS and the mail-auth workers at once.
  */
-import { LEARNER_DKIM_SELECTOR, workingSet, type LearnerZone, type ZoneRecord, type ZoneSetting } from '../../core/world/learner-zone';
+import { LEARNER_DKIM_SELECTOR, workingSet, type DkimKeyOffer, type LearnerZone, type ZoneRecord, type ZoneSetting } from '../../core/world/learner-zone';
 import { checkZone, type ZoneCheck } from '../../core/world/zone-checks';
 import { createDkimKey, makeDkimKey, type DkimKey } from './mail-auth';
 
@@ -17,13 +17,6 @@ export interface LearnerDomainOptions {
   outsideTxt(name: string): string[];
   /** The published set changed: the DNS and the workers answer from `zone` from now on. */
   onChange(zone: LearnerZone): void;
-}
-
-export interface GeneratedKey {
-  selector: string;
-  algorithm: 'ed25519' | 'rsa';
-  /** The TXT record that publishes the public key; the lab signs with the new key from now on. */
-  record: ZoneRecord;
 }
 
 export class LearnerDomain {
@@ -68,7 +61,7 @@ export class LearnerDomain {
   }
 
   /** A new key the relay signs with from now on; its record is published only when the learner saves it. */
-  async generateKey(algorithm: 'ed25519' | 'rsa', selector: string = `${LEARNER_DKIM_SELECTOR}${this.#keys.length + 1}`): Promise<GeneratedKey> {
+  async generateKey(algorithm: 'ed25519' | 'rsa', selector: string = `${LEARNER_DKIM_SELECTOR}${this.#keys.length + 1}`): Promise<DkimKeyOffer> {
     const key = await makeDkimKey(this.domain, selector, algorithm);
     this.#keys = [...this.#keys.filter((k) => k.selector !== selector), key].slice(-MAX_DKIM_KEYS);
     this.#signing = key;

@@ -29,6 +29,20 @@ export const zoneRecordsSchema = z.object({ records: z.array(zoneRecordSchema).m
 
 export type ZoneRecord = z.infer<typeof zoneRecordSchema>;
 
+/** A DKIM selector the learner may name: one DNS label. */
+export const dkimSelectorSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'a selector is one DNS label: letters, digits and hyphens');
+/** What asks the lab for a new DKIM key. */
+export const dkimKeyRequestSchema = z.object({ algorithm: z.enum(['ed25519', 'rsa']), selector: dkimSelectorSchema.optional() });
+/** The largest body the zone's JSON API reads (a full zone of long TXT records fits many times over). */
+export const MAX_ZONE_BODY_BYTES = 256 * 1024;
+
+/** A key the lab made: the lab signs with it from now on; `record` publishes it once saved. */
+export interface DkimKeyOffer {
+  selector: string;
+  algorithm: 'ed25519' | 'rsa';
+  record: ZoneRecord;
+}
+
 export interface LearnerZone {
   domain: string;
   records: ZoneRecord[];
