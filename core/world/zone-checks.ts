@@ -92,7 +92,7 @@ export function spfProblem(value: string, txtAt: (name: string) => string[]): st
     const name = (/^[a-z][a-z0-9_.-]*/i.exec(bare)?.[0] ?? '').toLowerCase();
     if (bare.includes('=') && !bare.includes(':') && /^[a-z][a-z0-9_.-]*=/i.test(bare)) continue; // a modifier
     if (!SPF_MECHANISMS.has(name)) return `"${term}" is not an SPF mechanism (all, include, a, mx, ptr, ip4, ip6, exists)`;
-    if (name === 'ip4' && !/^ip4:(\d+\.\d+\.\d+\.\d+)(\/([0-9]|[12]\d|3[0-2]))?$/i.test(bare)) return `"${term}" needs an IPv4 address, e.g. ip4:192.0.2.10`;
+    if (name === 'ip4' && !validIp4(bare.slice(4))) return `"${term}" needs an IPv4 address, e.g. ip4:192.0.2.10`;
     if (name === 'include' && !/^include:\S+$/i.test(bare)) return `"${term}" needs a domain, e.g. include:lab.test`;
   }
   const lookups = spfLookups(value, txtAt, 0, new Set());
@@ -114,6 +114,12 @@ function spfLookups(value: string, txtAt: (name: string) => string[], depth: num
     if (spf) count += spfLookups(spf, txtAt, depth + 1, seen);
   }
   return count;
+}
+
+/** `192.0.2.10` or `192.0.2.0/24`. */
+function validIp4(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  return rest.length === 0 && IPV4.test(address) && (prefix === undefined || (/^\d{1,2}$/.test(prefix) && Number(prefix) <= 32));
 }
 
 /** A DMARC record (RFC 7489 §6.3): v=DMARC1 first, known tags only, p= one of the three policies. */
