@@ -23,6 +23,8 @@ export interface StoredMessage {
   receivedAt: number;
   outside: boolean;
   raw: Buffer;
+  /** Delivered only because its sender's DMARC policy says quarantine: it sits in the Junk folder. */
+  quarantined?: boolean;
 }
 
 interface Mailbox {
@@ -137,6 +139,7 @@ export class Mailboxes implements BudgetedStore {
         receivedAt: message.receivedAt,
         size: message.raw.length,
         mailbox: message.mailbox,
+        ...(message.quarantined ? { quarantined: true } : {}),
       };
       try {
         Object.assign(summary, headerSummary(message.raw));

@@ -107,10 +107,10 @@ describe('the zone API of a local lab', () => {
       const got = await socket.next((m) => m.type === 'zone' && m.ref === 'z1');
       if (got.type !== 'zone') throw new Error('unreachable');
       socket.send({ type: 'zone.put', ref: 'z2', records: [...got.zone.records, { type: 'A', name: 'mail.example.test', value: '192.0.2.1' }] });
-      const refused = await socket.next((m) => m.ref === 'z2');
+      const refused = await socket.next((m) => 'ref' in m && m.ref === 'z2');
       expect(refused).toMatchObject({ type: 'zone.refused', errors: [{ index: got.zone.records.length, reason: expect.stringMatching(/outside your domain/) }] });
       socket.send({ type: 'zone.put', ref: 'z3', records: [...got.zone.records, { type: 'A', name: 'mail.learner.test', value: '192.0.2.91' }] });
-      expect(await socket.next((m) => m.ref === 'z3')).toMatchObject({ type: 'zone', zone: { records: expect.arrayContaining([{ type: 'A', name: 'mail.learner.test', value: '192.0.2.91' }]) } });
+      expect(await socket.next((m) => 'ref' in m && m.ref === 'z3')).toMatchObject({ type: 'zone', zone: { records: expect.arrayContaining([{ type: 'A', name: 'mail.learner.test', value: '192.0.2.91' }]) } });
     } finally {
       socket.close();
     }

@@ -32,6 +32,7 @@ describe("the learner's domain", () => {
     expect(headers).toMatch(/spf=pass/);
     expect(headers).toMatch(/dmarc=pass \(p=NONE\) header\.from=learner\.test/);
     expect(lastAuth()).toMatchObject({ spf: 'pass', dkim: 'pass', dmarc: 'pass', verdict: 'accepted' });
+    expect(lab.world.summary(lab.world.mailbox('alice@example.test').at(-1)!).quarantined).toBeUndefined();
   });
 
   it('p=quarantine with SPF and DKIM broken: delivered, marked as quarantined', async () => {
@@ -42,6 +43,8 @@ describe("the learner's domain", () => {
     expect(lab.eventsOf('recipient', queueId).map((e) => e.outcome)).toEqual(['delivered']);
     const headers = headersOf(lab.world.mailbox('bob@example.test').at(-1)!.raw);
     expect(headers).toContain('X-Lab-Quarantine: DMARC policy of learner.test (p=quarantine)');
+    const stored = lab.world.mailbox('bob@example.test').at(-1)!;
+    expect(lab.world.summary(stored).quarantined).toBe(true);
     expect(lastAuth()).toMatchObject({ spf: 'fail', dkim: 'neutral', dmarc: 'fail', policy: 'quarantine', verdict: 'quarantined' });
     learner().reset();
   });
