@@ -10,7 +10,8 @@
  * the browser asking first, and this API never says yes.
  */
 import type { IncomingMessage } from 'node:http';
-import { dkimKeyRequestSchema, fromZoneFile, MAX_ZONE_BODY_BYTES, toZoneFile } from '../../core/world/learner-zone';
+import { fromZoneFile, MAX_ZONE_BODY_BYTES, toZoneFile } from '../../core/world/learner-zone';
+import { dkimKeyRequestSchema } from '../../core/protocol/messages';
 import type { Lab } from '../lab/lab-types';
 
 export interface ZoneReplies {

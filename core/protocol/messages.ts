@@ -15,7 +15,7 @@ import {
   type GateState,
 } from './delivery';
 import { MAX_LINES_PER_PAGE } from './pages';
-import { dkimKeyRequestSchema, MAX_ZONE_RECORDS, type DkimKeyOffer, type LearnerZone, type ZoneError } from '../world/learner-zone';
+import { MAX_ZONE_RECORDS, type DkimKeyOffer, type LearnerZone, type ZoneError } from '../world/learner-zone';
 import { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 /**
@@ -32,6 +32,12 @@ export const WS_MAX_PAYLOAD_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES;
 export { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 const ref = z.string().max(64).optional();
+
+/** A DKIM selector the learner may name: one DNS label. */
+export const dkimSelectorSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'a selector is one DNS label: letters, digits and hyphens');
+/** What asks the lab for a new DKIM key. */
+export const dkimKeyRequestSchema = z.object({ algorithm: z.enum(['ed25519', 'rsa']), selector: dkimSelectorSchema.optional() });
+
 const conversationId = z.string().min(1).max(64);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [

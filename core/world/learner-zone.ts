@@ -3,8 +3,6 @@
  * JSON API or the WebSocket), consulted by the lab DNS before the world's fixed records. Pure:
  * the shape of a record, the working set a lab starts with, and zone-file lines.
  */
-import { z } from 'zod';
-
 /** The learner's domain in a local lab; a hosted lab gets `<label>.learner.test`, a name of its own. */
 export const LOCAL_LEARNER_DOMAIN = 'learner.test';
 /** The selector the working set publishes its DKIM key under. */
@@ -19,20 +17,13 @@ export const ZONE_TTL = 300;
 export const ZONE_RECORD_TYPES = ['A', 'MX', 'TXT', 'PTR'] as const;
 export type ZoneRecordType = (typeof ZONE_RECORD_TYPES)[number];
 
-export const zoneRecordSchema = z.object({
-  type: z.enum(ZONE_RECORD_TYPES),
-  name: z.string().min(1).max(253),
-  // A DKIM RSA-2048 key is about 400 characters; several character strings may be joined.
-  value: z.string().max(2048),
-});
-export const zoneRecordsSchema = z.object({ records: z.array(zoneRecordSchema).max(MAX_ZONE_RECORDS) });
+export interface ZoneRecord {
+  type: ZoneRecordType;
+  /** The full owner name, e.g. `_dmarc.learner.test`. */
+  name: string;
+  value: string;
+}
 
-export type ZoneRecord = z.infer<typeof zoneRecordSchema>;
-
-/** A DKIM selector the learner may name: one DNS label. */
-export const dkimSelectorSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'a selector is one DNS label: letters, digits and hyphens');
-/** What asks the lab for a new DKIM key. */
-export const dkimKeyRequestSchema = z.object({ algorithm: z.enum(['ed25519', 'rsa']), selector: dkimSelectorSchema.optional() });
 /** The largest body the zone's JSON API reads (a full zone of long TXT records fits many times over). */
 export const MAX_ZONE_BODY_BYTES = 256 * 1024;
 

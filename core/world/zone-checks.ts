@@ -4,7 +4,8 @@
  * SPF (RFC 7208), DMARC (RFC 7489) and DKIM key records (RFC 6376 §3.6.1, RFC 8463).
  */
 import { decodeBase64Bytes } from '../smtp/base64';
-import { inZone, normaliseName, reverseName, zoneRecordsSchema, type ZoneError, type ZoneRecord, type ZoneSetting } from './learner-zone';
+import { z } from 'zod';
+import { inZone, MAX_ZONE_RECORDS, normaliseName, reverseName, ZONE_RECORD_TYPES, type ZoneError, type ZoneRecord, type ZoneSetting } from './learner-zone';
 
 /** RFC 7208 §4.6.4: an SPF check may cause at most ten DNS lookups. */
 export const MAX_SPF_LOOKUPS = 10;
@@ -17,6 +18,14 @@ const DKIM_TAGS = new Set(['v', 'k', 'p', 'h', 's', 't', 'n', 'g']);
 const RSA_OID = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*$/;
+
+export const zoneRecordSchema = z.object({
+  type: z.enum(ZONE_RECORD_TYPES),
+  name: z.string().min(1).max(253),
+  // A DKIM RSA-2048 key is about 400 characters; several character strings may be joined.
+  value: z.string().max(2048),
+});
+export const zoneRecordsSchema = z.object({ records: z.array(zoneRecordSchema).max(MAX_ZONE_RECORDS) });
 
 export interface ZoneCheckContext {
   domain: string;
