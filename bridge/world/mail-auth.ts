@@ -7,7 +7,8 @@ import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { authenticate, dkimSign } from './mailauth-loader';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
-import type { AuthCheck, AuthResult } from '../../core/world/world-events';
+import type { AuthCheck, AuthResult, DmarcPolicy } from '../../core/world/world-events';
+import { alignment, matchedMechanism, spfDomain, type AuthSteps, type DnsStep } from '../../core/world/auth-steps';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
 
@@ -151,12 +152,24 @@ export interface AuthPeer {
 
 /** SPF, DKIM and DMARC for one message as one lab MX sees it. */
 export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Promise<AuthCheck> {
+  const lookups: DnsStep[] = [];
+  const resolve = labResolver(dns);
   const result = await authenticate(raw, {
     ip: peer.ip,
     helo: peer.helo,
     sender: peer.sender,
     mta: peer.mta,
-    resolver: labResolver(dns),
+    // Every question is written down, for the view that shows how the verdicts were reached.
+    resolver: async (name: string, type: string) => {
+      try {
+        const answer = await resolve(name, type);
+        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (answer as unknown[]).map((a) => (Array.isArray(a) ? a.join('') : typeof a === 'object' && a ? JSON.stringify(a) : String(a))) });
+        return answer;
+      } catch (error) {
+        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (error as { code?: string }).code ?? String(error) });
+        throw error;
+      }
+    },
     disableArc: true,
     disableBimi: true,
   });
@@ -167,7 +180,54 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
   const dmarc = (result.dmarc ? result.dmarc.status.result : 'none') as AuthResult;
   const policy = result.dmarc ? readPolicy(result.dmarc.policy) : null;
   const fromDomain = domainOf(result.dkim.headerFrom[0] ?? '');
-  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n` };
+  const steps = authSteps(dns, result, peer, lookups, fromDomain, policy);
+  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n`, steps };
+}
+
+/** Lookups kept per check: a record that chains includes cannot make the event unbounded. */
+const MAX_LOOKUP_STEPS = 40;
+
+type Authenticated = Awaited<ReturnType<typeof authenticate>>;
+
+/** The steps behind each verdict, read from mailauth's result structures. */
+function authSteps(dns: LabDns, result: Authenticated, peer: AuthPeer, lookups: DnsStep[], fromDomain: string, policy: DmarcPolicy | null): AuthSteps {
+  const spfChecked = spfDomain(peer.sender, peer.helo);
+  const spfRecord = dns.resolveTxt(spfChecked).find((t) => /^v=spf1(\s|$)/i.test(t)) ?? null;
+  const dmarcResult = result.dmarc as (typeof result.dmarc & { rr?: string; alignment?: { spf?: { strict?: boolean }; dkim?: { strict?: boolean } } }) | false;
+  const dkimDomains = result.dkim.results.filter((r) => r.status.result === 'pass').map((r) => r.signingDomain);
+  const passingDkim = dkimDomains.find((d) => alignment(fromDomain, d, 'relaxed').relaxed) ?? dkimDomains[0] ?? result.dkim.results[0]?.signingDomain ?? null;
+  const spfPassed = result.spf && result.spf.status.result === 'pass';
+  return {
+    lookups,
+    spf: result.spf
+      ? {
+          domain: spfChecked,
+          record: spfRecord,
+          matched: spfRecord ? matchedMechanism(spfRecord, spfChecked, peer.ip, dns) : null,
+          result: result.spf.status.result as AuthResult,
+          comment: String(result.spf.status.comment ?? ''),
+        }
+      : null,
+    dkim: result.dkim.results.map((r) => ({
+      domain: r.signingDomain,
+      selector: r.selector ?? '',
+      algorithm: String((r as { algo?: string }).algo ?? ''),
+      keyName: `${r.selector}._domainkey.${r.signingDomain}`,
+      bodyHashMatches: (r as { bodyHash?: string }).bodyHash === (r as { bodyHashExpecting?: string }).bodyHashExpecting,
+      result: r.status.result as AuthResult,
+      comment: String(r.status.comment ?? ''),
+    })),
+    dmarc: dmarcResult
+      ? {
+          fromDomain,
+          record: dns.resolveTxt(`_dmarc.${fromDomain}`).find((t) => /^v=DMARC1/i.test(t)) ?? null,
+          policy,
+          spf: alignment(fromDomain, spfPassed ? spfChecked : null, dmarcResult.alignment?.spf?.strict ? 'strict' : 'relaxed'),
+          dkim: alignment(fromDomain, passingDkim, dmarcResult.alignment?.dkim?.strict ? 'strict' : 'relaxed'),
+          result: dmarcResult.status.result as AuthResult,
+        }
+      : null,
+  };
 }
 
 /**

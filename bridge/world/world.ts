@@ -184,7 +184,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       onDelivered: (report) => successReport(report),
       authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
-        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
+        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header, ...(check.steps ? { steps: check.steps } : {}) }),
       });
     hosts.set(name, started);
     return started;

@@ -33,6 +33,17 @@ describe("the learner's domain", () => {
     expect(headers).toMatch(/dmarc=pass \(p=NONE\) header\.from=learner\.test/);
     expect(lastAuth()).toMatchObject({ spf: 'pass', dkim: 'pass', dmarc: 'pass', verdict: 'accepted' });
     expect(lab.world.summary(lab.world.mailbox('alice@example.test').at(-1)!).quarantined).toBeUndefined();
+    const steps = lastAuth()?.steps;
+    expect(steps?.spf).toMatchObject({ domain: 'learner.test', record: 'v=spf1 ip4:192.0.2.10 -all', matched: 'ip4:192.0.2.10', result: 'pass' });
+    expect(steps?.dkim).toEqual([expect.objectContaining({ domain: 'learner.test', selector: 'learner', keyName: 'learner._domainkey.learner.test', bodyHashMatches: true, result: 'pass' })]);
+    expect(steps?.dmarc).toMatchObject({
+      fromDomain: 'learner.test',
+      record: 'v=DMARC1; p=none; adkim=r; aspf=r',
+      spf: { domain: 'learner.test', strict: true, relaxed: true, mode: 'relaxed' },
+      dkim: { domain: 'learner.test', strict: true, relaxed: true, mode: 'relaxed' },
+      result: 'pass',
+    });
+    expect(steps?.lookups).toContainEqual({ type: 'TXT', name: '_dmarc.learner.test', answer: ['v=DMARC1; p=none; adkim=r; aspf=r'] });
   });
 
   it('p=quarantine with SPF and DKIM broken: delivered, marked as quarantined', async () => {
@@ -63,6 +74,9 @@ describe("the learner's domain", () => {
     const bounce = lab.world.mailbox('me@learner.test').at(-1);
     expect(bounce?.raw.toString()).toContain('refuse me');
     expect(lastAuth()).toMatchObject({ spf: 'fail', dkim: 'neutral', dmarc: 'fail', policy: 'reject', verdict: 'rejected' });
+    expect(lastAuth()?.steps?.spf).toMatchObject({ record: 'v=spf1 -all', matched: '-all', result: 'fail' });
+    expect(lastAuth()?.steps?.dkim).toEqual([expect.objectContaining({ selector: 'learner2', result: 'neutral', comment: 'no key' })]);
+    expect(lastAuth()?.steps?.dmarc).toMatchObject({ spf: { domain: null, strict: false, relaxed: false }, result: 'fail' });
   });
 
   it('the rotated key once published passes again, signed with RSA', async () => {
