@@ -20,7 +20,7 @@ function withTxt(name: string, value: string): ZoneRecord[] {
   return learner().zone().records.map((r) => (r.type === 'TXT' && r.name === name ? { ...r, value } : r));
 }
 function lastAuth() {
-  return lab.events.filter((e) => e.type === 'auth' && e.fromDomain === 'learner.test').at(-1);
+  return lab.eventsOf('auth').filter((e) => e.fromDomain === 'learner.test').at(-1);
 }
 
 describe("the learner's domain", () => {
