@@ -3,6 +3,7 @@
  * validated here; a bad one gets an `error` message back and the socket stays open. A lab's
  * events reach its own pages and no others.
  */
+import { KeyBusyError } from '../world/learner-domain';
 import type { RawData, WebSocket } from 'ws';
 import {
   assertNever,
@@ -217,7 +218,12 @@ export class LabChannel {
         this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.reset() });
         return;
       case 'zone.key':
-        this.#send(socket, { type: 'zone.key', ref: message.ref, key: await this.#lab.learnerDomain.generateKey(message.algorithm, message.selector) });
+        try {
+          this.#send(socket, { type: 'zone.key', ref: message.ref, key: await this.#lab.learnerDomain.generateKey(message.algorithm, message.selector) });
+        } catch (error) {
+          if (!(error instanceof KeyBusyError)) throw error;
+          this.#sendError(socket, 'limit', error.message, message.ref);
+        }
         return;
       case 'clock.advance': {
         // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.

@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { fromZoneFile, MAX_ZONE_BODY_BYTES, toZoneFile } from '../../core/world/learner-zone';
 import { dkimKeyRequestSchema } from '../../core/protocol/messages';
 import type { Lab } from '../lab/lab-types';
+import { KeyBusyError } from '../world/learner-domain';
 
 export interface ZoneReplies {
   json(status: number, value: unknown): void;
@@ -67,7 +68,12 @@ export function handleZoneApi(lab: Lab, req: IncomingMessage, pathname: string, 
     if (part === 'dkim-keys') {
       const asked = dkimKeyRequestSchema.safeParse(data);
       if (!asked.success) return reply.json(400, { error: asked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-      return reply.json(201, await learner.generateKey(asked.data.algorithm, asked.data.selector));
+      try {
+        return reply.json(201, await learner.generateKey(asked.data.algorithm, asked.data.selector));
+      } catch (error) {
+        if (error instanceof KeyBusyError) return reply.json(429, { error: error.message });
+        throw error;
+      }
     }
     answerReplace(learner.replace(data));
   }).catch((error: unknown) => reply.json(500, { error: `The zone was not changed: ${String(error)}` }));

@@ -19,6 +19,13 @@ export interface LearnerDomainOptions {
   onChange(zone: LearnerZone): void;
 }
 
+/** A key was asked for while the last one is still being made. */
+export class KeyBusyError extends Error {
+  constructor() {
+    super('The lab is still making the last key you asked for; ask again in a moment');
+  }
+}
+
 export class LearnerDomain {
   readonly domain: string;
   readonly #options: LearnerDomainOptions;
@@ -26,6 +33,7 @@ export class LearnerDomain {
   #records: ZoneRecord[];
   #signing: DkimKey;
   #keys: DkimKey[];
+  #making = false;
 
   constructor(options: LearnerDomainOptions) {
     this.#options = options;
@@ -62,7 +70,15 @@ export class LearnerDomain {
 
   /** A new key the relay signs with from now on; its record is published only when the learner saves it. */
   async generateKey(algorithm: 'ed25519' | 'rsa', selector: string = `${LEARNER_DKIM_SELECTOR}${this.#keys.length + 1}`): Promise<DkimKeyOffer> {
-    const key = await makeDkimKey(this.domain, selector, algorithm);
+    // An RSA key costs a core a tenth of a second or more: one at a time per lab, however fast it is asked.
+    if (this.#making) throw new KeyBusyError();
+    this.#making = true;
+    let key: DkimKey;
+    try {
+      key = await makeDkimKey(this.domain, selector, algorithm);
+    } finally {
+      this.#making = false;
+    }
     this.#keys = [...this.#keys.filter((k) => k.selector !== selector), key].slice(-MAX_DKIM_KEYS);
     this.#signing = key;
     return { selector, algorithm, record: { type: 'TXT', name: key.record.name, value: key.record.text } };

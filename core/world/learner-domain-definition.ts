@@ -20,7 +20,7 @@ export function learnerDomainDefinition(world: WorldDefinition, domain: string):
         ...world.domains,
         {
           name: domain,
-          role: 'Your own domain: its records are yours to edit, break and fix (the zone editor below)',
+          role: 'Your own domain: its records are yours to edit, break and fix in the zone editor on this page',
           mx: [{ preference: 10, exchange: mx }],
           a: [LEARNER_DOMAIN_ADDRESS],
           users: 'any',

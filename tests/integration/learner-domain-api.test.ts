@@ -3,7 +3,7 @@
  * keys made on request, reset, zone-file lines; and in hosted mode each lab sees its own domain only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LearnerZone, ZoneError, ZoneRecord } from '../../core/world/learner-zone';
+import { MAX_ZONE_BODY_BYTES, MAX_ZONE_RECORDS, type LearnerZone, type ZoneError, type ZoneRecord } from '../../core/world/learner-zone';
 import { Browser } from '../support/hosted-browser';
 import { startHostedTestBridge, startTestBridge, type HostedTestBridge, type TestBridge } from '../support/lab-process';
 import { LabSocket } from '../support/ws-client';
@@ -93,6 +93,17 @@ describe('the zone API of a local lab', () => {
     const imported = await call(bridge.webUrl, '/api/world/domains/learner.test/zone', 'PUT', zoneFile, { 'content-type': 'text/plain' });
     expect(imported.status).toBe(200);
     expect((await get()).records).toEqual(withKey.map((r) => (r.name === '_dmarc.learner.test' ? { ...r, value: 'v=DMARC1; p=reject' } : r)));
+  });
+
+  it('trips its limits: records in a set, bytes in a body, one key made at a time', async () => {
+    const many = Array.from({ length: MAX_ZONE_RECORDS + 1 }, (_, i) => ({ type: 'A', name: `h${i}.learner.test`, value: '192.0.2.91' }));
+    const tooMany = await call(bridge.webUrl, RECORDS, 'PUT', { records: many });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(await tooMany.json())).toMatch(/50/);
+    const huge = await call(bridge.webUrl, RECORDS, 'PUT', JSON.stringify({ records: [], pad: 'x'.repeat(MAX_ZONE_BODY_BYTES) }));
+    expect(huge.status).toBe(413);
+    const asks = await Promise.all([1, 2].map(() => call(bridge.webUrl, '/api/world/domains/learner.test/dkim-keys', 'POST', { algorithm: 'rsa' })));
+    expect(asks.map((r) => r.status).sort()).toEqual([201, 429]);
   });
 
   it('refuses a write that is not JSON, and another domain', async () => {
