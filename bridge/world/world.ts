@@ -349,7 +349,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     clock,
     learner,
     describe: () => ({
-      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
+      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }, learner.zone()),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
     mtaStsPolicy: (domain) => servedPolicy(definition, domain),

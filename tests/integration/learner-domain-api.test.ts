@@ -74,6 +74,11 @@ describe('the zone API of a local lab', () => {
     const saved = await call(bridge.webUrl, RECORDS, 'PUT', { records: changed });
     expect(saved.status).toBe(200);
     expect((await get()).records).toContainEqual({ type: 'TXT', name: '_dmarc.learner.test', value: 'v=DMARC1; p=reject' });
+    // The world page reads the same: the published records, and the MX answer they give.
+    const world = (await (await call(bridge.webUrl, '/api/world', 'GET')).json()) as { domains: Array<{ name: string; txt?: Array<{ name: string; text: string }>; answer: { kind: string } }> };
+    const learner = world.domains.find((d) => d.name === 'learner.test');
+    expect(learner?.txt).toContainEqual({ name: '_dmarc.learner.test', text: 'v=DMARC1; p=reject' });
+    expect(learner?.answer.kind).toBe('mx');
   });
 
   it('makes DKIM keys on request (the private key never shown), resets, and round-trips zone-file lines', async () => {
