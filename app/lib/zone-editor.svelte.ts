@@ -40,6 +40,11 @@ export class ZoneEditor {
     return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft }) }), 'Saved: the lab DNS answers with these records now.');
   }
 
+  /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
+  importZoneFile(text: string): Promise<void> {
+    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', false);
+  }
+
   reset(): Promise<void> {
     this.offered = null;
     return this.#run('Resetting…', () => fetch(`${this.#base}/reset`, { method: 'POST' }), 'Back to the working set.');
@@ -63,7 +68,8 @@ export class ZoneEditor {
     }
   }
 
-  async #run(pending: string, request: () => Promise<Response>, done: string): Promise<void> {
+  /** `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status. */
+  async #run(pending: string, request: () => Promise<Response>, done: string, besideRecords = true): Promise<void> {
     this.busy = true;
     if (pending) this.status = pending;
     try {
@@ -75,8 +81,10 @@ export class ZoneEditor {
         this.status = done;
         return;
       }
-      this.errors = new Map((body.errors ?? []).map((e) => [e.index, e.reason]));
-      this.status = `Not saved, nothing changed: ${body.error}`;
+      const errors = body.errors ?? [];
+      this.errors = besideRecords ? new Map(errors.map((e) => [e.index, e.reason])) : new Map();
+      const reasons = besideRecords ? '' : errors.map((e) => ` ${e.record ? `${e.record.type} ${e.record.name}: ` : ''}${e.reason}.`).join('');
+      this.status = `Not saved, nothing changed: ${body.error}${reasons}`;
     } catch (error) {
       this.status = `The bridge did not answer: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
