@@ -163,7 +163,7 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
     resolver: async (name: string, type: string) => {
       try {
         const answer = await resolve(name, type);
-        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (answer as unknown[]).map((a) => (Array.isArray(a) ? a.join('') : typeof a === 'object' && a ? JSON.stringify(a) : String(a))) });
+        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (answer as unknown[]).slice(0, 8).map((a) => shortened(Array.isArray(a) ? a.join('') : typeof a === 'object' && a ? JSON.stringify(a) : String(a))) });
         return answer;
       } catch (error) {
         if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (error as { code?: string }).code ?? String(error) });
@@ -184,8 +184,16 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
   return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n`, steps };
 }
 
-/** Lookups kept per check: a record that chains includes cannot make the event unbounded. */
-const MAX_LOOKUP_STEPS = 40;
+/**
+ * Lookups kept per check, and characters kept of each answer: every auth event travels to each
+ * page of the lab and hundreds are kept, so a chain of includes or a long key cannot swell them.
+ */
+const MAX_LOOKUP_STEPS = 24;
+const MAX_ANSWER_CHARS = 160;
+
+function shortened(text: string): string {
+  return text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)}…` : text;
+}
 
 type Authenticated = Awaited<ReturnType<typeof authenticate>>;
 
