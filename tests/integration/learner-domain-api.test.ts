@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ZONE_BODY_BYTES, MAX_ZONE_RECORDS, type LearnerZone, type ZoneError, type ZoneRecord } from '../../core/world/learner-zone';
-import { Browser } from '../support/hosted-browser';
+import { Browser, sendAs, type LabJson } from '../support/hosted-browser';
+import { eventually } from './smtp-client';
 import { startHostedTestBridge, startTestBridge, type HostedTestBridge, type TestBridge } from '../support/lab-process';
 import { LabSocket } from '../support/ws-client';
 
@@ -165,5 +166,32 @@ describe('the zone API of hosted labs', () => {
     // Bob's own records name his domain only.
     const bobZone = await bob.json<LearnerZone>(path(bobDomain));
     expect(bobZone.records.every((r) => r.type === 'PTR' || r.name.endsWith(bobDomain))).toBe(true);
+  });
+
+  it("signs a lab's mail with its own domain's key only: Ada's domain sent through Bob's lab is not Ada's to vouch for", async () => {
+    const caPem = await (await fetch(new URL('/api/ca.pem', bridge.webUrl))).text();
+    const ada = new Browser(bridge);
+    const bob = new Browser(bridge);
+    await ada.get('/');
+    await bob.get('/');
+    const adaLab = (await ada.lab()) as unknown as LabJson & { learnerDomain: string };
+    const bobLab = await bob.lab();
+    await sendAs(bridge, adaLab.credentials, 'From my own domain', caPem, { from: `me@${adaLab.learnerDomain}`, to: 'alice@example.test' });
+    await sendAs(bridge, bobLab.credentials, "From someone else's domain", caPem, { from: `me@${adaLab.learnerDomain}`, to: 'alice@example.test' });
+    const headersIn = async (browser: Browser, subject: string) => {
+      let found = '';
+      await eventually(async () => {
+        const list = await browser.json<Array<{ id: string; subject: string; mailbox: string | null }>>('/api/messages');
+        const copy = list.find((m) => m.subject === subject && m.mailbox === 'alice@example.test');
+        if (!copy) return false;
+        found = (await (await browser.get(`/api/messages/${copy.id}/raw`)).text()).split('\r\n\r\n')[0] ?? '';
+        return true;
+      }, 15_000);
+      return found;
+    };
+    expect(await headersIn(ada, 'From my own domain')).toMatch(new RegExp(`dkim=pass header\\.i=@${adaLab.learnerDomain.replaceAll('.', '\\.')}`));
+    const forged = await headersIn(bob, "From someone else's domain");
+    expect(forged).not.toMatch(/dkim=pass/);
+    expect(forged).not.toMatch(/^DKIM-Signature:/m);
   });
 });
