@@ -106,4 +106,6 @@ export interface MessageSummary {
    * accepted it (before it travels on through the world).
    */
   mailbox?: string | null;
+  /** Delivered into the mailbox's quarantine (Junk) because the sender's DMARC policy says so. */
+  quarantined?: boolean;
 }

@@ -360,6 +360,11 @@ export class LabConnection {
           this.#options.onTerminalOpened?.(message.conversation.id);
         }
         return;
+      case 'zone':
+      case 'zone.refused':
+      case 'zone.key':
+        // Answers to other clients of the protocol: the zone editor speaks the JSON API.
+        return;
       case 'error':
         if (message.ref !== undefined) {
           this.#openRefs.delete(message.ref);

@@ -3,6 +3,7 @@
  * An id names a lab and nothing else; there is no list of labs and no way from one lab to another.
  * Each lab gets an account of its own, the only key outside SMTP clients can use to reach it.
  */
+import { LOCAL_LEARNER_DOMAIN } from '../../core/world/learner-zone';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { createLab, type LabSettings } from '../lab/lab';
@@ -136,6 +137,8 @@ export class LabDirectory {
         maxMessages: limits.messages,
         maxLabBytes: limits.labBytes,
         dataFile: dir ? labDataFile(dir, id) : null,
+        // A domain of its own, named apart from the lab's id (which is the secret in its cookie).
+        world: { ...this.#options.settings.world, learnerDomain: `lab-${randomBytes(5).toString('hex')}.${LOCAL_LEARNER_DOMAIN}` },
       });
       if (dir) {
         saveLabFacts(dir, { id, account, address, lastSeen });

@@ -2,6 +2,7 @@
  * What a running lab offers to the HTTP/WebSocket layer. The lab owns the SMTP servers, the taps,
  * the conversations and the captured messages; the web layer only relays.
  */
+import type { LearnerDomain } from '../world/learner-domain';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
@@ -132,6 +133,8 @@ export interface Lab {
 
   /** The mail world: domains, MX records, hosts and their behaviour (GET /api/world). */
   describeWorld(): WorldDescription;
+  /** The learner's own domain: its records and DKIM keys (GET/PUT /api/world/domains/<domain>/records). */
+  readonly learnerDomain: LearnerDomain;
   /** The MTA-STS policy file a lab domain serves (GET /api/world/mta-sts/<domain>), or null. */
   mtaStsPolicy(domain: string): string | null;
   listMailboxes(): MailboxSummary[];

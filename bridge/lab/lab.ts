@@ -350,6 +350,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       smtps: options.publicHost ? { ...smtpsAddress, host: options.publicHost } : smtpsAddress,
       credentials: { user: shownAccount.user, pass: shownAccount.pass },
       maxMessageSize: serverLimits.maxMessageSize,
+      learnerDomain: world.learner.domain,
       ...(options.hosted ? { hosted: options.hosted } : {}),
     },
     caPem: certificates.caPem,
@@ -390,6 +391,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     seat,
     describeWorld: () => world.describe(),
+    learnerDomain: world.learner,
     mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
     listMailboxes: () => labWorld.mailboxes(),
     mailbox: (address) => labWorld.mailbox(address),

@@ -1,4 +1,5 @@
 /** The JSON API: read-only views of the lab for scripts, tests and the curious. */
+import { handleZoneApi } from './zone-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
@@ -78,6 +79,9 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
   const caPem = context.caPem ?? lab?.caPem ?? '';
   const { pathname, searchParams } = new URL(req.url ?? '/', 'http://lab');
   if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
+
+  // The learner's domain takes writes (PUT, POST) of its own.
+  if (lab && handleZoneApi(lab, req, pathname, { json: (status, value) => sendJson(res, status, value), text: (status, body, type) => send(res, status, body, type) })) return true;
 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'Only GET is supported.\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });

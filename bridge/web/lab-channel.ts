@@ -3,6 +3,7 @@
  * validated here; a bad one gets an `error` message back and the socket stays open. A lab's
  * events reach its own pages and no others.
  */
+import { KeyBusyError } from '../world/learner-domain';
 import type { RawData, WebSocket } from 'ws';
 import {
   assertNever,
@@ -213,6 +214,26 @@ export class LabChannel {
       case 'scenario.apply':
         // Every page hears of the new world through the lab's 'world.changed' event.
         this.#lab.applyScenario(message.scenario, { fresh: message.fresh ?? true });
+        return;
+      case 'zone.get':
+        this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
+        return;
+      case 'zone.put': {
+        const checked = this.#lab.learnerDomain.replace({ records: message.records });
+        if (checked.ok) this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
+        else this.#send(socket, { type: 'zone.refused', ref: message.ref, errors: checked.errors });
+        return;
+      }
+      case 'zone.reset':
+        this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.reset() });
+        return;
+      case 'zone.key':
+        try {
+          this.#send(socket, { type: 'zone.key', ref: message.ref, key: await this.#lab.learnerDomain.generateKey(message.algorithm, message.selector) });
+        } catch (error) {
+          if (!(error instanceof KeyBusyError)) throw error;
+          this.#sendError(socket, 'limit', error.message, message.ref);
+        }
         return;
       case 'clock.advance': {
         // Every page hears the jump through the lab's 'clock' event; the asker also gets its ref answered.

@@ -20,6 +20,7 @@ import { LabDns } from '../../core/world/lab-dns';
 import type { AuthCheck } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
 import { headerSummary, NO_HEADER_SUMMARY, type HeaderSummary } from '../lab/message-headers';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import { checkMessage, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
 
 /** How long one check or signature may take in a worker; a normal one takes about a millisecond. */
@@ -35,7 +36,7 @@ const MAX_FAILED_STARTS = 3;
 const WORKER_START_MS = 60_000;
 
 export type AuthRequest =
-  | { type: 'world'; world: number; definition: WorldDefinition }
+  | { type: 'world'; world: number; definition: WorldDefinition; zone: LearnerZone | null }
   | { type: 'forget'; world: number }
   | { type: 'check'; id: number; world: number; raw: Uint8Array<ArrayBuffer>; peer: AuthPeer }
   | { type: 'sign'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer> }
@@ -59,6 +60,8 @@ export interface MailAuth {
   sign(key: DkimKey, raw: Buffer): Promise<Buffer>;
   /** The world's DNS changed (a lesson's scenario): later checks read the new records. */
   redefine(definition: WorldDefinition): void;
+  /** The learner published new records: checks from now on read them. */
+  useZone(zone: LearnerZone): void;
   /** The world is gone: the workers forget its DNS. Requests in flight still finish. */
   close(): void;
 }
@@ -68,6 +71,8 @@ export interface MailAuthOptions {
   inProcess?: boolean;
   /** The deadline of each check and signature in a worker (AUTH_DEADLINE_MS). */
   deadlineMs?: number;
+  /** The learner's own zone, consulted before the world's records. */
+  zone?: LearnerZone | null;
 }
 
 interface Job {
@@ -133,7 +138,7 @@ class AuthPool {
   #failedStarts = 0;
   #nextId = 1;
   /** Registrations every worker gets, the ones started later too. */
-  readonly #worlds = new Map<number, WorldDefinition>();
+  readonly #worlds = new Map<number, { definition: WorldDefinition; zone: LearnerZone | null }>();
 
   constructor(size: number) {
     this.#size = Math.max(1, size);
@@ -154,9 +159,9 @@ class AuthPool {
     return this.#broken ? 'this thread' : this.#answered ? 'worker' : 'not started';
   }
 
-  register(world: number, definition: WorldDefinition): void {
-    this.#worlds.set(world, definition);
-    for (const lane of this.#lanes) lane.post({ type: 'world', world, definition });
+  register(world: number, definition: WorldDefinition, zone: LearnerZone | null): void {
+    this.#worlds.set(world, { definition, zone });
+    for (const lane of this.#lanes) lane.post({ type: 'world', world, definition, zone });
   }
 
   forget(world: number): void {
@@ -242,7 +247,7 @@ class AuthPool {
     };
     worker.on('error', gone);
     worker.on('exit', gone);
-    for (const [world, definition] of this.#worlds) lane.post({ type: 'world', world, definition });
+    for (const [world, { definition, zone }] of this.#worlds) lane.post({ type: 'world', world, definition, zone });
   }
 
   /** The least busy worker, a loaded one if there is any. */
@@ -371,17 +376,27 @@ export async function terminateMailAuthWorkers(): Promise<void> {
 
 /** Mail authentication for one world, whose DNS is `definition`'s. */
 export function mailAuthFor(definition: WorldDefinition, log: (message: string) => void, options: MailAuthOptions = {}): MailAuth {
-  let dns = new LabDns(definition);
+  // The world as it is now (a lesson's scenario may change it) and the learner's published zone.
+  let current = definition;
+  let zone = options.zone ?? null;
+  let dns = new LabDns(current, zone);
   const signHere = (key: DkimKey, raw: Buffer) => signMessage(key, raw, log);
   const checkHere = (raw: Buffer, peer: AuthPeer) => checkMessage(dns, raw, peer);
-  const redefineHere = (next: WorldDefinition) => void (dns = new LabDns(next));
-  if (options.inProcess) return { check: checkHere, sign: signHere, redefine: redefineHere, close() {} };
+  const redefineHere = (next: WorldDefinition) => {
+    current = next;
+    dns = new LabDns(next, zone);
+  };
+  const useZoneHere = (next: LearnerZone) => {
+    zone = next;
+    dns.useZone(next);
+  };
+  if (options.inProcess) return { check: checkHere, sign: signHere, redefine: redefineHere, useZone: useZoneHere, close() {} };
 
   const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
   const overdue = `not finished within ${deadlineMs} ms`;
   const pool = sharedPool();
   const world = ++worlds;
-  pool.register(world, definition);
+  pool.register(world, definition, options.zone ?? null);
   return {
     check: (raw, peer) =>
       pool.request(
@@ -414,7 +429,12 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
       ),
     redefine(next) {
       redefineHere(next);
-      pool.register(world, next);
+      pool.register(world, next, zone);
+    },
+    useZone(next) {
+      // The thread's own DNS too: it answers if the workers cannot start.
+      useZoneHere(next);
+      pool.register(world, current, next);
     },
     close: () => pool.forget(world),
   };

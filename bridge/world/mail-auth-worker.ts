@@ -40,7 +40,7 @@ port.postMessage('ready' satisfies WorkerMessage);
 async function handle(request: AuthRequest): Promise<AuthReply | null> {
   switch (request.type) {
     case 'world':
-      worlds.set(request.world, new LabDns(request.definition));
+      worlds.set(request.world, new LabDns(request.definition, request.zone));
       return null;
     case 'forget':
       worlds.delete(request.world);

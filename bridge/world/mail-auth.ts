@@ -3,11 +3,12 @@
  * checks SPF, DKIM and DMARC with mailauth, which asks the lab DNS (never the machine's resolver)
  * for every TXT, MX and A record. What the results mean is decided in core/world/mail-auth-policy.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { authenticate, dkimSign } from './mailauth-loader';
 import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
-import type { AuthCheck, AuthResult } from '../../core/world/world-events';
+import type { AuthCheck, AuthResult, DmarcPolicy } from '../../core/world/world-events';
+import { alignment, matchedMechanism, spfDomain, type AuthSteps, type DnsStep } from '../../core/world/auth-steps';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
 
@@ -16,6 +17,8 @@ export interface DkimKey {
   selector: string;
   /** PKCS#8 PEM. */
   privateKeyPem: string;
+  /** Absent: ed25519, the relay's own key. */
+  algorithm?: 'ed25519' | 'rsa';
   /** The record to publish at `<selector>._domainkey.<domain>`. */
   record: TxtRecord;
 }
@@ -26,14 +29,35 @@ export interface DkimKey {
  * so nothing needs to be kept on disk.
  */
 export function createDkimKey(domain: string, selector = DKIM_SELECTOR): DkimKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  // The DKIM record carries the raw 32-byte key: the end of its SPKI encoding.
-  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return dkimKeyOf(domain, selector, 'ed25519', generateKeyPairSync('ed25519'));
+}
+
+/**
+ * A key the learner asked for: Ed25519 (RFC 8463) or RSA 2048, made off the event loop (an RSA
+ * key takes a tenth of a second or more). The private key stays on the bridge.
+ */
+export async function makeDkimKey(domain: string, selector: string, algorithm: 'ed25519' | 'rsa'): Promise<DkimKey> {
+  return dkimKeyOf(domain, selector, algorithm, await generatePair(algorithm));
+}
+
+function generatePair(algorithm: 'ed25519' | 'rsa'): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, publicKey: KeyObject, privateKey: KeyObject) => (error ? reject(error) : resolve({ publicKey, privateKey }));
+    if (algorithm === 'rsa') generateKeyPair('rsa', { modulusLength: 2048 }, done);
+    else generateKeyPair('ed25519', {}, done);
+  });
+}
+
+function dkimKeyOf(domain: string, selector: string, algorithm: 'ed25519' | 'rsa', pair: { publicKey: KeyObject; privateKey: KeyObject }): DkimKey {
+  const spki = pair.publicKey.export({ format: 'der', type: 'spki' });
+  // An Ed25519 record carries the raw 32-byte key (the end of its SPKI encoding); RSA the whole SPKI.
+  const published = algorithm === 'ed25519' ? spki.subarray(-32) : spki;
   return {
     domain,
     selector,
-    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    record: dkimKeyRecord(domain, selector, 'ed25519', raw.toString('base64')),
+    algorithm,
+    privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    record: dkimKeyRecord(domain, selector, algorithm, published.toString('base64')),
   };
 }
 
@@ -46,7 +70,7 @@ export function signsFor(key: DkimKey, raw: Buffer): boolean {
 /** The message with a DKIM-Signature header on top, or unchanged if signing failed. */
 export async function signMessage(key: DkimKey, raw: Buffer, log: (message: string) => void): Promise<Buffer> {
   // The key goes in signatureData: given at the top level, mailauth 4.13 signs nothing with it.
-  const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
+  const signature = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: key.algorithm === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
   // Without a signTime mailauth reads the clock twice, for the header it signs and for the header
   // it writes: when a second turns in between, t= differs and the signature never verifies.
   const result = await dkimSign(raw, { ...signature, signatureData: [signature], signTime: new Date() });
@@ -58,18 +82,20 @@ export async function signMessage(key: DkimKey, raw: Buffer, log: (message: stri
 }
 
 /**
- * What the relay sends for a queue entry: the relay's own mail signed once per entry, so every
- * retry carries the same signature; a host's late bounce (not the relay's to sign) as it is.
+ * What the relay sends for a queue entry: mail the relay signs for (`keyFor` names the key, or
+ * null) signed once per entry, so every retry carries the same signature; a host's late bounce
+ * (not the relay's to sign) as it is.
  */
 export function outgoingSigner(
-  key: DkimKey,
+  keyFor: (entry: QueueEntry) => DkimKey | null,
   relayName: string,
   log: (message: string) => void,
   sign: (key: DkimKey, raw: Buffer) => Promise<Buffer> = (k, raw) => signMessage(k, raw, log),
 ) {
   const signed = new WeakMap<QueueEntry, Promise<Buffer>>();
   return (entry: QueueEntry): Promise<Buffer> => {
-    if (entry.client.name !== relayName || !signsFor(key, entry.raw)) return Promise.resolve(entry.raw);
+    const key = entry.client.name === relayName ? keyFor(entry) : null;
+    if (!key) return Promise.resolve(entry.raw);
     let raw = signed.get(entry);
     if (!raw) {
       raw = sign(key, entry.raw).catch((error: unknown) => {
@@ -101,6 +127,8 @@ export function labResolver(dns: LabDns) {
         }
         case 'A':
           return dns.resolveA(name);
+        case 'PTR':
+          return dns.resolvePtr(name);
         default:
           return [];
       }
@@ -124,12 +152,24 @@ export interface AuthPeer {
 
 /** SPF, DKIM and DMARC for one message as one lab MX sees it. */
 export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Promise<AuthCheck> {
+  const lookups: DnsStep[] = [];
+  const resolve = labResolver(dns);
   const result = await authenticate(raw, {
     ip: peer.ip,
     helo: peer.helo,
     sender: peer.sender,
     mta: peer.mta,
-    resolver: labResolver(dns),
+    // Every question is written down, for the view that shows how the verdicts were reached.
+    resolver: async (name: string, type: string) => {
+      try {
+        const answer = await resolve(name, type);
+        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (answer as unknown[]).slice(0, 8).map((a) => shortened(Array.isArray(a) ? a.join('') : typeof a === 'object' && a ? JSON.stringify(a) : String(a))) });
+        return answer;
+      } catch (error) {
+        if (lookups.length < MAX_LOOKUP_STEPS) lookups.push({ type, name, answer: (error as { code?: string }).code ?? String(error) });
+        throw error;
+      }
+    },
     disableArc: true,
     disableBimi: true,
   });
@@ -140,7 +180,62 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
   const dmarc = (result.dmarc ? result.dmarc.status.result : 'none') as AuthResult;
   const policy = result.dmarc ? readPolicy(result.dmarc.policy) : null;
   const fromDomain = domainOf(result.dkim.headerFrom[0] ?? '');
-  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n` };
+  const steps = authSteps(dns, result, peer, lookups, fromDomain, policy);
+  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n`, steps };
+}
+
+/**
+ * Lookups kept per check, and characters kept of each answer: every auth event travels to each
+ * page of the lab and hundreds are kept, so a chain of includes or a long key cannot swell them.
+ */
+const MAX_LOOKUP_STEPS = 24;
+const MAX_ANSWER_CHARS = 160;
+
+function shortened(text: string): string {
+  return text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)}…` : text;
+}
+
+type Authenticated = Awaited<ReturnType<typeof authenticate>>;
+
+/** The steps behind each verdict, read from mailauth's result structures. */
+function authSteps(dns: LabDns, result: Authenticated, peer: AuthPeer, lookups: DnsStep[], fromDomain: string, policy: DmarcPolicy | null): AuthSteps {
+  const spfChecked = spfDomain(peer.sender, peer.helo);
+  const spfRecord = dns.resolveTxt(spfChecked).find((t) => /^v=spf1(\s|$)/i.test(t)) ?? null;
+  const dmarcResult = result.dmarc as (typeof result.dmarc & { rr?: string; alignment?: { spf?: { strict?: boolean }; dkim?: { strict?: boolean } } }) | false;
+  const dkimDomains = result.dkim.results.filter((r) => r.status.result === 'pass').map((r) => r.signingDomain);
+  const passingDkim = dkimDomains.find((d) => alignment(fromDomain, d, 'relaxed').relaxed) ?? dkimDomains[0] ?? result.dkim.results[0]?.signingDomain ?? null;
+  const spfPassed = result.spf && result.spf.status.result === 'pass';
+  return {
+    lookups,
+    spf: result.spf
+      ? {
+          domain: spfChecked,
+          record: spfRecord,
+          matched: spfRecord ? matchedMechanism(spfRecord, spfChecked, peer.ip, dns) : null,
+          result: result.spf.status.result as AuthResult,
+          comment: String(result.spf.status.comment ?? ''),
+        }
+      : null,
+    dkim: result.dkim.results.map((r) => ({
+      domain: r.signingDomain,
+      selector: r.selector ?? '',
+      algorithm: String((r as { algo?: string }).algo ?? ''),
+      keyName: `${r.selector}._domainkey.${r.signingDomain}`,
+      bodyHashMatches: (r as { bodyHash?: string }).bodyHash === (r as { bodyHashExpecting?: string }).bodyHashExpecting,
+      result: r.status.result as AuthResult,
+      comment: String(r.status.comment ?? ''),
+    })),
+    dmarc: dmarcResult
+      ? {
+          fromDomain,
+          record: dns.resolveTxt(`_dmarc.${fromDomain}`).find((t) => /^v=DMARC1/i.test(t)) ?? null,
+          policy,
+          spf: alignment(fromDomain, spfPassed ? spfChecked : null, dmarcResult.alignment?.spf?.strict ? 'strict' : 'relaxed'),
+          dkim: alignment(fromDomain, passingDkim, dmarcResult.alignment?.dkim?.strict ? 'strict' : 'relaxed'),
+          result: dmarcResult.status.result as AuthResult,
+        }
+      : null,
+  };
 }
 
 /**

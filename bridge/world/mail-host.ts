@@ -153,7 +153,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
             slow ||= decision.slow;
             if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
             else {
-              options.onStored(store(rcpt.address, id, raw, session));
+              options.onStored(store(rcpt.address, id, raw, session, check?.verdict === 'quarantined'));
               if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
             }
           }
@@ -180,7 +180,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
     return check;
   }
 
-  function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession): StoredMessage {
+  function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession, quarantined = false): StoredMessage {
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const trace = receivedHeader({
       helo: session.hostNameAppearsAs || session.clientHostname,
@@ -200,6 +200,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
       envelopeTo: [recipient],
       receivedAt: clock.now(),
       outside: false,
+      ...(quarantined ? { quarantined } : {}),
       raw: finalDelivery(envelopeFrom, Buffer.concat([Buffer.from(trace), raw])),
     });
   }

@@ -23,6 +23,8 @@ export interface StoredMessage {
   receivedAt: number;
   outside: boolean;
   raw: Buffer;
+  /** Delivered only because its sender's DMARC policy says quarantine: it sits in the Junk folder. */
+  quarantined?: boolean;
 }
 
 /** Where a lab keeps its mailboxes beyond memory (the lab database); absent: memory only. */
@@ -174,6 +176,7 @@ export class Mailboxes implements BudgetedStore {
         size: message.raw.length,
         mailbox: message.mailbox,
         ...headers,
+        ...(message.quarantined ? { quarantined: true } : {}),
       };
       if (headers) this.#summaries.set(message, summary);
     }

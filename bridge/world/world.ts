@@ -30,7 +30,10 @@ import { parseSmarthost, type SmarthostOptions } from '../outbound/smarthost';
 import { LoopbackPairs } from '../tap/loopback-pair';
 import { memorySocketPair, whenReleased } from '../tap/memory-pair';
 import { createLabClock, type LabClock } from './lab-clock';
-import { createDkimKey, outgoingSigner, type DkimKey } from './mail-auth';
+import { createDkimKey, outgoingSigner, signsFor, type DkimKey } from './mail-auth';
+import { LearnerDomain } from './learner-domain';
+import { learnerDomainDefinition } from '../../core/world/learner-domain-definition';
+import { LOCAL_LEARNER_DOMAIN } from '../../core/world/learner-zone';
 import { mailAuthFor } from './mail-auth-service';
 import { createMailHost, finalDelivery, type LateBounce, type MailHost } from './mail-host';
 import { Mailboxes, type MailboxWriter, type StoredMessage } from './mailboxes';
@@ -66,6 +69,8 @@ export interface WorldOptions {
   log?(message: string): void;
   /** lab.test's DKIM key; absent: a new one for this world. */
   dkim?: DkimKey;
+  /** The learner's own domain (LOCAL_LEARNER_DOMAIN; a hosted lab gets one of its own). */
+  learnerDomain?: string;
   /** Outbound delivery to the real world through a smarthost; absent or null: off. */
   outbound?: SmarthostOptions | null;
   /** A hop the learner steps through: it gets a session of its own, never shared with other mail. */
@@ -114,6 +119,8 @@ export interface World {
    */
   hostServer(name: string): MailHost | 'down' | undefined;
   readonly clock: LabClock;
+  /** The learner's own domain: its records, its DKIM keys. */
+  readonly learner: LearnerDomain;
   describe(): WorldDescription;
   /** The MTA-STS policy file a domain's web server serves (RFC 8461 §3.2), or null when it publishes none. */
   mtaStsPolicy(domain: string): string | null;
@@ -147,8 +154,11 @@ export interface World {
 }
 
 export async function createWorld(options: WorldOptions): Promise<World> {
-  const base = options.seat ? withSeat(options.definition ?? LAB_WORLD) : (options.definition ?? LAB_WORLD);
-  const dkim = options.dkim ?? createDkimKey(base.relay.domain);
+  const given = options.seat ? withSeat(options.definition ?? LAB_WORLD) : (options.definition ?? LAB_WORLD);
+  const dkim = options.dkim ?? createDkimKey(given.relay.domain);
+  // The learner's domain is a world domain too (its MX host takes its mail); its records live in its own zone.
+  const learnerBase = learnerDomainDefinition(given, options.learnerDomain ?? LOCAL_LEARNER_DOMAIN);
+  const base = learnerBase.world;
   // The relay's DKIM key is published in the lab DNS the moment the world exists, and stays
   // published whatever a lesson's scenario changes.
   const published = (world: WorldDefinition) => withTxtRecord(world, dkim.domain, dkim.record);
@@ -172,7 +182,17 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     }
   };
   let dns = new LabDns(definition);
-  const auth = mailAuthFor(definition, log);
+  const learner = new LearnerDomain({
+    domain: learnerBase.domain,
+    setting: learnerBase.setting,
+    outsideTxt: (name) => dns.resolveTxt(name),
+    onChange: (zone) => {
+      dns.useZone(zone);
+      auth.useZone(zone);
+    },
+  });
+  dns.useZone(learner.zone());
+  const auth = mailAuthFor(definition, log, { zone: learner.zone() });
   const mailboxes = new Mailboxes({}, options.writers?.mailboxes ?? null);
   const ownsPairs = !options.pairs;
   const pairs = options.pairs ?? (await LoopbackPairs.create());
@@ -205,7 +225,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       onDelivered: (report) => successReport(report),
       authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
-        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header }),
+        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header, ...(check.steps ? { steps: check.steps } : {}) }),
       });
     hosts.set(name, started);
     return started;
@@ -258,7 +278,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   if (smarthost) log(`world: mail for ${smarthost.allowed.join(', ') || 'no domain'} leaves the lab through ${smarthost.display}`);
 
   // The message as it leaves smtp.lab.test: signed with lab.test's DKIM key when its From: is lab.test's.
-  const outgoing = outgoingSigner(dkim, definition.relay.name, log, auth.sign);
+  // The learner's mail is signed with the learner's key when it was submitted with AUTH.
+  const signingKey = (entry: QueueEntry): DkimKey | null =>
+    signsFor(dkim, entry.raw) ? dkim : entry.authenticated && signsFor(learner.signingKey(), entry.raw) ? learner.signingKey() : null;
+  const outgoing = outgoingSigner(signingKey, definition.relay.name, log, auth.sign);
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
   async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
@@ -387,7 +410,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       const next = published(changes ? withChanges(base, changes) : base);
       const before = definition;
       definition = next;
-      dns = new LabDns(next);
+      dns = new LabDns(next, learner.zone());
       auth.redefine(next);
       // A started host keeps what it was made with: one whose conduct or domains changed is replaced.
       for (const [name, host] of hosts) {
@@ -420,8 +443,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       return known.up ? hostNamed(known.name) : 'down';
     },
     clock,
+    learner,
     describe: () => ({
-      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }),
+      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }, learner.zone()),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
     mtaStsPolicy: (domain) => servedPolicy(definition, domain),

@@ -17,6 +17,7 @@ import {
 } from './delivery';
 import { MAX_LINES_PER_PAGE } from './pages';
 import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS, type SeatClientReport, type SeatInfo } from './seat';
+import { MAX_ZONE_RECORDS, type DkimKeyOffer, type LearnerZone, type ZoneError } from '../world/learner-zone';
 import { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 /**
@@ -33,6 +34,12 @@ export const WS_MAX_PAYLOAD_BYTES = 2 * MAX_CLIENT_MESSAGE_BYTES;
 export { MAX_PIPELINED_LINES, MAX_TERMINAL_LINE } from './terminal-limits';
 
 const ref = z.string().max(64).optional();
+
+/** A DKIM selector the learner may name: one DNS label. */
+export const dkimSelectorSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'a selector is one DNS label: letters, digits and hyphens');
+/** What asks the lab for a new DKIM key. */
+export const dkimKeyRequestSchema = z.object({ algorithm: z.enum(['ed25519', 'rsa']), selector: dkimSelectorSchema.optional() });
+
 const conversationId = z.string().min(1).max(64);
 /** Lines sent in one write: a pipelined batch of commands, or a reply of several lines. */
 const lineBatch = z.array(z.string().max(MAX_TERMINAL_LINE)).min(1).max(MAX_PIPELINED_LINES);
@@ -91,6 +98,17 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('scenario.apply'), ref, scenario: scenarioSchema.nullable(), fresh: z.boolean().optional() }),
   /** Move the lab clock forward: deferred mail whose retry falls due is retried now, in order. */
   z.object({ type: z.literal('clock.advance'), ref, ms: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
+  /** The learner's domain: its records now (answered with `zone`). */
+  z.object({ type: z.literal('zone.get'), ref }),
+  /**
+   * Replace the learner's records as a whole (answered with `zone`), or change nothing and be told
+   * every bad record and why (`zone.refused`). Records are checked by the zone's own rules, not here.
+   */
+  z.object({ type: z.literal('zone.put'), ref, records: z.array(z.unknown()).max(MAX_ZONE_RECORDS) }),
+  /** Back to the working set the lab started with. */
+  z.object({ type: z.literal('zone.reset'), ref }),
+  /** A new DKIM key (answered with `zone.key`): the lab signs with it at once, its record is published when saved. */
+  dkimKeyRequestSchema.extend({ type: z.literal('zone.key'), ref }),
   /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
   z.object({
     type: z.literal('delivery.control'),
@@ -121,6 +139,8 @@ export interface LabInfo {
   credentials: { user: string; pass: string };
   /** The advertised SIZE limit in bytes. */
   maxMessageSize: number;
+  /** The learner's own domain, whose records the learner edits (learner.test; hosted: one of each lab's own). */
+  learnerDomain: string;
   /**
    * Hosted mode: this lab is one browser's own (its id is in a cookie), outside clients reach it
    * only with its credentials, and it closes after `idleMinutes` unused. It takes at most
@@ -188,6 +208,11 @@ export type BridgeMessage =
    */
   | { type: 'messages.dropped'; ids: string[]; reason: string; mailboxCopies?: string[]; conversations?: string[] }
   | { type: 'terminal.opened'; ref?: string; conversation: ConversationSummary }
+  /** The learner's domain and its records as published now. */
+  | { type: 'zone'; ref?: string; zone: LearnerZone }
+  /** A zone.put refused whole: each bad record, its place in what was sent, and why. */
+  | { type: 'zone.refused'; ref?: string; errors: ZoneError[] }
+  | { type: 'zone.key'; ref?: string; key: DkimKeyOffer }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string };
 
 export type ParseResult =

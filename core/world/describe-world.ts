@@ -3,12 +3,15 @@ import { LabDns } from './lab-dns';
 import { MAGIC_LOCAL_PARTS } from './world-definition';
 import type { WorldDescription } from './world-events';
 import type { WorldDefinition } from './world-types';
+import type { LearnerZone } from './learner-zone';
 
-export function describeWorld(definition: WorldDefinition, timing: WorldDescription['timing']): WorldDescription {
-  const dns = new LabDns(definition);
+/** `zone`: the learner's records as published now, shown as its domain's MX answer and TXT records. */
+export function describeWorld(definition: WorldDefinition, timing: WorldDescription['timing'], zone: LearnerZone | null = null): WorldDescription {
+  const dns = new LabDns(definition, zone);
+  const zoneTxt = (name: string) => (zone?.domain === name ? { txt: zone.records.filter((r) => r.type === 'TXT').map((r) => ({ name: r.name, text: r.value })) } : {});
   return {
     relay: { ...definition.relay },
-    domains: definition.domains.map((domain) => ({ ...domain, answer: dns.resolveMx(domain.name) })),
+    domains: definition.domains.map((domain) => ({ ...domain, ...zoneTxt(domain.name), answer: dns.resolveMx(domain.name) })),
     hosts: definition.hosts.map((host) => ({ ...host })),
     magicLocalParts: { ...MAGIC_LOCAL_PARTS },
     timing: { ...timing },

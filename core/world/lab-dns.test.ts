@@ -60,4 +60,27 @@ describe('lab DNS TXT records', () => {
     expect(dns.knows('_dmarc.nomx.test')).toBe(false);
     expect(dns.knows('nomx.test')).toBe(true);
   });
+
+  it("answers the learner's names from the learner's zone alone, the rest of the world as before", () => {
+    const zoned = new LabDns(LAB_WORLD, {
+      domain: 'learner.test',
+      records: [
+        { type: 'MX', name: 'learner.test', value: '0 .' },
+        { type: 'TXT', name: 'learner.test', value: 'v=spf1 -all' },
+        { type: 'A', name: 'www.learner.test', value: '192.0.2.91' },
+        { type: 'PTR', name: '10.2.0.192.in-addr.arpa', value: 'mail.learner.test' },
+      ],
+    });
+    expect(zoned.resolveMx('learner.test').kind).toBe('null-mx');
+    expect(zoned.resolveTxt('learner.test')).toEqual(['v=spf1 -all']);
+    expect(zoned.resolveTxt('_dmarc.learner.test')).toEqual([]);
+    expect(zoned.resolveA('www.learner.test')).toEqual(['192.0.2.91']);
+    expect(zoned.knows('www.learner.test')).toBe(true);
+    expect(zoned.knows('nothing.learner.test')).toBe(false);
+    expect(zoned.resolvePtr('10.2.0.192.in-addr.arpa')).toEqual(['mail.learner.test']);
+    expect(dns.resolvePtr('10.2.0.192.in-addr.arpa')).toEqual(['smtp.lab.test']);
+    expect(zoned.resolveTxt('_dmarc.example.test')).toEqual(['v=DMARC1; p=reject']);
+    zoned.useZone(null);
+    expect(zoned.resolveMx('learner.test').kind).toBe('outside');
+  });
 });

@@ -11,8 +11,8 @@ describe('what a lab MX makes of DMARC', () => {
     expect(dmarcVerdict('fail', 'reject')).toBe('rejected');
   });
 
-  it('refuses with 550 5.7.1 naming the domain, and reads only known policies', () => {
-    expect(dmarcRefusal('example.test')).toMatchObject({ code: 550, enhanced: '5.7.1' });
+  it('refuses with 550 5.7.26 (RFC 7372) naming the domain, and reads only known policies', () => {
+    expect(dmarcRefusal('example.test')).toMatchObject({ code: 550, enhanced: '5.7.26' });
     expect(dmarcRefusal('example.test').text).toContain('example.test');
     expect(readPolicy('quarantine')).toBe('quarantine');
     expect(readPolicy('bogus')).toBeNull();

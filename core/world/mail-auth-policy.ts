@@ -26,7 +26,7 @@ export function dmarcVerdict(result: AuthResult, policy: DmarcPolicy | null): Au
 }
 
 export function dmarcRefusal(fromDomain: string): LabReply {
-  return { code: 550, enhanced: '5.7.1', text: `Rejected by the DMARC policy of ${fromDomain}: it did not send this message` };
+  return { code: 550, enhanced: '5.7.26', text: `Rejected by the DMARC policy of ${fromDomain}: it did not send this message` };
 }
 
 /**
@@ -53,7 +53,7 @@ export const SPOOFING_PROFILE = {
   headerFrom: 'ceo@example.test',
   envelopeFrom: 'ceo@example.test',
   to: 'alice@example.test',
-  expected: { spf: 'fail', dkim: 'none', dmarc: 'fail', reply: '550 5.7.1' },
+  expected: { spf: 'fail', dkim: 'none', dmarc: 'fail', reply: '550 5.7.26' },
   /** The quarantine variant: fallback.test publishes p=quarantine, so the mail arrives, marked. */
   quarantine: { headerFrom: 'ceo@fallback.test', envelopeFrom: 'ceo@fallback.test', to: 'dana@fallback.test' },
 } as const;

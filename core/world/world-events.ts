@@ -3,6 +3,7 @@
  * queued, looked up, connecting, a hop, each recipient's fate, bounces. `at` is the lab clock
  * (epoch ms, fast-forwarded when the learner skips ahead), so retries line up with their waits.
  */
+import type { AuthSteps } from './auth-steps';
 import type { MxAnswer } from './lab-dns';
 import type { DomainDefinition, HostDefinition, MagicLocalPart } from './world-types';
 
@@ -77,12 +78,14 @@ export interface AuthCheck {
   verdict: AuthVerdict;
   /** The Authentication-Results header the host added (or would have, for a refusal), CRLF-terminated. */
   header: string;
+  /** How each verdict was reached (absent when the check did not finish). */
+  steps?: AuthSteps;
 }
 
 /** Results as RFC 8601 names them (mailauth's words). */
 export type AuthResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'temperror' | 'permerror' | 'policy' | 'skipped';
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
-/** accepted: delivered as usual; quarantined: delivered, marked as suspect; rejected: 550 5.7.1 at the end of DATA. */
+/** accepted: delivered as usual; quarantined: delivered, marked as suspect; rejected: 550 5.7.26 at the end of DATA. */
 export type AuthVerdict = 'accepted' | 'quarantined' | 'rejected';
 
 /** `GET /api/world`: everything the world page shows. */

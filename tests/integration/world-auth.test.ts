@@ -44,14 +44,14 @@ describe('SPF, DKIM and DMARC in the lab world', () => {
     expect(headersOf(bounce!.raw)).toMatch(/dmarc=pass/);
   });
 
-  it('spoofed: From: ceo@example.test through the lab fails SPF and DMARC and is refused with 550 5.7.1 (p=reject)', async () => {
+  it('spoofed: From: ceo@example.test through the lab fails SPF and DMARC and is refused with 550 5.7.26 (p=reject)', async () => {
     const { headerFrom, to } = SPOOFING_PROFILE;
     const queueId = await lab.submit({ from: headerFrom, to: [to], subject: 'Urgent wire transfer' });
     const [result] = lab.eventsOf('recipient', queueId);
-    expect(result).toMatchObject({ outcome: 'failed', status: '5.7.1', host: 'mx.example.test' });
-    expect(result?.response).toBe('550 5.7.1 Rejected by the DMARC policy of example.test: it did not send this message');
+    expect(result).toMatchObject({ outcome: 'failed', status: '5.7.26', host: 'mx.example.test' });
+    expect(result?.response).toBe('550 5.7.26 Rejected by the DMARC policy of example.test: it did not send this message');
     const [hop] = lab.hopsOf(queueId);
-    expect(serverLines(hop!)).toContain('550 5.7.1 Rejected by the DMARC policy of example.test: it did not send this message');
+    expect(serverLines(hop!)).toContain('550 5.7.26 Rejected by the DMARC policy of example.test: it did not send this message');
     const auth = lab.events.filter((e) => e.type === 'auth' && e.fromDomain === 'example.test').at(-1);
     expect(auth).toMatchObject({ spf: 'fail', dkim: 'none', dmarc: 'fail', policy: 'reject', verdict: 'rejected' });
     expect(lab.world.mailbox(to).some((m) => m.raw.includes('Urgent wire transfer'))).toBe(false);

@@ -55,7 +55,7 @@ export interface WorldLab {
 let counter = 0;
 
 /** `extra`: world options a test needs beyond the lab's defaults (outbound delivery, a log). */
-export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<WorldOptions, 'outbound' | 'log' | 'relaySessions'> = {}): Promise<WorldLab> {
+export async function startWorld(timing: Partial<WorldTiming> = {}, extra: Pick<WorldOptions, 'outbound' | 'log' | 'relaySessions' | 'learnerDomain'> = {}): Promise<WorldLab> {
   const stateDir = await mkdtemp(join(tmpdir(), 'world-test-'));
   const certificates = await loadOrCreateCertificates(stateDir);
   const events: WorldEvent[] = [];

@@ -201,11 +201,11 @@ describe('relay hops through the lab world', () => {
     const [hop] = lab.hopsOf(queueId);
     // The reply to the final dot: the last 5xx of the hop (its connection may still be open for more mail).
     const refusal = serverLines(hop!).findLast((line) => line.startsWith('5'));
-    expect(refusal).toMatch(/^550 5\.7\.1 Rejected by the DMARC policy of example\.test/);
+    expect(refusal).toMatch(/^550 5\.7\.26 Rejected by the DMARC policy of example\.test/);
     const fates = Object.fromEntries(lab.eventsOf('recipient', queueId).map((e) => [e.recipient, [e.outcome, e.status, e.response]]));
     expect(fates).toEqual({
-      'alice@example.test': ['failed', '5.7.1', refusal],
-      'bob@example.test': ['failed', '5.7.1', refusal],
+      'alice@example.test': ['failed', '5.7.26', refusal],
+      'bob@example.test': ['failed', '5.7.26', refusal],
       'full@example.test': ['deferred', '4.2.2', '452 4.2.2 Mailbox full, try again later'],
     });
   });

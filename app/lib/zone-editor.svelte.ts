@@ -1,0 +1,94 @@
+/**
+ * The zone editor's state: a draft of the learner's records, saved whole through the JSON API
+ * (PUT), with the bridge's reason beside each record it refused. Nothing is checked here: the
+ * bridge's checks (core/world/zone-checks) are the only judge, so the page and curl agree.
+ */
+import type { DkimKeyOffer, LearnerZone, ZoneError, ZoneRecord, ZoneRecordType } from '../../core/world/learner-zone';
+
+export class ZoneEditor {
+  readonly domain: string;
+  draft = $state<ZoneRecord[]>([]);
+  /** Reasons by the record's place in the draft; -1 for the set as a whole. */
+  errors = $state.raw<Map<number, string>>(new Map());
+  status = $state('');
+  busy = $state(false);
+  /** The signing key the lab made last, until its record is saved. */
+  offered = $state.raw<DkimKeyOffer | null>(null);
+
+  constructor(domain: string) {
+    this.domain = domain;
+  }
+
+  get #base(): string {
+    return `/api/world/domains/${encodeURIComponent(this.domain)}`;
+  }
+
+  async load(): Promise<void> {
+    await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.');
+  }
+
+  add(type: ZoneRecordType = 'TXT'): void {
+    this.draft.push({ type, name: this.domain, value: '' });
+  }
+
+  remove(index: number): void {
+    this.draft.splice(index, 1);
+    this.errors = new Map();
+  }
+
+  save(): Promise<void> {
+    return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft }) }), 'Saved: the lab DNS answers with these records now.');
+  }
+
+  /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
+  importZoneFile(text: string): Promise<void> {
+    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', false);
+  }
+
+  reset(): Promise<void> {
+    this.offered = null;
+    return this.#run('Resetting…', () => fetch(`${this.#base}/reset`, { method: 'POST' }), 'Back to the working set.');
+  }
+
+  /** The lab makes a key and signs with it at once; its record joins the draft, to be saved. */
+  async generateKey(algorithm: 'ed25519' | 'rsa'): Promise<void> {
+    this.busy = true;
+    this.status = `Making an ${algorithm === 'rsa' ? 'RSA 2048' : 'Ed25519'} key…`;
+    try {
+      const res = await fetch(`${this.#base}/dkim-keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ algorithm }) });
+      const body = (await res.json()) as DkimKeyOffer | { error: string };
+      if (!res.ok || 'error' in body) throw new Error('error' in body ? body.error : `HTTP ${res.status}`);
+      this.offered = body;
+      this.draft.push(body.record);
+      this.status = `The lab signs your mail with selector ${body.selector} from now on. Save to publish its key, or mail fails DKIM.`;
+    } catch (error) {
+      this.status = `No key made: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status. */
+  async #run(pending: string, request: () => Promise<Response>, done: string, besideRecords = true): Promise<void> {
+    this.busy = true;
+    if (pending) this.status = pending;
+    try {
+      const res = await request();
+      const body = (await res.json()) as LearnerZone | { error: string; errors?: ZoneError[] };
+      if ('records' in body) {
+        this.draft = body.records.map((r) => ({ ...r }));
+        this.errors = new Map();
+        this.status = done;
+        return;
+      }
+      const errors = body.errors ?? [];
+      this.errors = besideRecords ? new Map(errors.map((e) => [e.index, e.reason])) : new Map();
+      const reasons = besideRecords ? '' : errors.map((e) => ` ${e.record ? `${e.record.type} ${e.record.name}: ` : ''}${e.reason}.`).join('');
+      this.status = `Not saved, nothing changed: ${body.error}${reasons}`;
+    } catch (error) {
+      this.status = `The bridge did not answer: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The learner's domain in Chromium: the zone editor refuses a bad DMARC record beside it, saves a
+ * broken SPF record, and mail sent from learner.test then shows spf=fail, with the mechanism that
+ * matched, in the message view's Verdicts tab (DKIM still vouches, so DMARC passes).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openLabPage, type LabPage } from '../support/lab-page';
+
+let lab: LabPage;
+let page: Page;
+
+beforeAll(async () => {
+  lab = await openLabPage({ width: 1366, height: 768 });
+  ({ page } = lab);
+}, 180_000);
+
+afterAll(() => lab?.close());
+
+const row = (name: string) => page.locator(`[data-testid="zone-record"][data-type="TXT"][data-name="${name}"]`);
+
+async function send(subject: string): Promise<void> {
+  await page.getByTestId('lab-tab').click();
+  await page.getByTestId('compose-tab').click();
+  if (await page.getByTestId('compose-new').isVisible()) await page.getByTestId('compose-new').click();
+  await page.getByTestId('compose-from').fill('me@learner.test');
+  await page.getByTestId('compose-to').fill('alice@example.test');
+  await page.getByTestId('compose-subject').fill(subject);
+  await page.getByTestId('compose-text').fill(`Body of ${subject}.`);
+  await page.getByTestId('compose-profile').selectOption('submission');
+  await page.getByTestId('compose-send').click();
+  await expect.poll(() => page.getByTestId('delivery-outcome').getAttribute('data-outcome').catch(() => null), { timeout: 30_000 }).toBe('accepted');
+}
+
+async function verdicts(subject: string): Promise<{ spf: string | null; matched: string | null; dmarc: string | null }> {
+  await page.getByTestId('inbox-tab').click();
+  const box = page.locator('[data-testid="mailbox-item"][data-address="alice@example.test"]');
+  await expect.poll(() => box.count(), { timeout: 15_000 }).toBe(1);
+  await box.click();
+  const message = page.locator('[data-testid="mailbox-message"]', { hasText: subject });
+  await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+  await message.click();
+  await page.getByTestId('message-verdicts-tab').click();
+  await page.getByTestId('auth-verdicts').waitFor();
+  return {
+    spf: await page.getByTestId('verdict-spf').textContent(),
+    matched: await page.getByTestId('spf-matched').textContent().catch(() => null),
+    dmarc: await page.getByTestId('verdict-dmarc').textContent(),
+  };
+}
+
+describe("the learner's domain in the browser", () => {
+  it('edits a record in the zone editor, sends, and finds the changed verdict in the message view', async () => {
+    expect(await verdicts((await send('Before the edit'), 'Before the edit'))).toEqual({ spf: 'pass', matched: 'ip4:192.0.2.10', dmarc: 'pass' });
+
+    await page.getByTestId('world-tab').click();
+    await row('_dmarc.learner.test').waitFor({ timeout: 15_000 });
+    // A DMARC tag that does not exist: refused beside the record, nothing saved.
+    await row('_dmarc.learner.test').getByTestId('zone-value').fill('v=DMARC1; p=none; colour=blue');
+    await page.getByTestId('zone-save').click();
+    await expect.poll(() => row('_dmarc.learner.test').getByTestId('zone-error').textContent().catch(() => null), { timeout: 10_000 }).toMatch(/"colour" is not a DMARC tag/);
+    expect(await page.getByTestId('zone-status').textContent()).toMatch(/nothing changed/);
+
+    await row('_dmarc.learner.test').getByTestId('zone-value').fill('v=DMARC1; p=none');
+    await row('learner.test').getByTestId('zone-value').fill('v=spf1 -all');
+    await page.getByTestId('zone-save').click();
+    await expect.poll(() => page.getByTestId('zone-status').textContent(), { timeout: 10_000 }).toMatch(/^Saved/);
+    expect(await page.getByTestId('zone-error').count()).toBe(0);
+
+    await send('After the edit');
+    expect(await verdicts('After the edit')).toEqual({ spf: 'fail', matched: '-all', dmarc: 'pass' });
+  }, 120_000);
+});
