@@ -3,6 +3,7 @@
  * a learner would, and gathers the evidence the goals are checked against: every conversation
  * (relay hops included) and every message, as accepted and as delivered into a mailbox.
  */
+import { END_OF_DATA } from '../../core/machines/session-model';
 import { SessionTracker } from '../../core/machines/session-tracker';
 import { buildEvidence, type Evidence, type SelectedLine } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
@@ -138,8 +139,10 @@ async function settle(trackers: Map<string, SessionTracker>, id: string, clientL
     if (tracker) {
       const onWire = clientLines(trackers, id) >= clientLinesSent && tracker.state !== 'connecting';
       // Message text gets no reply until its end: a line pipelined after DATA, which the server
-      // reads as text, is never answered either.
-      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || tracker.state === 'data'))) return;
+      // reads as text, is never answered either. The end of data is: a host that checks the
+      // message before it answers (SPF, DKIM, DMARC) is waited for like any other reply.
+      const readingText = tracker.state === 'data' && !tracker.context.pending.some((pending) => pending.verb === END_OF_DATA);
+      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || readingText))) return;
     }
     if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
     await new Promise((resolve) => setTimeout(resolve, 5));
