@@ -3,6 +3,7 @@
  * a learner would, and gathers the evidence the goals are checked against: every conversation
  * (relay hops included) and every message, as accepted and as delivered into a mailbox.
  */
+import { END_OF_DATA } from '../../core/machines/session-model';
 import { SessionTracker } from '../../core/machines/session-tracker';
 import { buildEvidence, type Evidence, type SelectedLine } from '../../core/lessons/evidence';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
@@ -134,10 +135,6 @@ async function send(lab: Lab, compose: LessonSend['compose'], connection: Lesson
   }
 }
 
-function lastClientText(tracker: SessionTracker): string | undefined {
-  return tracker.lines.findLast((line) => line.event.dir === 'client')?.event.text;
-}
-
 function clientLines(trackers: Map<string, SessionTracker>, id: string): number {
   return linesFrom(trackers, id, 'client');
 }
@@ -186,10 +183,10 @@ async function settle(trackers: Map<string, SessionTracker>, id: string, clientL
     if (tracker) {
       const onWire = clientLines(trackers, id) >= clientLinesSent && tracker.state !== 'connecting';
       // Message text gets no reply until its end: a line pipelined after DATA, which the server
-      // reads as text, is never answered either. The lone dot is: a world host checks SPF, DKIM
-      // and DMARC before it answers, so its reply can come a second later.
-      const textUnanswered = tracker.state === 'data' && lastClientText(tracker) !== '.';
-      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || textUnanswered))) return;
+      // reads as text, is never answered either. The end of data is: a host that checks the
+      // message before it answers (SPF, DKIM, DMARC) is waited for like any other reply.
+      const readingText = tracker.state === 'data' && !tracker.context.pending.some((pending) => pending.verb === END_OF_DATA);
+      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || readingText))) return;
     }
     if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
     await new Promise((resolve) => setTimeout(resolve, 5));
