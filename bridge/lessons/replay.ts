@@ -160,7 +160,8 @@ async function until<T>(probe: () => T | null, what: string): Promise<T> {
 
 /**
  * The newest conversation with the learner's server once its client waits for an answer, as a
- * learner at the seat sees it: a command (or the connection, for the greeting) came last.
+ * learner at the seat sees it: a command (or the connection, for the greeting) is unanswered. After
+ * the answer to the first command of a pipelined batch, the rest of the batch still is.
  */
 function waitingAtSeat(lab: Lab, trackers: Map<string, SessionTracker>): Promise<string> {
   return until(() => {
@@ -171,7 +172,7 @@ function waitingAtSeat(lab: Lab, trackers: Map<string, SessionTracker>): Promise
     const id = ids.at(-1);
     const tracker = id === undefined ? undefined : trackers.get(id);
     if (!id || !tracker || tracker.state === 'closed' || tracker.context.pending.length === 0) return null;
-    return tracker.lines.at(-1)?.event.dir === 'server' ? null : id;
+    return id;
   }, 'client waiting at your server');
 }
 
