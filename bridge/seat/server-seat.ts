@@ -167,8 +167,12 @@ export class ServerSeat {
     });
     const report = (result: Partial<SeatClientReport>) =>
       this.#options.onReport({ run, client, message: message.id, accepted: [], rejected: [], response: null, error: null, ...result });
+    // The message is built first, as an app that stores or signs it does, so nodemailer knows its
+    // size: it declares it (MAIL FROM … SIZE=n) to a server that advertises SIZE, and keeps to the
+    // limit one advertises (RFC 1870 §4) by not sending at all.
+    const raw = preparedSource(message);
     transport
-      .sendMail({ from: message.from, to: [...message.to], subject: message.subject, text: message.text })
+      .sendMail({ envelope: { from: message.from, to: [...message.to], size: Buffer.byteLength(raw) }, raw })
       .then(
         (info) => report({ accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response ?? null }),
         (error: unknown) => report({ error: describe(error), rejected: rejectedOf(error), response: responseOf(error) }),
