@@ -3,6 +3,7 @@
  * and every address in the documentation range 192.0.2.0/24 (RFC 5737), so nothing here can be
  * mistaken for, or leak to, the real Internet. Each domain exists to show one thing.
  */
+import { LAB_RELAY } from './lab-relay';
 import { mtaStsRecord } from './mta-sts';
 import type { HostDefinition, MagicLocalPart, WorldDefinition } from './world-types';
 
@@ -39,7 +40,7 @@ const host = (name: string, address: string, behaviour: string, extra: Partial<H
 });
 
 export const LAB_WORLD: WorldDefinition = {
-  relay: { name: 'smtp.lab.test', address: '192.0.2.10', domain: 'lab.test' },
+  relay: { ...LAB_RELAY },
   domains: [
     {
       name: 'lab.test',
