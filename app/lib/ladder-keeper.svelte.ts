@@ -6,24 +6,17 @@
  * makes a long task either), and opening the Ladder only draws the rows in view.
  */
 import { untrack } from 'svelte';
-import { LadderBuilder, type Ladder } from '../../core/ladder/ladder-layout';
-import type { TrackedLine } from '../../core/machines/session-tracker';
-import type { WireEvent } from '../../core/wire';
+import type { Ladder } from '../../core/ladder/ladder-layout';
 import type { Conversation } from './conversation.svelte';
+import { LadderFollower } from './ladder-follower';
 
 /** Most main-thread time one slice of layout takes before it lets the page draw and answer. */
 export const SLICE_MS = 8;
-/** Lines laid out between two looks at the clock. */
-const LINES_PER_STEP = 25;
 
 class LadderKeeper {
   #conversation: Conversation | null = null;
   #stop: (() => void) | null = null;
-  #builder = new LadderBuilder();
-  #events: readonly WireEvent[] = [];
-  #lines: readonly TrackedLine[] = [];
-  /** Events laid out so far. */
-  #done = 0;
+  #follower = new LadderFollower();
   #scheduled = false;
   #ladder = $state.raw<{ id: string; ladder: Ladder } | null>(null);
 
@@ -32,12 +25,20 @@ class LadderKeeper {
     if (this.#conversation === conversation) return;
     this.#stop?.();
     this.#conversation = conversation;
-    this.#restart([], []);
+    const follower = new LadderFollower();
+    this.#follower = follower;
+    let first = true;
     this.#stop = $effect.root(() => {
       $effect(() => {
         const events = conversation.events;
         const lines = conversation.lines;
-        untrack(() => this.#arrived(events, lines));
+        untrack(() => {
+          follower.arrived(events, lines);
+          // A conversation just chosen gets its first slice at once: a short one is then drawn whole.
+          if (first) this.#slice();
+          else this.#schedule();
+          first = false;
+        });
       });
     });
   }
@@ -51,27 +52,8 @@ class LadderKeeper {
     return kept && kept.id === id ? kept.ladder : null;
   }
 
-  #restart(events: readonly WireEvent[], lines: readonly TrackedLine[]): void {
-    this.#builder = new LadderBuilder();
-    this.#done = 0;
-    this.#events = events;
-    this.#lines = lines;
-  }
-
-  #arrived(events: readonly WireEvent[], lines: readonly TrackedLine[]): void {
-    // New lines after the ones laid out go on; anything else (earlier lines loaded) starts over.
-    const done = this.#done;
-    const continues = events.length >= done && (done === 0 || (events[0] === this.#events[0] && events[done - 1] === this.#events[done - 1]));
-    if (!continues) this.#restart(events, lines);
-    this.#events = events;
-    this.#lines = lines;
-    // A conversation just chosen gets its first slice at once: a short one is then drawn whole.
-    if (this.#done === 0) this.#slice();
-    else this.#schedule();
-  }
-
   #schedule(): void {
-    if (this.#scheduled || this.#done >= this.#events.length) return;
+    if (this.#scheduled || this.#follower.behind === 0) return;
     this.#scheduled = true;
     setTimeout(() => {
       this.#scheduled = false;
@@ -82,15 +64,7 @@ class LadderKeeper {
   #slice(): void {
     const conversation = this.#conversation;
     if (!conversation) return;
-    const events = this.#events;
-    const started = performance.now();
-    let ladder: Ladder | null = null;
-    do {
-      this.#done = Math.min(events.length, this.#done + LINES_PER_STEP);
-      // The same events as before and then some: the builder lays out only the new ones.
-      ladder = this.#builder.update(events.slice(0, this.#done), this.#lines);
-    } while (this.#done < events.length && performance.now() - started < SLICE_MS);
-    this.#ladder = { id: conversation.id, ladder };
+    this.#ladder = { id: conversation.id, ladder: this.#follower.slice(SLICE_MS) };
     this.#schedule();
   }
 }
