@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { diagramCrossings } from '../support/diagram-crossings';
 import { openLabPage, type LabPage } from '../support/lab-page';
 import { echoTimes, observeLongTasks, outsideClient, paste, type OutsideClient } from '../support/long-conversation';
 import { recordMainThreadTasks, type MainThreadTask } from '../support/main-thread-tasks';
@@ -102,8 +103,9 @@ describe('a 10,000-line conversation', () => {
     await page.waitForTimeout(300);
     // The ladder was laid out as the lines arrived: opening it only draws, with no task over 50 ms.
     expectResponsive(await takeLongTasks(), await trace.stop(), `opening the Ladder (${openedIn} ms)`, 0);
-    // The newest arrows are drawn, not the whole conversation.
+    // The newest arrows are drawn, not the whole conversation, and no arrow runs through a label.
     expect(await page.locator('[data-testid="ladder-arrow"]').count()).toBeLessThan(500);
+    expect(await diagramCrossings(page, 'section.ladder', '.shaft', '.label')).toEqual([]);
     // Arrow keys still walk the arrows, to ones not drawn until the walk reaches them.
     await page.getByRole('listbox', { name: /Ladder/ }).focus();
     await page.keyboard.press('Home');
@@ -111,6 +113,7 @@ describe('a 10,000-line conversation', () => {
     await expect.poll(() => selected.getAttribute('data-dir')).toBe('server');
     await expect.poll(() => selected.isVisible()).toBe(true);
     expect((await selected.textContent()) ?? '').toMatch(/220/);
+    expect(await diagramCrossings(page, 'section.ladder', '.shaft', '.label')).toEqual([]);
     await page.keyboard.press('End');
     await expect.poll(() => selected.textContent()).toMatch(/250 2\.0\.0/);
     await page.keyboard.press('Escape');
