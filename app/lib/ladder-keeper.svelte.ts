@@ -8,20 +8,23 @@
 import { untrack } from 'svelte';
 import type { Ladder } from '../../core/ladder/ladder-layout';
 import type { Conversation } from './conversation.svelte';
+
+/** A live conversation, or a moment of one (its lines up to a chosen line). */
+type Followed = Pick<Conversation, 'id' | 'events' | 'lines'>;
 import { LadderFollower } from './ladder-follower';
 
 /** Most main-thread time one slice of layout takes before it lets the page draw and answer. */
 export const SLICE_MS = 8;
 
 class LadderKeeper {
-  #conversation: Conversation | null = null;
+  #conversation: Followed | null = null;
   #stop: (() => void) | null = null;
   #follower = new LadderFollower();
   #scheduled = false;
   #ladder = $state.raw<{ id: string; ladder: Ladder } | null>(null);
 
   /** Keeps `conversation`'s ladder from now on (and stops keeping the one before). */
-  follow(conversation: Conversation): void {
+  follow(conversation: Followed): void {
     if (this.#conversation === conversation) return;
     this.#stop?.();
     this.#conversation = conversation;
