@@ -48,6 +48,8 @@ async function openShared(path: string): Promise<void> {
 
 describe('any moment of a conversation', () => {
   it('shows the statechart as it was after an early line, moves with the slider, and returns to live', async () => {
+    // Before any conversation there is no past to scrub through.
+    expect(await page.getByTestId('moment-slider').count()).toBe(0);
     await page.getByTestId('connect').click();
     await expect.poll(state, { timeout: 10_000 }).toBe('greeted');
     await type('EHLO browser.test', 'ready');
