@@ -106,4 +106,6 @@ export interface MessageSummary {
    * accepted it (before it travels on through the world).
    */
   mailbox?: string | null;
+  /** A mailbox copy nobody has opened yet (absent for a message as the lab server accepted it). */
+  unread?: boolean;
 }

@@ -3,6 +3,7 @@
  * the conversations and the captured messages; the web layer only relays.
  */
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
+import type { InboxChores } from './inbox-chores';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { SeatClientReport, SeatInfo } from '../../core/protocol/seat';
@@ -135,6 +136,8 @@ export interface Lab {
   /** The MTA-STS policy file a lab domain serves (GET /api/world/mta-sts/<domain>), or null. */
   mtaStsPolicy(domain: string): string | null;
   listMailboxes(): MailboxSummary[];
+  /** Delete and read state of mailbox copies (the inbox chores). */
+  readonly inbox: InboxChores;
   /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
   mailbox(address: string): MessageSummary[];
   /** Recent world events, oldest first (bounded). */

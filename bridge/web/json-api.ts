@@ -1,7 +1,8 @@
-/** The JSON API: read-only views of the lab for scripts, tests and the curious. */
+/** The JSON API: views of the lab for scripts, tests and the curious, and the inbox chores (inbox-api). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
+import { inboxChore } from './inbox-api';
 import { newestPage, recentConversations, type ListPage } from './pages';
 import { SECURITY_HEADERS } from './security-headers';
 import { endInTurns } from './write-in-turns';
@@ -79,8 +80,13 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
   const { pathname, searchParams } = new URL(req.url ?? '/', 'http://lab');
   if (pathname !== '/healthz' && !pathname.startsWith('/api/')) return false;
 
+  const chore = lab ? inboxChore(lab, req, pathname, searchParams) : null;
+  if (chore) {
+    sendJson(res, chore.status, chore.body);
+    return true;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    send(res, 405, 'Only GET is supported.\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
+    send(res, 405, 'Only GET is supported here (the inbox chores take DELETE and PUT).\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
     return true;
   }
 

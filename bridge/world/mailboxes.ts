@@ -44,6 +44,8 @@ export class Mailboxes implements BudgetedStore {
   readonly #arrived = new Set<StoredMessage>();
   #bytes = 0;
   readonly #summaries = new WeakMap<StoredMessage, MessageSummary>();
+  /** Copies nobody has opened yet: each copy in each mailbox has its own state, as in any mail client. */
+  readonly #unread = new Set<StoredMessage>();
   readonly #writer: MailboxWriter | null;
 
   /** `writer`: the lab database, if the lab keeps one. */
@@ -76,6 +78,7 @@ export class Mailboxes implements BudgetedStore {
     this.#boxes.set(key, box);
     box.messages.push(stored);
     this.#arrived.add(stored);
+    this.#unread.add(stored);
     this.#bytes += stored.raw.length + RECORD_OVERHEAD_BYTES;
     if (box.messages.length > this.#limits.messagesPerMailbox) this.#forget(box.messages.shift());
     while (this.#boxes.size > this.#limits.mailboxes) {
@@ -109,7 +112,10 @@ export class Mailboxes implements BudgetedStore {
     return { kind: 'mailbox-copy', id: oldest.id, bytes: oldest.raw.length + RECORD_OVERHEAD_BYTES };
   }
 
-  /** Take one copy out (a lesson's seeded message, when the lesson is undone); false if it is gone. */
+  /**
+   * Take one copy out (the learner deleted it, or a lesson's seeded message when the lesson is
+   * undone); false if it is gone. The lab database forgets it too.
+   */
   remove(id: string): boolean {
     const message = this.find(id);
     const box = message && this.#boxes.get(message.mailbox);
@@ -120,6 +126,25 @@ export class Mailboxes implements BudgetedStore {
     return true;
   }
 
+  /** Empty one mailbox (it goes from the list with its last copy); the ids of the copies taken out. */
+  clear(address: string): string[] {
+    const ids = this.messages(address).map((message) => message.id);
+    return ids.filter((id) => this.remove(id));
+  }
+
+  /** Mark one copy read or unread; false if there is no such copy. */
+  setRead(id: string, read: boolean): boolean {
+    const message = this.find(id);
+    if (!message) return false;
+    if (read) this.#unread.delete(message);
+    else this.#unread.add(message);
+    return true;
+  }
+
+  isUnread(message: StoredMessage): boolean {
+    return this.#unread.has(message);
+  }
+
   /** The newest copies, oldest of them first (the list beside the accepted messages). */
   recent(limit: number): StoredMessage[] {
     const all = [...this.#arrived];
@@ -128,6 +153,7 @@ export class Mailboxes implements BudgetedStore {
 
   #forget(message: StoredMessage | undefined): void {
     if (!message || !this.#arrived.delete(message)) return;
+    this.#unread.delete(message);
     this.#bytes -= message.raw.length + RECORD_OVERHEAD_BYTES;
     this.#writer?.forgotten(message.id);
   }
@@ -137,6 +163,7 @@ export class Mailboxes implements BudgetedStore {
       address,
       outside: box.outside,
       messages: box.messages.length,
+      unread: box.messages.reduce((sum, message) => sum + (this.#unread.has(message) ? 1 : 0), 0),
       latestAt: box.messages.at(-1)?.receivedAt ?? null,
     }));
   }
@@ -177,6 +204,6 @@ export class Mailboxes implements BudgetedStore {
       };
       if (headers) this.#summaries.set(message, summary);
     }
-    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
+    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to], unread: this.#unread.has(message) };
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * The inbox chores over a running bridge: a copy is unread until marked read, and the counts every
+ * page hears follow; its .eml download is the bytes the client sent under the trace headers the
+ * lab's servers put on top; delete one, some or a whole mailbox; another origin may do none of it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageSummary } from '../../core/wire';
+import type { MailboxSummary } from '../../core/world/world-events';
+import { startTestBridge, type TestBridge } from '../support/lab-process';
+import { LabSocket } from '../support/ws-client';
+import { eventually, RawClient } from './smtp-client';
+
+let bridge: TestBridge;
+let page: LabSocket;
+
+beforeAll(async () => {
+  bridge = await startTestBridge();
+  page = await LabSocket.open(bridge.webUrl);
+  await page.welcome();
+});
+afterAll(async () => {
+  page.close();
+  await bridge.close();
+});
+
+const BOX = 'alice@example.test';
+const url = (path: string) => new URL(path, bridge.webUrl);
+const api = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
+  const response = await fetch(url(path), init);
+  return { status: response.status, body: (await response.json()) as T };
+};
+const box = async () => (await api<MailboxSummary[]>('/api/mailboxes')).body.find((m) => m.address === BOX);
+/** The mailbox counts the page heard last. */
+const heardCounts = () => page.received.flatMap((m) => (m.type === 'world.changed' ? [m.mailboxes.find((b) => b.address === BOX)] : [])).at(-1);
+
+async function send(subject: string): Promise<{ sent: string; copy: MessageSummary }> {
+  const sent = `From: app@lab.test\r\nTo: ${BOX}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@lab.test>\r\n\r\nHello Alice,\r\nthis is ${subject}.\r\n`;
+  const client = await RawClient.connect(bridge.smtp.port);
+  await client.reply();
+  await client.command('EHLO app.example');
+  await client.command('MAIL FROM:<app@lab.test>');
+  await client.command(`RCPT TO:<${BOX}>`);
+  await client.command('DATA');
+  client.write(`${sent}.\r\n`);
+  expect((await client.reply()).code).toBe(250);
+  await client.command('QUIT');
+  const copy = await eventually(() => bridge.lab.mailbox(BOX).find((m) => m.subject === subject));
+  return { sent, copy };
+}
+
+/** The header lines the lab's servers added on top (Return-Path, Received:, the MX's Authentication-Results, the lab's DKIM signature), folded lines and all. */
+function withoutTrace(raw: string): string {
+  const lines = raw.split('\r\n');
+  let i = 0;
+  while (i < lines.length && /^(Return-Path|Received|Authentication-Results|DKIM-Signature):/i.test(lines[i] ?? '')) {
+    i++;
+    while (i < lines.length && /^[ \t]/.test(lines[i] ?? '')) i++;
+  }
+  return lines.slice(i).join('\r\n');
+}
+
+describe('the inbox chores', () => {
+  it('keeps a new copy unread until marked read, and every page hears the count', async () => {
+    const { copy } = await send('Read me');
+    expect(copy.unread).toBe(true);
+    expect((await box())?.unread).toBeGreaterThanOrEqual(1);
+    const before = (await box())?.unread ?? 0;
+
+    expect((await api(`/api/messages/${copy.id}/read`, { method: 'PUT' })).status).toBe(200);
+    expect((await box())?.unread).toBe(before - 1);
+    expect((await api<MessageSummary[]>(`/api/mailboxes/${BOX}`)).body.find((m) => m.id === copy.id)?.unread).toBe(false);
+    await eventually(() => heardCounts()?.unread === before - 1);
+
+    expect((await api(`/api/messages/${copy.id}/read`, { method: 'DELETE' })).status).toBe(200);
+    expect((await box())?.unread).toBe(before);
+    await eventually(() => heardCounts()?.unread === before);
+    expect((await api('/api/messages/NOSUCHCOPY/read', { method: 'PUT' })).status).toBe(404);
+  });
+
+  it('downloads the .eml: the bytes the client sent, under the trace lines the lab servers added', async () => {
+    const { sent, copy } = await send('Keep my bytes');
+    const response = await fetch(url(`/api/messages/${copy.id}/raw?download=1`));
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${copy.id}.eml"`);
+    const raw = Buffer.from(await response.arrayBuffer()).toString('latin1');
+    expect(raw.startsWith('Return-Path: <app@lab.test>\r\n')).toBe(true);
+    expect(withoutTrace(raw)).toBe(sent);
+  });
+
+  it('deletes one copy, selected copies and the whole mailbox, and the lab forgets them', async () => {
+    const one = (await send('Delete one')).copy;
+    const two = (await send('Delete two')).copy;
+    const three = (await send('Delete three')).copy;
+
+    expect((await api(`/api/messages/${one.id}`, { method: 'DELETE' })).body).toEqual({ deleted: [one.id] });
+    expect(bridge.lab.getRawMessage(one.id)).toBeUndefined();
+    expect((await api(`/api/messages/${one.id}`, { method: 'DELETE' })).status).toBe(404);
+
+    const selected = await api<{ deleted: string[] }>(`/api/mailboxes/${BOX}?ids=${two.id},${three.id}`, { method: 'DELETE' });
+    expect(selected.body.deleted.sort()).toEqual([two.id, three.id].sort());
+    expect(bridge.lab.mailbox(BOX).some((m) => [one.id, two.id, three.id].includes(m.id))).toBe(false);
+    expect((await api(`/api/mailboxes/${BOX}?ids=not%20an%20id`, { method: 'DELETE' })).status).toBe(400);
+
+    await send('Delete all');
+    expect((await box())?.messages).toBeGreaterThan(0);
+    expect((await api(`/api/mailboxes/${BOX}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await box()).toBeUndefined();
+    expect((await api(`/api/mailboxes/${BOX}`)).status).toBe(404);
+    await eventually(() => heardCounts() === undefined && page.received.at(-1)?.type !== undefined);
+  });
+
+  it('lets no page of another origin delete or mark anything', async () => {
+    const { copy } = await send('Not yours');
+    const answer = await api<{ error: string }>(`/api/messages/${copy.id}`, { method: 'DELETE', headers: { Origin: 'https://evil.example' } });
+    expect(answer.status).toBe(403);
+    expect(bridge.lab.mailbox(BOX).some((m) => m.id === copy.id)).toBe(true);
+  });
+});
