@@ -21,7 +21,7 @@ export function createInboxChores(mailboxes: Mailboxes, changed: () => void): In
   };
   return {
     remove: (ids) => {
-      const gone = ids.filter((id) => mailboxes.remove(id));
+      const gone = ids.filter((id) => mailboxes.remove(id, { keepEmpty: true }));
       return after(gone, gone.length > 0);
     },
     clear: (address) => {

@@ -114,22 +114,23 @@ export class Mailboxes implements BudgetedStore {
 
   /**
    * Take one copy out (the learner deleted it, or a lesson's seeded message when the lesson is
-   * undone); false if it is gone. The lab database forgets it too.
+   * undone); false if it is gone. The lab database forgets it too. `keepEmpty`: a mailbox the
+   * learner emptied stays in the list (the page showing it still names it); one a lesson emptied goes.
    */
-  remove(id: string): boolean {
+  remove(id: string, { keepEmpty = false } = {}): boolean {
     const message = this.find(id);
     const box = message && this.#boxes.get(message.mailbox);
     if (!message || !box) return false;
     box.messages.splice(box.messages.indexOf(message), 1);
-    if (box.messages.length === 0) this.#boxes.delete(message.mailbox);
+    if (box.messages.length === 0 && !keepEmpty) this.#boxes.delete(message.mailbox);
     this.#forget(message);
     return true;
   }
 
-  /** Empty one mailbox (it goes from the list with its last copy); the ids of the copies taken out. */
+  /** Empty one mailbox (it stays in the list, with nothing in it); the ids of the copies taken out. */
   clear(address: string): string[] {
     const ids = this.messages(address).map((message) => message.id);
-    return ids.filter((id) => this.remove(id));
+    return ids.filter((id) => this.remove(id, { keepEmpty: true }));
   }
 
   /** Mark one copy read or unread; false if there is no such copy. */
