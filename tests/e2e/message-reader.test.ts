@@ -78,12 +78,12 @@ describe('the message reader', () => {
   it('marks a message read when opened and unread on request, with the Inbox count following; downloads its .eml; deletes', async () => {
     const count = async () => Number(/\((\d+)\)/.exec((await page.getByTestId('inbox-tab').textContent()) ?? '')?.[1] ?? 0);
     const before = await count();
-    const mail = (subject: string) => crlf(['From: learner@lab.test', 'To: dave@example.test', `Subject: ${subject}`, '', `This is ${subject}.`, '']);
-    await sendRaw('dave@example.test', mail('Chore one'));
-    await sendRaw('dave@example.test', mail('Chore two'));
+    const mail = (subject: string) => crlf(['From: learner@lab.test', 'To: carol@example.test', `Subject: ${subject}`, '', `This is ${subject}.`, '']);
+    await sendRaw('carol@example.test', mail('Chore one'));
+    await sendRaw('carol@example.test', mail('Chore two'));
     await expect.poll(count, { timeout: 20_000 }).toBe(before + 2);
 
-    await openMessage('dave@example.test', 'Chore one');
+    await openMessage('carol@example.test', 'Chore one');
     const row = (subject: string) => page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
     await expect.poll(() => row('Chore one').getAttribute('data-unread')).toBe('false');
     expect(await row('Chore two').getAttribute('data-unread')).toBe('true');
