@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
 import { inboxChore } from './inbox-api';
+import { parseSearchQuery } from '../../core/search/search-query';
 import { newestPage, recentConversations, type ListPage } from './pages';
 import { SECURITY_HEADERS } from './security-headers';
 import { endInTurns } from './write-in-turns';
@@ -13,6 +14,7 @@ const LIST_LIMITS = {
   messages: { default: 200, max: 1_000 },
   events: { default: 500, max: 500 },
   lines: { default: MAX_LINES_PER_PAGE, max: MAX_LINES_PER_PAGE },
+  search: { default: 50, max: 500 },
 };
 
 /** `?limit=&before=`, checked: a bad value is the caller's mistake (400), not an empty page. */
@@ -26,8 +28,8 @@ function pageQuery(params: URLSearchParams, limits: { default: number; max: numb
 }
 
 /** A page of a list: the items as an array (as before paging), and the page before it in a Link header. */
-function sendPage<T>(res: ServerResponse, pathname: string, limit: number, page: ListPage<T>): void {
-  const link: Record<string, string> = page.before === null ? {} : { Link: `<${pathname}?limit=${limit}&before=${encodeURIComponent(page.before)}>; rel="next"` };
+function sendPage<T>(res: ServerResponse, pathname: string, limit: number, page: ListPage<T>, keep = ''): void {
+  const link: Record<string, string> = page.before === null ? {} : { Link: `<${pathname}?${keep}limit=${limit}&before=${encodeURIComponent(page.before)}>; rel="next"` };
   send(res, 200, JSON.stringify(page.items, null, 2) + '\n', 'application/json; charset=utf-8', link);
 }
 
@@ -113,6 +115,18 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     const query = pageQuery(searchParams, LIST_LIMITS[list]);
     if (typeof query === 'string') sendApiError(res, 400, query);
     else sendPage(res, pathname, query.limit, listPage(lab, list, query));
+    return true;
+  }
+  if (pathname === '/api/search') {
+    const query = pageQuery(searchParams, LIST_LIMITS.search);
+    const parsed = parseSearchQuery(searchParams.get('q') ?? '');
+    if (typeof query === 'string') sendApiError(res, 400, query);
+    else if (!parsed.ok) sendApiError(res, 400, parsed.error);
+    else {
+      // Keyed by kind and id: a message and a conversation may not share a cursor.
+      const hits = lab.search(parsed.query);
+      sendPage(res, pathname, query.limit, newestPage(hits, (hit) => `${hit.kind[0]}-${hit.id}`, { ...query, maxBytes: MAX_PAGE_BYTES }), `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`);
+    }
     return true;
   }
   if (pathname === '/api/world') {

@@ -2,6 +2,7 @@
  * The inbox chores over a running bridge: a copy is unread until marked read, and the counts every
  * page hears follow; its .eml download is the bytes the client sent under the trace headers the
  * lab's servers put on top; delete one, some or a whole mailbox; another origin may do none of it.
+ * Search (GET /api/search) finds copies by field, body, state and date, and conversations by their lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageSummary } from '../../core/wire';
@@ -33,8 +34,8 @@ const box = async () => (await api<MailboxSummary[]>('/api/mailboxes')).body.fin
 /** The mailbox counts the page heard last. */
 const heardCounts = () => page.received.flatMap((m) => (m.type === 'world.changed' ? [m.mailboxes.find((b) => b.address === BOX)] : [])).at(-1);
 
-async function send(subject: string): Promise<{ sent: string; copy: MessageSummary }> {
-  const sent = `From: app@lab.test\r\nTo: ${BOX}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@lab.test>\r\n\r\nHello Alice,\r\nthis is ${subject}.\r\n`;
+async function send(subject: string, body = `Hello Alice,\r\nthis is ${subject}.\r\n`, headers = ''): Promise<{ sent: string; copy: MessageSummary }> {
+  const sent = `From: app@lab.test\r\nTo: ${BOX}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@lab.test>\r\n${headers}\r\n${body}`;
   const client = await RawClient.connect(bridge.smtp.port);
   await client.reply();
   await client.command('EHLO app.example');
@@ -113,5 +114,52 @@ describe('the inbox chores', () => {
     const answer = await api<{ error: string }>(`/api/messages/${copy.id}`, { method: 'DELETE', headers: { Origin: 'https://evil.example' } });
     expect(answer.status).toBe(403);
     expect(bridge.lab.mailbox(BOX).some((m) => m.id === copy.id)).toBe(true);
+  });
+});
+
+describe('search', () => {
+  type Hit = { kind: 'message' | 'conversation'; id: string; message?: MessageSummary; line?: { text: string } };
+  const search = (q: string, extra = '') => api<Hit[] | { error: string }>(`/api/search?q=${encodeURIComponent(q)}${extra}`);
+  const ids = async (q: string) => ((await search(q)).body as Hit[]).filter((h) => h.kind === 'message').map((h) => h.id);
+
+  it('finds copies by words in the body, quoted phrases, fields, state and date, and conversations by their lines', async () => {
+    const plain = (await send('Invoice 42', 'The turquoise elephant dances.\r\n')).copy;
+    const mixed = 'Content-Type: multipart/mixed; boundary="b"\r\n';
+    const withFile = (await send('Photos', '--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="cat.png"\r\n\r\niVBORw0KGgo=\r\n--b--\r\n', mixed)).copy;
+
+    expect(await ids('turquoise')).toEqual([plain.id]);
+    expect(await ids('"turquoise elephant"')).toEqual([plain.id]);
+    expect(await ids('"elephant turquoise"')).toEqual([]);
+    expect(await ids('subject:invoice')).toEqual([plain.id]);
+    expect(await ids('has:attachment')).toContain(withFile.id);
+    expect(await ids('has:attachment')).not.toContain(plain.id);
+    expect(await ids(`from:app@lab.test to:${BOX} subject:photos`)).toEqual([withFile.id]);
+    await api(`/api/messages/${plain.id}/read`, { method: 'PUT' });
+    expect(await ids('is:unread subject:invoice')).toEqual([]);
+    expect(await ids('is:unread subject:photos')).toEqual([withFile.id]);
+    expect(await ids('is:bounce subject:photos')).toEqual([]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await ids(`turquoise before:${today}`)).toEqual([]);
+    expect(await ids(`turquoise after:2000-01-01 before:2999-01-01`)).toEqual([plain.id]);
+
+    // The conversation that carried it in holds the phrase on one of its lines.
+    const conversations = ((await search('"Subject: Invoice 42"')).body as Hit[]).filter((h) => h.kind === 'conversation');
+    expect(conversations.length).toBeGreaterThan(0);
+    expect(conversations[0]?.line?.text).toBe('Subject: Invoice 42');
+  });
+
+  it('pages like the other lists, and says what is wrong with a query it cannot read', async () => {
+    const first = await fetch(url(`/api/search?q=${encodeURIComponent('hello alice')}&limit=1`));
+    const page = (await first.json()) as Hit[];
+    expect(page).toHaveLength(1);
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1] ?? '';
+    expect(next).toMatch(/q=hello%20alice&limit=1&before=/);
+    const older = (await (await fetch(url(next))).json()) as Hit[];
+    expect(older).toHaveLength(1);
+    expect(older[0]?.id).not.toBe(page[0]?.id);
+
+    const bad = await search('before:tomorrow');
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/YYYY-MM-DD/);
   });
 });
