@@ -5,7 +5,7 @@
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { InboxChores } from './inbox-chores';
 import type { SearchQuery } from '../../core/search/search-query';
-import type { SearchHit } from '../search/lab-search';
+import type { SearchMatch } from '../search/lab-search';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { SeatClientReport, SeatInfo } from '../../core/protocol/seat';
@@ -141,7 +141,7 @@ export interface Lab {
   /** Delete and read state of mailbox copies (the inbox chores). */
   readonly inbox: InboxChores;
   /** Mailbox copies and conversations that match, oldest first (GET /api/search). */
-  search(query: SearchQuery): SearchHit[];
+  search(query: SearchQuery): SearchMatch[];
   /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
   mailbox(address: string): MessageSummary[];
   /** Recent world events, oldest first (bounded). */

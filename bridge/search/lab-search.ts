@@ -7,6 +7,7 @@
 import { asksOnlyText, matchesSearch, type Searchable, type SearchQuery } from '../../core/search/search-query';
 import type { ConversationSummary, MessageSummary } from '../../core/wire';
 import type { Mailboxes, StoredMessage } from '../world/mailboxes';
+import { newestPage, type ListPage } from '../web/pages';
 
 export type SearchHit =
   | { kind: 'message'; id: string; at: number; message: MessageSummary }
@@ -18,15 +19,23 @@ export interface SearchableConversation {
   detail(): { lines: ReadonlyArray<{ text: string }> };
 }
 
-type Fixed = Omit<Searchable, 'unread'>;
+/**
+ * A match, light: the hit itself (a summary, a line) is made only for the page a caller gets, so
+ * a query that matches every copy costs no more than one that matches a few.
+ */
+export interface SearchMatch {
+  key: string;
+  at: number;
+  hit(): SearchHit;
+}
 
 /** The lower-cased text of a copy, made once: the copy's bytes never change while it is kept. */
-const readText = new WeakMap<StoredMessage, Fixed>();
+const readText = new WeakMap<StoredMessage, Searchable>();
 
 /** Marks a part saved as a file: a Content-Disposition of attachment, or a named part. */
 const ATTACHMENT = /^content-disposition:\s*attachment|^content-(?:type|disposition):[^\n]*\bname\*?=/m;
 
-function fixedOf(mailboxes: Mailboxes, copy: StoredMessage): Fixed {
+function searchableOf(mailboxes: Mailboxes, copy: StoredMessage): Searchable {
   const known = readText.get(copy);
   if (known) return known;
   const summary = mailboxes.summary(copy);
@@ -36,13 +45,14 @@ function fixedOf(mailboxes: Mailboxes, copy: StoredMessage): Fixed {
   const from = `${summary.from} ${copy.envelopeFrom}`.toLowerCase();
   const to = `${summary.to.join(' ')} ${copy.envelopeTo.join(' ')}`.toLowerCase();
   const subject = summary.subject.toLowerCase();
-  const fixed: Fixed = {
+  const fixed: Searchable = {
     from,
     to,
     subject,
     all: `${from}\n${to}\n${subject}\n${body}`,
     bounce: copy.envelopeFrom === '',
     attachment: ATTACHMENT.test(source),
+    unread: false,
     at: copy.receivedAt,
   };
   // A big header block a worker is still reading has empty fields for now: read it again next time.
@@ -50,14 +60,15 @@ function fixedOf(mailboxes: Mailboxes, copy: StoredMessage): Fixed {
   return fixed;
 }
 
-/** Every hit, oldest first (as the API's pages want them): mailbox copies, then conversations by start. */
-export function searchLab(query: SearchQuery, mailboxes: Mailboxes, conversations: Iterable<SearchableConversation>): SearchHit[] {
-  const hits: SearchHit[] = [];
+/** Every match, oldest first (as the API's pages want them): mailbox copies, then conversations by start. */
+export function searchLab(query: SearchQuery, mailboxes: Mailboxes, conversations: Iterable<SearchableConversation>): SearchMatch[] {
+  const matches: SearchMatch[] = [];
   for (const copy of mailboxes.recent(Number.MAX_SAFE_INTEGER)) {
-    const unread = mailboxes.isUnread(copy);
-    if (query.unread && !unread) continue;
-    if (matchesSearch(query, { ...fixedOf(mailboxes, copy), unread })) {
-      hits.push({ kind: 'message', id: copy.id, at: copy.receivedAt, message: mailboxes.summary(copy) });
+    const item = searchableOf(mailboxes, copy);
+    // Read state changes while the text does not: set on the kept item, not a copy of it.
+    item.unread = mailboxes.isUnread(copy);
+    if (matchesSearch(query, item)) {
+      matches.push({ key: `m-${copy.id}`, at: copy.receivedAt, hit: () => ({ kind: 'message', id: copy.id, at: copy.receivedAt, message: mailboxes.summary(copy) }) });
     }
   }
   if (asksOnlyText(query)) {
@@ -70,8 +81,24 @@ export function searchLab(query: SearchQuery, mailboxes: Mailboxes, conversation
       // The line shown is the first that holds the first word: where to start reading.
       const first = query.text[0];
       const number = first === undefined ? 0 : Math.max(0, lower.findIndex((line) => line.includes(first)));
-      hits.push({ kind: 'conversation', id: summary.id, at: summary.startedAt, conversation: summary, line: { number, text: lines[number]?.text ?? '' } });
+      const hit: SearchHit = { kind: 'conversation', id: summary.id, at: summary.startedAt, conversation: summary, line: { number, text: lines[number]?.text ?? '' } };
+      matches.push({ key: `c-${summary.id}`, at: summary.startedAt, hit: () => hit });
     }
   }
-  return hits.sort((a, b) => a.at - b.at);
+  // Copies arrive in order and conversations start in order: a stable sort of two runs.
+  return matches.sort((a, b) => a.at - b.at);
+}
+
+/** One page of hits, the newest first in, as the other lists page (`?limit=&before=`). */
+export function searchPage(matches: readonly SearchMatch[], request: { limit: number; before: string | null; maxBytes: number }): ListPage<SearchHit> {
+  let end = matches.length;
+  if (request.before !== null) {
+    end = matches.findIndex((match) => match.key === request.before);
+    if (end < 0) return { items: [], before: null };
+  }
+  const start = Math.max(0, end - request.limit);
+  const page = newestPage(matches.slice(start, end).map((match) => match.hit()), (_, i) => matches[start + i]?.key ?? '', { limit: request.limit, maxBytes: request.maxBytes });
+  // Cut short by size, the page starts later: its cursor is the first hit it kept.
+  if (page.before !== null) return page;
+  return { items: page.items, before: start > 0 ? (matches[start]?.key ?? null) : null };
 }

@@ -4,6 +4,7 @@ import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from 
 import type { Lab } from '../lab/lab-types';
 import { inboxChore } from './inbox-api';
 import { parseSearchQuery } from '../../core/search/search-query';
+import { searchPage } from '../search/lab-search';
 import { newestPage, recentConversations, type ListPage } from './pages';
 import { SECURITY_HEADERS } from './security-headers';
 import { endInTurns } from './write-in-turns';
@@ -123,9 +124,8 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     if (typeof query === 'string') sendApiError(res, 400, query);
     else if (!parsed.ok) sendApiError(res, 400, parsed.error);
     else {
-      // Keyed by kind and id: a message and a conversation may not share a cursor.
-      const hits = lab.search(parsed.query);
-      sendPage(res, pathname, query.limit, newestPage(hits, (hit) => `${hit.kind[0]}-${hit.id}`, { ...query, maxBytes: MAX_PAGE_BYTES }), `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`);
+      const page = searchPage(lab.search(parsed.query), { ...query, maxBytes: MAX_PAGE_BYTES });
+      sendPage(res, pathname, query.limit, page, `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`);
     }
     return true;
   }
