@@ -110,4 +110,22 @@ describe('the message reader', () => {
     await expect.poll(() => page.locator('[data-testid="mailbox-message"]').count()).toBe(0);
     await expect.poll(count).toBe(before);
   });
+
+  it('searches as one types, and the keyboard reaches and opens a result', async () => {
+    await sendRaw('carol@example.test', crlf(['From: learner@lab.test', 'To: carol@example.test', 'Subject: Findable', '', 'The word is periwinkle.', '']));
+    await page.getByTestId('inbox-tab').click();
+    const box = page.getByTestId('inbox-search');
+    await box.fill('periwinkle from:learner');
+    const result = page.locator('[data-testid="search-result"][data-kind="message"]');
+    await expect.poll(() => result.count(), { timeout: 20_000 }).toBe(1);
+    await box.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('message-subject').textContent()).toBe('Findable');
+
+    await box.fill('before:soon');
+    await expect.poll(() => page.getByTestId('search-problem').textContent()).toMatch(/YYYY-MM-DD/);
+    await box.press('Escape');
+    expect(await box.inputValue()).toBe('');
+    await page.locator('[data-testid="mailbox-message"]').first().waitFor();
+  });
 });
