@@ -29,6 +29,11 @@ export async function fetchRawMessage(id: string): Promise<ReadMessage> {
   return readRawMessage(await response.arrayBuffer());
 }
 
+/** A bounce comes with the null reverse-path: say so instead of showing an empty sender. */
+export function senderText(m: MessageSummary): string {
+  return m.from || (m.envelopeFrom === '' ? 'MAILER-DAEMON <>' : m.envelopeFrom);
+}
+
 export function rawUrl(id: string, download = false): string {
   return `/api/messages/${encodeURIComponent(id)}/raw${download ? '?download=1' : ''}`;
 }
