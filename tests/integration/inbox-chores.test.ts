@@ -9,6 +9,10 @@ import type { MessageSummary } from '../../core/wire';
 import type { MailboxSummary } from '../../core/world/world-events';
 import { startTestBridge, type TestBridge } from '../support/lab-process';
 import { LabSocket } from '../support/ws-client';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridgeChild } from '../support/bridge-child';
 import { eventually, RawClient } from './smtp-client';
 
 let bridge: TestBridge;
@@ -161,5 +165,38 @@ describe('search', () => {
     const bad = await search('before:tomorrow');
     expect(bad.status).toBe(400);
     expect((bad.body as { error: string }).error).toMatch(/YYYY-MM-DD/);
+  });
+});
+
+describe('the lab database', () => {
+  it('forgets a deleted copy: after a restart it is still gone, and the copy kept beside it is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smtp-lab-inbox-'));
+    try {
+      const first = await startBridgeChild(['--state-dir', dir]);
+      const client = await RawClient.connect(first.smtp.port);
+      await client.reply();
+      await client.command('EHLO app.example');
+      for (const subject of ['Keep', 'Drop']) {
+        await client.command('MAIL FROM:<app@lab.test>');
+        await client.command(`RCPT TO:<${BOX}>`);
+        await client.command('DATA');
+        expect((await client.command(`Subject: ${subject}\r\n\r\nHi.\r\n.`)).code).toBe(250);
+      }
+      await client.command('QUIT');
+      const inBox = async (webUrl: string) => (await (await fetch(new URL(`/api/mailboxes/${BOX}`, webUrl))).json()) as MessageSummary[];
+      const both = await eventually(async () => {
+        const list = await inBox(first.webUrl).catch(() => []);
+        return list.length === 2 ? list : null;
+      }, 15_000);
+      const drop = both.find((m) => m.subject === 'Drop');
+      expect((await fetch(new URL(`/api/messages/${drop?.id}`, first.webUrl), { method: 'DELETE' })).status).toBe(200);
+      expect(await first.terminate()).toBe(0);
+
+      const second = await startBridgeChild(['--state-dir', dir]);
+      expect((await inBox(second.webUrl)).map((m) => m.subject)).toEqual(['Keep']);
+      expect(await second.terminate()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
