@@ -29,22 +29,8 @@ export async function fetchRawMessage(id: string): Promise<ReadMessage> {
   return readRawMessage(await response.arrayBuffer());
 }
 
-/** A bounce comes with the null reverse-path: say so instead of showing an empty sender. */
-export function senderText(m: MessageSummary): string {
-  return m.from || (m.envelopeFrom === '' ? 'MAILER-DAEMON <>' : m.envelopeFrom);
-}
-
 export function rawUrl(id: string, download = false): string {
   return `/api/messages/${encodeURIComponent(id)}/raw${download ? '?download=1' : ''}`;
-}
-
-/** A chore the bridge refused or could not do, said in words. */
-async function chore(url: string, method: 'DELETE' | 'PUT'): Promise<void> {
-  const response = await fetch(url, { method });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: string } | null;
-    throw new Error(body?.error ?? `the bridge answered ${response.status}`);
-  }
 }
 
 export class Inbox {
@@ -110,40 +96,14 @@ export class Inbox {
       if (request !== this.#messageRequest) return;
       this.#open = { id, ...read };
       this.#messageProblem = null;
-      if (this.#messages.find((m) => m.id === id)?.unread) void this.setRead(id, true);
     } catch (error) {
       if (request === this.#messageRequest) this.#messageProblem = `Could not load the message: ${(error as Error).message}`;
     }
   }
 
-  /** Mark a copy read or unread; the list and the counts follow. */
-  async setRead(id: string, read: boolean): Promise<void> {
-    // Shown at once: a click on a message must not wait for the bridge to lose its bold.
-    this.#messages = this.#messages.map((m) => (m.id === id ? { ...m, unread: !read } : m));
-    try {
-      await chore(`/api/messages/${encodeURIComponent(id)}/read`, read ? 'PUT' : 'DELETE');
-    } catch (error) {
-      this.#listProblem = `Could not mark the message ${read ? 'read' : 'unread'}: ${(error as Error).message}`;
-      await this.refresh();
-    }
-  }
-
-  /** Delete these copies of the open mailbox (one, the selected, or `null`: every one). */
-  async delete(ids: string[] | null): Promise<void> {
-    const address = this.#address;
-    if (address === null || ids?.length === 0) return;
-    const box = `/api/mailboxes/${encodeURIComponent(address)}`;
-    try {
-      if (ids === null) await chore(box, 'DELETE');
-      else if (ids.length === 1) await chore(`/api/messages/${encodeURIComponent(ids[0] ?? '')}`, 'DELETE');
-      else await chore(`${box}?ids=${ids.map(encodeURIComponent).join(',')}`, 'DELETE');
-      const gone = ids === null ? null : new Set(ids);
-      this.#messages = gone === null ? [] : this.#messages.filter((m) => !gone.has(m.id));
-      if (this.#openId !== null && (gone === null || gone.has(this.#openId))) this.closeMessage();
-    } catch (error) {
-      this.#listProblem = `Could not delete: ${(error as Error).message}`;
-      await this.refresh();
-    }
+  /** Show a chore done on the bridge (inbox-chores) at once, before the list is fetched again. */
+  patch(change: (messages: MessageSummary[]) => MessageSummary[]): void {
+    this.#messages = change(this.#messages);
   }
 
   closeMessage(): void {

@@ -35,11 +35,25 @@ const readText = new WeakMap<StoredMessage, Searchable>();
 /** Marks a part saved as a file: a Content-Disposition of attachment, or a named part. */
 const ATTACHMENT = /^content-disposition:\s*attachment|^content-(?:type|disposition):[^\n]*\bname\*?=/m;
 
+const QUOTED_PRINTABLE = /content-transfer-encoding:\s*quoted-printable/i;
+
+/**
+ * The text of a message as a reader would search it: quoted-printable undone (that is how mail
+ * programs send text with accents or long lines), so "grüße" finds "Gr=C3=BC=C3=9Fe". Base64
+ * parts are attachments as a rule, and stay as they are.
+ */
+function searchText(raw: Buffer): string {
+  const latin1 = raw.toString('latin1');
+  if (!QUOTED_PRINTABLE.test(latin1)) return raw.toString('utf8');
+  const decoded = latin1.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(decoded, 'latin1').toString('utf8');
+}
+
 function searchableOf(mailboxes: Mailboxes, copy: StoredMessage): Searchable {
   const known = readText.get(copy);
   if (known) return known;
   const summary = mailboxes.summary(copy);
-  const source = copy.raw.toString('utf8').toLowerCase();
+  const source = searchText(copy.raw).toLowerCase();
   const split = source.search(/\r?\n\r?\n/);
   const body = split < 0 ? '' : source.slice(split);
   const from = `${summary.from} ${copy.envelopeFrom}`.toLowerCase();

@@ -131,6 +131,9 @@ describe('search', () => {
     const mixed = 'Content-Type: multipart/mixed; boundary="b"\r\n';
     const withFile = (await send('Photos', '--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename="cat.png"\r\n\r\niVBORw0KGgo=\r\n--b--\r\n', mixed)).copy;
 
+    const qp = (await send('Greetings', 'Gr=C3=BC=C3=9Fe aus K=C3=B6ln, a line that goes on and =\r\non.\r\n', 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n')).copy;
+    expect(await ids('"grüße aus köln"')).toEqual([qp.id]);
+    expect(await ids('"on and on"')).toEqual([qp.id]);
     expect(await ids('turquoise')).toEqual([plain.id]);
     expect(await ids('"turquoise elephant"')).toEqual([plain.id]);
     expect(await ids('"elephant turquoise"')).toEqual([]);
