@@ -5,7 +5,7 @@
  */
 import { parseSearchQuery } from '../core/search/search-query';
 import { MAX_PAGE_BYTES } from '../core/protocol/pages';
-import { searchLab, searchPage } from '../bridge/search/lab-search';
+import { FIRST_READS_PER_TURN, searchLab, searchPage } from '../bridge/search/lab-search';
 import { Mailboxes } from '../bridge/world/mailboxes';
 import { median } from './stats';
 
@@ -41,28 +41,28 @@ const QUERIES = ['turquoise', 'invoice number 4242', '"deploy number"', 'from:ap
 
 export async function measureSearch(): Promise<void> {
   const boxes = fill();
-  const run = (text: string) => {
+  const run = async (text: string) => {
     const parsed = parseSearchQuery(text);
     if (!parsed.ok) throw new Error(parsed.error);
     const started = performance.now();
     // As GET /api/search answers: every match, then the hits of the first page.
-    const matches = searchLab(parsed.query, boxes, []);
+    const matches = await searchLab(parsed.query, boxes, []);
     searchPage(matches, { limit: 50, before: null, maxBytes: MAX_PAGE_BYTES });
     return { ms: performance.now() - started, hits: matches.length };
   };
-  const first = run('turquoise');
+  const first = await run('turquoise');
   const rows: Record<string, { hits: number; 'median ms': string }> = {};
   let worst = 0;
   for (const query of QUERIES) {
     const times: number[] = [];
     let hits = 0;
-    for (let i = 0; i < 15; i++) ({ ms: times[i] = 0, hits } = run(query));
+    for (let i = 0; i < 15; i++) ({ ms: times[i] = 0, hits } = await run(query));
     const m = median(times);
     worst = Math.max(worst, m);
     rows[query] = { hits, 'median ms': m.toFixed(1) };
   }
   console.log(`\nSearch over ${MESSAGES.toLocaleString('en')} mailbox copies (in process, no HTTP)`);
   console.table(rows);
-  console.log(`first search (reads each copy's text once): ${first.ms.toFixed(1)} ms`);
+  console.log(`first search (reads each copy's text once, ${FIRST_READS_PER_TURN} copies per turn of the event loop): ${first.ms.toFixed(1)} ms`);
   console.log(`slowest query, median: ${worst.toFixed(1)} ms  (goal < ${GOAL_MS} ms)  ${worst < GOAL_MS ? 'PASS' : 'FAIL'}`);
 }

@@ -141,7 +141,7 @@ export interface Lab {
   /** Delete and read state of mailbox copies (the inbox chores). */
   readonly inbox: InboxChores;
   /** Mailbox copies and conversations that match, oldest first (GET /api/search). */
-  search(query: SearchQuery): SearchMatch[];
+  search(query: SearchQuery): Promise<SearchMatch[]>;
   /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
   mailbox(address: string): MessageSummary[];
   /** Recent world events, oldest first (bounded). */

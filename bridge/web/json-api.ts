@@ -124,8 +124,11 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     if (typeof query === 'string') sendApiError(res, 400, query);
     else if (!parsed.ok) sendApiError(res, 400, parsed.error);
     else {
-      const page = searchPage(lab.search(parsed.query), { ...query, maxBytes: MAX_PAGE_BYTES });
-      sendPage(res, pathname, query.limit, page, `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`);
+      const keep = `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`;
+      lab.search(parsed.query).then(
+        (matches) => sendPage(res, pathname, query.limit, searchPage(matches, { ...query, maxBytes: MAX_PAGE_BYTES }), keep),
+        (error: unknown) => sendApiError(res, 500, `The search failed: ${(error as Error).message}`),
+      );
     }
     return true;
   }
