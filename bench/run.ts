@@ -12,6 +12,7 @@ import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
 import { measureRelayReuse } from './relay-reuse';
+import { measureSearch } from './search';
 import { directClient, measureNoopRoundTrip, type NoopResult } from './noop-roundtrip';
 import { ms, summarize } from './stats';
 
@@ -27,12 +28,12 @@ function report(title: string, { direct, webSocket }: NoopResult): { ratio50: nu
 }
 
 process.env.SMTP_LAB_LOG = 'quiet';
-// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-reuse`, `-- --relay-memory`, `-- --class` or `-- --page` only the ones named.
+// `npm run bench` runs every part; `-- --noop`, `-- --delivery`, `-- --relay-reuse`, `-- --relay-memory`, `-- --class`, `-- --page` or `-- --search` only the ones named.
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
 // `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
 // `-- --intake` takes mail in from smtp-source beside bare smtp-server and MailDev; `--profile` adds
 // the CPU per message by stage, and `--before <revision>` that revision's stages beside this one's.
-const PARTS = ['--noop', '--delivery', '--intake', '--relay-reuse', '--relay-memory', '--class', '--page'] as const;
+const PARTS = ['--noop', '--delivery', '--intake', '--relay-reuse', '--relay-memory', '--class', '--page', '--search'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
 const compareAt = process.argv.indexOf('--compare');
@@ -55,6 +56,7 @@ if (compareAt !== -1) {
   if (runs('--relay-reuse')) await measureRelayReuse();
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
+  if (runs('--search')) await measureSearch();
   if (runs('--page')) {
     await measurePageLoad();
     await measureLongConversation();

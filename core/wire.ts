@@ -108,4 +108,6 @@ export interface MessageSummary {
   mailbox?: string | null;
   /** Delivered into the mailbox's quarantine (Junk) because the sender's DMARC policy says so. */
   quarantined?: boolean;
+  /** A mailbox copy nobody has opened yet (absent for a message as the lab server accepted it). */
+  unread?: boolean;
 }

@@ -4,7 +4,7 @@
  */
 const live = new WeakMap<HTMLAnchorElement, string>();
 
-export function downloadOnClick(make: () => { text: string; type: string }) {
+export function downloadOnClick(make: () => { text: BlobPart; type: string }) {
   return (event: MouseEvent) => {
     const link = event.currentTarget as HTMLAnchorElement;
     const previous = live.get(link);

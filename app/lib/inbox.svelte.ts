@@ -101,6 +101,11 @@ export class Inbox {
     }
   }
 
+  /** Show a chore done on the bridge (inbox-chores) at once, before the list is fetched again. */
+  patch(change: (messages: MessageSummary[]) => MessageSummary[]): void {
+    this.#messages = change(this.#messages);
+  }
+
   closeMessage(): void {
     this.#messageRequest++;
     this.#openId = null;

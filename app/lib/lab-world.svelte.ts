@@ -86,8 +86,8 @@ export class LabWorld {
     this.#counted.add(messageId);
     const existing = this.#mailboxes.find((m) => m.address === address);
     const updated: MailboxSummary = existing
-      ? { ...existing, messages: existing.messages + 1, latestAt: Math.max(at, existing.latestAt ?? 0) }
-      : { address, outside, messages: 1, latestAt: at };
+      ? { ...existing, messages: existing.messages + 1, unread: (existing.unread ?? 0) + 1, latestAt: Math.max(at, existing.latestAt ?? 0) }
+      : { address, outside, messages: 1, unread: 1, latestAt: at };
     const others = this.#mailboxes.filter((m) => m.address !== address);
     this.#mailboxes = sortMailboxes([...others, updated], this.#description?.relay.domain ?? '');
     this.#mailboxRevision++;

@@ -9,6 +9,12 @@ import { addressTexts } from '../../core/mail/addresses';
 import { parameter, type HeaderField } from '../../core/mail/header-fields';
 import { allParts, mimeStructure, type MimePart } from '../../core/mail/mime';
 
+export interface AttachmentFile {
+  name: string;
+  mimeType: string;
+  content: Attachment['content'];
+}
+
 export interface ReadMessage {
   /** Decoded Subject, '' when there is none. */
   subject: string;
@@ -24,6 +30,8 @@ export interface ReadMessage {
   report: string | null;
   /** Decoded names of the attachments, in order; '(unnamed)' for one without a name. */
   attachments: string[];
+  /** The same attachments with their decoded bytes, to save one as a file. */
+  attachmentFiles: AttachmentFile[];
   mime: MimePart;
   /** Decoded file name of each part that names one, by part path. */
   filenames: ReadonlyMap<string, string>;
@@ -95,6 +103,9 @@ export async function readRawMessage(raw: ArrayBuffer | Uint8Array): Promise<Rea
   const mime = mimeStructure(bytes);
   const { email, refused } = await parse(bytes, mime);
   const report = email.attachments.find((a) => REPORT_TYPES.has(a.mimeType));
+  const files = email.attachments
+    .filter((a) => isAttachment(a, report !== undefined))
+    .map((a) => ({ name: a.filename ?? '(unnamed)', mimeType: a.mimeType, content: a.content }));
   return {
     subject: email.subject?.trim() ?? '',
     from: addressTexts(email.from ? [email.from] : []).join(', '),
@@ -105,7 +116,8 @@ export async function readRawMessage(raw: ArrayBuffer | Uint8Array): Promise<Rea
     text: email.text ?? null,
     html: email.html ?? null,
     report: contentText(report),
-    attachments: email.attachments.filter((a) => isAttachment(a, report !== undefined)).map((a) => a.filename ?? '(unnamed)'),
+    attachments: files.map((file) => file.name),
+    attachmentFiles: files,
     mime,
     filenames: await partFilenames(mime),
     problem: refused ?? problemOf(mime),

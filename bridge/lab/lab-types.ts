@@ -4,6 +4,9 @@
  */
 import type { LearnerDomain } from '../world/learner-domain';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
+import type { InboxChores } from './inbox-chores';
+import type { SearchQuery } from '../../core/search/search-query';
+import type { SearchMatch } from '../search/lab-search';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { SeatClientReport, SeatInfo } from '../../core/protocol/seat';
@@ -138,6 +141,10 @@ export interface Lab {
   /** The MTA-STS policy file a lab domain serves (GET /api/world/mta-sts/<domain>), or null. */
   mtaStsPolicy(domain: string): string | null;
   listMailboxes(): MailboxSummary[];
+  /** Delete and read state of mailbox copies (the inbox chores). */
+  readonly inbox: InboxChores;
+  /** Mailbox copies and conversations that match, oldest first (GET /api/search). */
+  search(query: SearchQuery): Promise<SearchMatch[]>;
   /** The messages in one mailbox, oldest first; [] for a mailbox that does not exist. */
   mailbox(address: string): MessageSummary[];
   /** Recent world events, oldest first (bounded). */

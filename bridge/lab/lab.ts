@@ -32,6 +32,8 @@ import { LabDatabase } from '../store/lab-database';
 import { handOnUnqueued, restoreLab } from '../store/restore-lab';
 import { createLabClock } from '../world/lab-clock';
 import { ServerSeat } from '../seat/server-seat';
+import { createInboxChores } from './inbox-chores';
+import { searchLab } from '../search/lab-search';
 
 /**
  * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
@@ -394,6 +396,8 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     learnerDomain: world.learner,
     mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
     listMailboxes: () => labWorld.mailboxes(),
+    search: (query) => searchLab(query, world.mailboxStore, conversations.all()),
+    inbox: createInboxChores(world.mailboxStore, () => emit('world.changed', world.describe(), labWorld.mailboxes())),
     mailbox: (address) => labWorld.mailbox(address),
     worldEvents: () => labWorld.events(),
     worldEventsFirst: () => labWorld.eventsFirst(),

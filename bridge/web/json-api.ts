@@ -1,8 +1,11 @@
-/** The JSON API: read-only views of the lab for scripts, tests and the curious. */
+/** The JSON API: views of the lab for scripts, tests and the curious, and the inbox chores (inbox-api). */
 import { handleZoneApi } from './zone-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
+import { inboxChore } from './inbox-api';
+import { parseSearchQuery } from '../../core/search/search-query';
+import { searchPage } from '../search/lab-search';
 import { newestPage, recentConversations, type ListPage } from './pages';
 import { SECURITY_HEADERS } from './security-headers';
 import { endInTurns } from './write-in-turns';
@@ -13,6 +16,7 @@ const LIST_LIMITS = {
   messages: { default: 200, max: 1_000 },
   events: { default: 500, max: 500 },
   lines: { default: MAX_LINES_PER_PAGE, max: MAX_LINES_PER_PAGE },
+  search: { default: 50, max: 500 },
 };
 
 /** `?limit=&before=`, checked: a bad value is the caller's mistake (400), not an empty page. */
@@ -26,8 +30,8 @@ function pageQuery(params: URLSearchParams, limits: { default: number; max: numb
 }
 
 /** A page of a list: the items as an array (as before paging), and the page before it in a Link header. */
-function sendPage<T>(res: ServerResponse, pathname: string, limit: number, page: ListPage<T>): void {
-  const link: Record<string, string> = page.before === null ? {} : { Link: `<${pathname}?limit=${limit}&before=${encodeURIComponent(page.before)}>; rel="next"` };
+function sendPage<T>(res: ServerResponse, pathname: string, limit: number, page: ListPage<T>, keep = ''): void {
+  const link: Record<string, string> = page.before === null ? {} : { Link: `<${pathname}?${keep}limit=${limit}&before=${encodeURIComponent(page.before)}>; rel="next"` };
   send(res, 200, JSON.stringify(page.items, null, 2) + '\n', 'application/json; charset=utf-8', link);
 }
 
@@ -83,8 +87,13 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
   // The learner's domain takes writes (PUT, POST) of its own.
   if (lab && handleZoneApi(lab, req, pathname, { json: (status, value) => sendJson(res, status, value), text: (status, body, type) => send(res, status, body, type) })) return true;
 
+  const chore = lab ? inboxChore(lab, req, pathname, searchParams) : null;
+  if (chore) {
+    sendJson(res, chore.status, chore.body);
+    return true;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    send(res, 405, 'Only GET is supported.\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
+    send(res, 405, 'Only GET is supported here (the inbox chores take DELETE and PUT).\n', 'text/plain; charset=utf-8', { Allow: 'GET, HEAD' });
     return true;
   }
 
@@ -111,6 +120,20 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
     const query = pageQuery(searchParams, LIST_LIMITS[list]);
     if (typeof query === 'string') sendApiError(res, 400, query);
     else sendPage(res, pathname, query.limit, listPage(lab, list, query));
+    return true;
+  }
+  if (pathname === '/api/search') {
+    const query = pageQuery(searchParams, LIST_LIMITS.search);
+    const parsed = parseSearchQuery(searchParams.get('q') ?? '');
+    if (typeof query === 'string') sendApiError(res, 400, query);
+    else if (!parsed.ok) sendApiError(res, 400, parsed.error);
+    else {
+      const keep = `q=${encodeURIComponent(searchParams.get('q') ?? '')}&`;
+      lab.search(parsed.query).then(
+        (matches) => sendPage(res, pathname, query.limit, searchPage(matches, { ...query, maxBytes: MAX_PAGE_BYTES }), keep),
+        (error: unknown) => sendApiError(res, 500, `The search failed: ${(error as Error).message}`),
+      );
+    }
     return true;
   }
   if (pathname === '/api/world') {

@@ -55,7 +55,11 @@ export function checkHost(req: IncomingMessage, rule: HostRule): GuardVerdict {
 /** The Host rule, then the Origin rule: who may open the WebSocket. */
 export function checkUpgrade(req: IncomingMessage, rule: HostRule): GuardVerdict {
   const byHost = checkHost(req, rule);
-  if (!byHost.ok) return byHost;
+  return byHost.ok ? checkOrigin(req) : byHost;
+}
+
+/** The Origin rule alone: a page of another origin may not act on the lab (the WebSocket, the inbox chores). */
+export function checkOrigin(req: IncomingMessage): GuardVerdict {
   const host = req.headers.host ?? '';
   const origin = req.headers.origin;
   if (origin === undefined) return { ok: true };

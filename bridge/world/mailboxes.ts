@@ -46,6 +46,8 @@ export class Mailboxes implements BudgetedStore {
   readonly #arrived = new Set<StoredMessage>();
   #bytes = 0;
   readonly #summaries = new WeakMap<StoredMessage, MessageSummary>();
+  /** Copies nobody has opened yet: each copy in each mailbox has its own state, as in any mail client. */
+  readonly #unread = new Set<StoredMessage>();
   readonly #writer: MailboxWriter | null;
 
   /** `writer`: the lab database, if the lab keeps one. */
@@ -78,6 +80,7 @@ export class Mailboxes implements BudgetedStore {
     this.#boxes.set(key, box);
     box.messages.push(stored);
     this.#arrived.add(stored);
+    this.#unread.add(stored);
     this.#bytes += stored.raw.length + RECORD_OVERHEAD_BYTES;
     if (box.messages.length > this.#limits.messagesPerMailbox) this.#forget(box.messages.shift());
     while (this.#boxes.size > this.#limits.mailboxes) {
@@ -111,15 +114,38 @@ export class Mailboxes implements BudgetedStore {
     return { kind: 'mailbox-copy', id: oldest.id, bytes: oldest.raw.length + RECORD_OVERHEAD_BYTES };
   }
 
-  /** Take one copy out (a lesson's seeded message, when the lesson is undone); false if it is gone. */
-  remove(id: string): boolean {
+  /**
+   * Take one copy out (the learner deleted it, or a lesson's seeded message when the lesson is
+   * undone); false if it is gone. The lab database forgets it too. `keepEmpty`: a mailbox the
+   * learner emptied stays in the list (the page showing it still names it); one a lesson emptied goes.
+   */
+  remove(id: string, { keepEmpty = false } = {}): boolean {
     const message = this.find(id);
     const box = message && this.#boxes.get(message.mailbox);
     if (!message || !box) return false;
     box.messages.splice(box.messages.indexOf(message), 1);
-    if (box.messages.length === 0) this.#boxes.delete(message.mailbox);
+    if (box.messages.length === 0 && !keepEmpty) this.#boxes.delete(message.mailbox);
     this.#forget(message);
     return true;
+  }
+
+  /** Empty one mailbox (it stays in the list, with nothing in it); the ids of the copies taken out. */
+  clear(address: string): string[] {
+    const ids = this.messages(address).map((message) => message.id);
+    return ids.filter((id) => this.remove(id, { keepEmpty: true }));
+  }
+
+  /** Mark one copy read or unread; false if there is no such copy. */
+  setRead(id: string, read: boolean): boolean {
+    const message = this.find(id);
+    if (!message) return false;
+    if (read) this.#unread.delete(message);
+    else this.#unread.add(message);
+    return true;
+  }
+
+  isUnread(message: StoredMessage): boolean {
+    return this.#unread.has(message);
   }
 
   /** The newest copies, oldest of them first (the list beside the accepted messages). */
@@ -130,6 +156,7 @@ export class Mailboxes implements BudgetedStore {
 
   #forget(message: StoredMessage | undefined): void {
     if (!message || !this.#arrived.delete(message)) return;
+    this.#unread.delete(message);
     this.#bytes -= message.raw.length + RECORD_OVERHEAD_BYTES;
     this.#writer?.forgotten(message.id);
   }
@@ -139,6 +166,7 @@ export class Mailboxes implements BudgetedStore {
       address,
       outside: box.outside,
       messages: box.messages.length,
+      unread: box.messages.reduce((sum, message) => sum + (this.#unread.has(message) ? 1 : 0), 0),
       latestAt: box.messages.at(-1)?.receivedAt ?? null,
     }));
   }
@@ -180,6 +208,6 @@ export class Mailboxes implements BudgetedStore {
       };
       if (headers) this.#summaries.set(message, summary);
     }
-    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to] };
+    return { ...summary, envelopeTo: [...summary.envelopeTo], to: [...summary.to], unread: this.#unread.has(message) };
   }
 }

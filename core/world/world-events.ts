@@ -107,6 +107,8 @@ export interface MailboxSummary {
   /** True for mail to a domain outside the lab, kept here instead of leaving the machine. */
   outside: boolean;
   messages: number;
+  /** Copies in it nobody has opened yet: the count the inbox tab shows. */
+  unread: number;
   /** Epoch ms of the newest message. */
   latestAt: number | null;
 }

@@ -4,6 +4,7 @@
  * decoded and the same in the list and the reader; a message with a broken boundary says why
  * its body is not shown.
  */
+import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,10 @@ describe('the message reader', () => {
     expect(tree).toContain(`attachment "${decoded.attachments[0]}"`);
     expect(tree).toContain(`attachment "${decoded.attachments[1]}"`);
     expect(tree).not.toContain("UTF-8''");
+    // An attachment saves as a file with its decoded name and its decoded bytes.
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachment-download').first().click()]);
+    expect(pdf.suggestedFilename()).toBe(decoded.attachments[0]);
+    expect((await readFile((await pdf.path()) ?? '')).toString('latin1')).toBe('%PDF-');
     await lab.screenshot('message-reader-encoded');
   });
 
@@ -68,5 +73,59 @@ describe('the message reader', () => {
     expect(await page.getByTestId('message-problem').textContent()).toMatch(/no line of its body is the boundary "--declared"/);
     await page.getByTestId('message-mime-tab').click();
     expect(await page.getByTestId('mime-tree').textContent()).toMatch(/its boundary never appears in its body/);
+  });
+
+  it('marks a message read when opened and unread on request, with the Inbox count following; downloads its .eml; deletes', async () => {
+    const count = async () => Number(/\((\d+)\)/.exec((await page.getByTestId('inbox-tab').textContent()) ?? '')?.[1] ?? 0);
+    const before = await count();
+    const mail = (subject: string) => crlf(['From: learner@lab.test', 'To: carol@example.test', `Subject: ${subject}`, '', `This is ${subject}.`, '']);
+    await sendRaw('carol@example.test', mail('Chore one'));
+    await sendRaw('carol@example.test', mail('Chore two'));
+    await expect.poll(count, { timeout: 20_000 }).toBe(before + 2);
+
+    await openMessage('carol@example.test', 'Chore one');
+    const row = (subject: string) => page.locator('[data-testid="mailbox-message"]').filter({ hasText: subject });
+    await expect.poll(() => row('Chore one').getAttribute('data-unread')).toBe('false');
+    expect(await row('Chore two').getAttribute('data-unread')).toBe('true');
+    await expect.poll(count).toBe(before + 1);
+
+    // The .eml is the bytes the lab keeps, byte for byte.
+    const id = (await page.getByTestId('inbox-message').getAttribute('data-id')) ?? '';
+    const [eml] = await Promise.all([page.waitForEvent('download'), page.getByTestId('message-download').click()]);
+    expect(eml.suggestedFilename()).toBe(`${id}.eml`);
+    expect((await readFile((await eml.path()) ?? '')).equals(lab.bridge.lab.getRawMessage(id) ?? Buffer.alloc(0))).toBe(true);
+
+    await page.getByTestId('message-mark-unread').click();
+    await expect.poll(count).toBe(before + 2);
+    expect(await row('Chore one').getAttribute('data-unread')).toBe('true');
+
+    await row('Chore one').click();
+    await page.getByTestId('message-delete').click();
+    await expect.poll(() => row('Chore one').count()).toBe(0);
+    await expect.poll(count).toBe(before + 1);
+    expect(lab.bridge.lab.getRawMessage(id)).toBeUndefined();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('delete-all').click();
+    await expect.poll(() => page.locator('[data-testid="mailbox-message"]').count()).toBe(0);
+    await expect.poll(count).toBe(before);
+  });
+
+  it('searches as one types, and the keyboard reaches and opens a result', async () => {
+    await sendRaw('carol@example.test', crlf(['From: learner@lab.test', 'To: carol@example.test', 'Subject: Findable', '', 'The word is periwinkle.', '']));
+    await page.getByTestId('inbox-tab').click();
+    const box = page.getByTestId('inbox-search');
+    await box.fill('periwinkle from:learner');
+    const result = page.locator('[data-testid="search-result"][data-kind="message"]');
+    await expect.poll(() => result.count(), { timeout: 20_000 }).toBe(1);
+    await box.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('message-subject').textContent()).toBe('Findable');
+
+    await box.fill('before:soon');
+    await expect.poll(() => page.getByTestId('search-problem').textContent()).toMatch(/YYYY-MM-DD/);
+    await box.press('Escape');
+    expect(await box.inputValue()).toBe('');
+    await page.locator('[data-testid="mailbox-message"]').first().waitFor();
   });
 });
