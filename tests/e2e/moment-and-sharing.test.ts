@@ -126,9 +126,11 @@ describe('a shared conversation', () => {
     await expect.poll(state).toBe('mail');
     await expect.poll(async () => (await page.getByTestId('explanation').textContent()) ?? '').toContain('250');
     await lab.screenshot('shared-moment');
-    // The ladder of that moment: an arrow for each SMTP line up to the chosen one (5 of the 7).
+    // The ladder of that moment: the 5 arrows up to the chosen line as they were, the 2 after it faded.
     await page.getByTestId('ladder-tab').click();
-    await expect.poll(() => page.getByTestId('ladder-arrow').count()).toBe(5);
+    await expect.poll(() => page.getByTestId('ladder-arrow').count()).toBe(7);
+    expect(await page.locator('[data-testid="ladder-arrow"]:not([data-later])').count()).toBe(5);
+    expect(await page.locator('[data-testid="ladder-arrow"][data-later="true"]').count()).toBe(2);
     await page.getByTestId('transcript-tab').click();
     await page.getByTestId('back-to-live').click();
     await expect.poll(state).toBe('closed');
