@@ -385,6 +385,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     applyScenario(next, { fresh = true } = {}) {
       if (!fresh && scenario.holds(next)) return;
+      if (fresh) world.endIdleConnections();
       const removed = scenario.apply(next);
       if (removed.length) emit('messages.dropped', [], 'The lesson’s scenario was undone: the messages it had put in mailboxes are gone.', { mailboxCopies: removed, conversations: [] });
       emit('world.changed', world.describe(), labWorld.mailboxes());

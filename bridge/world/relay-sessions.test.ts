@@ -50,6 +50,15 @@ describe('RelaySessions', () => {
     expect(said).toEqual(['a QUIT', 'b QUIT', 'c QUIT']);
   });
 
+  it('ends every idle session when a lesson begins, and the next message opens a connection of its own', async () => {
+    const said: string[] = [];
+    const pool = new RelaySessions({ idleMs: 60_000 });
+    (await pool.lease('mx', 10, async () => fakeSession('before', said))).release('next');
+    pool.endIdle();
+    expect(said).toEqual(['before QUIT']);
+    expect(await pool.lease('mx', 10, async () => fakeSession('lesson', said))).toMatchObject({ reused: false, conversation: 'lesson' });
+  });
+
   it('gives a fresh lease a new connection, closing an idle one to stay within perHost', async () => {
     const said: string[] = [];
     const pool = new RelaySessions({ perHost: 1, idleMs: 60_000 });

@@ -118,6 +118,11 @@ export class RelaySessions {
     this.#closed = true;
     for (const waiters of this.#waiting.values()) for (const waiter of waiters.drain()) waiter.reject(closedError());
     this.#waiting.clear();
+    this.endIdle();
+  }
+
+  /** Every idle session says QUIT now (a lesson begins: its hops must be conversations of its own). */
+  endIdle(): void {
     for (const [key, idle] of this.#idle) for (const each of [...idle]) this.#endIdle(key, each);
   }
 

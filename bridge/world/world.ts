@@ -107,6 +107,11 @@ export interface World {
    * A host whose conduct changed starts afresh with its next connection (its greylist forgotten).
    */
   redefine(changes: WorldChanges | null): void;
+  /**
+   * A lesson begins: relay connections kept open for more mail say QUIT, so that its hops are
+   * conversations that start after it (a lesson counts only what happened since it began).
+   */
+  endIdleConnections(): void;
   /** A message filed into a mailbox as a lab host's final delivery files it (Return-Path on top). */
   seedMailbox(seed: { mailbox: string; envelopeFrom: string; raw: Buffer }): StoredMessage;
   /** A message in the relay queue, already deferred `attempts` times, its next attempt due in `retryIn` ms (lab clock). */
@@ -406,6 +411,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     get definition() {
       return definition;
     },
+    endIdleConnections: () => sessions.endIdle(),
     redefine(changes) {
       const next = published(changes ? withChanges(base, changes) : base);
       const before = definition;

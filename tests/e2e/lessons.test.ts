@@ -235,7 +235,7 @@ describe("lesson 3's dead end", () => {
     await lab.screenshot('lesson-restart-question-1366');
     await page.getByTestId('confirm-restart').click();
     await page.getByTestId('lesson-intro').waitFor();
-    await expect.poll(() => goalMet('bad-sequence')).toBe('false');
+    await expect.poll(() => goalMet('bad-sequence'), { timeout: 10_000 }).toBe('false');
     expect(await page.getByTestId('dead-end').count()).toBe(0);
   });
 });
