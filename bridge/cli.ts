@@ -6,7 +6,7 @@ import { ensureAppBuilt } from './app-build';
 import { DEFAULT_HOSTED_LIMITS } from './hosted/hosted-limits';
 import { DEFAULT_HOSTED_LAB_BYTES, DEFAULT_LOCAL_LAB_BYTES, MB } from './lab/lab-budget';
 import { parseSmarthost } from './outbound/smarthost';
-import { AUTH_DEADLINE_MS, DEFAULT_WORK_THREADS, setWorkThreads } from './world/mail-auth-service';
+import { AUTH_DEADLINE_MS, DEFAULT_WORK_THREADS, setWorkThreads } from './world/work-pool';
 import { startBridge } from './server';
 import { MESSAGES_PER_SESSION, RELAY_IDLE_MS, SESSIONS_PER_HOST } from './world/relay-sessions';
 import { log } from './log';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeaderReader } from './header-reader';
 import { headerSummary } from './message-headers';
-import { mailAuthRunsIn, mailAuthWorkersLoaded } from '../world/mail-auth-service';
+import { mailAuthRunsIn, mailAuthWorkersLoaded } from '../world/work-pool';
 
 const plain = Buffer.from('From: Ada <ada@lab.test>\r\nTo: bob@example.test\r\nSubject: hi\r\nDate: Fri, 4 Dec 2026 10:00:00 +0000\r\n\r\nbody\r\n');
 /** A From: of 45,000 addresses, folded: about 400 KB, of which the list reads 256 KB (tens of ms here). */

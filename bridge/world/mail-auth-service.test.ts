@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { withTxtRecord } from '../../core/world/lab-dns';
 import { LAB_WORLD } from '../../core/world/world-definition';
 import { createDkimKey } from './mail-auth';
-import { mailAuthFor, mailAuthRunsIn, mailAuthWorkersLoaded, terminateMailAuthWorkers } from './mail-auth-service';
+import { mailAuthFor } from './mail-auth-service';
+import { mailAuthRunsIn, mailAuthWorkersLoaded, terminateMailAuthWorkers } from './work-pool';
 
 const message = (n: number) => Buffer.from(`From: learner@lab.test\r\nTo: bob@example.test\r\nSubject: note ${n}\r\n\r\nhello ${n}\r\n`);
 const peer = { ip: '192.0.2.10', helo: 'smtp.lab.test', sender: 'learner@lab.test', mta: 'mx.example.test' };

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
 import { checkMessage, signMessage } from './mail-auth';
 import { headerSummary } from '../lab/message-headers';
-import { ownBytes, type AuthReply, type AuthRequest, type WorkerMessage } from './mail-auth-service';
+import { ownBytes, type AuthReply, type AuthRequest, type WorkerMessage } from './work-pool';
 
 const worlds = new Map<number, LabDns>();
 const port = (() => {

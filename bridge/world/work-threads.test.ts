@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mailAuthWorkersLoaded, setWorkThreads, workThreads } from './mail-auth-service';
+import { mailAuthWorkersLoaded, setWorkThreads, workThreads } from './work-pool';
 
 describe('the worker pool (--work-threads)', () => {
   it('runs as many worker threads as it is given, and refuses a size it cannot have', async () => {
