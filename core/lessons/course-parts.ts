@@ -8,6 +8,7 @@ export const COURSE_PARTS = {
   across: 'Getting it across',
   way: 'Finding the way',
   trust: 'Trust',
+  domain: 'Your own domain',
   casebook: 'The casebook',
 } as const;
 export type CoursePart = keyof typeof COURSE_PARTS;
