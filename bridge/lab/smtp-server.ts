@@ -19,6 +19,7 @@ import { useOwnEnhancedCodes } from './own-enhanced-codes';
 import { dataRefusal, envelopeRefusal, labReplyError, useRfcConduct } from './smtp-conduct';
 import { MessageStore, type Envelope } from './message-store';
 import { serverContext } from '../tap/secure-contexts';
+import { REPLIES, routesThroughLocalPart } from '../../core/world/recipient-policy';
 
 export interface ServerLimits {
   /** Advertised SIZE and the largest message accepted (bytes). */
@@ -208,6 +209,11 @@ export function createLabSmtpServer(options: LabSmtpServerOptions): LabSmtpServe
       const domain = address.address.slice(address.address.lastIndexOf('@') + 1).toLowerCase();
       if (role === 'mx' && !session.user && domain !== LOCAL_DOMAIN) {
         callback(replyError(554, '5.7.1 Relay access denied: authenticate to send beyond lab.test'));
+        return;
+      }
+      // user%host@lab.test is a relay in disguise: the same refusal for a stranger (RFC 5321 §3.6.1).
+      if (role === 'mx' && !session.user && routesThroughLocalPart(address.address)) {
+        callback(labReplyError(REPLIES.routedLocalPart));
         return;
       }
       callback();

@@ -19,8 +19,15 @@ describe('recipient policy', () => {
     ['slow@example.test', { action: 'accept', slow: true, lateBounce: false }],
     ['bounce@example.test', { action: 'accept', slow: false, lateBounce: true }],
     ['alice@fallback.test', { action: 'refuse', reply: REPLIES.relayDenied, slow: false }],
+    ['friend%fallback.test@example.test', { action: 'refuse', reply: REPLIES.routedLocalPart, slow: false }],
+    ['fallback.test!friend@example.test', { action: 'refuse', reply: REPLIES.routedLocalPart, slow: false }],
   ])('%s at mx.example.test', (address, decision) => {
     expect(decideRecipient(example, address)).toEqual(decision);
+  });
+
+  it('refuses the % hack even where any local part is a user', () => {
+    expect(decideRecipient(host('mx.lab.test'), 'anyone@lab.test').action).toBe('accept');
+    expect(decideRecipient(host('mx.lab.test'), 'friend%fallback.test@lab.test')).toEqual({ action: 'refuse', reply: REPLIES.routedLocalPart, slow: false });
   });
 
   it('magic local parts are only magic where the domain says so', () => {

@@ -22,6 +22,7 @@ export const REPLIES = {
   tooBig: { code: 552, enhanced: '5.3.4', text: 'Message too big for this system' },
   lateBounce: { code: 550, enhanced: '5.1.1', text: 'Mailbox no longer accepts mail (bounced after it was accepted)' },
   nullMx: { code: 556, enhanced: '5.1.10', text: 'Recipient domain publishes a null MX and accepts no mail' },
+  routedLocalPart: { code: 550, enhanced: '5.7.1', text: 'Relay access denied: a % or ! in the local part asks this host to pass the mail on, and it relays for no stranger' },
 } as const satisfies Record<string, LabReply>;
 
 /** The domains whose MX (or implicit MX) names this host. */
@@ -36,9 +37,20 @@ export function magicLocalPart(local: string): MagicLocalPart | null {
   return known.find((part) => part === local) ?? null;
 }
 
+/**
+ * A local part that names a further host: the "%" hack (user%host@relay) or a UUCP bang path
+ * (host!user@relay). The host after the @ would hand the mail on to it, a relay the sender chose:
+ * RFC 5321 §3.6.1 lets a server decline to relay, §4.1.1.3 with a 550 at RCPT. Mail servers that
+ * once honoured it became open relays, which is why Postfix and sendmail refuse it from strangers.
+ */
+export function routesThroughLocalPart(address: string): boolean {
+  return /[%!]/.test(localPartOf(address));
+}
+
 export function decideRecipient(served: readonly DomainDefinition[], address: string): RcptDecision {
   const domain = served.find((d) => d.name === domainOf(address));
   if (!domain) return { action: 'refuse', reply: REPLIES.relayDenied, slow: false };
+  if (routesThroughLocalPart(address)) return { action: 'refuse', reply: REPLIES.routedLocalPart, slow: false };
   const local = localPartOf(address);
   const magic = domain.magicLocalParts ? magicLocalPart(local) : null;
   switch (magic) {
