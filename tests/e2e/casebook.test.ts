@@ -11,7 +11,10 @@ let lab: LabPage;
 let page: Page;
 
 /** The lessons the challenge requires, finished earlier (as the lesson list keeps them). */
-const FINISHED = { version: 1, completed: { 'relay-mx': '2026-12-01T10:00:00.000Z', 'tempfail-bounce': '2026-12-01T11:00:00.000Z' } };
+const FINISHED = {
+  version: 1,
+  completed: { 'relay-mx': '2026-12-01T10:00:00.000Z', 'open-relays': '2026-12-01T10:30:00.000Z', bounces: '2026-12-01T11:00:00.000Z' },
+};
 
 beforeAll(async () => {
   lab = await openLabPage({
