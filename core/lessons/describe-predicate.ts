@@ -29,6 +29,10 @@ export function messageWords(match: MessageMatch): string {
   if (match.headerCount) parts.push(`with at least ${match.headerCount.atLeast} ${match.headerCount.name}: headers`);
   if (match.body) parts.push(`whose text is like /${match.body}/`);
   if (match.raw) parts.push(`whose source is like /${match.raw}/`);
+  if (match.part) {
+    const { type, encoding, children } = match.part;
+    parts.push(`with a MIME part of type /${type}/${encoding ? ` encoded /${encoding}/` : ''}${children ? ` made of ${children.map((c) => `/${c}/`).join(', ')}` : ''}`);
+  }
   return parts.join(' ');
 }
 

@@ -140,6 +140,37 @@ describe('goal predicates', () => {
     expect(check({ message: { mailbox: 'Alice@example.test' } }, delivered)).toBe(true);
   });
 
+  it('looks into the MIME tree of a stored message: part types, encodings, and children only where the boundary splits', () => {
+    const alternative = (boundary: string, delimiter: string) =>
+      [
+        'From: learner@lab.test',
+        'MIME-Version: 1.0',
+        `Content-Type: multipart/alternative; boundary="${boundary}"`,
+        '',
+        `${delimiter}`,
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Caf=C3=A9 — plain',
+        `${delimiter}`,
+        'Content-Type: text/html',
+        '',
+        '<p>Café</p>',
+        `${delimiter}--`,
+        '',
+      ].join('\r\n');
+    const mail = (raw: string) => evidence(opening(), [{ id: 'm', envelopeFrom: 'learner@lab.test', envelopeTo: ['bob@example.test'], mailbox: 'bob@example.test', raw }]);
+    const split = mail(alternative('b1', '--b1'));
+    expect(check({ message: { part: { type: '^multipart/alternative$', children: ['^text/plain$', '^text/html$'] } } }, split)).toBe(true);
+    expect(check({ message: { part: { type: '^text/plain$', encoding: '^quoted-printable$' } } }, split)).toBe(true);
+    expect(check({ message: { part: { type: '^text/html$', encoding: '^base64$' } } }, split)).toBe(false);
+    expect(check({ message: { part: { type: '^multipart/alternative$', children: ['^text/html$', '^text/plain$'] } } }, split)).toBe(false);
+    // The delimiter written without its two leading hyphens (RFC 2046 §5.1.1): nothing is split.
+    const unsplit = mail(alternative('b1', 'b1'));
+    expect(check({ message: { part: { type: '^multipart/alternative$' } } }, unsplit)).toBe(true);
+    expect(check({ message: { part: { type: '^multipart/alternative$', children: ['^text/plain$', '^text/html$'] } } }, unsplit)).toBe(false);
+  });
+
   it('refuses a predicate that is not one', () => {
     expect(predicateSchema.safeParse({ reply: { code: 250, colour: 'red' } }).success).toBe(false);
     expect(predicateSchema.safeParse({ line: { dir: 'client', matches: '(' } }).success).toBe(false);

@@ -7,6 +7,7 @@ import { END_OF_DATA, GREETING } from '../machines/session-model';
 import { parseCommand } from '../smtp/command';
 import { bodyOf, headerFields, type Evidence, type LessonConversation, type LessonMessage } from './evidence';
 import type { WorldEvent } from '../world/world-events';
+import { allParts, mimeStructure } from '../mail/mime';
 import type { CommandMatch, LineMatch, MessageMatch, Predicate, ReplyMatch, WorldMatch } from './predicates';
 
 /** A position for predicates that do not depend on where in a conversation we are. */
@@ -119,7 +120,31 @@ export function messageMatches(message: LessonMessage, match: MessageMatch): boo
   }
   if (match.body && !regex(match.body).test(bodyOf(message.raw))) return false;
   if (match.raw && !regex(match.raw).test(message.raw)) return false;
+  if (match.part && !hasPart(message.raw, match.part)) return false;
   return true;
+}
+
+type PartMatch = NonNullable<MessageMatch['part']>;
+
+/** Some part of the message's MIME tree is of the type and encoding asked, with the children asked. */
+function hasPart(raw: string, match: PartMatch): boolean {
+  return allParts(mimeStructure(asciiBytes(raw))).some((part) => {
+    if (!regex(match.type).test(part.type)) return false;
+    if (match.encoding && !regex(match.encoding).test(part.encoding)) return false;
+    const { children } = match;
+    if (!children) return true;
+    return !part.boundaryMissing && part.children.length === children.length && children.every((type, i) => regex(type).test(part.children[i]?.type ?? ''));
+  });
+}
+
+/**
+ * One byte per UTF-16 unit (core has no TextEncoder). The tree is read from its ASCII alone —
+ * header names, types, boundary lines — which this keeps exact; other characters only fill bodies.
+ */
+function asciiBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i) & 0xff;
+  return bytes;
 }
 
 export function worldEventMatches(event: WorldEvent, match: WorldMatch): boolean {

@@ -74,6 +74,14 @@ export const messageMatchSchema = z.strictObject({
   raw: pattern.optional(),
   /** Header field name that must appear at least this many times, e.g. Received twice. */
   headerCount: z.strictObject({ name: z.string().min(1), atLeast: z.number().int().min(1) }).optional(),
+  /**
+   * A MIME part of the message (RFC 2045, 2046) as the Inbox's MIME tree reads it: a pattern over
+   * its type, and over its Content-Transfer-Encoding; `children`, one pattern per child part in
+   * order, for a multipart whose boundary really splits its body.
+   */
+  part: z
+    .strictObject({ type: pattern, encoding: pattern.optional(), children: z.array(pattern).min(1).optional() })
+    .optional(),
 });
 
 /** Something the mail world did: a DNS lookup, a relay attempt, a hop, a recipient's fate, a bounce. */
