@@ -10,6 +10,8 @@ import {
   type JourneyPath, type PathHop, type PathLookup, type RecipientPath,
 } from '../../core/world/journey-path';
 import type { WorldEvent } from '../../core/world/world-events';
+import { labGiveUpAfterMs, realWorldWaitMs, REAL_WORLD_QUEUE } from '../../core/world/real-world-queue';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
 
 /** What the path needs of a recorded conversation. */
 export interface ConversationInfo {
@@ -55,6 +57,15 @@ export function waitFor(ms: number): string {
   const min = Math.floor(s / 60);
   if (min < 60) return `${min} min${s % 60 ? ` ${s % 60} s` : ''}`;
   return `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
+}
+
+/**
+ * Beside a retry in lab time, what a real server would do after the same failed attempt (Postfix's
+ * defaults), and how much sooner the lab gives up: its clock keeps the rhythm, not the patience.
+ */
+export function realWorldRetry(attempt: number): string {
+  const days = REAL_WORLD_QUEUE.maximalQueueLifetimeMs / 86_400_000;
+  return `a real server would retry in ${waitFor(realWorldWaitMs(attempt))} and keep trying for ${days} days; the lab gives up at try ${MAX_DELIVERY_ATTEMPTS}, ${waitFor(labGiveUpAfterMs(RETRY_BASE_MS, MAX_DELIVERY_ATTEMPTS))} after the first`;
 }
 
 /** One row of the hop map, top to bottom in the order the mail went. */

@@ -177,6 +177,9 @@ describe('the mail world, end to end', () => {
     });
     expect(colours.text).not.toBe(colours.background);
     expect(await page.getByTestId('fast-forward-retry').textContent()).toMatch(/to the retry \(\d+ min/);
+    // The retry in lab time, with what a real server would do beside it.
+    expect(await page.getByTestId('hop-retry').first().textContent()).toMatch(/, lab time$/);
+    expect(await page.getByTestId('hop-retry-real').first().textContent()).toMatch(/^a real server would retry in 5 min and keep trying for 5 days; the lab gives up at try 5/);
     await page.getByTestId('fast-forward-retry').click();
     await expect.poll(async () => (await page.getByTestId('lab-clock').textContent()) ?? '', { timeout: 10_000 }).not.toBe(before);
     await expect
