@@ -37,10 +37,11 @@ export async function connectThroughMiddlebox(
     deps.track(pair.near);
     deps.track(pair.far);
   }
-  const conversation = deps.tap(hop, relaySide.far, intoBox.near, observe)?.conversation ?? null;
-  // The box's own wire to the host: no queue id, so it is never stepped or read for fates.
+  // The box's own wire to the host: no queue id, so it is never stepped or read for fates. It is
+  // set up first, so the relay's hop is the newest conversation, as the relay.hop event names it.
   const boxHop: HopStart = { ...hop, queueId: null, client: { name: box.name, address: box.address } };
   const seen = deps.tap(boxHop, outOfBox.far, intoHost.near, () => {})?.conversation ?? null;
+  const conversation = deps.tap(hop, relaySide.far, intoBox.near, observe)?.conversation ?? null;
   stripStartTls(intoBox.far, outOfBox.near);
   const id = seen ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${peer.remotePort}.${box.name}`;
   host.accept(intoHost.far, { conversation: id, remoteAddress: hop.client.address, remotePort: peer.remotePort });
