@@ -470,7 +470,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       if (!host) throw new Error('The lab world is closing');
       const domain = definition.domains.find((d) => d.mx.some((r) => r.exchange === host.definition.name) || d.name === host.definition.name)?.name ?? '';
       const hop: HopStart = { queueId: null, hop: 1, attempt: 1, kind: 'direct', domain, host: host.definition.name, address: host.definition.address, client };
-      return (await connectTapped(host, hop)).socket;
+      // Dialled as the relay dials it, so through the same box on the path, if there is one.
+      const box = host.definition.onPath;
+      return (box ? await connectThroughMiddlebox({ tap, freshPair, track }, box, host, hop, () => {}) : await connectTapped(host, hop)).socket;
     },
     enqueue: (message) => queue.enqueue({ ...message, kind: 'mail', hop: 1, client: { name: definition.relay.name, address: definition.relay.address } }).queueId,
     queue: () =>

@@ -4,7 +4,7 @@
  * stripping box. Both wires are recorded: the relay's hop and the box's own connection to the host.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientLines, serverLines, startWorld, type RecordedHop, type WorldLab } from './world-harness';
+import { clientLines, lineClient, serverLines, startWorld, type RecordedHop, type WorldLab } from './world-harness';
 
 let lab: WorldLab;
 beforeAll(async () => {
@@ -71,6 +71,17 @@ describe('a middlebox that strips STARTTLS on the way to the MX', () => {
     expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'deferred' }]);
     expect(lab.world.mailbox('dana@stripped-sts.test')).toHaveLength(0);
     expect(lab.world.queue().map((e) => e.queueId)).toContain(queueId);
+  });
+
+  it('a connection opened by hand as the relay dials passes the same box: no STARTTLS offered, and a STARTTLS refused by the box', async () => {
+    const socket = await lab.world.openHost('mx.stripped.test');
+    const client = lineClient(socket);
+    expect(await client.reply()).toMatch(/^220 mx\.stripped\.test ESMTP/);
+    expect(await client.command('EHLO terminal.lab.test')).not.toContain('STARTTLS');
+    expect(await client.command('STARTTLS')).toBe('502 5.5.1 Command not implemented');
+    expect(await client.command('MAIL FROM:<learner@lab.test>')).toMatch(/^250 /);
+    socket.destroy();
+    expect(clientLines(boxWire('mx.stripped.test')!)).toEqual(['EHLO terminal.lab.test', 'MAIL FROM:<learner@lab.test>']);
   });
 
   it('passes "STARTTLS" inside a message on as text: only a command is taken out', async () => {
