@@ -43,7 +43,9 @@ export async function connectThroughMiddlebox(
   const seen = deps.tap(boxHop, outOfBox.far, intoHost.near, () => {})?.conversation ?? null;
   const conversation = deps.tap(hop, relaySide.far, intoBox.near, observe)?.conversation ?? null;
   stripStartTls(intoBox.far, outOfBox.near);
-  const id = seen ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${peer.remotePort}.${box.name}`;
+  // What the host stores names the relay's hop, as for any hop: the journey follows the message
+  // from that hop into the mailbox. The box's wire is only looked at, never followed.
+  const id = conversation ?? seen ?? `${hop.queueId ?? 'direct'}.${hop.attempt}.${peer.remotePort}`;
   host.accept(intoHost.far, { conversation: id, remoteAddress: hop.client.address, remotePort: peer.remotePort });
   return { socket: relaySide.near, conversation };
 }

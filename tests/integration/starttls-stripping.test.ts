@@ -49,6 +49,8 @@ describe('a middlebox that strips STARTTLS on the way to the MX', () => {
     expect(hop!.events.some((e) => e.dir === 'client' && !e.tls && e.text === 'IBAN XX00 1234 5678 9012')).toBe(true);
     expect(lab.eventsOf('recipient', queueId)).toMatchObject([{ outcome: 'delivered', host: 'mx.stripped.test' }]);
     const [stored] = lab.world.mailbox('dana@stripped.test');
+    // The copy names the relay's hop as the conversation that brought it, so the journey follows it there.
+    expect(lab.eventsOf('relay.hop', queueId)[0]?.conversation).toBe(stored?.conversation);
     // The box is transparent: the host names the relay as the client, and its Received: line says ESMTP, not ESMTPS.
     expect(stored?.raw.toString()).toMatch(/Received: from smtp\.lab\.test \(\[192\.0\.2\.10\]\)\r\n\tby mx\.stripped\.test \(SMTP Lab\)\r\n\twith ESMTP\r\n/);
   });
