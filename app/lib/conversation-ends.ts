@@ -14,6 +14,11 @@ function clientLabel(origin: string, peer: string): string {
   return peer ? `outside client ${peer}` : 'outside client';
 }
 
+function peerEnds(peer: string): { client: string; server: string; hop?: number } | null {
+  const [client, server] = peer.split(' → ');
+  return client && server ? { client, server } : null;
+}
+
 /** What the ladder, its SVG export and the step controls need to know of a conversation. */
 export interface ConversationFacts {
   id: string;
@@ -45,13 +50,14 @@ const TLS_TEXT = { implicit: 'TLS from the first byte', starttls: 'STARTTLS', no
  * bounce, and the host it reached); anything else talks to the lab's own server, `relayName`.
  */
 export function conversationEnds(facts: ConversationFacts, world: readonly WorldEvent[], relayName: string): ConversationEnds {
-  const relay = facts.origin === 'relay' ? relayHopEnds(facts.id, world, relayName) : null;
-  const client = relay?.client ?? clientLabel(facts.origin, facts.peer);
+  // A relay-side wire no hop event names (a middlebox's own connection to a host) is recorded as "client → host".
+  const named = facts.origin === 'relay' ? (relayHopEnds(facts.id, world, relayName) ?? peerEnds(facts.peer)) : null;
+  const client = named?.client ?? clientLabel(facts.origin, facts.peer);
   // A client of Be the server talks to the learner, whose server is mx.you.test.
-  const server = relay?.server ?? (facts.origin === 'seat' ? 'you (mx.you.test)' : relayName);
+  const server = named?.server ?? (facts.origin === 'seat' ? 'you (mx.you.test)' : relayName);
   const tls = facts.implicitTls ? 'implicit' : facts.tls ? 'starttls' : 'none';
   // A session still running may start TLS yet; once it is over, "no TLS" is the whole story.
   const tlsText = tls === 'none' && !facts.ended ? 'no TLS so far' : TLS_TEXT[tls];
-  const hop = relay?.hop ?? 0;
+  const hop = named?.hop ?? 0;
   return { client, server, hop, tls, tlsText, title: `${hop > 0 ? `hop ${hop}: ` : ''}${client} → ${server}, ${tlsText}` };
 }

@@ -66,6 +66,11 @@ describe('conversationEnds', () => {
     expect(ends('c1', 'terminal', [])).toMatchObject({ client: 'you (terminal)', server: RELAY, hop: 0 });
   });
 
+  it('names a relay-side wire no hop event names by its record: a middlebox talking to the host', () => {
+    const facts = { id: 'box1', origin: 'relay' as const, peer: 'middlebox.on-path.test → mx.stripped.test', tls: false, implicitTls: false, ended: true };
+    expect(conversationEnds(facts, world, RELAY)).toMatchObject({ client: 'middlebox.on-path.test', server: 'mx.stripped.test', hop: 0, tls: 'none' });
+  });
+
   it('gives the ladder and its SVG export the same names and TLS state', () => {
     const hop = ends('r1', 'relay', starttlsHop);
     const ladder = ladderLayout(starttlsHop, { clientLabel: hop.client, serverLabel: hop.server });

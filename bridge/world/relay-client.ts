@@ -126,7 +126,8 @@ export async function relayToDomain(attempt: RelayAttempt): Promise<RecipientRes
     return (await carry(lease, attempt, candidate)).results;
   }
   // Nobody answered: a temporary condition (RFC 3463 4.4.1), the queue retries later.
-  const response = `No answer from any mail host for ${attempt.answer.domain}`;
+  // Under a demand for TLS a host may well have answered, without the TLS the relay needs.
+  const response = attempt.requireTls ? `No mail host for ${attempt.answer.domain} could be reached over TLS, which the relay requires` : `No answer from any mail host for ${attempt.answer.domain}`;
   return attempt.recipients.map((r) => ({ recipient: r.address, outcome: 'deferred', response, status: '4.4.1', host: null }));
 }
 

@@ -41,6 +41,7 @@ import { RelayQueue, type EnqueueInput, type QueueEntry, type QueueWriter } from
 import { relayToDomain, type HostTarget } from './relay-client';
 import { messageLines, RelaySessions, type RelaySessionOptions } from './relay-sessions';
 import { TlsSessions } from './tls-sessions';
+import { connectThroughMiddlebox } from './middlebox-hop';
 import type { HopStart, HopTap } from './hop';
 import { dialClosedPort, findClosedPort, silentTap } from './world-sockets';
 
@@ -326,7 +327,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     const host = up ? hostNamed(candidate.exchange) : undefined;
     if (!host) return { port: closedPort };
     const hop: HopStart = { queueId: entry.queueId, hop: entry.hop, attempt: entry.attempts, kind: entry.kind, domain, host: host.definition.name, address: host.definition.address, client: entry.client };
-    const { socket, conversation } = await connectTapped(host, hop, observe);
+    const box = host.definition.onPath;
+    const { socket, conversation } = box ? await connectThroughMiddlebox({ tap, freshPair, track }, box, host, hop, observe) : await connectTapped(host, hop, observe);
     emit({ type: 'relay.hop', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, hop: entry.hop, domain, host: host.definition.name, conversation });
     return { socket, conversation };
   }
@@ -468,7 +470,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       if (!host) throw new Error('The lab world is closing');
       const domain = definition.domains.find((d) => d.mx.some((r) => r.exchange === host.definition.name) || d.name === host.definition.name)?.name ?? '';
       const hop: HopStart = { queueId: null, hop: 1, attempt: 1, kind: 'direct', domain, host: host.definition.name, address: host.definition.address, client };
-      return (await connectTapped(host, hop)).socket;
+      // Dialled as the relay dials it, so through the same box on the path, if there is one.
+      const box = host.definition.onPath;
+      return (box ? await connectThroughMiddlebox({ tap, freshPair, track }, box, host, hop, () => {}) : await connectTapped(host, hop)).socket;
     },
     enqueue: (message) => queue.enqueue({ ...message, kind: 'mail', hop: 1, client: { name: definition.relay.name, address: definition.relay.address } }).queueId,
     queue: () =>

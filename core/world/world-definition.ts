@@ -5,7 +5,7 @@
  */
 import { LAB_RELAY } from './lab-relay';
 import { mtaStsRecord } from './mta-sts';
-import type { HostDefinition, MagicLocalPart, WorldDefinition } from './world-types';
+import type { HostDefinition, MagicLocalPart, Middlebox, WorldDefinition } from './world-types';
 
 /** Size limit of hosts that do not set their own (bytes). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
@@ -28,6 +28,14 @@ export const MAGIC_LOCAL_PARTS: Readonly<Record<MagicLocalPart, string>> = {
   slow: `Slow: every reply takes ${SLOW_REPLY_MS / 1000} s, the mail still arrives`,
   tempfail: 'Temporary failure: 451 4.3.0 at RCPT on every try',
   bounce: 'Accepted with 250, then bounced afterwards (a late bounce the sender gets as a DSN)',
+};
+
+/** The man in the middle on the path to stripped.test and stripped-sts.test (RFC 3207 §6). */
+export const STRIPPING_MIDDLEBOX: Middlebox = {
+  name: 'middlebox.on-path.test',
+  address: '192.0.2.200',
+  strips: 'STARTTLS',
+  behaviour: 'Sits on the path from the relay: passes every line on, but removes 250-STARTTLS from the EHLO reply and answers a STARTTLS command itself with 502, so the relay sees no TLS on offer',
 };
 
 const host = (name: string, address: string, behaviour: string, extra: Partial<HostDefinition> = {}): HostDefinition => ({
@@ -144,6 +152,26 @@ export const LAB_WORLD: WorldDefinition = {
       // SPF but no DMARC: a receiver learns the sender's address is forged and has no policy to apply.
       txt: [{ name: 'nomx.test', text: 'v=spf1 a -all' }],
     },
+    {
+      name: 'stripped.test',
+      role: 'Its MX offers STARTTLS, but a middlebox on the path removes it from the EHLO reply: the relay, seeing no STARTTLS, sends in clear (a downgrade, RFC 3207 §6)',
+      mx: [{ preference: 10, exchange: 'mx.stripped.test' }],
+      a: ['192.0.2.150'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'stripped-sts.test',
+      role: 'Behind the same middlebox, but publishes an MTA-STS policy (RFC 8461, mode enforce): the relay will not send in clear, so the mail waits in the queue',
+      mx: [{ preference: 10, exchange: 'mx.stripped-sts.test' }],
+      a: ['192.0.2.155'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+      txt: [mtaStsRecord('stripped-sts.test', '20261205T000000')],
+      mtaSts: { mode: 'enforce', mx: ['mx.stripped-sts.test'], maxAge: 604_800 },
+    },
   ],
   hosts: [
     host('mx.lab.test', '192.0.2.11', "Delivers mail for lab.test into its users' mailboxes, bounces included"),
@@ -159,5 +187,7 @@ export const LAB_WORLD: WorldDefinition = {
     host('nomx.test', '192.0.2.80', 'The domain host itself, reached through its A record; speaks plain SMTP without STARTTLS', {
       starttls: 'none',
     }),
+    host('mx.stripped.test', '192.0.2.151', 'Offers STARTTLS, but the relay reaches it through middlebox.on-path.test, which strips it', { onPath: STRIPPING_MIDDLEBOX }),
+    host('mx.stripped-sts.test', '192.0.2.156', 'Offers STARTTLS, behind the same stripping middlebox; its domain publishes MTA-STS in enforce mode', { onPath: STRIPPING_MIDDLEBOX }),
   ],
 };

@@ -28,6 +28,23 @@ export interface HostDefinition {
   maxMessageSize?: number;
   /** What the host does, in plain words for the world page. */
   behaviour: string;
+  /** A box on the path from the relay to this host that rewrites what passes (RFC 3207 §6); absent: a clean path. */
+  onPath?: Middlebox;
+}
+
+/**
+ * A man in the middle between the relay and a host: it forwards every line, except that it
+ * removes STARTTLS from the host's EHLO reply and answers a STARTTLS command itself with an error,
+ * so a sender that only uses TLS when offered goes on in clear (a downgrade attack, RFC 3207 §6).
+ */
+export interface Middlebox {
+  /** Its name, as the record of its own connection to the host names it. */
+  name: string;
+  /** Its lab address (documentation range, RFC 5737). */
+  address: string;
+  strips: 'STARTTLS';
+  /** What it does, in plain words for the world page. */
+  behaviour: string;
 }
 
 export interface DomainDefinition {

@@ -94,6 +94,10 @@ describe('the mail world, end to end', () => {
     expect(await page.locator('[data-testid="world-domain"][data-domain="nomx.test"]').textContent()).toMatch(/implicit MX/);
     expect(await page.locator('[data-testid="world-domain"][data-domain="fallback.test"]').textContent()).toMatch(/10 mx1\.fallback\.test[\s\S]*down[\s\S]*20 mx2/);
     expect(await page.getByTestId('world-page').textContent()).toMatch(/greylist@example\.test/);
+    // The STARTTLS-stripping box shows on the row of each host it stands in front of.
+    const stripped = page.locator('[data-testid="world-host"][data-host="mx.stripped.test"]');
+    expect(await stripped.textContent()).toMatch(/STARTTLS offered, stripped on the way/);
+    expect(await stripped.getByTestId('world-middlebox').textContent()).toMatch(/middlebox\.on-path\.test \(192\.0\.2\.200\)[\s\S]*removes 250-STARTTLS/);
     expect(await fitsScreen()).toBe(true);
     await page.getByTestId('lab-tab').click();
   });
