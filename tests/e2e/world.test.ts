@@ -94,6 +94,11 @@ describe('the mail world, end to end', () => {
     expect(await page.locator('[data-testid="world-domain"][data-domain="nomx.test"]').textContent()).toMatch(/implicit MX/);
     expect(await page.locator('[data-testid="world-domain"][data-domain="fallback.test"]').textContent()).toMatch(/10 mx1\.fallback\.test[\s\S]*down[\s\S]*20 mx2/);
     expect(await page.getByTestId('world-page').textContent()).toMatch(/greylist@example\.test/);
+    const forward = page.locator('[data-testid="world-domain"][data-domain="forward.test"]');
+    expect(await forward.getByTestId('world-alias').textContent()).toMatch(/bob@forward\.test → bob@example\.test/);
+    expect(await forward.getByTestId('world-list').textContent()).toMatch(/team@forward\.test → carol@example\.test[\s\S]*\[team\]/);
+    expect(await forward.getByTestId('world-arc-sealer').textContent()).toMatch(/arc\._domainkey\.forward\.test/);
+    expect(await page.locator('[data-testid="world-host"][data-host="mx.example.test"]').getByTestId('world-arc-trust').textContent()).toMatch(/forward\.test/);
     expect(await fitsScreen()).toBe(true);
     await page.getByTestId('lab-tab').click();
   });
