@@ -241,6 +241,23 @@ describe('the mail world, end to end', () => {
     await page.getByTestId('lab-tab').click();
   });
 
+  it("mail to forward.test's list reaches Carol, and her message's verdicts show DMARC failing and the ARC chain that carried the first verdict", async () => {
+    const subject = 'To the team list';
+    await compose('team@forward.test', subject);
+    await page.getByTestId('compose-send').click();
+    await expect.poll(() => attr('[data-testid="delivery-outcome"]', 'data-outcome'), { timeout: 15_000 }).toBe('accepted');
+    await openMailbox('carol@example.test');
+    const message = page.locator('[data-testid="mailbox-message"]', { hasText: `[team] ${subject}` });
+    await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+    await message.click();
+    await page.getByTestId('message-verdicts-tab').click();
+    await page.getByTestId('auth-verdicts').waitFor();
+    expect(await page.getByTestId('verdict-dmarc').textContent()).toBe('fail');
+    expect(await page.getByTestId('verdict-arc').textContent()).toBe('arc=pass');
+    expect(await page.getByTestId('arc-chain').textContent()).toMatch(/d=forward\.test[\s\S]*mx\.forward\.test[\s\S]*DMARC pass[\s\S]*trusts forward\.test/);
+    await page.getByTestId('lab-tab').click();
+  });
+
   it("bounces mail to an unknown user into learner@lab.test's inbox, its report explained", async () => {
     const subject = 'To nobody at all';
     await compose('nobody@example.test', subject);
