@@ -55,8 +55,8 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     const { envelopeFrom, envelopeTo } = forwardEnvelope(target, request.envelopeFrom);
     // latin1 keeps every byte as it came; the list's tag and footer are ASCII.
     const changed = target.kind === 'list' ? Buffer.from(listCopy(target.list, request.raw.toString('latin1')), 'latin1') : request.raw;
-    const domain = host.name.replace(/^[^.]+\./, '');
-    const key = deps.keys.find((k) => k.domain === domain || host.name.endsWith(`.${k.domain}`));
+    // The key of the domain the forwarding host belongs to (mx.forward.test seals for forward.test).
+    const key = deps.keys.find((k) => host.name.endsWith(`.${k.domain}`));
     const sealed = key && check ? deps.seal(key, changed, arcAuthResults(check.header)) : Promise.resolve(changed);
     const done = sealed
       .then((raw) => deps.enqueue({ raw, envelopeFrom, envelopeTo, kind: 'mail', hop: 2, client: { name: host.name, address: host.address }, arrivedAt: request.arrivedAt }))
