@@ -19,14 +19,16 @@ import type { AuthCheck } from '../../core/world/world-events';
 import type { WorldDefinition } from '../../core/world/world-types';
 import { headerSummary, NO_HEADER_SUMMARY, type HeaderSummary } from '../lab/message-headers';
 import type { LearnerZone } from '../../core/world/learner-zone';
-import { checkMessage, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
-import { AUTH_DEADLINE_MS, ownBytes, sharedPool } from './work-pool';
+import { checkMessage, sealWithArc, signMessage, unfinishedCheck, type AuthPeer, type DkimKey } from './mail-auth';
+import { AUTH_DEADLINE_MS, ownBytes, sharedPool, type AuthReply } from './work-pool';
 
 export interface MailAuth {
   /** SPF, DKIM and DMARC of a message as one lab MX sees it (checkMessage); temperror past the deadline. */
   check(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   /** The message signed with `key` (signMessage): unchanged, and a line logged, if signing failed or ran late. */
   sign(key: DkimKey, raw: Buffer): Promise<Buffer>;
+  /** The message with an ARC set on top carrying `authResults` (sealWithArc): unchanged, and a line logged, if sealing failed or ran late. */
+  seal(key: DkimKey, raw: Buffer, authResults: string): Promise<Buffer>;
   /** The world's DNS changed (a lesson's scenario): later checks read the new records. */
   redefine(definition: WorldDefinition): void;
   /** The learner published new records: checks from now on read them. */
@@ -54,6 +56,7 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
   let zone = options.zone ?? null;
   let dns = new LabDns(current, zone);
   const signHere = (key: DkimKey, raw: Buffer) => signMessage(key, raw, log);
+  const sealHere = (key: DkimKey, raw: Buffer, authResults: string) => sealWithArc(key, raw, authResults, log);
   const checkHere = (raw: Buffer, peer: AuthPeer) => checkMessage(dns, raw, peer);
   const redefineHere = (next: WorldDefinition) => {
     current = next;
@@ -63,12 +66,18 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
     zone = next;
     dns.useZone(next);
   };
-  if (options.inProcess) return { check: checkHere, sign: signHere, redefine: redefineHere, useZone: useZoneHere, close() {} };
+  if (options.inProcess) return { check: checkHere, sign: signHere, seal: sealHere, redefine: redefineHere, useZone: useZoneHere, close() {} };
 
   const deadlineMs = options.deadlineMs ?? AUTH_DEADLINE_MS;
   const overdue = `not finished within ${deadlineMs} ms`;
   const pool = sharedPool();
   const world = ++worlds;
+  /** A signed or sealed message from a worker, its log lines passed on. */
+  const readSigned = (reply: AuthReply): Buffer => {
+    if (!('signed' in reply)) throw new Error('error' in reply ? reply.error : 'unexpected reply from the mail-auth worker');
+    for (const line of reply.logs) log(line);
+    return Buffer.from(reply.signed.buffer, reply.signed.byteOffset, reply.signed.byteLength);
+  };
   pool.register(world, definition, options.zone ?? null);
   return {
     check: (raw, peer) =>
@@ -89,16 +98,23 @@ export function mailAuthFor(definition: WorldDefinition, log: (message: string) 
       pool.request(
         deadlineMs,
         (id) => ({ type: 'sign', id, key, raw: ownBytes(raw) }),
-        (reply) => {
-          if (!('signed' in reply)) throw new Error('error' in reply ? reply.error : 'unexpected reply from the mail-auth worker');
-          for (const line of reply.logs) log(line);
-          return Buffer.from(reply.signed.buffer, reply.signed.byteOffset, reply.signed.byteLength);
-        },
+        readSigned,
         () => {
           log(`dkim: not signed: signing ${overdue}`);
           return raw;
         },
         () => signHere(key, raw),
+      ),
+    seal: (key, raw, authResults) =>
+      pool.request(
+        deadlineMs,
+        (id) => ({ type: 'seal', id, key, raw: ownBytes(raw), authResults }),
+        readSigned,
+        () => {
+          log(`arc: not sealed: sealing ${overdue}`);
+          return raw;
+        },
+        () => sealHere(key, raw, authResults),
       ),
     redefine(next) {
       redefineHere(next);

@@ -1,11 +1,11 @@
 /**
- * The worker side of mail-auth-service: SPF, DKIM and DMARC checks, DKIM signing and reading the
+ * The worker side of mail-auth-service: SPF, DKIM, DMARC and ARC checks, DKIM signing, ARC sealing and reading the
  * header fields a message list shows, the same functions the bridge would call in its own thread, run here so they do not hold up the lab's
  * SMTP conversations. Each world registers its DNS once; each request names its world.
  */
 import { parentPort } from 'node:worker_threads';
 import { LabDns } from '../../core/world/lab-dns';
-import { checkMessage, signMessage } from './mail-auth';
+import { checkMessage, sealWithArc, signMessage } from './mail-auth';
 import { headerSummary } from '../lab/message-headers';
 import { ownBytes, type AuthReply, type AuthRequest, type WorkerMessage } from './work-pool';
 
@@ -54,6 +54,11 @@ async function handle(request: AuthRequest): Promise<AuthReply | null> {
       const logs: string[] = [];
       const signed = await signMessage(request.key, asBuffer(request.raw), (message) => logs.push(message));
       return { id: request.id, signed: ownBytes(signed), logs };
+    }
+    case 'seal': {
+      const logs: string[] = [];
+      const sealed = await sealWithArc(request.key, asBuffer(request.raw), request.authResults, (message) => logs.push(message));
+      return { id: request.id, signed: ownBytes(sealed), logs };
     }
     case 'headers':
       return { id: request.id, headers: headerSummary(asBuffer(request.raw)) };

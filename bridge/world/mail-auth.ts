@@ -4,10 +4,10 @@
  * for every TXT, MX and A record. What the results mean is decided in core/world/mail-auth-policy.
  */
 import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { authenticate, dkimSign } from './mailauth-loader';
-import { DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
+import { authenticate, dkimSign, sealMessage } from './mailauth-loader';
+import { ARC_OVERRIDE_HEADER, arcOverrides, DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
-import type { AuthCheck, AuthResult, DmarcPolicy } from '../../core/world/world-events';
+import type { ArcCheck, AuthCheck, AuthResult, DmarcPolicy } from '../../core/world/world-events';
 import { alignment, matchedMechanism, spfDomain, type AuthSteps, type DnsStep } from '../../core/world/auth-steps';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
@@ -82,6 +82,24 @@ export async function signMessage(key: DkimKey, raw: Buffer, log: (message: stri
 }
 
 /**
+ * The message with an ARC set on top (RFC 8617 §5.1): ARC-Authentication-Results carrying
+ * `authResults` (what this host found when the message arrived), an ARC-Message-Signature over the
+ * message as it leaves, and the ARC-Seal over the chain. The first set of a chain: i=1, cv=none.
+ * Unchanged, and a line logged, if sealing failed.
+ */
+export async function sealWithArc(key: DkimKey, raw: Buffer, authResults: string, log: (message: string) => void): Promise<Buffer> {
+  try {
+    // RSA: ARC defines rsa-sha256 alone (RFC 8617 §4.1.3), and validators refuse other algorithms.
+    const headers = await sealMessage(raw, { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKeyPem, algorithm: 'rsa-sha256', authResults, cv: 'none', signTime: new Date() } as Parameters<typeof sealMessage>[1]);
+    if (!headers.length) throw new Error('no ARC set made');
+    return Buffer.concat([headers, raw]);
+  } catch (error) {
+    log(`arc: not sealed: ${error instanceof Error ? error.message : String(error)}`);
+    return raw;
+  }
+}
+
+/**
  * What the relay sends for a queue entry: mail the relay signs for (`keyFor` names the key, or
  * null) signed once per entry, so every retry carries the same signature; a host's late bounce
  * (not the relay's to sign) as it is.
@@ -148,6 +166,8 @@ export interface AuthPeer {
   sender: string;
   /** The checking host's name, the authserv-id of its header. */
   mta: string;
+  /** Domains whose ARC seals the host trusts to outweigh a DMARC failure (HostDefinition.trustedArcSealers). */
+  trustedArcSealers?: readonly string[];
 }
 
 /** SPF, DKIM and DMARC for one message as one lab MX sees it. */
@@ -170,10 +190,11 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
         throw error;
       }
     },
-    disableArc: true,
+    // Only mail that carries an ARC set has a chain to verify; the rest keeps its header as it was.
+    disableArc: !carriesArcSet(raw),
     disableBimi: true,
   });
-  const header = result.headers.split(/\r\n(?=\S)/).find((h) => /^Authentication-Results:/i.test(h)) ?? `Authentication-Results: ${peer.mta}; none`;
+  const found = result.headers.split(/\r\n(?=\S)/).find((h) => /^Authentication-Results:/i.test(h)) ?? `Authentication-Results: ${peer.mta}; none`;
   const dkimResults = result.dkim.results.map((r) => r.status.result as AuthResult);
   const dkim: AuthResult = dkimResults.includes('pass') ? 'pass' : (dkimResults[0] ?? 'none');
   const spf = (result.spf ? result.spf.status.result : 'none') as AuthResult;
@@ -181,7 +202,41 @@ export async function checkMessage(dns: LabDns, raw: Buffer, peer: AuthPeer): Pr
   const policy = result.dmarc ? readPolicy(result.dmarc.policy) : null;
   const fromDomain = domainOf(result.dkim.headerFrom[0] ?? '');
   const steps = authSteps(dns, result, peer, lookups, fromDomain, policy);
-  return { fromDomain, spf, dkim, dmarc, policy, verdict: dmarcVerdict(dmarc, policy), header: `${header.trimEnd()}\r\n`, steps };
+  const arc = arcCheck(result, peer);
+  let verdict = dmarcVerdict(dmarc, policy);
+  let header = `${found.trimEnd()}\r\n`;
+  if (arc && arcOverrides(verdict, arc)) {
+    arc.overrode = true;
+    verdict = 'accepted';
+    header += `${ARC_OVERRIDE_HEADER}: DMARC of ${fromDomain} failed; delivered because ${arc.sealer}, a trusted ARC sealer, found dmarc=pass (i=${arc.instance})\r\n`;
+  }
+  return { fromDomain, spf, dkim, dmarc, policy, verdict, header, steps, ...(arc ? { arc } : {}) };
+}
+
+function carriesArcSet(raw: Buffer): boolean {
+  const end = raw.indexOf('\r\n\r\n');
+  return /^ARC-Seal:/im.test(raw.subarray(0, end === -1 ? raw.length : end).toString('latin1'));
+}
+
+/** The ARC chain as mailauth verified it; null when the message carried none. */
+function arcCheck(result: Authenticated, peer: AuthPeer): ArcCheck | null {
+  const arc = result.arc as (Authenticated['arc'] & { i?: number | false; authenticationResults?: Record<string, any>; chain?: Array<Record<string, any>> }) | false;
+  if (!arc || arc.status.result === 'none') return null;
+  const last = arc.chain?.at(-1);
+  const sealer = String(last?.['arc-seal']?.parsed?.d?.value ?? '').toLowerCase();
+  const carried = arc.authenticationResults;
+  const read = (value: unknown) => (typeof value === 'string' ? (value as AuthResult) : null);
+  return {
+    result: arc.status.result as AuthResult,
+    instance: typeof arc.i === 'number' ? arc.i : 0,
+    sealer,
+    carried: carried
+      ? { mta: String(carried.mta ?? ''), spf: read(carried.spf?.result), dkim: read(Array.isArray(carried.dkim) ? carried.dkim[0]?.result : carried.dkim?.result), dmarc: read(carried.dmarc?.result) }
+      : null,
+    trusted: sealer !== '' && (peer.trustedArcSealers ?? []).some((d) => d.toLowerCase() === sealer),
+    overrode: false,
+    comment: String(arc.status.comment ?? ''),
+  };
 }
 
 /**

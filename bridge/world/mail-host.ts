@@ -6,6 +6,7 @@
 import type net from 'node:net';
 import type { SMTPServerSession } from 'smtp-server';
 import { SharedContextSMTPServer } from '../tap/shared-context-server';
+import { forwardTargetOf, type ForwardTarget } from '../../core/world/forwarding';
 import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES } from '../../core/world/recipient-policy';
 import { dmarcRefusal, headerTooBigRefusal, MAX_AUTH_HEADER_BYTES, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
@@ -39,6 +40,18 @@ export interface LateBounce {
   arrivedAt: number;
 }
 
+/** A message for an alias or list of this host, handed to the world to send on. */
+export interface ForwardRequest {
+  host: HostDefinition;
+  target: ForwardTarget;
+  envelopeFrom: string;
+  /** The message as it arrived, with this host's Received: on top (no Authentication-Results). */
+  raw: Buffer;
+  /** What this host found about the sender on arrival: the ARC seal carries it on. */
+  check: AuthCheck | null;
+  arrivedAt: number;
+}
+
 export interface MailHostOptions {
   definition: HostDefinition;
   world: WorldDefinition;
@@ -54,6 +67,8 @@ export interface MailHostOptions {
    * the sender a "delivered" report (RFC 3461 §5.2.2); the fields are those of a late bounce.
    */
   onDelivered?(report: LateBounce): void;
+  /** A copy for one of the host's aliases or lists (HostDefinition's domain's `forwarding`): sent on, not stored. */
+  onForward?(request: ForwardRequest): void;
   /** Who is the sender: SPF, DKIM and DMARC of a message before it is stored. Absent: no checks. */
   authenticate?(raw: Buffer, peer: AuthPeer): Promise<AuthCheck>;
   /** The largest header section `authenticate` is given; a bigger one is refused (MAX_AUTH_HEADER_BYTES). */
@@ -151,7 +166,9 @@ export function createMailHost(options: MailHostOptions): MailHost {
           for (const rcpt of session.envelope.rcptTo) {
             const decision = decideRecipient(served, rcpt.address);
             slow ||= decision.slow;
-            if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
+            const target = options.onForward ? forwardTargetOf(served, rcpt.address) : null;
+            if (target) options.onForward?.({ host: definition, target, envelopeFrom: envelope(session), raw: Buffer.concat([Buffer.from(trace(session, id, rcpt.address)), received]), check, arrivedAt: clock.now() });
+            else if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
             else {
               options.onStored(store(rcpt.address, id, raw, session, check?.verdict === 'quarantined'));
               if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
@@ -172,17 +189,18 @@ export function createMailHost(options: MailHostOptions): MailHost {
     const peer = {
       ip: session.remoteAddress,
       helo: session.hostNameAppearsAs || session.clientHostname,
-      sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      sender: envelope(session),
       mta: definition.name,
+      ...(definition.trustedArcSealers?.length ? { trustedArcSealers: [...definition.trustedArcSealers] } : {}),
     };
     const check = await options.authenticate(raw, peer);
     options.onAuth?.(check, session.id);
     return check;
   }
 
-  function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession, quarantined = false): StoredMessage {
-    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-    const trace = receivedHeader({
+  /** The Received: this host writes for a message it takes responsibility for (RFC 5321 §4.4). */
+  function trace(session: SMTPServerSession, id: string, recipient: string): string {
+    return receivedHeader({
       helo: session.hostNameAppearsAs || session.clientHostname,
       remoteAddress: session.remoteAddress,
       by: definition.name,
@@ -192,6 +210,10 @@ export function createMailHost(options: MailHostOptions): MailHost {
       tls: session.secure && session.tlsOptions ? { protocol: session.tlsOptions.version ?? 'TLS', cipher: session.tlsOptions.name } : null,
       date: new Date(clock.now()),
     });
+  }
+
+  function store(recipient: string, id: string, raw: Buffer, session: SMTPServerSession, quarantined = false): StoredMessage {
+    const envelopeFrom = envelope(session);
     return mailboxes.add({
       mailbox: recipient,
       host: definition.name,
@@ -201,7 +223,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
       receivedAt: clock.now(),
       outside: false,
       ...(quarantined ? { quarantined } : {}),
-      raw: finalDelivery(envelopeFrom, Buffer.concat([Buffer.from(trace), raw])),
+      raw: finalDelivery(envelopeFrom, Buffer.concat([Buffer.from(trace(session, id, recipient)), raw])),
     });
   }
 
@@ -221,6 +243,10 @@ export function createMailHost(options: MailHostOptions): MailHost {
 }
 
 
+
+function envelope(session: SMTPServerSession): string {
+  return session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+}
 
 /** Final delivery writes the envelope sender on top, where a reader finds whom bounces go to (RFC 5321 §4.4). */
 export function finalDelivery(envelopeFrom: string, raw: Buffer): Buffer {

@@ -90,3 +90,4 @@ const mailauth = require('mailauth') as typeof Mailauth;
 
 export const authenticate: typeof Mailauth.authenticate = mailauth.authenticate;
 export const dkimSign: typeof Mailauth.dkimSign = mailauth.dkimSign;
+export const sealMessage: typeof Mailauth.sealMessage = mailauth.sealMessage;

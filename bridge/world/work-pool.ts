@@ -29,6 +29,7 @@ export type AuthRequest =
   | { type: 'forget'; world: number }
   | { type: 'check'; id: number; world: number; raw: Uint8Array<ArrayBuffer>; peer: AuthPeer }
   | { type: 'sign'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer> }
+  | { type: 'seal'; id: number; key: DkimKey; raw: Uint8Array<ArrayBuffer>; authResults: string }
   | { type: 'headers'; id: number; raw: Uint8Array<ArrayBuffer> };
 
 export type AuthReply =

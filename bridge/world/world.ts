@@ -36,6 +36,7 @@ import { learnerDomainDefinition } from '../../core/world/learner-domain-definit
 import { LOCAL_LEARNER_DOMAIN } from '../../core/world/learner-zone';
 import { mailAuthFor } from './mail-auth-service';
 import { createMailHost, finalDelivery, type LateBounce, type MailHost } from './mail-host';
+import { createForwarder, forwarderKeys } from './forwarder';
 import { Mailboxes, type MailboxWriter, type StoredMessage } from './mailboxes';
 import { RelayQueue, type EnqueueInput, type QueueEntry, type QueueWriter } from './queue';
 import { relayToDomain, type HostTarget } from './relay-client';
@@ -165,9 +166,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   // The learner's domain is a world domain too (its MX host takes its mail); its records live in its own zone.
   const learnerBase = learnerDomainDefinition(given, options.learnerDomain ?? LOCAL_LEARNER_DOMAIN);
   const base = learnerBase.world;
-  // The relay's DKIM key is published in the lab DNS the moment the world exists, and stays
-  // published whatever a lesson's scenario changes.
-  const published = (world: WorldDefinition) => withTxtRecord(world, dkim.domain, dkim.record);
+  // The relay's DKIM key and the forwarders' ARC keys are published in the lab DNS the moment the
+  // world exists, and stay published whatever a lesson's scenario changes.
+  const arcKeys = await forwarderKeys(given);
+  const published = (world: WorldDefinition) => [dkim, ...arcKeys].reduce((w, key) => withTxtRecord(w, key.domain, key.record), world);
   let definition = published(base);
   const log = options.log ?? (() => {});
   const smarthost = parseSmarthost(options.outbound);
@@ -229,9 +231,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       onStored: (m) => emit({ type: 'stored', at: clock.now(), mailbox: m.mailbox, messageId: m.id, host: m.host, conversation: m.conversation, outside: false }),
       onLateBounce: (bounce) => lateBounce(bounce),
       onDelivered: (report) => successReport(report),
+      onForward: (request) => forwarder.forward(request),
       authenticate: (raw, peer) => auth.check(raw, peer),
       onAuth: (check, conversation) =>
-        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header, ...(check.steps ? { steps: check.steps } : {}) }),
+        emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header, ...(check.steps ? { steps: check.steps } : {}), ...(check.arc ? { arc: check.arc } : {}) }),
       });
     hosts.set(name, started);
     return started;
@@ -288,6 +291,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const signingKey = (entry: QueueEntry): DkimKey | null =>
     signsFor(dkim, entry.raw) ? dkim : entry.authenticated && signsFor(learner.signingKey(), entry.raw) ? learner.signingKey() : null;
   const outgoing = outgoingSigner(signingKey, definition.relay.name, log, auth.sign);
+  const forwarder = createForwarder({ keys: arcKeys, seal: auth.seal, enqueue: (input) => queue.enqueue(input), log });
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
   async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
@@ -484,7 +488,13 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     message: (id) => mailboxes.find(id),
     summary: (message) => mailboxes.summary(message),
     backlog: () => ({ held: queue.size, waiting: queue.waiting }),
-    settled: () => queue.settled(),
+    async settled() {
+      // A forwarded message is sealed before it joins the queue: both must be idle.
+      do {
+        await forwarder.idle();
+        await queue.settled();
+      } while (forwarder.sealing > 0);
+    },
     restore(kept) {
       for (const copy of kept.copies) mailboxes.restore(copy);
       for (const { entry, retryAt } of kept.queue) queue.restore(entry, retryAt);

@@ -25,6 +25,18 @@ export function dmarcVerdict(result: AuthResult, policy: DmarcPolicy | null): Au
   return policy === 'reject' ? 'rejected' : 'quarantined';
 }
 
+/**
+ * A verified ARC chain from a sealer the host trusts, whose sealer saw DMARC pass, outweighs a DMARC
+ * failure: local policy may override (RFC 7489 §6.7), and ARC exists to inform that choice
+ * (RFC 8617 §7.2.1). The mail is then delivered as if DMARC had passed.
+ */
+export function arcOverrides(verdict: AuthVerdict, arc: { result: AuthResult; trusted: boolean; carried: { dmarc: AuthResult | null } | null } | undefined): boolean {
+  return verdict !== 'accepted' && arc?.result === 'pass' && arc.trusted && arc.carried?.dmarc === 'pass';
+}
+
+/** The header a host adds to mail it delivers only because a trusted ARC chain vouched for it. */
+export const ARC_OVERRIDE_HEADER = 'X-Lab-Arc-Override';
+
 export function dmarcRefusal(fromDomain: string): LabReply {
   return { code: 550, enhanced: '5.7.26', text: `Rejected by the DMARC policy of ${fromDomain}: it did not send this message` };
 }

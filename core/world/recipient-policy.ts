@@ -3,6 +3,7 @@
  * alone. The bridge runs the real smtp-server and keeps the greylist memory; the choices live here
  * so they can be read and tested without sockets.
  */
+import { forwardTargetOf } from './forwarding';
 import { domainOf, localPartOf } from './lab-dns';
 import { GREYLIST_MIN_DELAY_MS } from './world-definition';
 import type { DomainDefinition, HostDefinition, LabReply, MagicLocalPart, WorldDefinition } from './world-types';
@@ -67,6 +68,8 @@ export function decideRecipient(served: readonly DomainDefinition[], address: st
     case null:
       break;
   }
+  // An alias or a list has no mailbox: the host takes the mail to send it on.
+  if (forwardTargetOf([domain], address)) return { action: 'accept', slow: false, lateBounce: false };
   if (domain.users !== 'any' && !domain.users.includes(local)) {
     return { action: 'refuse', reply: REPLIES.unknownUser, slow: false };
   }

@@ -5,7 +5,7 @@
  */
 import { LAB_RELAY } from './lab-relay';
 import { mtaStsRecord } from './mta-sts';
-import type { HostDefinition, MagicLocalPart, Middlebox, WorldDefinition } from './world-types';
+import type { DomainDefinition, HostDefinition, MagicLocalPart, Middlebox, WorldDefinition } from './world-types';
 
 /** Size limit of hosts that do not set their own (bytes). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
@@ -46,6 +46,37 @@ const host = (name: string, address: string, behaviour: string, extra: Partial<H
   behaviour,
   ...extra,
 });
+
+/** The forwarder of the Forwarding and ARC unit: an alias, a mailing list and an ARC key. */
+export const FORWARD_DOMAIN = 'forward.test';
+export const FORWARD_HOST = 'mx.forward.test';
+const FORWARD_TEST: DomainDefinition = {
+  name: FORWARD_DOMAIN,
+  role: 'A forwarder: bob@ is an alias that re-sends to bob@example.test with the MAIL FROM kept (SPF then fails); team@ is a mailing list that tags the subject and adds a footer (DKIM then fails). It seals both with ARC (RFC 8617)',
+  mx: [{ preference: 10, exchange: FORWARD_HOST }],
+  a: ['192.0.2.170'],
+  users: ['postmaster', 'team-owner'],
+  magicLocalParts: false,
+  greylistAll: false,
+  // Its own mail (the list's bounce address) comes from its MX; its ARC key is added when the world starts.
+  txt: [
+    { name: FORWARD_DOMAIN, text: 'v=spf1 mx -all' },
+    { name: `_dmarc.${FORWARD_DOMAIN}`, text: 'v=DMARC1; p=none' },
+  ],
+  forwarding: {
+    aliases: [{ address: `bob@${FORWARD_DOMAIN}`, to: 'bob@example.test' }],
+    lists: [
+      {
+        address: `team@${FORWARD_DOMAIN}`,
+        members: ['carol@example.test'],
+        subjectTag: '[team]',
+        footer: `You are on the team list. To leave, write to team-owner@${FORWARD_DOMAIN}.`,
+        bounces: `team-owner@${FORWARD_DOMAIN}`,
+      },
+    ],
+    arcSelector: 'arc',
+  },
+};
 
 export const LAB_WORLD: WorldDefinition = {
   relay: { ...LAB_RELAY },
@@ -172,10 +203,14 @@ export const LAB_WORLD: WorldDefinition = {
       txt: [mtaStsRecord('stripped-sts.test', '20261205T000000')],
       mtaSts: { mode: 'enforce', mx: ['mx.stripped-sts.test'], maxAge: 604_800 },
     },
+    FORWARD_TEST,
   ],
   hosts: [
     host('mx.lab.test', '192.0.2.11', "Delivers mail for lab.test into its users' mailboxes, bounces included"),
-    host('mx.example.test', '192.0.2.21', 'Knows alice, bob and carol; unknown users get 550 5.1.1; magic addresses behave as listed'),
+    host('mx.example.test', '192.0.2.21', 'Knows alice, bob and carol; unknown users get 550 5.1.1; magic addresses behave as listed', {
+      // The lab setting of the Forwarding and ARC unit: forward.test's seal may outweigh a DMARC failure.
+      trustedArcSealers: [FORWARD_DOMAIN],
+    }),
     host('mx1.fallback.test', '192.0.2.31', 'Down: refuses every connection', { up: false }),
     host('mx2.fallback.test', '192.0.2.32', 'The backup MX: takes the mail the preferred host could not'),
     host('mx.greylist.test', '192.0.2.41', 'Answers 451 4.7.1 to a first attempt, accepts a retry after a minute'),
@@ -189,5 +224,6 @@ export const LAB_WORLD: WorldDefinition = {
     }),
     host('mx.stripped.test', '192.0.2.151', 'Offers STARTTLS, but the relay reaches it through middlebox.on-path.test, which strips it', { onPath: STRIPPING_MIDDLEBOX }),
     host('mx.stripped-sts.test', '192.0.2.156', 'Offers STARTTLS, behind the same stripping middlebox; its domain publishes MTA-STS in enforce mode', { onPath: STRIPPING_MIDDLEBOX }),
+    host(FORWARD_HOST, '192.0.2.171', 'A forwarder: sends mail for its alias and its list on through the lab, sealed with ARC; keeps the rest'),
   ],
 };

@@ -80,6 +80,26 @@ export interface AuthCheck {
   header: string;
   /** How each verdict was reached (absent when the check did not finish). */
   steps?: AuthSteps;
+  /** The ARC chain the message carried (RFC 8617); absent when it carried none. */
+  arc?: ArcCheck;
+}
+
+/** What a host made of a message's ARC chain: did it verify, who sealed it, what it carries. */
+export interface ArcCheck {
+  /** pass: every seal and the last message signature verify (RFC 8617 §5.2); fail otherwise. */
+  result: AuthResult;
+  /** The instance (i=) of the last ARC set: how many ARC sealers the message passed. */
+  instance: number;
+  /** d= of the last ARC-Seal: who vouches for the chain. */
+  sealer: string;
+  /** What the last sealer found when the message reached it (its ARC-Authentication-Results). */
+  carried: { mta: string; spf: AuthResult | null; dkim: AuthResult | null; dmarc: AuthResult | null } | null;
+  /** The sealer is one this host trusts (a lab setting on the host, shown on the World page). */
+  trusted: boolean;
+  /** A DMARC failure was overridden on the strength of this chain (RFC 7489 §6.7, RFC 8617 §7.2.1). */
+  overrode: boolean;
+  /** mailauth's words on the chain (why it failed, or the carried results). */
+  comment: string;
 }
 
 /** Results as RFC 8601 names them (mailauth's words). */

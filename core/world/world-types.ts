@@ -30,6 +30,11 @@ export interface HostDefinition {
   behaviour: string;
   /** A box on the path from the relay to this host that rewrites what passes (RFC 3207 §6); absent: a clean path. */
   onPath?: Middlebox;
+  /**
+   * Domains whose ARC seal this host trusts (RFC 8617 §7.2.1): when their chain verifies and carries
+   * dmarc=pass, a DMARC failure is overridden as local policy allows (RFC 7489 §6.7). Absent: none.
+   */
+  trustedArcSealers?: readonly string[];
 }
 
 /**
@@ -65,6 +70,38 @@ export interface DomainDefinition {
   txt?: readonly TxtRecord[];
   /** The MTA-STS policy (RFC 8461) its web server serves, announced by a `_mta-sts` TXT record. */
   mtaSts?: MtaStsPolicy;
+  /** Addresses that send mail on instead of keeping it: aliases and mailing lists, sealed with ARC. */
+  forwarding?: Forwarding;
+}
+
+/**
+ * A forwarder's addresses (unit "Forwarding and ARC"). An alias re-sends the message unchanged and
+ * keeps its MAIL FROM, as a .forward file does, so SPF fails at the next hop (RFC 7208 Appendix D)
+ * while DKIM survives. A list rewrites MAIL FROM to its own bounce address (bounces go to the list
+ * owner, not the author), tags the subject and adds a footer, so DKIM's body hash breaks
+ * (RFC 6376 §3.7). Either way the forwarder seals what it sends with ARC (RFC 8617).
+ */
+export interface Forwarding {
+  aliases: readonly ForwardingAlias[];
+  lists: readonly MailingList[];
+  /** The selector of the forwarder's ARC key, published at `<arcSelector>._domainkey.<domain>`. */
+  arcSelector: string;
+}
+
+export interface ForwardingAlias {
+  address: string;
+  to: string;
+}
+
+export interface MailingList {
+  address: string;
+  members: readonly string[];
+  /** Put in front of the subject, e.g. "[team]". */
+  subjectTag: string;
+  /** Added at the end of the body. */
+  footer: string;
+  /** The list's MAIL FROM on what it sends: where bounces go. */
+  bounces: string;
 }
 
 /** An MTA-STS policy file (RFC 8461 §3.2). */

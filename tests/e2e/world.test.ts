@@ -98,6 +98,11 @@ describe('the mail world, end to end', () => {
     const stripped = page.locator('[data-testid="world-host"][data-host="mx.stripped.test"]');
     expect(await stripped.textContent()).toMatch(/STARTTLS offered, stripped on the way/);
     expect(await stripped.getByTestId('world-middlebox').textContent()).toMatch(/middlebox\.on-path\.test \(192\.0\.2\.200\)[\s\S]*removes 250-STARTTLS/);
+    const forward = page.locator('[data-testid="world-domain"][data-domain="forward.test"]');
+    expect(await forward.getByTestId('world-alias').textContent()).toMatch(/bob@forward\.test → bob@example\.test/);
+    expect(await forward.getByTestId('world-list').textContent()).toMatch(/team@forward\.test → carol@example\.test[\s\S]*\[team\]/);
+    expect(await forward.getByTestId('world-arc-sealer').textContent()).toMatch(/arc\._domainkey\.forward\.test/);
+    expect(await page.locator('[data-testid="world-host"][data-host="mx.example.test"]').getByTestId('world-arc-trust').textContent()).toMatch(/forward\.test/);
     expect(await fitsScreen()).toBe(true);
     await page.getByTestId('lab-tab').click();
   });
@@ -240,6 +245,23 @@ describe('the mail world, end to end', () => {
     const response = await fetch(new URL(download ?? '', bridge.webUrl));
     expect(response.headers.get('content-disposition')).toMatch(/attachment/);
     expect(await fitsScreen()).toBe(true);
+    await page.getByTestId('lab-tab').click();
+  });
+
+  it("mail to forward.test's list reaches Carol, and her message's verdicts show DMARC failing and the ARC chain that carried the first verdict", async () => {
+    const subject = 'To the team list';
+    await compose('team@forward.test', subject);
+    await page.getByTestId('compose-send').click();
+    await expect.poll(() => attr('[data-testid="delivery-outcome"]', 'data-outcome'), { timeout: 15_000 }).toBe('accepted');
+    await openMailbox('carol@example.test');
+    const message = page.locator('[data-testid="mailbox-message"]', { hasText: `[team] ${subject}` });
+    await expect.poll(() => message.count(), { timeout: 15_000 }).toBe(1);
+    await message.click();
+    await page.getByTestId('message-verdicts-tab').click();
+    await page.getByTestId('auth-verdicts').waitFor();
+    expect(await page.getByTestId('verdict-dmarc').textContent()).toBe('fail');
+    expect(await page.getByTestId('verdict-arc').textContent()).toBe('arc=pass');
+    expect(await page.getByTestId('arc-chain').textContent()).toMatch(/d=forward\.test[\s\S]*mx\.forward\.test[\s\S]*DMARC pass[\s\S]*trusts forward\.test/);
     await page.getByTestId('lab-tab').click();
   });
 
