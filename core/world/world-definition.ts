@@ -144,6 +144,24 @@ export const LAB_WORLD: WorldDefinition = {
       // SPF but no DMARC: a receiver learns the sender's address is forged and has no policy to apply.
       txt: [{ name: 'nomx.test', text: 'v=spf1 a -all' }],
     },
+    {
+      name: 'chunks.test',
+      role: 'Its MX offers CHUNKING (RFC 3030): a message may arrive in counted BDAT chunks instead of DATA',
+      mx: [{ preference: 10, exchange: 'mx.chunks.test' }],
+      a: ['192.0.2.150'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'strict.test',
+      role: 'Its MX is strict about who is calling: the EHLO name must be fully qualified and be the PTR name of the connecting address',
+      mx: [{ preference: 10, exchange: 'mx.strict.test' }],
+      a: ['192.0.2.160'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
   ],
   hosts: [
     host('mx.lab.test', '192.0.2.11', "Delivers mail for lab.test into its users' mailboxes, bounces included"),
@@ -158,6 +176,12 @@ export const LAB_WORLD: WorldDefinition = {
     host('mx.small.test', '192.0.2.61', `SIZE ${SMALL_MESSAGE_SIZE}: a bigger message gets 552 5.3.4`, { maxMessageSize: SMALL_MESSAGE_SIZE }),
     host('nomx.test', '192.0.2.80', 'The domain host itself, reached through its A record; speaks plain SMTP without STARTTLS', {
       starttls: 'none',
+    }),
+    host('mx.chunks.test', '192.0.2.151', 'Lists CHUNKING in its EHLO reply and takes BDAT <octets> [LAST]: it reads exactly that many octets, with no dot-stuffing and no final dot', {
+      chunking: true,
+    }),
+    host('mx.strict.test', '192.0.2.161', 'Refuses an EHLO name that is not fully qualified (504 5.5.2), an address without a PTR name that leads back to it (450 4.7.25), and a name that is not that PTR name (550 5.7.1)', {
+      strictHelo: true,
     }),
   ],
 };
