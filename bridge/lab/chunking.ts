@@ -101,13 +101,16 @@ export function useChunking(connection: object, options: ChunkingOptions): void 
     }
     const envelope = target.session.envelope;
     const refusal = !envelope.mailFrom ? CHUNKING_REPLIES.needMail : envelope.rcptTo.length === 0 ? CHUNKING_REPLIES.needRcpt : null;
+    const taken = refusal ? null : (current() ?? { envelope, parts: [], bytes: 0 });
+    // What is kept stays within the limit; octets past it are read and counted, never stored.
+    const room = taken ? Math.max(options.maxBytes - taken.bytes, 0) : 0;
     const chunkDone = (octets: Buffer, answered: Callback) => {
-      if (refusal) {
-        reply(refusal);
+      if (!taken) {
+        reply(refusal ?? CHUNKING_REPLIES.needRcpt);
         return answered();
       }
-      const taken = current() ?? (chunks = { envelope, parts: [], bytes: 0 });
-      taken.bytes += octets.length;
+      chunks = taken;
+      taken.bytes += chunk.size;
       if (taken.bytes > options.maxBytes) {
         reply(CHUNKING_REPLIES.tooBig(options.maxBytes));
         endTransaction();
@@ -115,7 +118,7 @@ export function useChunking(connection: object, options: ChunkingOptions): void 
       }
       taken.parts.push(octets);
       if (!chunk.last) {
-        target.send(250, `2.0.0 ${octets.length} octets received, ${taken.bytes} in all`);
+        target.send(250, `2.0.0 ${chunk.size} octets received, ${taken.bytes} in all`);
         return answered();
       }
       options.deliver(Buffer.concat(taken.parts), target.session, (error, message) => {
@@ -128,16 +131,17 @@ export function useChunking(connection: object, options: ChunkingOptions): void 
         answered();
       });
     };
-    readOctets(target, chunk.size, chunkDone, callback);
+    readOctets(target, chunk.size, room, chunkDone, callback);
   };
 }
 
 /**
- * Take the next `size` octets off the connection's input and hand them to `use`; command parsing
- * resumes with what came after them once `use` says it has answered. `callback` is the command's
- * own: called at once, so the parser passes on what arrived with the BDAT line.
+ * Take the next `size` octets off the connection's input, keep the first `keep` of them and hand
+ * those to `use`; command parsing resumes with what came after them once `use` says it has
+ * answered. `callback` is the command's own: called at once, so the parser passes on what arrived
+ * with the BDAT line.
  */
-function readOctets(target: ConnectionInternals, size: number, use: (octets: Buffer, answered: Callback) => void, callback: Callback): void {
+function readOctets(target: ConnectionInternals, size: number, keep: number, use: (octets: Buffer, answered: Callback) => void, callback: Callback): void {
   const parser = target._parser;
   if (size === 0 || !parser) {
     use(Buffer.alloc(0), callback);
@@ -145,10 +149,12 @@ function readOctets(target: ConnectionInternals, size: number, use: (octets: Buf
   }
   const parts: Buffer[] = [];
   let remaining = size;
+  let room = keep;
   parser._dataMode = true;
   parser._feedDataStream = (input, done) => {
     const taken = input.subarray(0, remaining);
-    parts.push(taken);
+    if (room > 0) parts.push(taken.subarray(0, room));
+    room -= Math.min(room, taken.length);
     remaining -= taken.length;
     if (remaining > 0) return done();
     // Back to commands: the parser's own method again, for DATA.
