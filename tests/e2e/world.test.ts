@@ -94,6 +94,11 @@ describe('the mail world, end to end', () => {
     expect(await page.locator('[data-testid="world-domain"][data-domain="nomx.test"]').textContent()).toMatch(/implicit MX/);
     expect(await page.locator('[data-testid="world-domain"][data-domain="fallback.test"]').textContent()).toMatch(/10 mx1\.fallback\.test[\s\S]*down[\s\S]*20 mx2/);
     expect(await page.getByTestId('world-page').textContent()).toMatch(/greylist@example\.test/);
+    // The host that takes BDAT and the strict one, each with what it does and its address's PTR name.
+    const host = (name: string) => page.locator(`[data-testid="world-host"][data-host="${name}"]`);
+    expect(await host('mx.chunks.test').textContent()).toMatch(/192\.0\.2\.151[\s\S]*PTR mx\.chunks\.test[\s\S]*CHUNKING/);
+    expect(await host('mx.strict.test').textContent()).toMatch(/PTR mx\.strict\.test[\s\S]*504 5\.5\.2[\s\S]*550 5\.7\.1/);
+    expect(await page.getByTestId('world-relay-ptr').textContent()).toBe('smtp.lab.test');
     expect(await fitsScreen()).toBe(true);
     await page.getByTestId('lab-tab').click();
   });
