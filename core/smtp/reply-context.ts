@@ -53,9 +53,9 @@ function refusedRecipient(reply: Reply): string | null {
 
 /** A name after EHLO or HELO that a strict server will not take; the session goes on without it. */
 function refusedHelloName({ code, enhanced }: Reply): string | null {
-  if (code === 504) return 'Not a fully-qualified domain name (§2.3.5): send EHLO again with one.';
-  if (enhanced === '4.7.25') return 'Reverse DNS failed (RFC 7372): no PTR name of your address leads back to it.';
-  return code === 550 ? 'Not the PTR name of your address: strict servers insist, though §4.1.4 says not to refuse for it.' : null;
+  if (code === 504) return 'Give a fully-qualified domain name (§2.3.5), not a bare one.';
+  if (enhanced === '4.7.25') return 'No PTR name of your address leads back to it (RFC 7372).';
+  return code === 550 ? 'Give the PTR name of your address: strict servers insist (§4.1.4 says they must not).' : null;
 }
 
 /** The reply to the end of the message data: one answer for the whole message and every recipient. */
@@ -134,7 +134,6 @@ const RULES: Record<string, ContextRule> = {
     const last = /\sLAST\s*$/i.test(` ${argument}`);
     if (code === 250) return last ? 'The last chunk arrived and the message is accepted (RFC 3030).' : 'The chunk arrived; send the next BDAT (add LAST to the final one).';
     if (code === 503) return 'BDAT needs an accepted MAIL FROM and at least one recipient, and cannot be mixed with DATA (RFC 3030).';
-    if (code === 501) return 'Give the size in octets: BDAT 86 LAST.';
     return null;
   },
 

@@ -100,7 +100,7 @@ async function walk(hostName: string): Promise<void> {
       return record(`BDAT ${octets.length}${last}`, await client.reply());
     };
     await chunk('None', ' LAST');
-    for (const line of ['MAIL FROM:<walker@lab.test>', `RCPT TO:<${accepted}>`, 'BDAT four']) await say(line);
+    for (const line of ['MAIL FROM:<walker@lab.test>', `RCPT TO:<${accepted}>`]) await say(line);
     await chunk('Subject: walk in chunks\r\n\r\n');
     await say('DATA');
     await chunk('Done.', ' LAST');
