@@ -74,7 +74,7 @@ export function useChunking(connection: object, options: ChunkingOptions): void 
   target.handler_EHLO = (command, callback) => {
     const send = target.send;
     // The 250 list is the only multi-line reply EHLO sends.
-    target.send = (code, data, context) => send(code, code === 250 && Array.isArray(data) ? [...data, 'CHUNKING'] : data, context);
+    target.send = (code, data, context) => send.call(connection, code, code === 250 && Array.isArray(data) ? [...data, 'CHUNKING'] : data, context);
     try {
       ehlo(command, callback);
     } finally {
