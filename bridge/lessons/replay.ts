@@ -195,7 +195,9 @@ async function settle(trackers: Map<string, SessionTracker>, id: string, clientL
       // reads as text, is never answered either. The end of data is: a host that checks the
       // message before it answers (SPF, DKIM, DMARC) is waited for like any other reply.
       const readingText = tracker.state === 'data' && !tracker.context.pending.some((pending) => pending.verb === END_OF_DATA);
-      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || readingText))) return;
+      // Nor does a BDAT until every octet it announced has arrived (RFC 3030 §2).
+      const readingChunk = tracker.context.bdatRemaining > 0;
+      if (tracker.state === 'closed' || (onWire && (tracker.context.pending.length === 0 || readingText || readingChunk))) return;
     }
     if (Date.now() > deadline) throw new Error(`no reply within ${REPLY_TIMEOUT_MS} ms (state ${tracker?.state ?? 'none'})`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -11,6 +11,10 @@ import { decideRecipient, domainsServedBy, greylistKey, greylistVerdict, REPLIES
 import { dmarcRefusal, headerTooBigRefusal, MAX_AUTH_HEADER_BYTES, QUARANTINE_HEADER } from '../../core/world/mail-auth-policy';
 import { DEFAULT_MAX_MESSAGE_SIZE, GREYLIST_MIN_DELAY_MS, SLOW_REPLY_MS } from '../../core/world/world-definition';
 import type { HostDefinition, WorldDefinition } from '../../core/world/world-types';
+import { heloRefusal, type HeloDns } from '../../core/world/helo-policy';
+import { LabDns } from '../../core/world/lab-dns';
+import { useChunking } from '../lab/chunking';
+import { useStrictHelo } from './strict-helo';
 import type { LabCertificates } from '../lab/certificates';
 import { headerBlock, MAX_HEADER_BYTES } from '../lab/message-headers';
 import { useOwnEnhancedCodes } from '../lab/own-enhanced-codes';
@@ -74,6 +78,8 @@ export interface MailHostOptions {
   /** The largest header section `authenticate` is given; a bigger one is refused (MAX_AUTH_HEADER_BYTES). */
   maxAuthHeaderBytes?: number;
   onAuth?(check: AuthCheck, conversation: string): void;
+  /** The lab DNS as it answers now, for a strict host's PTR checks. Absent: the world's fixed records. */
+  dns?(): HeloDns;
   log?(message: string): void;
 }
 
@@ -96,6 +102,9 @@ export function createMailHost(options: MailHostOptions): MailHost {
   const served = domainsServedBy(options.world, definition);
   const slowMs = options.slowReplyMs ?? SLOW_REPLY_MS;
   const greylist = new Map<string, number>();
+  const maxMessageSize = definition.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const fixedDns = new LabDns(options.world);
+  const dns = options.dns ?? ((): HeloDns => fixedDns);
   const maxAuthHeaderBytes = Math.min(options.maxAuthHeaderBytes ?? MAX_AUTH_HEADER_BYTES, MAX_HEADER_BYTES - 1);
   /** Whether the header section is small enough to check (headerBlock reads no further than MAX_HEADER_BYTES). */
   const checkable = (raw: Buffer) => headerBlock(raw).length <= maxAuthHeaderBytes;
@@ -132,7 +141,7 @@ export function createMailHost(options: MailHostOptions): MailHost {
     hideENHANCEDSTATUSCODES: false,
     // Advertise DSN (RFC 3461) so the relay passes NOTIFY, RET, ENVID and ORCPT on; smtp-server hides it by default.
     hideDSN: false,
-    size: definition.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    size: maxMessageSize,
     rejectOversized: true,
     socketTimeout: 10 * 60_000,
     logger: false,
@@ -151,38 +160,44 @@ export function createMailHost(options: MailHostOptions): MailHost {
     },
     onData(stream, session, callback) {
       readMessage(stream)
-        .then(async (received) => {
-          if (stream.sizeExceeded) return callback(replyError(REPLIES.tooBig));
-          if (options.authenticate && !checkable(received)) return callback(replyError(headerTooBigRefusal(maxAuthHeaderBytes)));
-          const refused = dataRefusal(received, session);
-          if (refused) return callback(replyError(refused));
-          const check = await checkSender(received, session);
-          // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
-          if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));
-          const marks = check ? check.header + (check.verdict === 'quarantined' ? `${QUARANTINE_HEADER}: DMARC policy of ${check.fromDomain} (p=quarantine)\r\n` : '') : '';
-          const raw = marks ? Buffer.concat([Buffer.from(marks), received]) : received;
-          const id = Mailboxes.newId();
-          let slow = false;
-          for (const rcpt of session.envelope.rcptTo) {
-            const decision = decideRecipient(served, rcpt.address);
-            slow ||= decision.slow;
-            const target = options.onForward ? forwardTargetOf(served, rcpt.address) : null;
-            if (target) options.onForward?.({ host: definition, target, envelopeFrom: envelope(session), raw: Buffer.concat([Buffer.from(trace(session, id, rcpt.address)), received]), check, arrivedAt: clock.now() });
-            else if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
-            else {
-              options.onStored(store(rcpt.address, id, raw, session, check?.verdict === 'quarantined'));
-              if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
-            }
-          }
-          reply(slow, callback, undefined, `Ok: queued as ${id}`);
-        })
-        .catch((error: unknown) => {
-          log(`${definition.name}: message not stored: ${String(error)}`);
-          callback(replyError({ code: 451, enhanced: '4.3.0', text: 'Message could not be stored, try again' }));
-        });
+        .then((received) => (stream.sizeExceeded ? callback(replyError(REPLIES.tooBig)) : receive(received, session, callback)))
+        .catch((error: unknown) => notStored(error, callback));
     },
   });
   server.on('error', (error) => log(`${definition.name}: ${error.message}`));
+
+  /** A whole message, from DATA or from the last BDAT chunk: checked, stamped and filed, or refused. */
+  function receive(received: Buffer, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
+    (async () => {
+      if (options.authenticate && !checkable(received)) return callback(replyError(headerTooBigRefusal(maxAuthHeaderBytes)));
+      const refused = dataRefusal(received, session);
+      if (refused) return callback(replyError(refused));
+      const check = await checkSender(received, session);
+      // p=reject: refused at the end of DATA, so the relay turns it into a bounce (RFC 7489 §6.6).
+      if (check?.verdict === 'rejected') return callback(replyError(dmarcRefusal(check.fromDomain)));
+      const marks = check ? check.header + (check.verdict === 'quarantined' ? `${QUARANTINE_HEADER}: DMARC policy of ${check.fromDomain} (p=quarantine)\r\n` : '') : '';
+      const raw = marks ? Buffer.concat([Buffer.from(marks), received]) : received;
+      const id = Mailboxes.newId();
+      let slow = false;
+      for (const rcpt of session.envelope.rcptTo) {
+        const decision = decideRecipient(served, rcpt.address);
+        slow ||= decision.slow;
+        const target = options.onForward ? forwardTargetOf(served, rcpt.address) : null;
+        if (target) options.onForward?.({ host: definition, target, envelopeFrom: envelope(session), raw: Buffer.concat([Buffer.from(trace(session, id, rcpt.address)), received]), check, arrivedAt: clock.now() });
+        else if (decision.action === 'accept' && decision.lateBounce) options.onLateBounce(lateBounce(definition, session, rcpt, raw, clock.now()));
+        else {
+          options.onStored(store(rcpt.address, id, raw, session, check?.verdict === 'quarantined'));
+          if (rcpt.dsn?.notify?.includes('SUCCESS')) options.onDelivered?.(lateBounce(definition, session, rcpt, raw, clock.now()));
+        }
+      }
+      reply(slow, callback, undefined, `Ok: queued as ${id}`);
+    })().catch((error: unknown) => notStored(error, callback));
+  }
+
+  function notStored(error: unknown, callback: (error?: Error | null) => void): void {
+    log(`${definition.name}: message not stored: ${String(error)}`);
+    callback(replyError({ code: 451, enhanced: '4.3.0', text: 'Message could not be stored, try again' }));
+  }
 
   async function checkSender(raw: Buffer, session: SMTPServerSession): Promise<AuthCheck | null> {
     if (!options.authenticate) return null;
@@ -236,6 +251,8 @@ export function createMailHost(options: MailHostOptions): MailHost {
         if (before.has(connection)) continue;
         useOwnEnhancedCodes(connection);
         useRfcConduct(connection, { authAfterTls: false, tls: definition.starttls !== 'none' });
+        if (definition.chunking) useChunking(connection, { maxBytes: maxMessageSize, deliver: receive });
+        if (definition.strictHelo) useStrictHelo(connection, (name, address) => heloRefusal(name, address, dns()));
       }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -233,6 +233,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       onDelivered: (report) => successReport(report),
       onForward: (request) => forwarder.forward(request),
       authenticate: (raw, peer) => auth.check(raw, peer),
+      dns: () => dns,
       onAuth: (check, conversation) =>
         emit({ type: 'auth', at: clock.now(), host: host.name, conversation, fromDomain: check.fromDomain, spf: check.spf, dkim: check.dkim, dmarc: check.dmarc, policy: check.policy, verdict: check.verdict, header: check.header, ...(check.steps ? { steps: check.steps } : {}), ...(check.arc ? { arc: check.arc } : {}) }),
       });

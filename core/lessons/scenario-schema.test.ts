@@ -52,7 +52,7 @@ describe('a lesson scenario', () => {
       'lessons/01-seeded.md',
       lessonWith(`  world:
     domains: [{ name: fallback.test, mx: [{ preference: 10, exchange: mx2.fallback.test }] }]
-    hosts: [{ name: mx.example.test, maxMessageSize: 2048, behaviour: Takes 2 KB at most }]
+    hosts: [{ name: mx.example.test, maxMessageSize: 2048, strictHelo: true, behaviour: Takes 2 KB at most }]
   mailboxes:
   - mailbox: alice@example.test
     from: ceo@fallback.test
@@ -71,7 +71,7 @@ ${MESSAGE}`),
     expect(world.domains.find((d) => d.name === 'fallback.test')?.mx).toEqual([{ preference: 10, exchange: 'mx2.fallback.test' }]);
     // What the scenario does not name stays as the world has it.
     expect(world.domains.find((d) => d.name === 'fallback.test')?.a).toEqual(['192.0.2.30']);
-    expect(world.hosts.find((h) => h.name === 'mx.example.test')).toMatchObject({ maxMessageSize: 2048, up: true, address: '192.0.2.21' });
+    expect(world.hosts.find((h) => h.name === 'mx.example.test')).toMatchObject({ maxMessageSize: 2048, strictHelo: true, up: true, address: '192.0.2.21' });
     expect(LAB_WORLD.hosts.find((h) => h.name === 'mx.example.test')?.maxMessageSize).toBeUndefined();
   });
 

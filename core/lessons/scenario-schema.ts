@@ -56,6 +56,8 @@ const hostOverrideSchema = z.strictObject({
   starttls: z.enum(['offered', 'none']).optional(),
   /** Its advertised SIZE: a bigger message gets 552 5.3.4. */
   maxMessageSize: z.number().int().min(1024).max(50 * 1024 * 1024).optional(),
+  /** true: it refuses an EHLO name that is not fully qualified or not the caller's PTR name. */
+  strictHelo: z.boolean().optional(),
 });
 
 /** A message put into a mailbox as if a lab host had delivered it there. */

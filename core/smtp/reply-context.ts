@@ -51,6 +51,13 @@ function refusedRecipient(reply: Reply): string | null {
   return null;
 }
 
+/** A name after EHLO or HELO that a strict server will not take; the session goes on without it. */
+function refusedHelloName({ code, enhanced }: Reply): string | null {
+  if (code === 504) return 'Give a fully-qualified domain name (§2.3.5), not a bare one.';
+  if (enhanced === '4.7.25') return 'No PTR name of your address leads back to it (RFC 7372).';
+  return code === 550 ? 'Give the PTR name of your address: strict servers insist (§4.1.4 says they must not).' : null;
+}
+
 /** The reply to the end of the message data: one answer for the whole message and every recipient. */
 function endOfData(reply: Reply): string | null {
   const { code } = reply;
@@ -76,7 +83,8 @@ const RULES: Record<string, ContextRule> = {
     : code === 421 ? 'The server refuses the connection right at the start; it will close it.'
     : null,
 
-  EHLO: ({ code, lines }) => {
+  EHLO: (reply) => {
+    const { code, lines } = reply;
     if (code === 250) {
       const count = Math.max(lines.length - 1, 0);
       return `The server accepts your EHLO and speaks ESMTP. The first line is its name; ${
@@ -85,11 +93,11 @@ const RULES: Record<string, ContextRule> = {
     }
     if (code === 500 || code === 502) return 'An older server that does not know EHLO: try HELO instead (§3.2).';
     if (code === 501) return 'Check the domain you gave after EHLO.';
-    return null;
+    return refusedHelloName(reply);
   },
 
-  HELO: ({ code }) =>
-    code === 250 ? 'Plain SMTP: after HELO the server announces no extensions, so none may be used. It also clears any unfinished transaction.' : null,
+  HELO: (reply) =>
+    reply.code === 250 ? 'Plain SMTP: after HELO the server announces no extensions, so none may be used. It also clears any unfinished transaction.' : refusedHelloName(reply),
 
   MAIL: (reply) => {
     const { code } = reply;

@@ -204,6 +204,24 @@ export const LAB_WORLD: WorldDefinition = {
       mtaSts: { mode: 'enforce', mx: ['mx.stripped-sts.test'], maxAge: 604_800 },
     },
     FORWARD_TEST,
+    {
+      name: 'chunks.test',
+      role: 'Its MX offers CHUNKING (RFC 3030): a message may arrive in counted BDAT chunks instead of DATA',
+      mx: [{ preference: 10, exchange: 'mx.chunks.test' }],
+      a: ['192.0.2.145'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
+    {
+      name: 'strict.test',
+      role: 'Its MX is strict about who is calling: the EHLO name must be fully qualified and be the PTR name of the connecting address',
+      mx: [{ preference: 10, exchange: 'mx.strict.test' }],
+      a: ['192.0.2.160'],
+      users: 'any',
+      magicLocalParts: false,
+      greylistAll: false,
+    },
   ],
   hosts: [
     host('mx.lab.test', '192.0.2.11', "Delivers mail for lab.test into its users' mailboxes, bounces included"),
@@ -225,5 +243,11 @@ export const LAB_WORLD: WorldDefinition = {
     host('mx.stripped.test', '192.0.2.151', 'Offers STARTTLS, but the relay reaches it through middlebox.on-path.test, which strips it', { onPath: STRIPPING_MIDDLEBOX }),
     host('mx.stripped-sts.test', '192.0.2.156', 'Offers STARTTLS, behind the same stripping middlebox; its domain publishes MTA-STS in enforce mode', { onPath: STRIPPING_MIDDLEBOX }),
     host(FORWARD_HOST, '192.0.2.171', 'A forwarder: sends mail for its alias and its list on through the lab, sealed with ARC; keeps the rest'),
+    host('mx.chunks.test', '192.0.2.146', 'Lists CHUNKING in its EHLO reply and takes BDAT <octets> [LAST]: it reads exactly that many octets, with no dot-stuffing and no final dot', {
+      chunking: true,
+    }),
+    host('mx.strict.test', '192.0.2.161', 'Refuses an EHLO name that is not fully qualified (504 5.5.2), an address without a PTR name that leads back to it (450 4.7.25), and a name that is not that PTR name (550 5.7.1)', {
+      strictHelo: true,
+    }),
   ],
 };

@@ -110,9 +110,10 @@ export type AuthVerdict = 'accepted' | 'quarantined' | 'rejected';
 
 /** `GET /api/world`: everything the world page shows. */
 export interface WorldDescription {
-  relay: { name: string; address: string; domain: string };
+  /** `ptr`: the PTR records at the address's reverse name (`10.2.0.192.in-addr.arpa`), as the lab DNS answers them. */
+  relay: { name: string; address: string; domain: string; ptr: string[] };
   domains: Array<DomainDefinition & { answer: MxAnswer }>;
-  hosts: HostDefinition[];
+  hosts: Array<HostDefinition & { ptr: string[] }>;
   magicLocalParts: Record<MagicLocalPart, string>;
   timing: { greylistMinDelayMs: number; slowReplyMs: number; lateBounceDelayMs: number; retryBaseMs: number; maxAttempts: number };
   /** How mail for a domain the lab does not know is handled. */

@@ -28,6 +28,13 @@ export interface HostDefinition {
   maxMessageSize?: number;
   /** What the host does, in plain words for the world page. */
   behaviour: string;
+  /** Advertises CHUNKING and takes the message in BDAT chunks (RFC 3030) as well as with DATA. */
+  chunking?: boolean;
+  /**
+   * Refuses an EHLO/HELO name that is not fully qualified, a connecting address without
+   * forward-confirmed reverse DNS, and a name that is not the address's PTR name (see helo-policy).
+   */
+  strictHelo?: boolean;
   /** A box on the path from the relay to this host that rewrites what passes (RFC 3207 §6); absent: a clean path. */
   onPath?: Middlebox;
   /**

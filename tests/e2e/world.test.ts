@@ -103,6 +103,11 @@ describe('the mail world, end to end', () => {
     expect(await forward.getByTestId('world-list').textContent()).toMatch(/team@forward\.test → carol@example\.test[\s\S]*\[team\]/);
     expect(await forward.getByTestId('world-arc-sealer').textContent()).toMatch(/arc\._domainkey\.forward\.test/);
     expect(await page.locator('[data-testid="world-host"][data-host="mx.example.test"]').getByTestId('world-arc-trust').textContent()).toMatch(/forward\.test/);
+    // The host that takes BDAT and the strict one, each with what it does and its address's PTR name.
+    const host = (name: string) => page.locator(`[data-testid="world-host"][data-host="${name}"]`);
+    expect(await host('mx.chunks.test').textContent()).toMatch(/192\.0\.2\.146[\s\S]*PTR mx\.chunks\.test[\s\S]*CHUNKING/);
+    expect(await host('mx.strict.test').textContent()).toMatch(/PTR mx\.strict\.test[\s\S]*504 5\.5\.2[\s\S]*550 5\.7\.1/);
+    expect(await page.getByTestId('world-relay-ptr').textContent()).toBe('smtp.lab.test');
     expect(await fitsScreen()).toBe(true);
     await page.getByTestId('lab-tab').click();
   });

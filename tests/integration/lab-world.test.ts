@@ -111,6 +111,10 @@ describe('the mail world in a running bridge', () => {
     expect(example?.mx).toEqual([{ preference: 10, exchange: 'mx.example.test' }]);
     expect(world.hosts.map((h) => h.name)).toContain('mx.example.test');
     expect(world.relay.name).toBe('smtp.lab.test');
+    // The PTR records a strict host reads: the relay's address, and each host's.
+    expect(world.relay.ptr).toEqual(['smtp.lab.test']);
+    expect(world.hosts.find((h) => h.name === 'mx.chunks.test')).toMatchObject({ chunking: true, ptr: ['mx.chunks.test'] });
+    expect(world.hosts.find((h) => h.name === 'mx.strict.test')).toMatchObject({ strictHelo: true, ptr: ['mx.strict.test'] });
   });
 
   it('serves the MTA-STS policy of tls-required.test, and none for a domain without one', async () => {

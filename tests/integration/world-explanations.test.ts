@@ -39,11 +39,14 @@ async function walk(hostName: string): Promise<void> {
   const upgrade = async () => {
     await say('STARTTLS');
     await client.startTls(lab.certificates.caPem);
-    await say('EHLO walker.test');
+    await say(`EHLO ${name}`);
   };
 
   record(GREETING, await client.reply());
-  await say('EHLO walker.test');
+  // A strict host takes only the PTR name of the address the walk dials from (the relay's).
+  const name = host.strictHelo ? lab.world.definition.relay.name : 'walker.test';
+  if (host.strictHelo) for (const refused of ['EHLO localhost', 'EHLO walker.test', 'HELO localhost']) await say(refused);
+  await say(`EHLO ${name}`);
   for (const line of ['HELP', 'NOOP', 'VRFY alice', 'EXPN staff', 'AUTH PLAIN AGxlYXJuZXIAbGVhcm5lcg==', 'MAIL FROM:<walker@lab.test> FROBNICATE=1']) await say(line);
   const first = await say('MAIL FROM:<walker@lab.test>');
   if (first.code === 250) await say('RSET');
@@ -90,6 +93,18 @@ async function walk(hostName: string): Promise<void> {
       await content('From: walker@lab.test\r\nSubject: small\r\n\r\nShort.');
     }
   }
+  if (accepted && host.chunking) {
+    // A BDAT's octets follow its line, even when the chunk is refused (RFC 3030 §2).
+    const chunk = async (octets: string, last = '') => {
+      client.write(`BDAT ${octets.length}${last}\r\n${octets}`);
+      return record(`BDAT ${octets.length}${last}`, await client.reply());
+    };
+    await chunk('None', ' LAST');
+    for (const line of ['MAIL FROM:<walker@lab.test>', `RCPT TO:<${accepted}>`]) await say(line);
+    await chunk('Subject: walk in chunks\r\n\r\n');
+    await say('DATA');
+    await chunk('Done.', ' LAST');
+  }
   if (served.some((d) => d.name === 'example.test')) {
     // Mail in example.test's name that example.test did not send: its DMARC p=reject refuses it.
     await say('MAIL FROM:<ceo@example.test>');
@@ -121,7 +136,7 @@ describe('every reply of the lab world, explained', () => {
     const hosts = new Set(seen.map((s) => s.host));
     for (const host of lab.world.definition.hosts) expect(hosts.has(host.name)).toBe(host.up);
     const pairs = new Set(seen.map((s) => `${verbOf(s.command)} ${s.reply.code} ${s.reply.enhanced ?? ''}`.trim()));
-    for (const expected of ['RCPT 451 4.7.1', 'RCPT 452 4.2.2', 'RCPT 451 4.3.0', 'RCPT 554 5.7.1', 'RCPT 550 5.1.1', 'RCPT 556 5.1.10', 'STARTTLS 502 5.5.1', 'MAIL 555 5.5.4', 'RCPT 555 5.5.4', 'MAIL 553 5.6.7', 'RCPT 553 5.6.7', 'MAIL 552 5.3.4', '. 552 5.3.4', '. 554 5.6.1', '. 550 5.7.26', 'EXPN 502 5.5.1', 'AUTH 502 5.5.1']) {
+    for (const expected of ['RCPT 451 4.7.1', 'RCPT 452 4.2.2', 'RCPT 451 4.3.0', 'RCPT 554 5.7.1', 'RCPT 550 5.1.1', 'RCPT 556 5.1.10', 'STARTTLS 502 5.5.1', 'MAIL 555 5.5.4', 'RCPT 555 5.5.4', 'MAIL 553 5.6.7', 'RCPT 553 5.6.7', 'MAIL 552 5.3.4', '. 552 5.3.4', '. 554 5.6.1', '. 550 5.7.26', 'EXPN 502 5.5.1', 'AUTH 502 5.5.1', 'EHLO 504 5.5.2', 'EHLO 550 5.7.1', 'BDAT 250 2.0.0', 'BDAT 503 5.5.1']) {
       expect(pairs, expected).toContain(expected);
     }
   });
