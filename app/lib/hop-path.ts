@@ -11,7 +11,7 @@ import {
 } from '../../core/world/journey-path';
 import type { WorldEvent } from '../../core/world/world-events';
 import { labGiveUpAfterMs, realWorldWaitMs, REAL_WORLD_QUEUE } from '../../core/world/real-world-queue';
-import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
+import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/lab-queue';
 
 /** What the path needs of a recorded conversation. */
 export interface ConversationInfo {

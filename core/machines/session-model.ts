@@ -4,7 +4,7 @@
  * Kept apart from the machine so the tracker, the graph and the app can use them without XState.
  */
 import type { Reply } from '../smtp/reply';
-import { END_OF_DATA, GREETING } from '../smtp/reply-context';
+import { END_OF_DATA, GREETING } from '../smtp/reply-digits';
 
 /** A client line still waiting for its reply: the verb it was read as, and the line as sent. */
 export interface PendingCommand {

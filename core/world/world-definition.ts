@@ -17,10 +17,7 @@ export const GREYLIST_MIN_DELAY_MS = 60_000;
 export const SLOW_REPLY_MS = 1_500;
 /** How long after accepting bounce@'s mail its host changes its mind (lab clock). */
 export const LATE_BOUNCE_DELAY_MS = 30_000;
-/** First retry of a deferred recipient; each further retry waits twice as long (lab clock). */
-export const RETRY_BASE_MS = 5 * 60_000;
-/** Delivery attempts before a deferred recipient bounces. */
-export const MAX_DELIVERY_ATTEMPTS = 5;
+export { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from './lab-queue';
 
 export const MAGIC_LOCAL_PARTS: Readonly<Record<MagicLocalPart, string>> = {
   full: 'Mailbox full: 452 4.2.2 at RCPT, so the relay keeps retrying until it gives up',
