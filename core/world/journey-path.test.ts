@@ -150,6 +150,21 @@ describe('journeyPath', () => {
     expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, events).hops[1]).toMatchObject({ conversation: 'r1', reused: { transaction: 2 }, state: 'delivered' });
   });
 
+  it('puts the receiving host’s check on the hop whose transaction it judged, also on a kept-open connection', () => {
+    const check = (verdict: 'accepted' | 'rejected', at: number): WorldEvent => ({
+      type: 'auth', at, host: 'mx.example.test', conversation: 'r1', fromDomain: 'learner.test',
+      spf: verdict === 'accepted' ? 'pass' : 'fail', dkim: 'pass', dmarc: verdict === 'accepted' ? 'pass' : 'fail', policy: 'reject', verdict, header: 'Authentication-Results: mx.example.test; spf=pass\r\n',
+    });
+    const first = [queued('Q1', ['alice@example.test']), hop('Q1', 1, 'mx.example.test', 'r1'), check('accepted', 3), recipient('Q1', 1, 'alice@example.test', 'delivered', 'mx.example.test')];
+    const second = [queued('Q2', ['bob@example.test'], 'mail', 'c2'), { ...hop('Q2', 1, 'mx.example.test', 'r1'), reused: { transaction: 2 } } as WorldEvent, check('rejected', 4)];
+    const events = [...first, ...second];
+    expect(journeyPath(submitted, events).hops[1]?.auth).toBe(first[2]);
+    expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, events).hops[1]?.auth).toBe(second[2]);
+    // No check on the submission, nor on a hop whose host has not judged yet.
+    expect(journeyPath(submitted, events).hops[0]?.auth).toBeUndefined();
+    expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, [...first, ...second.slice(0, 2)]).hops[1]?.auth).toBeUndefined();
+  });
+
   it('finds the queue from the submission conversation when the reply named none', () => {
     const path = journeyPath({ ...submitted, queueId: null }, [queued('Q1', ['alice@example.test'])]);
     expect(path.queueId).toBe('Q1');
