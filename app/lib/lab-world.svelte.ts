@@ -4,6 +4,7 @@
  * other piece of app state it only keeps the bridge's latest word; a `welcome` replaces it all.
  */
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { BridgeMessage } from '../../core/protocol/messages';
 import type { MessageSummary } from '../../core/wire';
 
 /** Enough history for every journey a learner looks at in one sitting; older events drop off. */
@@ -39,9 +40,14 @@ export class LabWorld {
     return clock ? clock.lab + (localNow - clock.local) : null;
   }
 
-  /** The world's records or hosts changed (a lesson's scenario applied or undone). */
-  redescribe(world: WorldDescription): void {
-    this.#description = world;
+  /** The bridge's word on the world: an event, the clock, or new records and hosts (a lesson's scenario, the learner's zone). */
+  receive(message: Extract<BridgeMessage, { type: 'world.event' | 'clock' | 'world.changed' }>): void {
+    if (message.type === 'world.event') this.push(message.event);
+    else if (message.type === 'clock') this.setClock(message.now);
+    else {
+      this.#description = message.world;
+      this.replaceMailboxes(message.mailboxes);
+    }
   }
 
   reset(welcome: { world: WorldDescription; mailboxes: MailboxSummary[]; worldEvents: WorldEvent[]; clock: number }): void {
