@@ -265,6 +265,7 @@ export class LabConnection {
       case 'world.event':
       case 'clock':
       case 'world.changed':
+      case 'zone.changed':
         this.world.receive(message);
         return;
       case 'delivery.started':

@@ -14,6 +14,10 @@ export class ZoneEditor {
   busy = $state(false);
   /** The signing key the lab made last, until its record is saved. */
   offered = $state.raw<DkimKeyOffer | null>(null);
+  /** Records published elsewhere while the draft had edits of the learner's: kept aside until taken. */
+  incoming = $state.raw<ZoneRecord[] | null>(null);
+  /** The records as the bridge last said they are published: the draft is untouched while it equals them. */
+  #published: ZoneRecord[] = [];
 
   constructor(domain: string) {
     this.domain = domain;
@@ -25,6 +29,35 @@ export class ZoneEditor {
 
   async load(): Promise<void> {
     await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.');
+  }
+
+  /**
+   * The records changed elsewhere (another page, the API, a lesson, a reset). An untouched draft
+   * follows at once; a draft with edits is kept, and the new records wait for the learner's word.
+   */
+  published(zone: LearnerZone): void {
+    if (sameRecords(zone.records, this.#published)) return;
+    if (sameRecords(zone.records, this.draft) || sameRecords(this.draft, this.#published)) {
+      const echo = sameRecords(zone.records, this.draft);
+      this.#take(zone.records);
+      if (!echo) this.status = 'Changed elsewhere (another page, the API or a lesson): these are the records published now.';
+      return;
+    }
+    this.incoming = zone.records.map((r) => ({ ...r }));
+    this.status = 'The records were changed elsewhere while you were editing: your edits are kept, not saved.';
+  }
+
+  /** Drop the draft's edits for the records published elsewhere. */
+  takeIncoming(): void {
+    if (this.incoming) this.#take(this.incoming);
+    this.status = 'These are the records published now.';
+  }
+
+  #take(records: ZoneRecord[]): void {
+    this.#published = records.map((r) => ({ ...r }));
+    this.draft = records.map((r) => ({ ...r }));
+    this.errors = new Map();
+    this.incoming = null;
   }
 
   add(type: ZoneRecordType = 'TXT'): void {
@@ -76,8 +109,7 @@ export class ZoneEditor {
       const res = await request();
       const body = (await res.json()) as LearnerZone | { error: string; errors?: ZoneError[] };
       if ('records' in body) {
-        this.draft = body.records.map((r) => ({ ...r }));
-        this.errors = new Map();
+        this.#take(body.records);
         this.status = done;
         return;
       }
@@ -91,4 +123,8 @@ export class ZoneEditor {
       this.busy = false;
     }
   }
+}
+
+function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.type === b[i]?.type && r.name === b[i]?.name && r.value === b[i]?.value);
 }
