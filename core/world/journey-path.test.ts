@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
+import { checkOfCopy, journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
 import { LabDns } from './lab-dns';
 import { LAB_WORLD } from './world-definition';
 import type { WorldEvent } from './world-events';
@@ -163,6 +163,13 @@ describe('journeyPath', () => {
     // No check on the submission, nor on a hop whose host has not judged yet.
     expect(journeyPath(submitted, events).hops[0]?.auth).toBeUndefined();
     expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, [...first, ...second.slice(0, 2)]).hops[1]?.auth).toBeUndefined();
+
+    // The message view finds the same check for each copy stored on that connection.
+    const stored = (messageId: string, at: number): WorldEvent => ({ type: 'stored', at, mailbox: 'alice@example.test', messageId, host: 'mx.example.test', conversation: 'r1', outside: false });
+    const accepted = check('accepted', 5);
+    const withCopies = [...first, stored('m1', 3), ...second, accepted, stored('m2', 6)];
+    expect(checkOfCopy(withCopies, 'm1', 'r1')).toBe(first[2]);
+    expect(checkOfCopy(withCopies, 'm2', 'r1')).toBe(accepted);
   });
 
   it('finds the queue from the submission conversation when the reply named none', () => {

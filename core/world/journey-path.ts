@@ -288,6 +288,18 @@ function attachChecks(worldEvents: readonly WorldEvent[], hopOfEvent: ReadonlyMa
   }
 }
 
+/**
+ * The check behind a mailbox copy, for its Verdicts tab: the last its host ran on the copy's
+ * conversation before storing it, by the same rule as `attachChecks` (each transaction of a
+ * kept-open connection is checked before it is stored). Without the stored event (dropped from
+ * the page's window), the conversation's last check.
+ */
+export function checkOfCopy(worldEvents: readonly WorldEvent[], messageId: string, conversation: string): AuthEvent | undefined {
+  const stored = worldEvents.findIndex((e) => e.type === 'stored' && e.messageId === messageId);
+  const before = stored === -1 ? worldEvents : worldEvents.slice(0, stored);
+  return before.findLast((e): e is AuthEvent => e.type === 'auth' && e.conversation === conversation);
+}
+
 function emptyRecipient(address: string): RecipientPath {
   return { address, outcome: 'pending', attempts: 0, response: null, status: null, host: null, retryAt: null, mailbox: null, messageId: null, bounceQueueId: null };
 }
