@@ -141,13 +141,17 @@ describe('the zone API of hosted labs', () => {
   });
   afterAll(() => bridge?.close());
 
-  it('gives each lab a domain of its own that no other lab can read or change', async () => {
-    const ada = new Browser(bridge);
-    const bob = new Browser(bridge);
+  /** Two browsers, each with a lab of its own, and each lab's domain. */
+  async function twoLabs() {
+    const [ada, bob] = [new Browser(bridge), new Browser(bridge)];
     await ada.get('/');
     await bob.get('/');
-    const adaDomain = ((await ada.lab()) as unknown as { learnerDomain: string }).learnerDomain;
-    const bobDomain = ((await bob.lab()) as unknown as { learnerDomain: string }).learnerDomain;
+    const domainOf = async (browser: Browser) => ((await browser.lab()) as unknown as { learnerDomain: string }).learnerDomain;
+    return { ada, bob, adaDomain: await domainOf(ada), bobDomain: await domainOf(bob) };
+  }
+
+  it('gives each lab a domain of its own that no other lab can read or change', async () => {
+    const { ada, bob, adaDomain, bobDomain } = await twoLabs();
     expect(adaDomain).toMatch(/^lab-[0-9a-f]{10}\.learner\.test$/);
     expect(bobDomain).not.toBe(adaDomain);
 
@@ -169,12 +173,7 @@ describe('the zone API of hosted labs', () => {
   });
 
   it("tells every open page of a lab the moment its zone changes (API PUT, WebSocket, reset), and no page of another lab", async () => {
-    const ada = new Browser(bridge);
-    const bob = new Browser(bridge);
-    await ada.get('/');
-    await bob.get('/');
-    const adaDomain = ((await ada.lab()) as unknown as { learnerDomain: string }).learnerDomain;
-    const bobDomain = ((await bob.lab()) as unknown as { learnerDomain: string }).learnerDomain;
+    const { ada, bob, adaDomain, bobDomain } = await twoLabs();
     const pages = [await ada.socket(), await ada.socket()];
     const bobPage = await bob.socket();
     try {
