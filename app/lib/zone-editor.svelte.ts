@@ -28,19 +28,20 @@ export class ZoneEditor {
   }
 
   async load(): Promise<void> {
-    await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.');
+    // What the learner typed while it loaded (records arrived from another page first) is kept.
+    await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.', { keepEdits: true });
   }
 
   /**
    * The records changed elsewhere (another page, the API, a lesson, a reset). An untouched draft
    * follows at once; a draft with edits is kept, and the new records wait for the learner's word.
    */
-  published(zone: LearnerZone): void {
+  published(zone: LearnerZone, taken = 'Changed elsewhere (another page, the API or a lesson): these are the records published now.'): void {
     if (sameRecords(zone.records, this.#published)) return;
     if (sameRecords(zone.records, this.draft) || sameRecords(this.draft, this.#published)) {
       const echo = sameRecords(zone.records, this.draft);
       this.#take(zone.records);
-      if (!echo) this.status = 'Changed elsewhere (another page, the API or a lesson): these are the records published now.';
+      if (!echo) this.status = taken;
       return;
     }
     this.incoming = zone.records.map((r) => ({ ...r }));
@@ -75,7 +76,7 @@ export class ZoneEditor {
 
   /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
   importZoneFile(text: string): Promise<void> {
-    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', false);
+    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', { besideRecords: false });
   }
 
   reset(): Promise<void> {
@@ -101,16 +102,22 @@ export class ZoneEditor {
     }
   }
 
-  /** `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status. */
-  async #run(pending: string, request: () => Promise<Response>, done: string, besideRecords = true): Promise<void> {
+  /**
+   * `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status.
+   * `keepEdits`: the records answered are taken as published elsewhere are, not over the learner's edits.
+   */
+  async #run(pending: string, request: () => Promise<Response>, done: string, { besideRecords = true, keepEdits = false } = {}): Promise<void> {
     this.busy = true;
     if (pending) this.status = pending;
     try {
       const res = await request();
       const body = (await res.json()) as LearnerZone | { error: string; errors?: ZoneError[] };
       if ('records' in body) {
-        this.#take(body.records);
-        this.status = done;
+        if (keepEdits) this.published(body, done);
+        else {
+          this.#take(body.records);
+          this.status = done;
+        }
         return;
       }
       const errors = body.errors ?? [];
