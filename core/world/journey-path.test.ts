@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkOfCopy, journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
+import { checkOfCopy, journeyConversationOfCheck, journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
 import { LabDns } from './lab-dns';
 import { LAB_WORLD } from './world-definition';
 import type { WorldEvent } from './world-events';
@@ -170,6 +170,9 @@ describe('journeyPath', () => {
     const withCopies = [...first, stored('m1', 3), ...second, accepted, stored('m2', 6)];
     expect(checkOfCopy(withCopies, 'm1', 'r1')).toBe(first[2]);
     expect(checkOfCopy(withCopies, 'm2', 'r1')).toBe(accepted);
+    // And its link to the journey names each mail's own submission, not the shared relay conversation.
+    expect(journeyConversationOfCheck(withCopies, first[2] as Extract<WorldEvent, { type: 'auth' }>)).toBe('c1');
+    expect(journeyConversationOfCheck(withCopies, accepted as Extract<WorldEvent, { type: 'auth' }>)).toBe('c2');
   });
 
   it('finds the queue from the submission conversation when the reply named none', () => {

@@ -300,6 +300,20 @@ export function checkOfCopy(worldEvents: readonly WorldEvent[], messageId: strin
   return before.findLast((e): e is AuthEvent => e.type === 'auth' && e.conversation === conversation);
 }
 
+/**
+ * The conversation whose journey shows the mail a check judged: the submission that queued it.
+ * Not the checked hop's own conversation: a relay connection kept open carries several mails, and
+ * its journey is its first mail's. That one only when no submission was recorded.
+ */
+export function journeyConversationOfCheck(worldEvents: readonly WorldEvent[], check: AuthEvent): string | null {
+  const at = worldEvents.indexOf(check);
+  const hop = (at === -1 ? worldEvents : worldEvents.slice(0, at)).findLast((e) => e.type === 'relay.hop' && e.conversation === check.conversation);
+  if (hop?.type !== 'relay.hop') return check.conversation;
+  const root = rootQueueId(hop.queueId, worldEvents);
+  const queued = worldEvents.find((e) => e.type === 'queued' && e.queueId === root);
+  return (queued?.type === 'queued' ? queued.conversation : null) ?? check.conversation;
+}
+
 function emptyRecipient(address: string): RecipientPath {
   return { address, outcome: 'pending', attempts: 0, response: null, status: null, host: null, retryAt: null, mailbox: null, messageId: null, bounceQueueId: null };
 }
