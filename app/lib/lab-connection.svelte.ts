@@ -13,6 +13,8 @@ import { Conversation } from './conversation.svelte';
 import { Deliveries } from './deliveries.svelte';
 import { LabWorld } from './lab-world.svelte';
 import { ServerSeatState } from './server-seat.svelte';
+import { LessonScenario } from './lesson-scenario';
+import { ReconnectCountdown } from './reconnect-countdown.svelte';
 
 import type { TerminalServer, TerminalTarget } from '../../core/protocol/terminal-servers';
 import type { Scenario } from '../../core/lessons/scenario-schema';
@@ -34,8 +36,6 @@ interface LabConnectionOptions {
   onRefused?: (ref: string, code: ErrorCode, message: string) => void;
 }
 
-const FIRST_RETRY_MS = 1000;
-const LONGEST_RETRY_MS = 15000;
 const MAX_NOTICES = 5;
 
 /** Where the bridge listens: `/ws` on the page's own origin (the CSP allows nothing else). */
@@ -51,7 +51,6 @@ function unreachable(value: never): never {
 
 export class LabConnection {
   #status = $state<LinkStatus>('connecting');
-  #retryInSeconds = $state(0);
   #lab = $state.raw<LabInfo | null>(null);
   #conversations = $state.raw<Conversation[]>([]);
   #messages = $state.raw<MessageSummary[]>([]);
@@ -59,14 +58,11 @@ export class LabConnection {
   readonly deliveries = new Deliveries();
   readonly world = new LabWorld();
   #terminalServer = $state.raw<TerminalTarget>('welcoming');
-  /** The scenario this page asked for, and whether the bridge has it; undefined: never asked. */
-  #scenario: { scenario: Scenario | null; fresh: boolean; sent: boolean } | undefined;
+  readonly #scenario = new LessonScenario((message) => this.#send(message), () => this.#socket?.readyState === WebSocket.OPEN);
   readonly seat = new ServerSeatState((message) => this.#send(message));
 
   #socket: WebSocket | null = null;
-  #failedAttempts = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #countdownTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #retry = new ReconnectCountdown();
   #noticeCounter = 0;
   #refCounter = 0;
   #openRefs = new Set<string>();
@@ -84,7 +80,7 @@ export class LabConnection {
     return this.#status;
   }
   get retryInSeconds(): number {
-    return this.#retryInSeconds;
+    return this.#retry.secondsLeft;
   }
   get lab(): LabInfo | null {
     return this.#lab;
@@ -106,12 +102,12 @@ export class LabConnection {
   }
 
   connect(): void {
-    this.#clearTimers();
+    this.#retry.clear();
     this.#status = 'connecting';
     const socket = new WebSocket(socketUrl());
     this.#socket = socket;
     socket.addEventListener('open', () => {
-      this.#failedAttempts = 0;
+      this.#retry.succeeded();
       this.#status = 'connected';
     });
     socket.addEventListener('message', (event) => {
@@ -131,7 +127,8 @@ export class LabConnection {
         this.connect();
         return;
       }
-      this.#scheduleReconnect();
+      this.#status = 'disconnected';
+      this.#retry.schedule(() => this.connect());
     });
   }
 
@@ -143,7 +140,7 @@ export class LabConnection {
   }
 
   disconnect(): void {
-    this.#clearTimers();
+    this.#retry.clear();
     const socket = this.#socket;
     this.#socket = null;
     socket?.close();
@@ -178,15 +175,7 @@ export class LabConnection {
    * not yet. A page that never applied one leaves the lab's world alone.
    */
   applyScenario(scenario: Scenario | null, fresh = true): void {
-    if (scenario === null && this.#scenario === undefined) return;
-    this.#scenario = { scenario, fresh, sent: false };
-    this.#sendScenario();
-  }
-
-  #sendScenario(): void {
-    const pending = this.#scenario;
-    if (!pending || pending.sent || this.#socket?.readyState !== WebSocket.OPEN) return;
-    pending.sent = this.#send({ type: 'scenario.apply', scenario: pending.scenario, fresh: pending.fresh });
+    this.#scenario.apply(scenario, fresh);
   }
 
   /** Send exactly one line: CR and LF are stripped so one Enter can never send two commands. */
@@ -270,14 +259,14 @@ export class LabConnection {
         this.#messages = [...message.messages].sort((a, b) => b.receivedAt - a.receivedAt);
         this.deliveries.reset(message.deliveries, message.gates);
         this.world.reset(message);
-        this.#sendScenario();
+        this.#scenario.flush();
         this.seat.setInfo(message.seat ?? null);
         return;
       case 'world.event':
-        this.world.push(message.event);
-        return;
       case 'clock':
-        this.world.setClock(message.now);
+      case 'world.changed':
+      case 'zone.changed':
+        this.world.receive(message);
         return;
       case 'delivery.started':
         this.deliveries.upsert(message.delivery);
@@ -290,10 +279,6 @@ export class LabConnection {
         return;
       case 'delivery.finished':
         this.deliveries.upsert(message.delivery);
-        return;
-      case 'world.changed':
-        this.world.redescribe(message.world);
-        this.world.replaceMailboxes(message.mailboxes);
         return;
       case 'conversation.started':
         this.#ensureConversation(message.conversation);
@@ -347,12 +332,9 @@ export class LabConnection {
         return;
       }
       case 'seat.opened':
-        this.seat.setInfo(message.seat);
-        return;
       case 'seat.client':
-        this.seat.report(message.report);
-        return;
       case 'seat.started':
+        this.seat.receive(message);
         return;
       case 'terminal.opened':
         this.#ensureConversation(message.conversation);
@@ -389,29 +371,11 @@ export class LabConnection {
   #add(conversation: Conversation): void {
     this.#conversations = sortNewestFirst([conversation, ...this.#conversations]);
   }
-
-  #scheduleReconnect(): void {
-    this.#clearTimers();
-    const delay = Math.min(FIRST_RETRY_MS * 2 ** this.#failedAttempts, LONGEST_RETRY_MS);
-    this.#failedAttempts++;
-    this.#status = 'disconnected';
-    this.#retryInSeconds = Math.ceil(delay / 1000);
-    this.#countdownTimer = setInterval(() => {
-      this.#retryInSeconds = Math.max(0, this.#retryInSeconds - 1);
-    }, 1000);
-    this.#retryTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  #clearTimers(): void {
-    clearTimeout(this.#retryTimer);
-    clearInterval(this.#countdownTimer);
-  }
 }
 
 function sortNewestFirst(conversations: Conversation[]): Conversation[] {
   return conversations.sort((a, b) => b.summary.startedAt - a.summary.startedAt);
 }
-
 
 function describeError(code: ErrorCode, message: string): string {
   if (code === 'not-connected') return `That SMTP connection is closed. ${message}`;

@@ -4,6 +4,8 @@
  * other piece of app state it only keeps the bridge's latest word; a `welcome` replaces it all.
  */
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { BridgeMessage } from '../../core/protocol/messages';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import type { MessageSummary } from '../../core/wire';
 
 /** Enough history for every journey a learner looks at in one sitting; older events drop off. */
@@ -17,6 +19,8 @@ export class LabWorld {
   #clock = $state.raw<{ lab: number; local: number } | null>(null);
   /** Bumped whenever a mailbox gains a message, so an open mailbox knows to refetch. */
   #mailboxRevision = $state(0);
+  /** The learner's records as last published, once they changed while this page was open. */
+  #zone = $state.raw<LearnerZone | null>(null);
 
   get description(): WorldDescription | null {
     return this.#description;
@@ -32,6 +36,9 @@ export class LabWorld {
   get mailboxRevision(): number {
     return this.#mailboxRevision;
   }
+  get zone(): LearnerZone | null {
+    return this.#zone;
+  }
 
   /** The lab clock now, given the page's clock `localNow` (pass a ticking value to redraw). */
   clockAt(localNow: number): number | null {
@@ -39,9 +46,15 @@ export class LabWorld {
     return clock ? clock.lab + (localNow - clock.local) : null;
   }
 
-  /** The world's records or hosts changed (a lesson's scenario applied or undone). */
-  redescribe(world: WorldDescription): void {
-    this.#description = world;
+  /** The bridge's word on the world: an event, the clock, or new records and hosts (a lesson's scenario, the learner's zone). */
+  receive(message: Extract<BridgeMessage, { type: 'world.event' | 'clock' | 'world.changed' | 'zone.changed' }>): void {
+    if (message.type === 'world.event') this.push(message.event);
+    else if (message.type === 'clock') this.setClock(message.now);
+    else if (message.type === 'zone.changed') this.#zone = message.zone;
+    else {
+      this.#description = message.world;
+      this.replaceMailboxes(message.mailboxes);
+    }
   }
 
   reset(welcome: { world: WorldDescription; mailboxes: MailboxSummary[]; worldEvents: WorldEvent[]; clock: number }): void {

@@ -3,7 +3,7 @@
  * clients started against it reported, and the bridge's refusal of a typed reply. Small on purpose:
  * it lives on the first screen's connection; the view that uses it loads when opened.
  */
-import type { ClientMessage } from '../../core/protocol/messages';
+import type { BridgeMessage, ClientMessage } from '../../core/protocol/messages';
 import type { PreparedMessageId, SeatClient, SeatClientReport, SeatInfo } from '../../core/protocol/seat';
 
 const MAX_REPORTS = 20;
@@ -57,8 +57,10 @@ export class ServerSeatState {
   setInfo(info: SeatInfo | null): void {
     this.#info = info;
   }
-  report(report: SeatClientReport): void {
-    this.#reports = [report, ...this.#reports].slice(0, MAX_REPORTS);
+  /** The bridge's word on the seat, heard by every page of the lab (`seat.started` answers the asker alone, and says nothing new). */
+  receive(message: Extract<BridgeMessage, { type: 'seat.opened' | 'seat.client' | 'seat.started' }>): void {
+    if (message.type === 'seat.opened') this.setInfo(message.seat);
+    else if (message.type === 'seat.client') this.#reports = [message.report, ...this.#reports].slice(0, MAX_REPORTS);
   }
   /** An error answering a reply of ours: shown beside the input. True when it was one. */
   refused(ref: string, message: string): boolean {

@@ -14,6 +14,10 @@ export class ZoneEditor {
   busy = $state(false);
   /** The signing key the lab made last, until its record is saved. */
   offered = $state.raw<DkimKeyOffer | null>(null);
+  /** Records published elsewhere while the draft had edits of the learner's: kept aside until taken. */
+  incoming = $state.raw<ZoneRecord[] | null>(null);
+  /** The records as the bridge last said they are published: the draft is untouched while it equals them. */
+  #published: ZoneRecord[] = [];
 
   constructor(domain: string) {
     this.domain = domain;
@@ -24,7 +28,37 @@ export class ZoneEditor {
   }
 
   async load(): Promise<void> {
-    await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.');
+    // What the learner typed while it loaded (records arrived from another page first) is kept.
+    await this.#run('', () => fetch(`${this.#base}/records`), 'Loaded.', { keepEdits: true });
+  }
+
+  /**
+   * The records changed elsewhere (another page, the API, a lesson, a reset). An untouched draft
+   * follows at once; a draft with edits is kept, and the new records wait for the learner's word.
+   */
+  published(zone: LearnerZone, taken = 'Changed elsewhere (another page, the API or a lesson): these are the records published now.'): void {
+    if (sameRecords(zone.records, this.#published)) return;
+    if (sameRecords(zone.records, this.draft) || sameRecords(this.draft, this.#published)) {
+      const echo = sameRecords(zone.records, this.draft);
+      this.#take(zone.records);
+      if (!echo) this.status = taken;
+      return;
+    }
+    this.incoming = zone.records.map((r) => ({ ...r }));
+    this.status = 'The records were changed elsewhere while you were editing: your edits are kept, not saved.';
+  }
+
+  /** Drop the draft's edits for the records published elsewhere. */
+  takeIncoming(): void {
+    if (this.incoming) this.#take(this.incoming);
+    this.status = 'These are the records published now.';
+  }
+
+  #take(records: ZoneRecord[]): void {
+    this.#published = records.map((r) => ({ ...r }));
+    this.draft = records.map((r) => ({ ...r }));
+    this.errors = new Map();
+    this.incoming = null;
   }
 
   add(type: ZoneRecordType = 'TXT'): void {
@@ -42,7 +76,7 @@ export class ZoneEditor {
 
   /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
   importZoneFile(text: string): Promise<void> {
-    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', false);
+    return this.#run('Importing…', () => fetch(`${this.#base}/zone`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: text }), 'Imported: the lab DNS answers with these records now.', { besideRecords: false });
   }
 
   reset(): Promise<void> {
@@ -68,17 +102,22 @@ export class ZoneEditor {
     }
   }
 
-  /** `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status. */
-  async #run(pending: string, request: () => Promise<Response>, done: string, besideRecords = true): Promise<void> {
+  /**
+   * `besideRecords`: the refused records are the draft's, so each reason goes beside its row; otherwise into the status.
+   * `keepEdits`: the records answered are taken as published elsewhere are, not over the learner's edits.
+   */
+  async #run(pending: string, request: () => Promise<Response>, done: string, { besideRecords = true, keepEdits = false } = {}): Promise<void> {
     this.busy = true;
     if (pending) this.status = pending;
     try {
       const res = await request();
       const body = (await res.json()) as LearnerZone | { error: string; errors?: ZoneError[] };
       if ('records' in body) {
-        this.draft = body.records.map((r) => ({ ...r }));
-        this.errors = new Map();
-        this.status = done;
+        if (keepEdits) this.published(body, done);
+        else {
+          this.#take(body.records);
+          this.status = done;
+        }
         return;
       }
       const errors = body.errors ?? [];
@@ -91,4 +130,8 @@ export class ZoneEditor {
       this.busy = false;
     }
   }
+}
+
+function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.type === b[i]?.type && r.name === b[i]?.name && r.value === b[i]?.value);
 }

@@ -8,6 +8,7 @@ import type { InboxChores } from './inbox-chores';
 import type { SearchQuery } from '../../core/search/search-query';
 import type { SearchMatch } from '../search/lab-search';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../../core/world/world-events';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import type { LabInfo } from '../../core/protocol/messages';
 import type { SeatClientReport, SeatInfo } from '../../core/protocol/seat';
 import type { ServerSeat } from '../seat/server-seat';
@@ -45,6 +46,8 @@ export interface LabEvents {
   'world.event': (event: WorldEvent) => void;
   /** The world's records or hosts changed (a lesson's scenario applied or undone), and its mailboxes now. */
   'world.changed': (world: WorldDescription, mailboxes: MailboxSummary[]) => void;
+  /** The learner's zone changed, however it was changed: the records published now. */
+  'zone.changed': (zone: LearnerZone) => void;
   /** The lab clock jumped (fast-forward); epoch ms. */
   clock: (now: number) => void;
   /** The learner's server seat opened (its address) or closed (null). */

@@ -5,6 +5,7 @@
  */
 import type { MessageSummary } from '../../core/wire';
 import type { MailboxSummary, WorldEvent } from '../../core/world/world-events';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import type { LabAccount } from '../../core/smtp/credential-filter';
 import { LineTap } from '../tap/line-tap';
 import type { StoredMessage } from '../world/mailboxes';
@@ -30,7 +31,7 @@ export interface LabWorldOptions {
   steppedDelivery(conversation: string): string | undefined;
   log(message: string): void;
   /** The rest of the world's options: tests pass a clock without real timers or shorter waits. */
-  world?: Omit<WorldOptions, 'certificates' | 'tap' | 'onEvent' | 'log'>;
+  world?: Omit<WorldOptions, 'certificates' | 'tap' | 'onEvent' | 'onZoneChange' | 'log'>;
 }
 
 export interface LabWorld {
@@ -126,7 +127,13 @@ export async function createLabWorld(options: LabWorldOptions): Promise<LabWorld
 
   // A stepped hop is held at its gate: other mail must not ride on its session.
   const exclusiveHop = (queueId: string, attempt: number) => attempt === 1 && stepped.has(queueId);
-  const created = await createWorld({ certificates, tap, onEvent, log, exclusiveHop, ...options.world });
+  // Every page of this lab sees the learner's records the moment they change, whoever changed them:
+  // the records themselves for the zone editor, the world's description for the domain cards.
+  const onZoneChange = (zone: LearnerZone) => {
+    emit('zone.changed', zone);
+    if (world) emit('world.changed', world.describe(), world.mailboxes());
+  };
+  const created = await createWorld({ certificates, tap, onEvent, onZoneChange, log, exclusiveHop, ...options.world });
   world = created;
   let clockTurn: Promise<unknown> = Promise.resolve();
   let closed = false;

@@ -64,6 +64,7 @@ export class LabChannel {
     this.#relay('delivery.finished', (delivery) => this.#broadcast({ type: 'delivery.finished', delivery }));
     this.#relay('world.event', (event) => this.#broadcast({ type: 'world.event', event }));
     this.#relay('world.changed', (world, mailboxes) => this.#broadcast({ type: 'world.changed', world, mailboxes }));
+    this.#relay('zone.changed', (zone) => this.#broadcast({ type: 'zone.changed', zone }));
     this.#relay('clock', (now) => this.#broadcast({ type: 'clock', now }));
     this.#relay('seat.opened', (seat) => this.#broadcast({ type: 'seat.opened', seat }));
     this.#relay('seat.client', (report) => this.#broadcast({ type: 'seat.client', report }));

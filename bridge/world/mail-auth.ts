@@ -8,7 +8,7 @@ import { authenticate, dkimSign, sealMessage } from './mailauth-loader';
 import { ARC_OVERRIDE_HEADER, arcOverrides, DKIM_SELECTOR, dkimKeyRecord, dmarcVerdict, readPolicy } from '../../core/world/mail-auth-policy';
 import { domainOf, type LabDns } from '../../core/world/lab-dns';
 import type { ArcCheck, AuthCheck, AuthResult, DmarcPolicy } from '../../core/world/world-events';
-import { alignment, matchedMechanism, spfDomain, type AuthSteps, type DnsStep } from '../../core/world/auth-steps';
+import { alignment, evaluateSpf, spfDomain, type AuthSteps, type DnsStep } from '../../core/world/auth-steps';
 import type { TxtRecord } from '../../core/world/world-types';
 import type { QueueEntry } from './queue';
 
@@ -260,13 +260,15 @@ function authSteps(dns: LabDns, result: Authenticated, peer: AuthPeer, lookups: 
   const dkimDomains = result.dkim.results.filter((r) => r.status.result === 'pass').map((r) => r.signingDomain);
   const passingDkim = dkimDomains.find((d) => alignment(fromDomain, d, 'relaxed').relaxed) ?? dkimDomains[0] ?? result.dkim.results[0]?.signingDomain ?? null;
   const spfPassed = result.spf && result.spf.status.result === 'pass';
+  const evaluation = spfRecord ? evaluateSpf(spfRecord, spfChecked, peer.ip, dns) : null;
   return {
     lookups,
     spf: result.spf
       ? {
           domain: spfChecked,
           record: spfRecord,
-          matched: spfRecord ? matchedMechanism(spfRecord, spfChecked, peer.ip, dns) : null,
+          matched: evaluation?.matched ?? null,
+          ...(evaluation ? { terms: evaluation.terms } : {}),
           result: result.spf.status.result as AuthResult,
           comment: String(result.spf.status.comment ?? ''),
         }

@@ -33,7 +33,7 @@ import { createLabClock, type LabClock } from './lab-clock';
 import { createDkimKey, outgoingSigner, signsFor, type DkimKey } from './mail-auth';
 import { LearnerDomain } from './learner-domain';
 import { learnerDomainDefinition } from '../../core/world/learner-domain-definition';
-import { LOCAL_LEARNER_DOMAIN } from '../../core/world/learner-zone';
+import { LOCAL_LEARNER_DOMAIN, type LearnerZone } from '../../core/world/learner-zone';
 import { mailAuthFor } from './mail-auth-service';
 import { createMailHost, finalDelivery, type LateBounce, type MailHost } from './mail-host';
 import { createForwarder, forwarderKeys } from './forwarder';
@@ -66,6 +66,8 @@ export interface WorldOptions {
   clock?: LabClock;
   timing?: Partial<WorldTiming>;
   onEvent?(event: WorldEvent): void;
+  /** The learner's published zone changed (the API, a page, a lesson, a reset): the new set. */
+  onZoneChange?(zone: LearnerZone): void;
   /** Defaults to a LineTap that records nothing, so the bytes take the same path either way. */
   tap?: HopTap;
   log?(message: string): void;
@@ -197,6 +199,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     onChange: (zone) => {
       dns.useZone(zone);
       auth.useZone(zone);
+      options.onZoneChange?.(zone);
     },
   });
   dns.useZone(learner.zone());

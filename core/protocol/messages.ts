@@ -213,6 +213,8 @@ export type BridgeMessage =
   /** A zone.put refused whole: each bad record, its place in what was sent, and why. */
   | { type: 'zone.refused'; ref?: string; errors: ZoneError[] }
   | { type: 'zone.key'; ref?: string; key: DkimKeyOffer }
+  /** The learner's records changed (the API, a page, a lesson, a reset): every page of that lab, and only that lab, hears it. */
+  | { type: 'zone.changed'; zone: LearnerZone }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string };
 
 export type ParseResult =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
+import { checkOfCopy, journeyConversationOfCheck, journeyPath, queueIdForConversation, rootQueueId, type SubmissionHop } from './journey-path';
 import { LabDns } from './lab-dns';
 import { LAB_WORLD } from './world-definition';
 import type { WorldEvent } from './world-events';
@@ -148,6 +148,31 @@ describe('journeyPath', () => {
     const events = [...first, ...second];
     expect(journeyPath(submitted, events).hops[1]?.reused).toBeUndefined();
     expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, events).hops[1]).toMatchObject({ conversation: 'r1', reused: { transaction: 2 }, state: 'delivered' });
+  });
+
+  it('puts the receiving host’s check on the hop whose transaction it judged, also on a kept-open connection', () => {
+    const check = (verdict: 'accepted' | 'rejected', at: number): WorldEvent => ({
+      type: 'auth', at, host: 'mx.example.test', conversation: 'r1', fromDomain: 'learner.test',
+      spf: verdict === 'accepted' ? 'pass' : 'fail', dkim: 'pass', dmarc: verdict === 'accepted' ? 'pass' : 'fail', policy: 'reject', verdict, header: 'Authentication-Results: mx.example.test; spf=pass\r\n',
+    });
+    const first = [queued('Q1', ['alice@example.test']), hop('Q1', 1, 'mx.example.test', 'r1'), check('accepted', 3), recipient('Q1', 1, 'alice@example.test', 'delivered', 'mx.example.test')];
+    const second = [queued('Q2', ['bob@example.test'], 'mail', 'c2'), { ...hop('Q2', 1, 'mx.example.test', 'r1'), reused: { transaction: 2 } } as WorldEvent, check('rejected', 4)];
+    const events = [...first, ...second];
+    expect(journeyPath(submitted, events).hops[1]?.auth).toBe(first[2]);
+    expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, events).hops[1]?.auth).toBe(second[2]);
+    // No check on the submission, nor on a hop whose host has not judged yet.
+    expect(journeyPath(submitted, events).hops[0]?.auth).toBeUndefined();
+    expect(journeyPath({ ...submitted, conversation: 'c2', queueId: 'Q2' }, [...first, ...second.slice(0, 2)]).hops[1]?.auth).toBeUndefined();
+
+    // The message view finds the same check for each copy stored on that connection.
+    const stored = (messageId: string, at: number): WorldEvent => ({ type: 'stored', at, mailbox: 'alice@example.test', messageId, host: 'mx.example.test', conversation: 'r1', outside: false });
+    const accepted = check('accepted', 5);
+    const withCopies = [...first, stored('m1', 3), ...second, accepted, stored('m2', 6)];
+    expect(checkOfCopy(withCopies, 'm1', 'r1')).toBe(first[2]);
+    expect(checkOfCopy(withCopies, 'm2', 'r1')).toBe(accepted);
+    // And its link to the journey names each mail's own submission, not the shared relay conversation.
+    expect(journeyConversationOfCheck(withCopies, first[2] as Extract<WorldEvent, { type: 'auth' }>)).toBe('c1');
+    expect(journeyConversationOfCheck(withCopies, accepted as Extract<WorldEvent, { type: 'auth' }>)).toBe('c2');
   });
 
   it('finds the queue from the submission conversation when the reply named none', () => {

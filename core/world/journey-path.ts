@@ -14,6 +14,8 @@ import { senderOf } from './hop-ends';
 import type { MxAnswer } from './lab-dns';
 import type { QueuedKind, RecipientOutcome, WorldEvent } from './world-events';
 
+type AuthEvent = Extract<WorldEvent, { type: 'auth' }>;
+
 /** Where the email as a whole is. */
 export type PathState =
   | 'submitting' | 'refused' | 'aborted'
@@ -49,6 +51,8 @@ export interface PathHop {
   at: number | null;
   /** The reply that decided it, or why it could not connect. */
   detail: string | null;
+  /** The receiving host's check of this hop's mail (SPF, DKIM, DMARC), the same event the message view shows. */
+  auth?: AuthEvent;
 }
 
 export interface PathLookup {
@@ -171,6 +175,7 @@ export function journeyPath(
   const lookups: PathLookup[] = [];
   const recipients = new Map<string, RecipientPath>();
   for (const address of queued?.type === 'queued' ? queued.to : []) recipients.set(address, emptyRecipient(address));
+  const hopOfEvent = new Map<WorldEvent, number>();
   const hopFor = (attempt: number, host: string | null) =>
     [...hops].reverse().find((h) => h.hop > 0 && h.attempt === attempt && h.to === host && h.state !== 'unreachable');
 
@@ -187,6 +192,7 @@ export function journeyPath(
         break;
       }
       case 'relay.hop':
+        hopOfEvent.set(event, hops.length);
         hops.push({
           ...relayHop(event, queued, senderOf(event.queueId, worldEvents, relayName)),
           hop: event.hop,
@@ -224,6 +230,8 @@ export function journeyPath(
     }
   }
 
+  attachChecks(worldEvents, hopOfEvent, hops);
+
   // A stored event names the mailbox and the hop's conversation, not the queue: match on both.
   const conversations = new Set(hops.filter((h) => h.hop > 0 && h.conversation).map((h) => h.conversation));
   for (const event of worldEvents) {
@@ -259,6 +267,51 @@ export function journeyPath(
     events,
     bounces,
   };
+}
+
+/**
+ * The check a receiving host ran belongs to the hop whose transaction carried the mail: on its
+ * conversation, after that hop's relay.hop and before the next mail on the same connection (a
+ * kept-open connection carries one transaction after another, each checked before its reply).
+ */
+function attachChecks(worldEvents: readonly WorldEvent[], hopOfEvent: ReadonlyMap<WorldEvent, number>, hops: PathHop[]): void {
+  if (hopOfEvent.size === 0) return;
+  const current = new Map<string, PathHop | null>();
+  for (const event of worldEvents) {
+    if (event.type === 'relay.hop' && event.conversation !== null) {
+      const index = hopOfEvent.get(event);
+      current.set(event.conversation, index === undefined ? null : (hops[index] ?? null));
+    } else if (event.type === 'auth' && event.conversation !== null) {
+      const hop = current.get(event.conversation);
+      if (hop && !hop.auth) hop.auth = event;
+    }
+  }
+}
+
+/**
+ * The check behind a mailbox copy, for its Verdicts tab: the last its host ran on the copy's
+ * conversation before storing it, by the same rule as `attachChecks` (each transaction of a
+ * kept-open connection is checked before it is stored). Without the stored event (dropped from
+ * the page's window), the conversation's last check.
+ */
+export function checkOfCopy(worldEvents: readonly WorldEvent[], messageId: string, conversation: string): AuthEvent | undefined {
+  const stored = worldEvents.findIndex((e) => e.type === 'stored' && e.messageId === messageId);
+  const before = stored === -1 ? worldEvents : worldEvents.slice(0, stored);
+  return before.findLast((e): e is AuthEvent => e.type === 'auth' && e.conversation === conversation);
+}
+
+/**
+ * The conversation whose journey shows the mail a check judged: the submission that queued it.
+ * Not the checked hop's own conversation: a relay connection kept open carries several mails, and
+ * its journey is its first mail's. That one only when no submission was recorded.
+ */
+export function journeyConversationOfCheck(worldEvents: readonly WorldEvent[], check: AuthEvent): string | null {
+  const at = worldEvents.indexOf(check);
+  const hop = (at === -1 ? worldEvents : worldEvents.slice(0, at)).findLast((e) => e.type === 'relay.hop' && e.conversation === check.conversation);
+  if (hop?.type !== 'relay.hop') return check.conversation;
+  const root = rootQueueId(hop.queueId, worldEvents);
+  const queued = worldEvents.find((e) => e.type === 'queued' && e.queueId === root);
+  return (queued?.type === 'queued' ? queued.conversation : null) ?? check.conversation;
 }
 
 function emptyRecipient(address: string): RecipientPath {

@@ -1,7 +1,8 @@
 /**
  * The learner's domain in Chromium: the zone editor refuses a bad DMARC record beside it, saves a
  * broken SPF record, and mail sent from learner.test then shows spf=fail, with the mechanism that
- * matched, in the message view's Verdicts tab (DKIM still vouches, so DMARC passes).
+ * matched, in the message view's Verdicts tab (DKIM still vouches, so DMARC passes). The same
+ * check shows on the journey hop where it ran, and a change of the zone reaches every open page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -70,4 +71,51 @@ describe("the learner's domain in the browser", () => {
     await send('After the edit');
     expect(await verdicts('After the edit')).toEqual({ spf: 'fail', matched: '-all', dmarc: 'pass' });
   }, 120_000);
+
+  it('shows the same verdicts on the journey hop where the receiving host checked the mail, linked both ways', async () => {
+    // Left on the Verdicts tab of "After the edit" by the test before.
+    await page.getByTestId('verdicts-link').click();
+    const checks = page.getByTestId('hop-verdicts');
+    await checks.waitFor({ timeout: 15_000 });
+    expect(await checks.getAttribute('data-host')).toBe('mx.example.test');
+    await checks.locator(':scope > summary').click();
+    expect(await checks.getByTestId('verdict-spf').textContent()).toBe('fail');
+    // SPF term by term: -all matched, with the record it came from.
+    const terms = checks.getByTestId('spf-term');
+    expect(await terms.evaluateAll((items) => items.map((i) => [i.getAttribute('data-term'), i.getAttribute('data-matched')]))).toEqual([['-all', 'true']]);
+    expect(await checks.getByTestId('spf-matched').textContent()).toBe('-all');
+    await checks.getByTestId('verdicts-link').click();
+    await expect.poll(() => page.getByTestId('message-subject').textContent(), { timeout: 10_000 }).toBe('After the edit');
+  }, 60_000);
+
+  it('shows a zone change made on one page, or through the API, on every other open page at once', async () => {
+    const other = await lab.browser.context.newPage();
+    try {
+      await other.goto(new URL('#/world', lab.bridge.webUrl).href);
+      const otherRow = (name: string) => other.locator(`[data-testid="zone-record"][data-type="TXT"][data-name="${name}"]`);
+      await otherRow('_dmarc.learner.test').waitFor({ timeout: 15_000 });
+      const card = other.locator('[data-testid="world-domain"][data-domain="learner.test"]').getByTestId('domain-txt');
+
+      // Saved on the first page: the other page's editor and domain card show it, no reload.
+      await page.getByTestId('world-tab').click();
+      await row('_dmarc.learner.test').getByTestId('zone-value').fill('v=DMARC1; p=quarantine');
+      await page.getByTestId('zone-save').click();
+      await expect.poll(() => otherRow('_dmarc.learner.test').getByTestId('zone-value').inputValue(), { timeout: 10_000 }).toBe('v=DMARC1; p=quarantine');
+      await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('v=DMARC1; p=quarantine');
+      expect(await other.getByTestId('zone-status').textContent()).toMatch(/Changed elsewhere/);
+
+      // The other page is part-way through an edit when the API resets the zone: its edit is kept,
+      // and it offers the published records; the first page, untouched, follows at once.
+      await otherRow('learner.test').getByTestId('zone-value').fill('v=spf1 ?all');
+      expect((await fetch(new URL('/api/world/domains/learner.test/reset', lab.bridge.webUrl), { method: 'POST' })).status).toBe(200);
+      await expect.poll(() => row('_dmarc.learner.test').getByTestId('zone-value').inputValue(), { timeout: 10_000 }).toBe('v=DMARC1; p=none; adkim=r; aspf=r');
+      await other.getByTestId('zone-take-incoming').waitFor({ timeout: 10_000 });
+      expect(await otherRow('learner.test').getByTestId('zone-value').inputValue()).toBe('v=spf1 ?all');
+      await other.getByTestId('zone-take-incoming').click();
+      expect(await otherRow('learner.test').getByTestId('zone-value').inputValue()).toBe('v=spf1 ip4:192.0.2.10 -all');
+      await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('v=DMARC1; p=none');
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 });

@@ -141,13 +141,17 @@ describe('the zone API of hosted labs', () => {
   });
   afterAll(() => bridge?.close());
 
-  it('gives each lab a domain of its own that no other lab can read or change', async () => {
-    const ada = new Browser(bridge);
-    const bob = new Browser(bridge);
+  /** Two browsers, each with a lab of its own, and each lab's domain. */
+  async function twoLabs() {
+    const [ada, bob] = [new Browser(bridge), new Browser(bridge)];
     await ada.get('/');
     await bob.get('/');
-    const adaDomain = ((await ada.lab()) as unknown as { learnerDomain: string }).learnerDomain;
-    const bobDomain = ((await bob.lab()) as unknown as { learnerDomain: string }).learnerDomain;
+    const domainOf = async (browser: Browser) => ((await browser.lab()) as unknown as { learnerDomain: string }).learnerDomain;
+    return { ada, bob, adaDomain: await domainOf(ada), bobDomain: await domainOf(bob) };
+  }
+
+  it('gives each lab a domain of its own that no other lab can read or change', async () => {
+    const { ada, bob, adaDomain, bobDomain } = await twoLabs();
     expect(adaDomain).toMatch(/^lab-[0-9a-f]{10}\.learner\.test$/);
     expect(bobDomain).not.toBe(adaDomain);
 
@@ -166,6 +170,62 @@ describe('the zone API of hosted labs', () => {
     // Bob's own records name his domain only.
     const bobZone = await bob.json<LearnerZone>(path(bobDomain));
     expect(bobZone.records.every((r) => r.type === 'PTR' || r.name.endsWith(bobDomain))).toBe(true);
+  });
+
+  it("tells every open page of a lab the moment its zone changes (API PUT, WebSocket, reset), and no page of another lab", async () => {
+    const { ada, bob, adaDomain, bobDomain } = await twoLabs();
+    const pages = [await ada.socket(), await ada.socket()];
+    const bobPage = await bob.socket();
+    try {
+      await Promise.all([...pages, bobPage].map((p) => p.welcome()));
+      const dmarcIs = (zone: LearnerZone, value: string) => zone.records.some((r) => r.name === `_dmarc.${adaDomain}` && r.value === value);
+      const heard = (value: string) =>
+        pages.map((p) =>
+          Promise.all([
+            p.next((m) => m.type === 'zone.changed' && m.zone.domain === adaDomain && dmarcIs(m.zone, value)),
+            // The world page's domain card reads the world description: it changes with the zone.
+            p.next((m) => m.type === 'world.changed' && !!m.world.domains.find((d) => d.name === adaDomain)?.txt?.some((t) => t.text === value)),
+          ]),
+        );
+      const zone = await ada.json<LearnerZone>(`/api/world/domains/${adaDomain}/records`);
+      const withDmarc = (value: string) => zone.records.map((r) => (r.name === `_dmarc.${adaDomain}` ? { ...r, value } : r));
+
+      // Through the JSON API: both of Ada's pages hear it.
+      let waits = heard('v=DMARC1; p=reject');
+      const put = await fetch(new URL(`/api/world/domains/${adaDomain}/records`, bridge.webUrl), {
+        method: 'PUT',
+        headers: { cookie: ada.cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ records: withDmarc('v=DMARC1; p=reject') }),
+      });
+      expect(put.status).toBe(200);
+      await Promise.all(waits);
+
+      // Through one page's WebSocket: the other page hears it too.
+      waits = heard('v=DMARC1; p=quarantine');
+      pages[0]!.send({ type: 'zone.put', ref: 'q', records: withDmarc('v=DMARC1; p=quarantine') });
+      await Promise.all(waits);
+
+      // A reset, through the API and through the WebSocket: back to the working set on every page.
+      const working = zone.records.find((r) => r.name === `_dmarc.${adaDomain}`)!.value;
+      waits = heard(working);
+      expect((await fetch(new URL(`/api/world/domains/${adaDomain}/reset`, bridge.webUrl), { method: 'POST', headers: { cookie: ada.cookie } })).status).toBe(200);
+      await Promise.all(waits);
+      pages[1]!.send({ type: 'zone.put', ref: 'q2', records: withDmarc('v=DMARC1; p=quarantine') });
+      await Promise.all(heard('v=DMARC1; p=quarantine'));
+      waits = heard(working);
+      pages[1]!.send({ type: 'zone.reset', ref: 'r' });
+      await Promise.all(waits);
+
+      // Bob's own change reaches his page; none of Ada's ever did, and his never reaches hers.
+      bobPage.send({ type: 'zone.reset', ref: 'b' });
+      await bobPage.next((m) => m.type === 'zone.changed' && m.zone.domain === bobDomain);
+      expect(bobPage.received.filter((m) => m.type === 'zone.changed').map((m) => m.type === 'zone.changed' && m.zone.domain)).toEqual([bobDomain]);
+      expect(JSON.stringify(bobPage.received)).not.toContain(adaDomain);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const page of pages) expect(page.received.some((m) => m.type === 'zone.changed' && m.zone.domain !== adaDomain)).toBe(false);
+    } finally {
+      for (const page of [...pages, bobPage]) page.close();
+    }
   });
 
   it("signs a lab's mail with its own domain's key only: Ada's domain sent through Bob's lab is not Ada's to vouch for", async () => {

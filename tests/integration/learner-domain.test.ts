@@ -35,6 +35,8 @@ describe("the learner's domain", () => {
     expect(lab.world.summary(lab.world.mailbox('alice@example.test').at(-1)!).quarantined).toBeUndefined();
     const steps = lastAuth()?.steps;
     expect(steps?.spf).toMatchObject({ domain: 'learner.test', record: 'v=spf1 ip4:192.0.2.10 -all', matched: 'ip4:192.0.2.10', result: 'pass' });
+    // Term by term, as the verdict views show it: the match, and -all never reached.
+    expect(steps?.spf?.terms?.map((t) => [t.term, t.reached, t.matched])).toEqual([['ip4:192.0.2.10', true, true], ['-all', false, false]]);
     expect(steps?.dkim).toEqual([expect.objectContaining({ domain: 'learner.test', selector: 'learner', keyName: 'learner._domainkey.learner.test', bodyHashMatches: true, result: 'pass' })]);
     expect(steps?.dmarc).toMatchObject({
       fromDomain: 'learner.test',
