@@ -195,6 +195,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       dns.useZone(zone);
       auth.useZone(zone);
     },
+    onOutcome: (outcome, reasons) => emit({ type: 'zone', at: clock.now(), domain: learnerBase.domain, outcome, reasons }),
   });
   dns.useZone(learner.zone());
   const auth = mailAuthFor(definition, log, { zone: learner.zone() });

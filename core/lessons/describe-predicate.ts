@@ -29,6 +29,7 @@ export function messageWords(match: MessageMatch): string {
   if (match.headerCount) parts.push(`with at least ${match.headerCount.atLeast} ${match.headerCount.name}: headers`);
   if (match.body) parts.push(`whose text is like /${match.body}/`);
   if (match.raw) parts.push(`whose source is like /${match.raw}/`);
+  if (match.junk !== undefined) parts.push(match.junk ? 'in the Junk folder' : 'in the Inbox, not in Junk');
   return parts.join(' ');
 }
 
@@ -36,6 +37,7 @@ function worldWords(match: WorldMatch): string {
   const parts = [`the mail world's ${match.type}${match.outcome ? ` (${match.outcome})` : ''}`];
   if (match.domain) parts.push(`for ${match.domain}`);
   if (match.host) parts.push(`via a host like /${match.host}/`);
+  if (match.reason) parts.push(`because /${match.reason}/`);
   return parts.join(' ');
 }
 
