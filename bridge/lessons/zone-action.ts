@@ -12,9 +12,19 @@ export async function editZone(learner: LearnerDomain, edit: ZoneEdit): Promise<
     return;
   }
   if ('key' in edit) {
-    const offer = await learner.generateKey(edit.key);
-    if (edit.publish) learner.replace({ records: [...learner.zone().records, offer.record] });
+    await learner.generateKey(edit.key);
+    if (edit.publish) publishSigningKey(learner);
+    return;
+  }
+  if ('publishKey' in edit) {
+    publishSigningKey(learner);
     return;
   }
   learner.replace({ records: editedRecords(learner.zone().records, edit, learner.domain) });
+}
+
+/** The record of the key the relay signs with, saved in place of any other at its name. */
+function publishSigningKey(learner: LearnerDomain): void {
+  const { name, text } = learner.signingKey().record;
+  learner.replace({ records: [...learner.zone().records.filter((r) => !(r.type === 'TXT' && r.name === name)), { type: 'TXT', name, value: text }] });
 }

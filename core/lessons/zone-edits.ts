@@ -28,6 +28,8 @@ export const zoneEditSchema = z.union([
   z.strictObject({ remove: z.array(z.strictObject({ type: z.enum(ZONE_RECORD_TYPES), name: relativeName })).min(1).max(MAX_ZONE_RECORDS) }),
   /** The lab makes a new DKIM key and signs with it at once; `publish: true` also saves its record. */
   z.strictObject({ key: z.enum(DKIM_ALGORITHMS), publish: z.boolean().default(false) }),
+  /** The record of the key the lab signs with now is saved (a key made earlier, published later). */
+  z.strictObject({ publishKey: z.literal(true) }),
   /** The working set the lab started with, and its own key. */
   z.strictObject({ reset: z.literal(true) }),
 ]);
@@ -70,5 +72,6 @@ export function describeZoneEdit(edit: ZoneEdit): string {
   if ('set' in edit) return `In your zone (World page), set ${edit.set.map((r) => `${r.type} ${shown(r.name)} to “${r.value.replaceAll('{domain}', '<your domain>')}”`).join(', ')}, and save`;
   if ('remove' in edit) return `In your zone (World page), delete ${edit.remove.map((r) => `the ${r.type} record at ${shown(r.name)}`).join(', ')}, and save`;
   if ('key' in edit) return `Make a new ${edit.key === 'rsa' ? 'RSA' : 'Ed25519'} DKIM key in your zone${edit.publish ? ', and save its record' : ', without saving its record'}`;
+  if ('publishKey' in edit) return 'In your zone, save the record of the DKIM key the lab made last';
   return 'Reset your zone to the working set';
 }
