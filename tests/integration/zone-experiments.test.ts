@@ -13,6 +13,7 @@ import type { Lab } from '../../bridge/lab/lab-types';
 import { loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
 import { checkMessage } from '../../bridge/world/mail-auth';
+import type { LessonAction } from '../../core/lessons/lesson-schema';
 import { scenarioSchema } from '../../core/lessons/scenario-schema';
 import { setRecords, type ZoneRecordEdit } from '../../core/lessons/zone-edits';
 import { LabDns } from '../../core/world/lab-dns';
@@ -31,8 +32,9 @@ beforeEach(async () => {
 afterEach(() => lab.close());
 
 const DOMAIN = 'learner.test';
-const send = (from: string, to: string) =>
-  ({ send: { compose: { from, to: [to], cc: [], bcc: [], subject: 'zone experiment', text: 'Which key?', attachments: [] }, connection: { profile: 'submission' as const } } }) as const;
+const send = (from: string, to: string): LessonAction => ({
+  send: { compose: { from, to: [to], cc: [], bcc: [], subject: 'zone experiment', text: 'Which key?', attachments: [] }, connection: { profile: 'submission' } },
+});
 
 /** An SPF chain of `links` includes below the domain, the last naming the relay: `links` lookups. */
 function includeChain(links: number): ZoneRecordEdit[] {
