@@ -106,7 +106,7 @@ describe('ten SPF lookups (RFC 7208 §4.6.4)', () => {
 
 describe('a parked domain', () => {
   it("bounces a forgery's bounce nowhere: its null MX fails it at once, and nothing is bounced again", async () => {
-    const lesson = (await loadLessons()).find((l) => l.id === 'parked-domain');
+    const lesson = (await loadLessons()).find((l) => l.id === 'parked');
     if (!lesson) throw new Error('lesson 66 is missing');
     await replayActions(lab, lesson.solution, lesson.scenario);
     const events = lab.worldEvents();
