@@ -75,6 +75,15 @@ describe("a lesson's zone", () => {
     const copy = evidence.messages.find((m) => m.mailbox === 'alice@example.test');
     expect(copy?.raw).toMatch(new RegExp(`dkim=neutral \\(no key\\) header\\.i=@${DOMAIN} header\\.s=${own.selector}\\b`));
   });
+
+  it("says why when the zone checks refuse a scenario's records, and still gives the learner's zone back", () => {
+    const learner = lab.learnerDomain;
+    const before = learner.zone();
+    const twoSpf = scenarioSchema.parse({ zone: [{ set: [{ type: 'TXT', name: '@', value: 'v=spf1 -all' }, { type: 'TXT', name: '@', value: 'v=spf1 ip4:192.0.2.10 -all' }] }] });
+    expect(() => lab.applyScenario(twoSpf)).toThrow(/2 SPF records/);
+    lab.applyScenario(null);
+    expect(learner.zone()).toEqual(before);
+  });
 });
 
 describe('ten SPF lookups (RFC 7208 §4.6.4)', () => {
