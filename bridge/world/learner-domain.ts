@@ -10,6 +10,8 @@ import { createDkimKey, makeDkimKey, type DkimKey } from './mail-auth';
 
 /** Keys the lab keeps for one domain: the working one and those made on request, newest last. */
 export const MAX_DKIM_KEYS = 8;
+/** Reasons a refusal's world event keeps (the reply to the learner has them all): events are kept by the hundred. */
+export const MAX_REFUSAL_REASONS = 10;
 
 export interface LearnerDomainOptions {
   domain: string;
@@ -70,7 +72,7 @@ export class LearnerDomain {
   replace(input: unknown, { report = true } = {}): ZoneCheck {
     const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name) });
     if (checked.ok) this.#publish(checked.records);
-    if (report) this.#options.onOutcome?.(checked.ok ? 'published' : 'refused', checked.ok ? [] : checked.errors.map((e) => (e.record ? `${e.record.type} ${e.record.name}: ${e.reason}` : e.reason)));
+    if (report) this.#options.onOutcome?.(checked.ok ? 'published' : 'refused', checked.ok ? [] : checked.errors.slice(0, MAX_REFUSAL_REASONS).map((e) => (e.record ? `${e.record.type} ${e.record.name}: ${e.reason}` : e.reason)));
     return checked;
   }
 

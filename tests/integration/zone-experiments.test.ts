@@ -12,6 +12,7 @@ import { createLab } from '../../bridge/lab/lab';
 import type { Lab } from '../../bridge/lab/lab-types';
 import { loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
+import { MAX_REFUSAL_REASONS } from '../../bridge/world/learner-domain';
 import { checkMessage } from '../../bridge/world/mail-auth';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
 import { scenarioSchema } from '../../core/lessons/scenario-schema';
@@ -100,6 +101,15 @@ describe('ten SPF lookups (RFC 7208 §4.6.4)', () => {
     await replayActions(lab, [send(`me@${DOMAIN}`, 'alice@example.test')]);
     const auth = lab.worldEvents().findLast((e): e is Extract<WorldEvent, { type: 'auth' }> => e.type === 'auth');
     expect(auth).toMatchObject({ fromDomain: DOMAIN, spf: 'pass' });
+  });
+
+  it(`keeps at most MAX_REFUSAL_REASONS (${MAX_REFUSAL_REASONS}) reasons in the world event of a refusal; the answer has them all`, () => {
+    const learner = lab.learnerDomain;
+    const bad = Array.from({ length: MAX_REFUSAL_REASONS + 2 }, (_, i) => ({ type: 'A' as const, name: `h${i}.${DOMAIN}`, value: 'not an address' }));
+    const refused = learner.replace({ records: [...learner.zone().records, ...bad] });
+    expect(refused.ok ? 0 : refused.errors.length).toBe(MAX_REFUSAL_REASONS + 2);
+    const event = lab.worldEvents().findLast((e): e is Extract<WorldEvent, { type: 'zone' }> => e.type === 'zone');
+    expect(event?.reasons).toHaveLength(MAX_REFUSAL_REASONS);
   });
 
   it('would be a permerror at a receiver: the lab refuses to publish what its hosts could not evaluate', async () => {
