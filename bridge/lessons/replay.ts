@@ -13,6 +13,7 @@ import type { WireEvent } from '../../core/wire';
 import type { Lab, TerminalSession } from '../lab/lab-types';
 import { SEAT_HOST } from '../../core/world/seat-world';
 import { sendFromOutside } from './outside-client';
+import { editZone } from './zone-action';
 
 type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
 
@@ -63,6 +64,8 @@ export async function replayActions(lab: Lab, actions: readonly LessonAction[], 
         else await advanced;
       } else if ('settle' in action) {
         await lab.worldSettled();
+      } else if ('zone' in action) {
+        await editZone(lab.learnerDomain, action.zone);
       } else if ('serve' in action) {
         await lab.seat.start(action.serve.client, action.serve.message);
       } else if ('reply' in action) {

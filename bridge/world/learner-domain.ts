@@ -5,10 +5,13 @@
  */
 import { LEARNER_DKIM_SELECTOR, workingSet, type DkimKeyOffer, type LearnerZone, type ZoneRecord, type ZoneSetting } from '../../core/world/learner-zone';
 import { checkZone, type ZoneCheck } from '../../core/world/zone-checks';
+import type { ZoneOutcome } from '../../core/world/world-events';
 import { createDkimKey, makeDkimKey, type DkimKey } from './mail-auth';
 
 /** Keys the lab keeps for one domain: the working one and those made on request, newest last. */
 export const MAX_DKIM_KEYS = 8;
+/** Reasons a refusal's world event keeps (the reply to the learner has them all): events are kept by the hundred. */
+export const MAX_REFUSAL_REASONS = 10;
 
 export interface LearnerDomainOptions {
   domain: string;
@@ -17,6 +20,15 @@ export interface LearnerDomainOptions {
   outsideTxt(name: string): string[];
   /** The published set changed: the DNS and the workers answer from `zone` from now on. */
   onChange(zone: LearnerZone): void;
+  /** What came of a change the learner asked for (a lesson's goals read it), with the reasons of a refusal. */
+  onOutcome?(outcome: ZoneOutcome, reasons: string[]): void;
+}
+
+/** The zone as it stood (records and keys), to put back when a lesson that changed it ends. */
+export interface ZoneSnapshot {
+  readonly records: readonly ZoneRecord[];
+  readonly signing: DkimKey;
+  readonly keys: readonly DkimKey[];
 }
 
 /** A key was asked for while the last one is still being made. */
@@ -53,19 +65,33 @@ export class LearnerDomain {
     return this.#signing;
   }
 
-  /** Replaces the whole set if every record is valid; otherwise changes nothing and says why. */
-  replace(input: unknown): ZoneCheck {
+  /**
+   * Replaces the whole set if every record is valid; otherwise changes nothing and says why.
+   * `report: false` for a change the lab makes itself (a lesson opening), not the learner.
+   */
+  replace(input: unknown, { report = true } = {}): ZoneCheck {
     const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name) });
     if (checked.ok) this.#publish(checked.records);
+    if (report) this.#options.onOutcome?.(checked.ok ? 'published' : 'refused', checked.ok ? [] : checked.errors.slice(0, MAX_REFUSAL_REASONS).map((e) => (e.record ? `${e.record.type} ${e.record.name}: ${e.reason}` : e.reason)));
     return checked;
   }
 
   /** The working set again, signed with the working key. */
-  reset(): LearnerZone {
-    this.#signing = this.#workingKey;
-    this.#keys = [this.#workingKey];
-    this.#publish(this.#workingSet());
+  reset({ report = true } = {}): LearnerZone {
+    this.restore({ records: this.#workingSet(), signing: this.#workingKey, keys: [this.#workingKey] });
+    if (report) this.#options.onOutcome?.('reset', []);
     return this.zone();
+  }
+
+  snapshot(): ZoneSnapshot {
+    return { records: this.#records.map((r) => ({ ...r })), signing: this.#signing, keys: [...this.#keys] };
+  }
+
+  /** The zone exactly as it was when `snapshot` was taken: records, keys and the key the relay signs with. */
+  restore(snapshot: ZoneSnapshot): void {
+    this.#signing = snapshot.signing;
+    this.#keys = [...snapshot.keys];
+    this.#publish(snapshot.records.map((r) => ({ ...r })));
   }
 
   /** A new key the relay signs with from now on; its record is published only when the learner saves it. */

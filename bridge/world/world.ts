@@ -201,6 +201,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       auth.useZone(zone);
       options.onZoneChange?.(zone);
     },
+    onOutcome: (outcome, reasons) => emit({ type: 'zone', at: clock.now(), domain: learnerBase.domain, outcome, reasons }),
   });
   dns.useZone(learner.zone());
   const auth = mailAuthFor(definition, log, { zone: learner.zone() });

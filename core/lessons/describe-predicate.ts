@@ -33,6 +33,7 @@ export function messageWords(match: MessageMatch): string {
     const { type, encoding, children } = match.part;
     parts.push(`with a MIME part of type /${type}/${encoding ? ` encoded /${encoding}/` : ''}${children ? ` made of ${children.map((c) => `/${c}/`).join(', ')}` : ''}`);
   }
+  if (match.junk !== undefined) parts.push(match.junk ? 'in the Junk folder' : 'in the Inbox, not in Junk');
   return parts.join(' ');
 }
 
@@ -40,6 +41,7 @@ function worldWords(match: WorldMatch): string {
   const parts = [`the mail world's ${match.type}${match.outcome ? ` (${match.outcome})` : ''}`];
   if (match.domain) parts.push(`for ${match.domain}`);
   if (match.host) parts.push(`via a host like /${match.host}/`);
+  if (match.reason) parts.push(`because /${match.reason}/`);
   return parts.join(' ');
 }
 

@@ -121,6 +121,7 @@ export function messageMatches(message: LessonMessage, match: MessageMatch): boo
   if (match.body && !regex(match.body).test(bodyOf(message.raw))) return false;
   if (match.raw && !regex(match.raw).test(message.raw)) return false;
   if (match.part && !hasPart(message.raw, match.part)) return false;
+  if (match.junk !== undefined && (message.quarantined ?? false) !== match.junk) return false;
   return true;
 }
 
@@ -155,7 +156,9 @@ export function worldEventMatches(event: WorldEvent, match: WorldMatch): boolean
     const host = event.type === 'dns.lookup' ? event.chosen : 'host' in event ? event.host : null;
     if (!host || !regex(match.host).test(host)) return false;
   }
-  if (match.outcome && !(event.type === 'recipient' && event.outcome === match.outcome)) return false;
+  if (match.outcome && !((event.type === 'recipient' || event.type === 'zone') && event.outcome === match.outcome)) return false;
+  const reason = match.reason;
+  if (reason && !(event.type === 'zone' && event.reasons.some((text) => regex(reason).test(text)))) return false;
   return true;
 }
 

@@ -19,6 +19,8 @@ export interface LessonMessage {
   mailbox?: string | null;
   /** The source as stored, decoded as text. */
   raw: string;
+  /** In the mailbox's Junk folder: the sender's DMARC policy said quarantine. */
+  quarantined?: boolean;
 }
 
 /** A line the learner selected in the transcript or ladder: its conversation and its index there. */
@@ -64,6 +66,7 @@ export interface StoredMessage {
   /** Epoch milliseconds when it was stored. */
   receivedAt: number;
   raw: string;
+  quarantined?: boolean;
 }
 
 /** What the lab holds, as the browser receives it and as the tests read it from a lab. */
@@ -106,6 +109,7 @@ export function buildEvidence(sources: EvidenceSources, since?: EvidenceSince, l
         envelopeTo: message.mailbox ? [message.mailbox] : message.envelopeTo,
         mailbox: message.mailbox ?? null,
         raw: message.raw,
+        ...(message.quarantined ? { quarantined: true } : {}),
       })),
     worldEvents: sources.worldEvents.filter((event) => event.at >= clock),
     selections: { ...learner?.selections },

@@ -6,6 +6,7 @@ import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS } from '../protocol/seat';
 import { pattern, predicateSchema } from './predicates';
 import { scenarioSchema, terminalTargetSchema } from './scenario-schema';
 import { SHARED_NOTE_IDS } from './shared-notes';
+import { zoneEditSchema } from './zone-edits';
 import { COURSE_PARTS, type CoursePart } from './course-parts';
 
 /** The server a lesson's terminal connects to: the welcoming lab server, or the strict submission one. */
@@ -109,6 +110,11 @@ export const actionSchema = z.union([
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Wait until no delivery attempt is running in the mail world. */
   z.strictObject({ settle: z.literal(true) }),
+  /**
+   * Change the learner's own zone as the zone editor does (core/lessons/zone-edits.ts): records set
+   * or removed (refused whole when one is bad, which the goals can see), a DKIM key made, the working set back.
+   */
+  z.strictObject({ zone: zoneEditSchema }),
   /** Be the server: start a client against the learner's server (nodemailer, or the lab's relay). */
   z.strictObject({ serve: z.strictObject({ client: z.enum(SEAT_CLIENTS), message: z.enum(PREPARED_MESSAGE_IDS) }) }),
   /** Be the server: once the client waits for an answer, type this reply (several lines: a multi-line reply). */

@@ -82,17 +82,24 @@ export const messageMatchSchema = z.strictObject({
   part: z
     .strictObject({ type: pattern, encoding: pattern.optional(), children: z.array(pattern).min(1).optional() })
     .optional(),
+  /** true: the copy sits in the mailbox's Junk folder (the sender's DMARC policy said quarantine); false: in the Inbox. */
+  junk: z.boolean().optional(),
 });
 
-/** Something the mail world did: a DNS lookup, a relay attempt, a hop, a recipient's fate, a bounce. */
+/**
+ * Something the mail world did: a DNS lookup, a relay attempt, a hop, a recipient's fate, a bounce —
+ * or a change to the learner's own zone (`zone`: published, refused or reset).
+ */
 export const worldMatchSchema = z.strictObject({
-  type: z.enum(['queued', 'dns.lookup', 'relay.connecting', 'relay.unreachable', 'relay.hop', 'recipient', 'bounce', 'stored']),
+  type: z.enum(['queued', 'dns.lookup', 'relay.connecting', 'relay.unreachable', 'relay.hop', 'recipient', 'bounce', 'stored', 'zone']),
   /** The domain looked up or relayed to. */
   domain: z.string().min(1).optional(),
   /** Pattern over the host chosen, tried or used. */
   host: pattern.optional(),
-  /** For recipient events: delivered, deferred, failed, outside or suppressed. */
-  outcome: z.enum(['delivered', 'deferred', 'failed', 'outside', 'suppressed']).optional(),
+  /** For recipient events: delivered, deferred, failed, outside or suppressed; for zone events: published, refused or reset. */
+  outcome: z.enum(['delivered', 'deferred', 'failed', 'outside', 'suppressed', 'published', 'refused', 'reset']).optional(),
+  /** For zone events: pattern over one of the reasons a record was refused. */
+  reason: pattern.optional(),
 });
 
 export type WorldMatch = z.infer<typeof worldMatchSchema>;

@@ -81,6 +81,8 @@ ${MESSAGE}`),
     ['a host change that does not say what the host does now', '  world: { hosts: [{ name: mx.example.test, up: false }] }', 'scenario.world.hosts.0.behaviour', /expected string/i],
     ['a field the world does not model', '  world: { hosts: [{ name: mx.example.test, behaviour: Odd, colour: red }] }', 'scenario.world.hosts.0', /colour/],
     ['a seeded message with no header', `  mailboxes:\n  - mailbox: alice@example.test\n    from: ""\n    raw: "Just text"`, 'scenario.mailboxes.0.raw', /header field/],
+    ['a zone record named in full instead of below the learner domain', '  zone: [{ set: [{ type: TXT, name: _dmarc.learner.test., value: "v=DMARC1; p=none" }] }]', 'scenario.zone.0.set.0.name', /"@" \(your domain itself\) or a name below it/],
+    ['a zone key, which only the learner makes', '  zone: [{ key: ed25519 }]', 'scenario.zone.0', /./],
     ['a queue entry deferred with a 5xx', `  queue:\n  - { from: a@lab.test, to: [b@example.test], attempts: 1, retryIn: 60000, last: "550 5.1.1 No", raw: "Subject: x\\n\\nx" }`, 'scenario.queue.0.last', /4xx reply/],
   ])('fails on %s, naming the file and the field', (_what, scenario, field, problem) => {
     expect(() => parseLesson('lessons/01-seeded.md', lessonWith(scenario))).toThrow(new RegExp(`^lessons/01-seeded\\.md: ${field.replace(/\./g, '\\.')}: `));
@@ -93,6 +95,15 @@ ${MESSAGE}`),
     const over = scenarioSchema.safeParse({ mailboxes: [seed(MAX_SEED_CHARACTERS + 1)] });
     expect(over.success).toBe(false);
     expect(over.error?.issues[0]?.message).toMatch(/longer than 65536 characters/);
+  });
+
+  it("reads the learner's zone as edits written below the learner domain, [] for the working set", () => {
+    expect(parseLesson('lessons/01-seeded.md', lessonWith('  zone: []')).scenario?.zone).toEqual([]);
+    const lesson = parseLesson('lessons/01-seeded.md', lessonWith('  zone: [{ set: [{ type: TXT, name: "@", value: "v=spf1 include:relay._spf.{domain} -all" }] }, { remove: [{ type: TXT, name: learner._domainkey }] }]'));
+    expect(lesson.scenario?.zone).toEqual([
+      { set: [{ type: 'TXT', name: '@', value: 'v=spf1 include:relay._spf.{domain} -all' }] },
+      { remove: [{ type: 'TXT', name: 'learner._domainkey' }] },
+    ]);
   });
 
   it('lets a step say Connect opens a world host, and a later step keeps it', () => {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { TERMINAL_SERVERS, type TerminalTarget } from '../protocol/terminal-servers';
 import { LAB_WORLD } from '../world/world-definition';
+import { zoneEditSchema } from './zone-edits';
 
 /** Largest message a scenario may seed (characters of its source): a message to read, not a load test. */
 export const MAX_SEED_CHARACTERS = 64 * 1024;
@@ -88,9 +89,18 @@ export const worldOverridesSchema = z.strictObject({
   hosts: z.array(hostOverrideSchema).max(HOSTS.length).default([]).refine(once, { message: 'names a host twice' }),
 });
 
+/** Records set or removed in the learner's zone (what a scenario may do to it: keys are made by the learner). */
+export const scenarioZoneEditSchema = zoneEditSchema.options[0].or(zoneEditSchema.options[1]);
+
 export const scenarioSchema = z
   .strictObject({
     world: worldOverridesSchema.optional(),
+    /**
+     * The lesson works on the learner's own zone: it opens on the working set with these edits
+     * (`[]`: the working set as it is), and the zone as the learner had it, keys and all, is put
+     * back when the lesson restarts or closes.
+     */
+    zone: z.array(scenarioZoneEditSchema).max(10).optional(),
     mailboxes: z.array(mailboxSeedSchema).max(MAX_SEEDS).default([]),
     queue: z.array(queueSeedSchema).max(MAX_SEEDS).default([]),
   })

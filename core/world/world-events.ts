@@ -64,7 +64,11 @@ export type WorldEvent =
   | { type: 'stored'; at: number; mailbox: string; messageId: string; host: string; conversation: string | null; outside: boolean }
   | { type: 'done'; at: number; queueId: string }
   /** A lab MX checked who sent a message (SPF, DKIM, DMARC) before deciding on it. */
-  | ({ type: 'auth'; at: number; host: string; conversation: string | null } & AuthCheck);
+  | ({ type: 'auth'; at: number; host: string; conversation: string | null } & AuthCheck)
+  /** The learner's zone changed (published, or reset to the working set), or a change was refused whole: `reasons` say why. */
+  | { type: 'zone'; at: number; domain: string; outcome: ZoneOutcome; reasons: string[] };
+
+export type ZoneOutcome = 'published' | 'refused' | 'reset';
 
 /** What a lab MX found out about a message's sender. */
 export interface AuthCheck {
