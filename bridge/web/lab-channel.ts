@@ -219,7 +219,7 @@ export class LabChannel {
         this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
         return;
       case 'zone.put': {
-        const checked = this.#lab.learnerDomain.replace({ records: message.records });
+        const checked = this.#lab.learnerDomain.replace({ records: message.records, ...(message.mtaSts !== undefined ? { mtaSts: message.mtaSts } : {}) });
         if (checked.ok) this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
         else this.#send(socket, { type: 'zone.refused', ref: message.ref, errors: checked.errors });
         return;

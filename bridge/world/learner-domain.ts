@@ -4,6 +4,7 @@
  * relay signs its mail with. Every change reaches the lab DNS and the mail-auth workers at once.
  */
 import { LEARNER_DKIM_SELECTOR, workingSet, type DkimKeyOffer, type LearnerZone, type ZoneRecord, type ZoneSetting } from '../../core/world/learner-zone';
+import type { MtaStsPolicy } from '../../core/world/world-types';
 import { checkZone, type ZoneCheck } from '../../core/world/zone-checks';
 import { createDkimKey, makeDkimKey, type DkimKey } from './mail-auth';
 
@@ -31,6 +32,8 @@ export class LearnerDomain {
   readonly #options: LearnerDomainOptions;
   readonly #workingKey: DkimKey;
   #records: ZoneRecord[];
+  /** The MTA-STS policy the lab world serves for the domain; none until the learner writes one. */
+  #mtaSts: MtaStsPolicy | null = null;
   #signing: DkimKey;
   #keys: DkimKey[];
   #making = false;
@@ -45,7 +48,7 @@ export class LearnerDomain {
   }
 
   zone(): LearnerZone {
-    return { domain: this.domain, records: this.#records.map((r) => ({ ...r })) };
+    return { domain: this.domain, records: this.#records.map((r) => ({ ...r })), mtaSts: this.#mtaSts ? { ...this.#mtaSts, mx: [...this.#mtaSts.mx] } : null };
   }
 
   /** The key the relay signs the learner's mail with (the newest one made, or the working one). */
@@ -55,8 +58,8 @@ export class LearnerDomain {
 
   /** Replaces the whole set if every record is valid; otherwise changes nothing and says why. */
   replace(input: unknown): ZoneCheck {
-    const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name) });
-    if (checked.ok) this.#publish(checked.records);
+    const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name), mtaSts: this.#mtaSts });
+    if (checked.ok) this.#publish(checked.records, checked.mtaSts === undefined ? this.#mtaSts : checked.mtaSts);
     return checked;
   }
 
@@ -64,7 +67,7 @@ export class LearnerDomain {
   reset(): LearnerZone {
     this.#signing = this.#workingKey;
     this.#keys = [this.#workingKey];
-    this.#publish(this.#workingSet());
+    this.#publish(this.#workingSet(), null);
     return this.zone();
   }
 
@@ -88,8 +91,9 @@ export class LearnerDomain {
     return workingSet(this.domain, this.#options.setting, this.#workingKey.record.text);
   }
 
-  #publish(records: ZoneRecord[]): void {
+  #publish(records: ZoneRecord[], mtaSts: MtaStsPolicy | null): void {
     this.#records = records;
+    this.#mtaSts = mtaSts;
     this.#options.onChange(this.zone());
   }
 }

@@ -246,7 +246,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
     writer: options.writers?.queue ?? null,
     relay: (entry, found, recipients) => {
-      const sts = enforcedPolicy(dns, definition, found.domain);
+      const sts = enforcedPolicy(dns, definition, found.domain, learner.zone());
       const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
       const unreachable = (c: MxCandidate, error: string) =>
         emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: sts ? mtaStsRefusal(answer.domain, c.exchange, `TLS could not be verified: ${error}`) : error });
@@ -454,7 +454,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }, learner.zone()),
       outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
     }),
-    mtaStsPolicy: (domain) => servedPolicy(definition, domain),
+    mtaStsPolicy: (domain) => servedPolicy(definition, domain, learner.zone()),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });

@@ -103,8 +103,9 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
    * Replace the learner's records as a whole (answered with `zone`), or change nothing and be told
    * every bad record and why (`zone.refused`). Records are checked by the zone's own rules, not here.
+   * `mtaSts`: the MTA-STS policy file ({ mode, mx, maxAge }, or null for none); left out, it is kept.
    */
-  z.object({ type: z.literal('zone.put'), ref, records: z.array(z.unknown()).max(MAX_ZONE_RECORDS) }),
+  z.object({ type: z.literal('zone.put'), ref, records: z.array(z.unknown()).max(MAX_ZONE_RECORDS), mtaSts: z.unknown().optional() }),
   /** Back to the working set the lab started with. */
   z.object({ type: z.literal('zone.reset'), ref }),
   /** A new DKIM key (answered with `zone.key`): the lab signs with it at once, its record is published when saved. */
