@@ -215,6 +215,13 @@ export class LabChannel {
         // Every page hears of the new world through the lab's 'world.changed' event.
         this.#lab.applyScenario(message.scenario, { fresh: message.fresh ?? true });
         return;
+      case 'world.tamper':
+        try {
+          this.#lab.setTamper(message.host, message.mode);
+        } catch (error) {
+          this.#sendError(socket, 'bad-message', (error as Error).message, message.ref);
+        }
+        return;
       case 'zone.get':
         this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
         return;

@@ -87,7 +87,7 @@ export function handleZoneApi(lab: Lab, req: IncomingMessage, pathname: string, 
 }
 
 /** The body as text, or null once it passes `maxBytes` (the rest is not read). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../world/world-events';
 import { TERMINAL_SERVERS } from './terminal-servers';
+import { TAMPER_MODES } from '../world/tamper';
 import { scenarioSchema, worldHostSchema } from '../lessons/scenario-schema';
 import {
   DELIVERY_ACTIONS,
@@ -110,6 +111,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('zone.reset'), ref }),
   /** A new DKIM key (answered with `zone.key`): the lab signs with it at once, its record is published when saved. */
   dkimKeyRequestSchema.extend({ type: z.literal('zone.key'), ref }),
+  /** Tamper in transit on a world host, for this lab alone (every page hears `world.changed`). */
+  z.object({ type: z.literal('world.tamper'), ref, host: z.string().min(1).max(253), mode: z.enum(TAMPER_MODES) }),
   /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
   z.object({
     type: z.literal('delivery.control'),

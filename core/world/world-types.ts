@@ -4,6 +4,8 @@
  * runs the hosts) and the app (which draws the world page from `GET /api/world`).
  */
 
+import type { TamperMode } from './tamper';
+
 /** One MX record. `exchange: '.'` with preference 0 is a null MX (RFC 7505): "this domain takes no mail". */
 export interface MxRecord {
   preference: number;
@@ -28,6 +30,8 @@ export interface HostDefinition {
   maxMessageSize?: number;
   /** What the host does, in plain words for the world page. */
   behaviour: string;
+  /** Tamper in transit: one byte of mail to this host changed after signing (absent: off). */
+  tamper?: TamperMode;
 }
 
 export interface DomainDefinition {
