@@ -4,6 +4,7 @@
  * bridge's checks (core/world/zone-checks) are the only judge, so the page and curl agree.
  */
 import type { DkimKeyOffer, LearnerZone, ZoneError, ZoneRecord, ZoneRecordType } from '../../core/world/learner-zone';
+import { policyText } from '../../core/world/mta-sts';
 
 export class ZoneEditor {
   readonly domain: string;
@@ -12,6 +13,8 @@ export class ZoneEditor {
   errors = $state.raw<Map<number, string>>(new Map());
   status = $state('');
   busy = $state(false);
+  /** The MTA-STS policy file as the learner edits it ("key: value" lines); empty: none served. */
+  policy = $state('');
   /** The signing key the lab made last, until its record is saved. */
   offered = $state.raw<DkimKeyOffer | null>(null);
 
@@ -37,7 +40,19 @@ export class ZoneEditor {
   }
 
   save(): Promise<void> {
-    return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft }) }), 'Saved: the lab DNS answers with these records now.');
+    return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft, mtaSts: this.policy.trim() ? this.policy : null }) }), 'Saved: the lab DNS answers with these records now.');
+  }
+
+  /**
+   * A policy to start from, in testing mode for the MX hosts the draft names, and the `_mta-sts`
+   * record that announces it with a fresh id: both saved with the records.
+   */
+  addPolicy(): void {
+    const mx = this.draft.filter((r) => r.type === 'MX' && r.name === this.domain).map((r) => r.value.split(/\s+/)[1] ?? '').filter(Boolean);
+    this.policy = policyText({ mode: 'testing', mx, maxAge: 86_400 }).replaceAll('\r\n', '\n');
+    const name = `_mta-sts.${this.domain}`;
+    const id = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+    this.draft = [...this.draft.filter((r) => !(r.type === 'TXT' && r.name === name)), { type: 'TXT', name, value: `v=STSv1; id=${id};` }];
   }
 
   /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
@@ -77,6 +92,7 @@ export class ZoneEditor {
       const body = (await res.json()) as LearnerZone | { error: string; errors?: ZoneError[] };
       if ('records' in body) {
         this.draft = body.records.map((r) => ({ ...r }));
+        this.policy = body.mtaSts ? policyText(body.mtaSts).replaceAll('\r\n', '\n') : '';
         this.errors = new Map();
         this.status = done;
         return;

@@ -10,14 +10,6 @@
 export const TAMPER_MODES = ['off', 'body', 'signed-header', 'unsigned-header'] as const;
 export type TamperMode = (typeof TAMPER_MODES)[number];
 
-/** What the switch does, in the words of the World page. */
-export const TAMPER_WORDS: Record<TamperMode, string> = {
-  off: 'Passes mail on untouched',
-  body: 'Changes one byte of the body of mail to it, after signing',
-  'signed-header': 'Changes one byte of a header field the DKIM signature covers (listed in h=), after signing',
-  'unsigned-header': 'Changes one byte of a header field the DKIM signature does not cover (not in h=), after signing',
-};
-
 export interface Tampering {
   raw: Uint8Array;
   /** Which byte changed and how, e.g. `Subject: "H" became "h" (byte 412)`. */

@@ -111,5 +111,8 @@ describe('the learner zone checks', () => {
     expect(checkZone({ records: [...working(), announce] }, context)).toMatchObject({ ok: false, errors: [{ index: 6, reason: expect.stringMatching(/serves none/) }] });
     expect(checkZone({ records: [...working(), announce, { ...announce, value: 'v=STSv1; id=b2;' }], mtaSts: policy }, context)).toMatchObject({ ok: false, errors: [{ index: 6, reason: expect.stringMatching(/2 MTA-STS records/) }, { index: 7 }] });
     expect(checkZone({ records: working(), mtaSts: null }, context)).toMatchObject({ ok: true, mtaSts: null });
+    // The policy file as typed in the zone editor, read by the same rules.
+    expect(checkZone({ records: [...working(), announce], mtaSts: 'version: STSv1\nmode: enforce\nmx: mx.lab.test\nmax_age: 600\n' }, context)).toMatchObject({ ok: true, mtaSts: policy });
+    expect(checkZone({ records: [...working(), announce], mtaSts: 'version: STSv1\nmode: always\nmx: mx.lab.test\nmax_age: 600\n' }, context)).toMatchObject({ ok: false, errors: [{ index: -1, reason: expect.stringMatching(/mode "always"/) }] });
   });
 });

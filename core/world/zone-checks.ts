@@ -5,7 +5,7 @@
  */
 import { decodeBase64Bytes } from '../smtp/base64';
 import { z } from 'zod';
-import { checkPolicy, mtaStsRecordProblem } from './mta-sts';
+import { checkPolicy, mtaStsRecordProblem, readPolicyFile } from './mta-sts';
 import type { MtaStsPolicy } from './world-types';
 import { inZone, MAX_ZONE_RECORDS, normaliseName, reverseName, ZONE_RECORD_TYPES, type ZoneError, type ZoneRecord, type ZoneSetting } from './learner-zone';
 
@@ -57,7 +57,8 @@ export function checkZone(input: unknown, context: ZoneCheckContext): ZoneCheck 
   const records = parsed.data.records.map((r) => ({ type: r.type, name: normaliseName(r.name), value: r.value.trim() }));
   const errors: ZoneError[] = [];
   const sent = (input as { mtaSts?: unknown }).mtaSts;
-  const policy = sent === undefined || sent === null ? null : checkPolicy(sent);
+  // The policy as an object, or as the file's text (the zone editor sends what the learner typed).
+  const policy = sent === undefined || sent === null ? null : typeof sent === 'string' ? readPolicyFile(sent) : checkPolicy(sent);
   if (policy && !policy.ok) errors.push({ index: -1, record: null, reason: policy.reason });
   const served = sent === undefined ? (context.mtaSts ?? null) : policy?.ok ? policy.policy : null;
   const txtAt = (name: string) => (inZone(context.domain, name) ? records.filter((r) => r.type === 'TXT' && r.name === normaliseName(name)).map((r) => r.value) : context.outsideTxt(name));
