@@ -4,6 +4,8 @@
  * bridge's checks (core/world/zone-checks) are the only judge, so the page and curl agree.
  */
 import type { DkimKeyOffer, LearnerZone, ZoneError, ZoneRecord, ZoneRecordType } from '../../core/world/learner-zone';
+import { policyText } from '../../core/world/mta-sts';
+import type { MtaStsPolicy } from '../../core/world/world-types';
 
 export class ZoneEditor {
   readonly domain: string;
@@ -12,6 +14,8 @@ export class ZoneEditor {
   errors = $state.raw<Map<number, string>>(new Map());
   status = $state('');
   busy = $state(false);
+  /** The MTA-STS policy file as the learner edits it ("key: value" lines); empty: none served. */
+  policy = $state('');
   /** The signing key the lab made last, until its record is saved. */
   offered = $state.raw<DkimKeyOffer | null>(null);
   /** Records published elsewhere while the draft had edits of the learner's: kept aside until taken. */
@@ -40,7 +44,7 @@ export class ZoneEditor {
     if (sameRecords(zone.records, this.#published)) return;
     if (sameRecords(zone.records, this.draft) || sameRecords(this.draft, this.#published)) {
       const echo = sameRecords(zone.records, this.draft);
-      this.#take(zone.records);
+      this.#take(zone.records, zone.mtaSts);
       if (!echo) this.status = taken;
       return;
     }
@@ -54,7 +58,9 @@ export class ZoneEditor {
     this.status = 'These are the records published now.';
   }
 
-  #take(records: ZoneRecord[]): void {
+  /** `mtaSts` undefined: the policy box is left as it is. */
+  #take(records: ZoneRecord[], mtaSts?: MtaStsPolicy | null): void {
+    if (mtaSts !== undefined) this.policy = mtaSts ? policyText(mtaSts).replaceAll('\r\n', '\n') : '';
     this.#published = records.map((r) => ({ ...r }));
     this.draft = records.map((r) => ({ ...r }));
     this.errors = new Map();
@@ -71,7 +77,19 @@ export class ZoneEditor {
   }
 
   save(): Promise<void> {
-    return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft }) }), 'Saved: the lab DNS answers with these records now.');
+    return this.#run('Saving…', () => fetch(`${this.#base}/records`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: this.draft, mtaSts: this.policy.trim() ? this.policy : null }) }), 'Saved: the lab DNS answers with these records now.');
+  }
+
+  /**
+   * A policy to start from, in testing mode for the MX hosts the draft names, and the `_mta-sts`
+   * record that announces it with a fresh id: both saved with the records.
+   */
+  addPolicy(): void {
+    const mx = this.draft.filter((r) => r.type === 'MX' && r.name === this.domain).map((r) => r.value.split(/\s+/)[1] ?? '').filter(Boolean);
+    this.policy = policyText({ mode: 'testing', mx, maxAge: 86_400 }).replaceAll('\r\n', '\n');
+    const name = `_mta-sts.${this.domain}`;
+    const id = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+    this.draft = [...this.draft.filter((r) => !(r.type === 'TXT' && r.name === name)), { type: 'TXT', name, value: `v=STSv1; id=${id};` }];
   }
 
   /** Zone-file lines (`name TTL IN TYPE value`) replace the whole set, checked as a save is. */
@@ -115,7 +133,7 @@ export class ZoneEditor {
       if ('records' in body) {
         if (keepEdits) this.published(body, done);
         else {
-          this.#take(body.records);
+          this.#take(body.records, body.mtaSts);
           this.status = done;
         }
         return;

@@ -2,6 +2,7 @@
  * What a running lab offers to the HTTP/WebSocket layer. The lab owns the SMTP servers, the taps,
  * the conversations and the captured messages; the web layer only relays.
  */
+import type { TamperMode } from '../../core/world/tamper';
 import type { LearnerDomain } from '../world/learner-domain';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../../core/wire';
 import type { InboxChores } from './inbox-chores';
@@ -143,6 +144,8 @@ export interface Lab {
   readonly learnerDomain: LearnerDomain;
   /** The MTA-STS policy file a lab domain serves (GET /api/world/mta-sts/<domain>), or null. */
   mtaStsPolicy(domain: string): string | null;
+  /** Tamper in transit on a world host, for this lab alone; every page hears the changed world. Throws for an unknown host. */
+  setTamper(host: string, mode: TamperMode): void;
   listMailboxes(): MailboxSummary[];
   /** Delete and read state of mailbox copies (the inbox chores). */
   readonly inbox: InboxChores;

@@ -396,6 +396,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     describeWorld: () => world.describe(),
     learnerDomain: world.learner,
     mtaStsPolicy: (domain) => world.mtaStsPolicy(domain),
+    setTamper(host, mode) {
+      world.setTamper(host, mode);
+      emit('world.changed', world.describe(), labWorld.mailboxes());
+    },
     listMailboxes: () => labWorld.mailboxes(),
     search: (query) => searchLab(query, world.mailboxStore, conversations.all()),
     inbox: createInboxChores(world.mailboxStore, () => emit('world.changed', world.describe(), labWorld.mailboxes())),

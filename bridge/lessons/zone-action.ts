@@ -20,6 +20,10 @@ export async function editZone(learner: LearnerDomain, edit: ZoneEdit): Promise<
     publishSigningKey(learner);
     return;
   }
+  if ('policy' in edit) {
+    learner.replace({ records: learner.zone().records, mtaSts: edit.policy });
+    return;
+  }
   learner.replace({ records: editedRecords(learner.zone().records, edit, learner.domain) });
 }
 

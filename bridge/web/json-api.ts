@@ -1,5 +1,6 @@
 /** The JSON API: views of the lab for scripts, tests and the curious, and the inbox chores (inbox-api). */
 import { handleZoneApi } from './zone-api';
+import { handleTamperApi } from './tamper-api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_CONVERSATION_PAGE_BYTES, MAX_LINES_PER_PAGE, MAX_PAGE_BYTES } from '../../core/protocol/pages';
 import type { Lab } from '../lab/lab-types';
@@ -86,6 +87,7 @@ export function handleApi(lab: Lab | null, req: IncomingMessage, res: ServerResp
 
   // The learner's domain takes writes (PUT, POST) of its own.
   if (lab && handleZoneApi(lab, req, pathname, { json: (status, value) => sendJson(res, status, value), text: (status, body, type) => send(res, status, body, type) })) return true;
+  if (lab && handleTamperApi(lab, req, pathname, { json: (status, value) => sendJson(res, status, value) })) return true;
 
   const chore = lab ? inboxChore(lab, req, pathname, searchParams) : null;
   if (chore) {

@@ -216,11 +216,18 @@ export class LabChannel {
         // Every page hears of the new world through the lab's 'world.changed' event.
         this.#lab.applyScenario(message.scenario, { fresh: message.fresh ?? true });
         return;
+      case 'world.tamper':
+        try {
+          this.#lab.setTamper(message.host, message.mode);
+        } catch (error) {
+          this.#sendError(socket, 'bad-message', (error as Error).message, message.ref);
+        }
+        return;
       case 'zone.get':
         this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
         return;
       case 'zone.put': {
-        const checked = this.#lab.learnerDomain.replace({ records: message.records });
+        const checked = this.#lab.learnerDomain.replace({ records: message.records, ...(message.mtaSts !== undefined ? { mtaSts: message.mtaSts } : {}) });
         if (checked.ok) this.#send(socket, { type: 'zone', ref: message.ref, zone: this.#lab.learnerDomain.zone() });
         else this.#send(socket, { type: 'zone.refused', ref: message.ref, errors: checked.errors });
         return;

@@ -1,7 +1,8 @@
 /**
  * The learner's domain through the JSON API:
  *   GET  /api/world/domains/<domain>/records   → { domain, records }
- *   PUT  /api/world/domains/<domain>/records   { records } → the new set, or 400 with every bad record
+ *   PUT  /api/world/domains/<domain>/records   { records, mtaSts? } → the new set, or 400 with every bad record
+ *        (`mtaSts`: the policy file the world serves, { mode, mx, maxAge } or null; left out: kept)
  *   POST /api/world/domains/<domain>/reset     → the working set again
  *   POST /api/world/domains/<domain>/dkim-keys { algorithm, selector? } → 201 the key's record
  *   GET  /api/world/domains/<domain>/zone      → zone-file lines;  PUT the same to import them
@@ -57,7 +58,7 @@ export function handleZoneApi(lab: Lab, req: IncomingMessage, pathname: string, 
     if (part === 'zone') {
       const read = fromZoneFile(body);
       if (read.errors.length) return reply.json(400, { error: 'Some lines could not be read; nothing was changed', errors: read.errors });
-      return answerReplace(learner.replace({ records: read.records }));
+      return answerReplace(learner.replace({ records: read.records, ...(read.mtaSts ? { mtaSts: read.mtaSts } : {}) }));
     }
     let data: unknown;
     try {
@@ -86,7 +87,7 @@ export function handleZoneApi(lab: Lab, req: IncomingMessage, pathname: string, 
 }
 
 /** The body as text, or null once it passes `maxBytes` (the rest is not read). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -4,6 +4,7 @@
  * relay signs its mail with. Every change reaches the lab DNS and the mail-auth workers at once.
  */
 import { LEARNER_DKIM_SELECTOR, workingSet, type DkimKeyOffer, type LearnerZone, type ZoneRecord, type ZoneSetting } from '../../core/world/learner-zone';
+import type { MtaStsPolicy } from '../../core/world/world-types';
 import { checkZone, type ZoneCheck } from '../../core/world/zone-checks';
 import type { ZoneOutcome } from '../../core/world/world-events';
 import { createDkimKey, makeDkimKey, type DkimKey } from './mail-auth';
@@ -27,6 +28,7 @@ export interface LearnerDomainOptions {
 /** The zone as it stood (records and keys), to put back when a lesson that changed it ends. */
 export interface ZoneSnapshot {
   readonly records: readonly ZoneRecord[];
+  readonly mtaSts: MtaStsPolicy | null;
   readonly signing: DkimKey;
   readonly keys: readonly DkimKey[];
 }
@@ -43,6 +45,8 @@ export class LearnerDomain {
   readonly #options: LearnerDomainOptions;
   readonly #workingKey: DkimKey;
   #records: ZoneRecord[];
+  /** The MTA-STS policy the lab world serves for the domain; none until the learner writes one. */
+  #mtaSts: MtaStsPolicy | null = null;
   #signing: DkimKey;
   #keys: DkimKey[];
   #making = false;
@@ -57,7 +61,7 @@ export class LearnerDomain {
   }
 
   zone(): LearnerZone {
-    return { domain: this.domain, records: this.#records.map((r) => ({ ...r })) };
+    return { domain: this.domain, records: this.#records.map((r) => ({ ...r })), mtaSts: this.#mtaSts ? { ...this.#mtaSts, mx: [...this.#mtaSts.mx] } : null };
   }
 
   /** The key the relay signs the learner's mail with (the newest one made, or the working one). */
@@ -70,28 +74,28 @@ export class LearnerDomain {
    * `report: false` for a change the lab makes itself (a lesson opening), not the learner.
    */
   replace(input: unknown, { report = true } = {}): ZoneCheck {
-    const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name) });
-    if (checked.ok) this.#publish(checked.records);
+    const checked = checkZone(input, { domain: this.domain, setting: this.#options.setting, outsideTxt: (name) => this.#options.outsideTxt(name), mtaSts: this.#mtaSts });
+    if (checked.ok) this.#publish(checked.records, checked.mtaSts === undefined ? this.#mtaSts : checked.mtaSts);
     if (report) this.#options.onOutcome?.(checked.ok ? 'published' : 'refused', checked.ok ? [] : checked.errors.slice(0, MAX_REFUSAL_REASONS).map((e) => (e.record ? `${e.record.type} ${e.record.name}: ${e.reason}` : e.reason)));
     return checked;
   }
 
   /** The working set again, signed with the working key. */
   reset({ report = true } = {}): LearnerZone {
-    this.restore({ records: this.#workingSet(), signing: this.#workingKey, keys: [this.#workingKey] });
+    this.restore({ records: this.#workingSet(), mtaSts: null, signing: this.#workingKey, keys: [this.#workingKey] });
     if (report) this.#options.onOutcome?.('reset', []);
     return this.zone();
   }
 
   snapshot(): ZoneSnapshot {
-    return { records: this.#records.map((r) => ({ ...r })), signing: this.#signing, keys: [...this.#keys] };
+    return { records: this.#records.map((r) => ({ ...r })), mtaSts: this.#mtaSts, signing: this.#signing, keys: [...this.#keys] };
   }
 
   /** The zone exactly as it was when `snapshot` was taken: records, keys and the key the relay signs with. */
   restore(snapshot: ZoneSnapshot): void {
     this.#signing = snapshot.signing;
     this.#keys = [...snapshot.keys];
-    this.#publish(snapshot.records.map((r) => ({ ...r })));
+    this.#publish(snapshot.records.map((r) => ({ ...r })), snapshot.mtaSts);
   }
 
   /** A new key the relay signs with from now on; its record is published only when the learner saves it. */
@@ -114,8 +118,9 @@ export class LearnerDomain {
     return workingSet(this.domain, this.#options.setting, this.#workingKey.record.text);
   }
 
-  #publish(records: ZoneRecord[]): void {
+  #publish(records: ZoneRecord[], mtaSts: MtaStsPolicy | null): void {
     this.#records = records;
+    this.#mtaSts = mtaSts;
     this.#options.onChange(this.zone());
   }
 }

@@ -49,10 +49,11 @@ export interface RelayAttempt {
   recipients: RelayRecipient[];
   envelopeFrom: string;
   /**
-   * The message, or how to make it (DKIM signing): made once a session is there for it, so mail
+   * The message, or how to make it for the host it goes to (DKIM signing, a byte changed in transit):
+   * made once a session is there for it, so mail
    * waiting for a session costs nothing yet, and costs nothing at all if the lab shuts down first.
    */
-  raw: Buffer | (() => Promise<Buffer>);
+  raw: Buffer | ((candidate: MxCandidate) => Promise<Buffer>);
   dsn: { ret: string | null; envid: string | null };
   /** Our EHLO name. */
   clientName: string;
@@ -140,7 +141,7 @@ async function carry(lease: Lease, attempt: RelayAttempt, candidate: MxCandidate
   let after: AfterUse = 'next';
   try {
     const results: RecipientResult[] = [];
-    const raw = typeof attempt.raw === 'function' ? await attempt.raw() : attempt.raw;
+    const raw = typeof attempt.raw === 'function' ? await attempt.raw(candidate) : attempt.raw;
     for (const group of groupByDsn(attempt.recipients)) {
       // A group after one the server left open starts with RSET; after a broken one, it waits for a retry.
       if (after === 'reset') after = (await reset(lease.connection)) ? 'next' : 'close';

@@ -12,6 +12,7 @@ import { domainOf, LabDns, withTxtRecord, type MxAnswer, type MxCandidate } from
 import { withChanges, type WorldChanges } from '../../core/world/world-overrides';
 import { enforcedPolicy, mtaStsRefusal, mxMatches, servedPolicy } from '../../core/world/mta-sts';
 import { domainsServedBy, REPLIES } from '../../core/world/recipient-policy';
+import { tamperInTransit, type TamperMode } from '../../core/world/tamper';
 import {
   GREYLIST_MIN_DELAY_MS,
   LAB_WORLD,
@@ -133,6 +134,11 @@ export interface World {
   describe(): WorldDescription;
   /** The MTA-STS policy file a domain's web server serves (RFC 8461 §3.2), or null when it publishes none. */
   mtaStsPolicy(domain: string): string | null;
+  /**
+   * Tamper in transit: mail to `host` has one byte changed after signing (`off`: untouched), until
+   * a lesson's scenario opens or closes. Throws for a host the world does not have.
+   */
+  setTamper(host: string, mode: TamperMode): void;
   /** An MX lookup outside any delivery (it still emits a dns.lookup event). */
   resolveMx(domain: string): MxAnswer;
   /**
@@ -255,7 +261,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     urgent: (queueId, attempt) => options.exclusiveHop?.(queueId, attempt) ?? false,
     writer: options.writers?.queue ?? null,
     relay: (entry, found, recipients) => {
-      const sts = enforcedPolicy(dns, definition, found.domain);
+      const sts = enforcedPolicy(dns, definition, found.domain, learner.zone());
       const answer = sts ? { ...found, candidates: found.candidates.filter((c) => listedByPolicy(entry, found.domain, sts, c.exchange)) } : found;
       const unreachable = (c: MxCandidate, error: string) =>
         emit({ type: 'relay.unreachable', at: clock.now(), queueId: entry.queueId, attempt: entry.attempts, domain: answer.domain, host: c.exchange, error: sts ? mtaStsRefusal(answer.domain, c.exchange, `TLS could not be verified: ${error}`) : error });
@@ -265,7 +271,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         // An enforced MTA-STS policy: STARTTLS with a certificate the relay verifies, or no delivery (RFC 8461 §5).
         requireTls: sts !== null,
         envelopeFrom: entry.envelopeFrom,
-        raw: () => outgoing(entry),
+        raw: (candidate) => inTransit(entry, candidate.exchange),
         dsn: entry.dsn,
         clientName: entry.client.name,
         caPem: options.certificates.caPem,
@@ -297,6 +303,19 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     signsFor(dkim, entry.raw) ? dkim : entry.authenticated && signsFor(learner.signingKey(), entry.raw) ? learner.signingKey() : null;
   const outgoing = outgoingSigner(signingKey, definition.relay.name, log, auth.sign);
   const forwarder = createForwarder({ keys: arcKeys, seal: auth.seal, enqueue: (input) => queue.enqueue(input), log });
+
+  /** Tamper-in-transit switches set for this lab (World page, API, WebSocket), over what the world's hosts say. */
+  const tamperSwitches = new Map<string, TamperMode>();
+  const tamperOf = (host: string): TamperMode => tamperSwitches.get(host) ?? definition.hosts.find((h) => h.name === host)?.tamper ?? 'off';
+  /** The signed message as it travels to `host`: with one byte changed when the host's switch is on. */
+  async function inTransit(entry: QueueEntry, host: string): Promise<Buffer> {
+    const raw = await outgoing(entry);
+    const mode = tamperOf(host);
+    const changed = mode === 'off' ? null : tamperInTransit(raw, mode);
+    if (!changed) return raw;
+    log(`world: tamper in transit to ${host}: ${changed.what}`);
+    return Buffer.from(changed.raw.buffer, changed.raw.byteOffset, changed.raw.byteLength);
+  }
 
   /** A tap between a new relay-side socket and a connection that leaves the lab (the smarthost). */
   async function tapBetween(hop: HopStart, upstream: net.Socket, observe: (event: TapEvent) => void): Promise<{ socket: net.Socket; conversation: string | null }> {
@@ -427,6 +446,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       const next = published(changes ? withChanges(base, changes) : base);
       const before = definition;
       definition = next;
+      tamperSwitches.clear();
       dns = new LabDns(next, learner.zone());
       auth.redefine(next);
       // A started host keeps what it was made with: one whose conduct or domains changed is replaced.
@@ -461,11 +481,17 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     },
     clock,
     learner,
-    describe: () => ({
-      ...describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }, learner.zone()),
-      outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null,
-    }),
-    mtaStsPolicy: (domain) => servedPolicy(definition, domain),
+    describe: () => {
+      const described = describeWorld(definition, { greylistMinDelayMs: timing.greylistDelayMs, slowReplyMs: timing.slowReplyMs, lateBounceDelayMs: timing.lateBounceDelayMs, retryBaseMs: timing.retryBaseMs, maxAttempts: timing.maxAttempts }, learner.zone());
+      const hosts = described.hosts.map((h) => ({ ...h, tamper: tamperOf(h.name) }));
+      return { ...described, hosts, outbound: smarthost ? { smarthost: smarthost.display, allowed: [...smarthost.allowed] } : null };
+    },
+    setTamper(host, mode) {
+      const known = definition.hosts.find((h) => h.name === host.toLowerCase());
+      if (!known) throw new Error(`${host} is not a mail host of the lab world`);
+      tamperSwitches.set(known.name, mode);
+    },
+    mtaStsPolicy: (domain) => servedPolicy(definition, domain, learner.zone()),
     resolveMx(domain) {
       const answer = dns.resolveMx(domain);
       emit({ type: 'dns.lookup', at: clock.now(), queueId: null, query: { name: answer.domain, type: 'MX' }, answer, chosen: answer.candidates[0]?.exchange ?? null });

@@ -5,6 +5,7 @@
  * it when the lesson restarts, closes or another opens. The browser sends it with `scenario.apply`,
  * so the same schema checks it in a lesson file and at the bridge's boundary.
  */
+import { TAMPER_MODES } from '../world/tamper';
 import { z } from 'zod';
 import { TERMINAL_SERVERS, type TerminalTarget } from '../protocol/terminal-servers';
 import { LAB_WORLD } from '../world/world-definition';
@@ -59,6 +60,8 @@ const hostOverrideSchema = z.strictObject({
   maxMessageSize: z.number().int().min(1024).max(50 * 1024 * 1024).optional(),
   /** true: it refuses an EHLO name that is not fully qualified or not the caller's PTR name. */
   strictHelo: z.boolean().optional(),
+  /** Tamper in transit: one byte of mail to it changed after signing (core/world/tamper.ts). */
+  tamper: z.enum(TAMPER_MODES).optional(),
 });
 
 /** A message put into a mailbox as if a lab host had delivered it there. */

@@ -32,6 +32,12 @@ export const zoneEditSchema = z.union([
   z.strictObject({ publishKey: z.literal(true) }),
   /** The working set the lab started with, and its own key. */
   z.strictObject({ reset: z.literal(true) }),
+  /** The MTA-STS policy file the world serves for the domain (RFC 8461 §3.2); null: none. */
+  z.strictObject({
+    policy: z
+      .strictObject({ mode: z.enum(['enforce', 'testing', 'none']), mx: z.array(z.string().min(1).max(253)).max(10), maxAge: z.number().int().min(0) })
+      .nullable(),
+  }),
 ]);
 
 export type ZoneRecordEdit = z.infer<typeof zoneRecordEditSchema>;
@@ -73,5 +79,6 @@ export function describeZoneEdit(edit: ZoneEdit): string {
   if ('remove' in edit) return `In your zone (World page), delete ${edit.remove.map((r) => `the ${r.type} record at ${shown(r.name)}`).join(', ')}, and save`;
   if ('key' in edit) return `Make a new ${edit.key === 'rsa' ? 'RSA' : 'Ed25519'} DKIM key in your zone${edit.publish ? ', and save its record' : ', without saving its record'}`;
   if ('publishKey' in edit) return 'In your zone, save the record of the DKIM key the lab made last';
+  if ('policy' in edit) return edit.policy ? `In your zone (World page), write the MTA-STS policy “mode: ${edit.policy.mode}” for ${edit.policy.mx.join(', ') || 'no MX'} (max_age ${edit.policy.maxAge}), and save` : 'In your zone (World page), empty the MTA-STS policy, and save';
   return 'Reset your zone to the working set';
 }

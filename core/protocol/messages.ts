@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ConversationDetail, ConversationSummary, MessageSummary, WireEvent } from '../wire';
 import type { MailboxSummary, WorldDescription, WorldEvent } from '../world/world-events';
 import { TERMINAL_SERVERS } from './terminal-servers';
+import { TAMPER_MODES } from '../world/tamper';
 import { scenarioSchema, worldHostSchema } from '../lessons/scenario-schema';
 import {
   DELIVERY_ACTIONS,
@@ -103,12 +104,15 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   /**
    * Replace the learner's records as a whole (answered with `zone`), or change nothing and be told
    * every bad record and why (`zone.refused`). Records are checked by the zone's own rules, not here.
+   * `mtaSts`: the MTA-STS policy file ({ mode, mx, maxAge }, or null for none); left out, it is kept.
    */
-  z.object({ type: z.literal('zone.put'), ref, records: z.array(z.unknown()).max(MAX_ZONE_RECORDS) }),
+  z.object({ type: z.literal('zone.put'), ref, records: z.array(z.unknown()).max(MAX_ZONE_RECORDS), mtaSts: z.unknown().optional() }),
   /** Back to the working set the lab started with. */
   z.object({ type: z.literal('zone.reset'), ref }),
   /** A new DKIM key (answered with `zone.key`): the lab signs with it at once, its record is published when saved. */
   dkimKeyRequestSchema.extend({ type: z.literal('zone.key'), ref }),
+  /** Tamper in transit on a world host, for this lab alone (every page hears `world.changed`). */
+  z.object({ type: z.literal('world.tamper'), ref, host: z.string().min(1).max(253), mode: z.enum(TAMPER_MODES) }),
   /** Next, Play (at intervalMs), Pause, Run to end, Abort. */
   z.object({
     type: z.literal('delivery.control'),

@@ -3,6 +3,9 @@
  * JSON API or the WebSocket), consulted by the lab DNS before the world's fixed records. Pure:
  * the shape of a record, the working set a lab starts with, and zone-file lines.
  */
+import { policyText, policyUrl, readPolicyFile } from './mta-sts';
+import type { MtaStsPolicy } from './world-types';
+
 /** The learner's domain in a local lab; a hosted lab gets `<label>.learner.test`, a name of its own. */
 export const LOCAL_LEARNER_DOMAIN = 'learner.test';
 /** The selector the working set publishes its DKIM key under. */
@@ -37,6 +40,11 @@ export interface DkimKeyOffer {
 export interface LearnerZone {
   domain: string;
   records: ZoneRecord[];
+  /**
+   * The MTA-STS policy file the lab world serves for the domain (RFC 8461 §3.2), announced by a
+   * `_mta-sts` TXT record; null: none served. Left out of a change: kept as it is.
+   */
+  mtaSts?: MtaStsPolicy | null;
 }
 
 /** One refused record and why: `index` is its place in what was sent (-1 for the set as a whole). */
@@ -83,19 +91,34 @@ export function inZone(domain: string, name: string): boolean {
   return key === domain || key.endsWith(`.${domain}`);
 }
 
-/** The zone as standard zone-file lines (RFC 1035 §5.1): `name TTL IN TYPE value`. */
+/** The comment line that opens the MTA-STS policy in a zone file (a zone file has no place for a web server's file). */
+const POLICY_MARK = '; MTA-STS policy served at ';
+
+/**
+ * The zone as standard zone-file lines (RFC 1035 §5.1): `name TTL IN TYPE value`. The MTA-STS
+ * policy file follows as comment lines, so the file still loads anywhere and imports back whole.
+ */
 export function toZoneFile(zone: LearnerZone): string {
-  return zone.records.map((r) => `${r.name}. ${ZONE_TTL} IN ${r.type} ${r.type === 'TXT' ? quoteTxt(r.value) : r.type === 'A' ? r.value : `${r.value}.`}`).join('\n') + '\n';
+  const lines = zone.records.map((r) => `${r.name}. ${ZONE_TTL} IN ${r.type} ${r.type === 'TXT' ? quoteTxt(r.value) : r.type === 'A' ? r.value : `${r.value}.`}`);
+  if (zone.mtaSts) lines.push(`${POLICY_MARK}${policyUrl(zone.domain)}`, ...policyText(zone.mtaSts).trimEnd().split('\r\n').map((line) => `;   ${line}`));
+  return lines.join('\n') + '\n';
 }
 
 /**
  * Records read back from zone-file lines: one record a line, `name [TTL] [IN] TYPE value`, `;`
  * comments and blank lines skipped. A line that cannot be read is an error naming its number.
+ * The policy comment block toZoneFile writes comes back as `mtaSts`; without one it stays undefined.
  */
-export function fromZoneFile(text: string): { records: ZoneRecord[]; errors: ZoneError[] } {
+export function fromZoneFile(text: string): { records: ZoneRecord[]; errors: ZoneError[]; mtaSts?: MtaStsPolicy } {
   const records: ZoneRecord[] = [];
   const errors: ZoneError[] = [];
+  let policyLines: string[] | null = null;
+  let inPolicy = false;
   text.split(/\r?\n/).forEach((line, number) => {
+    // The block is the mark and the indented comment lines right after it.
+    inPolicy = line.startsWith(POLICY_MARK) || (inPolicy && /^;\s+\S/.test(line));
+    if (line.startsWith(POLICY_MARK)) policyLines = [];
+    else if (inPolicy) policyLines?.push(line.replace(/^;\s+/, ''));
     const content = line.replace(/^\s*;.*$/, '').trim();
     if (!content) return;
     const match = /^(\S+)\s+(?:(\d+)\s+)?(?:IN\s+)?(A|MX|TXT|PTR)\s+(.+)$/i.exec(content);
@@ -108,7 +131,10 @@ export function fromZoneFile(text: string): { records: ZoneRecord[]; errors: Zon
     const value = type === 'TXT' ? unquoteTxt(raw) : type === 'A' ? raw : raw.replace(/\.$/, '');
     records.push({ type, name: normaliseName(match[1] ?? ''), value });
   });
-  return { records, errors };
+  if (policyLines === null) return { records, errors };
+  const policy = readPolicyFile((policyLines as string[]).join('\n'));
+  if (!policy.ok) return { records, errors: [...errors, { index: -1, record: null, reason: policy.reason }] };
+  return { records, errors, mtaSts: policy.policy };
 }
 
 /** A TXT value as character strings of at most 255 bytes each (RFC 1035 §3.3.14), quoted. */

@@ -4,6 +4,8 @@
  * runs the hosts) and the app (which draws the world page from `GET /api/world`).
  */
 
+import type { TamperMode } from './tamper';
+
 /** One MX record. `exchange: '.'` with preference 0 is a null MX (RFC 7505): "this domain takes no mail". */
 export interface MxRecord {
   preference: number;
@@ -35,6 +37,8 @@ export interface HostDefinition {
    * forward-confirmed reverse DNS, and a name that is not the address's PTR name (see helo-policy).
    */
   strictHelo?: boolean;
+  /** Tamper in transit: one byte of mail to this host changed after signing (absent: off). */
+  tamper?: TamperMode;
   /** A box on the path from the relay to this host that rewrites what passes (RFC 3207 §6); absent: a clean path. */
   onPath?: Middlebox;
   /**

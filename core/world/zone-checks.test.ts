@@ -93,4 +93,26 @@ describe('the learner zone checks', () => {
       errors: [{ index: -1, record: null, reason: expect.stringMatching(/^Line 4 /) }],
     });
   });
+
+  it('writes the MTA-STS policy after the records as comment lines, and reads it back whole', () => {
+    const mtaSts = { mode: 'enforce' as const, mx: ['mx.lab.test'], maxAge: 86_400 };
+    const records = [...working(), { type: 'TXT' as const, name: '_mta-sts.learner.test', value: 'v=STSv1; id=1;' }];
+    const text = toZoneFile({ domain: 'learner.test', records, mtaSts });
+    expect(text).toContain('; MTA-STS policy served at https://mta-sts.learner.test/.well-known/mta-sts.txt\n;   version: STSv1\n;   mode: enforce\n;   mx: mx.lab.test\n;   max_age: 86400\n');
+    expect(fromZoneFile(text)).toEqual({ records, errors: [], mtaSts });
+    expect(fromZoneFile(text.replace('mode: enforce', 'mode: strict')).errors).toEqual([{ index: -1, record: null, reason: expect.stringMatching(/mode "strict"/) }]);
+  });
+
+  it('checks the _mta-sts record with the policy it announces, and keeps the policy a change leaves out', () => {
+    const announce = { type: 'TXT' as const, name: '_mta-sts.learner.test', value: 'v=STSv1; id=a1;' };
+    const policy = { mode: 'enforce', mx: ['mx.lab.test'], maxAge: 600 };
+    expect(checkZone({ records: [...working(), announce], mtaSts: policy }, context)).toMatchObject({ ok: true, mtaSts: policy });
+    expect(checkZone({ records: [...working(), announce] }, { ...context, mtaSts: { mode: 'testing', mx: ['mx.lab.test'], maxAge: 1 } })).toEqual({ ok: true, records: [...working(), announce] });
+    expect(checkZone({ records: [...working(), announce] }, context)).toMatchObject({ ok: false, errors: [{ index: 6, reason: expect.stringMatching(/serves none/) }] });
+    expect(checkZone({ records: [...working(), announce, { ...announce, value: 'v=STSv1; id=b2;' }], mtaSts: policy }, context)).toMatchObject({ ok: false, errors: [{ index: 6, reason: expect.stringMatching(/2 MTA-STS records/) }, { index: 7 }] });
+    expect(checkZone({ records: working(), mtaSts: null }, context)).toMatchObject({ ok: true, mtaSts: null });
+    // The policy file as typed in the zone editor, read by the same rules.
+    expect(checkZone({ records: [...working(), announce], mtaSts: 'version: STSv1\nmode: enforce\nmx: mx.lab.test\nmax_age: 600\n' }, context)).toMatchObject({ ok: true, mtaSts: policy });
+    expect(checkZone({ records: [...working(), announce], mtaSts: 'version: STSv1\nmode: always\nmx: mx.lab.test\nmax_age: 600\n' }, context)).toMatchObject({ ok: false, errors: [{ index: -1, reason: expect.stringMatching(/mode "always"/) }] });
+  });
 });

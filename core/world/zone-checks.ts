@@ -5,6 +5,8 @@
  */
 import { decodeBase64Bytes } from '../smtp/base64';
 import { z } from 'zod';
+import { checkPolicy, mtaStsRecordProblem, readPolicyFile } from './mta-sts';
+import type { MtaStsPolicy } from './world-types';
 import { inZone, MAX_ZONE_RECORDS, normaliseName, reverseName, ZONE_RECORD_TYPES, type ZoneError, type ZoneRecord, type ZoneSetting } from './learner-zone';
 
 /** RFC 7208 §4.6.4: an SPF check may cause at most ten DNS lookups. */
@@ -32,9 +34,12 @@ export interface ZoneCheckContext {
   setting: ZoneSetting;
   /** TXT records at a name outside the zone (the rest of the lab DNS), for SPF includes. */
   outsideTxt(name: string): string[];
+  /** The policy served now, which a change that leaves `mtaSts` out keeps. */
+  mtaSts?: MtaStsPolicy | null;
 }
 
-export type ZoneCheck = { ok: true; records: ZoneRecord[] } | { ok: false; errors: ZoneError[] };
+/** `mtaSts` undefined: the change left the policy out, and it stays as it is. */
+export type ZoneCheck = { ok: true; records: ZoneRecord[]; mtaSts?: MtaStsPolicy | null } | { ok: false; errors: ZoneError[] };
 
 /** The whole set, checked: accepted as one, or refused as one with every bad record and why. */
 export function checkZone(input: unknown, context: ZoneCheckContext): ZoneCheck {
@@ -51,12 +56,29 @@ export function checkZone(input: unknown, context: ZoneCheckContext): ZoneCheck 
   }
   const records = parsed.data.records.map((r) => ({ type: r.type, name: normaliseName(r.name), value: r.value.trim() }));
   const errors: ZoneError[] = [];
+  const sent = (input as { mtaSts?: unknown }).mtaSts;
+  // The policy as an object, or as the file's text (the zone editor sends what the learner typed).
+  const policy = sent === undefined || sent === null ? null : typeof sent === 'string' ? readPolicyFile(sent) : checkPolicy(sent);
+  if (policy && !policy.ok) errors.push({ index: -1, record: null, reason: policy.reason });
+  const served = sent === undefined ? (context.mtaSts ?? null) : policy?.ok ? policy.policy : null;
   const txtAt = (name: string) => (inZone(context.domain, name) ? records.filter((r) => r.type === 'TXT' && r.name === normaliseName(name)).map((r) => r.value) : context.outsideTxt(name));
   records.forEach((record, index) => {
-    const reason = recordProblem(record, records, context, txtAt);
+    const reason = recordProblem(record, records, context, txtAt) ?? (record.type === 'TXT' ? stsAnnouncementProblem(record, records, context.domain, served, policy !== null && !policy.ok) : null);
     if (reason) errors.push({ index, record, reason });
   });
-  return errors.length ? { ok: false, errors } : { ok: true, records };
+  if (errors.length) return { ok: false, errors };
+  return sent === undefined ? { ok: true, records } : { ok: true, records, mtaSts: served };
+}
+
+/** The `_mta-sts` record: well formed, one of its kind, and announcing a policy the lab serves (RFC 8461 §3.1). */
+function stsAnnouncementProblem(record: ZoneRecord, all: ZoneRecord[], domain: string, served: MtaStsPolicy | null, policyRefused: boolean): string | null {
+  if (record.name !== `_mta-sts.${domain}`) return null;
+  const problem = mtaStsRecordProblem(record.value);
+  if (problem) return problem;
+  const twins = all.filter((r) => r.type === 'TXT' && r.name === record.name && r.value.startsWith('v=STSv1')).length;
+  if (twins > 1) return `${record.name} has ${twins} MTA-STS records: senders then act as if there were none (RFC 8461 §3.1); keep one`;
+  if (!served && !policyRefused) return `This record announces an MTA-STS policy, but your domain serves none: write the policy file too (mode, mx, max_age)`;
+  return null;
 }
 
 function recordProblem(record: ZoneRecord, all: ZoneRecord[], context: ZoneCheckContext, txtAt: (name: string) => string[]): string | null {

@@ -3,6 +3,8 @@
  * broken SPF record, and mail sent from learner.test then shows spf=fail, with the mechanism that
  * matched, in the message view's Verdicts tab (DKIM still vouches, so DMARC passes). The same
  * check shows on the journey hop where it ran, and a change of the zone reaches every open page.
+ * It writes an MTA-STS policy the world then serves, and turns on a host's tamper-in-transit
+ * switch: the Verdicts then say the body changed after signing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -118,4 +120,31 @@ describe("the learner's domain in the browser", () => {
       await other.close();
     }
   }, 60_000);
+
+  it('writes an MTA-STS policy beside the records, refused with its reason until the mode is one there is', async () => {
+    await page.getByTestId('world-tab').click();
+    await page.getByText('MTA-STS policy (RFC 8461)').click();
+    await page.getByRole('button', { name: 'Start a policy (testing mode)' }).click();
+    const policy = page.getByTestId('zone-policy');
+    expect(await policy.inputValue()).toBe('version: STSv1\nmode: testing\nmx: mx.lab.test\nmax_age: 86400\n');
+    expect(await row('_mta-sts.learner.test').count()).toBe(1);
+    await policy.fill('version: STSv1\nmode: strict\nmx: mx.lab.test\nmax_age: 86400\n');
+    await page.getByTestId('zone-save').click();
+    await expect.poll(() => page.getByTestId('zone-error').first().textContent().catch(() => null), { timeout: 10_000 }).toMatch(/mode "strict" is not a mode/);
+    expect((await fetch(new URL('/api/world/mta-sts/learner.test', lab.bridge.webUrl))).status).toBe(404);
+    await policy.fill('version: STSv1\nmode: enforce\nmx: mx.lab.test\nmax_age: 86400\n');
+    await page.getByTestId('zone-save').click();
+    await expect.poll(() => page.getByTestId('zone-status').textContent(), { timeout: 10_000 }).toMatch(/^Saved/);
+    expect(await (await fetch(new URL('/api/world/mta-sts/learner.test', lab.bridge.webUrl))).text()).toMatch(/^version: STSv1\r\nmode: enforce\r\n/);
+  }, 60_000);
+
+  it('turns on tamper in transit for a host on the World page, and the verdict shows the body hash no longer matching', async () => {
+    await page.getByTestId('world-tab').click();
+    const tamper = page.locator('[data-testid="world-host"][data-host="mx.example.test"]').getByTestId('world-tamper');
+    await tamper.selectOption('body');
+    await expect.poll(async () => ((await (await fetch(new URL('/api/world', lab.bridge.webUrl))).json()) as { hosts: Array<{ name: string; tamper?: string }> }).hosts.find((h) => h.name === 'mx.example.test')?.tamper, { timeout: 10_000 }).toBe('body');
+    await send('Tampered on the way');
+    await verdicts('Tampered on the way');
+    expect(await page.getByTestId('dkim-signature').first().textContent()).toMatch(/Body hash: does not match: the body changed after signing/);
+  }, 120_000);
 });

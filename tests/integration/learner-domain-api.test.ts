@@ -101,6 +101,29 @@ describe('the zone API of a local lab', () => {
     expect((await get()).records).toEqual(withKey.map((r) => (r.name === '_dmarc.learner.test' ? { ...r, value: 'v=DMARC1; p=reject' } : r)));
   });
 
+  it('publishes an MTA-STS policy the lab world serves, refuses a bad one whole, and carries it in the zone file', async () => {
+    await call(bridge.webUrl, '/api/world/domains/learner.test/reset', 'POST');
+    const records = [...(await get()).records, { type: 'TXT', name: '_mta-sts.learner.test', value: 'v=STSv1; id=2026120501;' }];
+    const mtaSts = { mode: 'enforce', mx: ['mx.lab.test'], maxAge: 86_400 };
+    const refused = await call(bridge.webUrl, RECORDS, 'PUT', { records, mtaSts: { ...mtaSts, mode: 'always' } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: ZoneError[] }).errors).toEqual([{ index: -1, record: null, reason: expect.stringMatching(/mode "always" is not a mode/) }]);
+    expect((await fetch(new URL('/api/world/mta-sts/learner.test', bridge.webUrl))).status).toBe(404);
+
+    expect((await call(bridge.webUrl, RECORDS, 'PUT', { records, mtaSts })).status).toBe(200);
+    const served = await fetch(new URL('/api/world/mta-sts/learner.test', bridge.webUrl));
+    expect(await served.text()).toBe('version: STSv1\r\nmode: enforce\r\nmx: mx.lab.test\r\nmax_age: 86400\r\n');
+    const zoneFile = await (await call(bridge.webUrl, '/api/world/domains/learner.test/zone', 'GET')).text();
+    expect(zoneFile).toMatch(/^_mta-sts\.learner\.test\. 300 IN TXT "v=STSv1; id=2026120501;"$/m);
+    expect(zoneFile).toContain(';   mode: enforce\n');
+    await call(bridge.webUrl, '/api/world/domains/learner.test/reset', 'POST');
+    expect((await get()).mtaSts).toBeNull();
+    const imported = await call(bridge.webUrl, '/api/world/domains/learner.test/zone', 'PUT', zoneFile.replace('mode: enforce', 'mode: testing'), { 'content-type': 'text/plain' });
+    expect(imported.status).toBe(200);
+    expect(((await imported.json()) as LearnerZone).mtaSts).toEqual({ ...mtaSts, mode: 'testing' });
+    await call(bridge.webUrl, '/api/world/domains/learner.test/reset', 'POST');
+  });
+
   it('trips its limits: records in a set, bytes in a body, one key made at a time', async () => {
     const many = Array.from({ length: MAX_ZONE_RECORDS + 1 }, (_, i) => ({ type: 'A', name: `h${i}.learner.test`, value: '192.0.2.91' }));
     const tooMany = await call(bridge.webUrl, RECORDS, 'PUT', { records: many });
