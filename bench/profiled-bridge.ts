@@ -6,17 +6,23 @@
  * asks for (the client's run, not the start-up, the warm-up or the relay's catch-up after it).
  */
 import { Session } from 'node:inspector/promises';
+import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cpuTimesOf } from './bridge-process';
 import { startPlainSmtpServer } from './plain-smtp-server';
 
 export type ProfilerCommand = { type: 'start' } | { type: 'stop'; file: string };
 export type ProfilerReport =
   | { type: 'listening'; smtpPort: number; webUrl: string }
   | { type: 'started' }
-  /** `cpuMicros`: the whole process (every thread), from start to stop. */
-  | { type: 'stopped'; cpuMicros: number; systemMicros: number };
+  /**
+   * `cpuMicros`: the whole process (every thread), from start to stop; `main`: the main thread's
+   * own user and system time (the one the profiler samples); `others`: every other thread's CPU,
+   * busiest first (the pool's signing and checking workers, V8's and libuv's helpers).
+   */
+  | { type: 'stopped'; cpuMicros: number; systemMicros: number; main: { userMicros: number; systemMicros: number } | null; others: number[] };
 
 /** Microseconds between samples: fine enough for stages of tens of µs a message over thousands of messages. */
 const SAMPLING_INTERVAL_US = 250;
@@ -30,6 +36,7 @@ session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
 let cpuAtStart = process.cpuUsage();
+let threadsAtStart = threadTimes();
 
 const report = (message: ProfilerReport) => process.send?.(message);
 process.on('message', (command: ProfilerCommand) => {
@@ -37,17 +44,44 @@ process.on('message', (command: ProfilerCommand) => {
     if (command.type === 'start') {
       await session.post('Profiler.start');
       cpuAtStart = process.cpuUsage();
+      threadsAtStart = threadTimes();
       report({ type: 'started' });
     } else {
       const cpu = process.cpuUsage(cpuAtStart);
+      const threads = threadTimes();
       const { profile } = await session.post('Profiler.stop');
       await writeFile(command.file, JSON.stringify(profile));
-      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system });
+      const spent = (tid: string) => {
+        const [user = 0, system = 0] = threads.get(tid) ?? [];
+        const [userBefore = 0, systemBefore = 0] = threadsAtStart.get(tid) ?? [];
+        return { userMicros: user - userBefore, systemMicros: system - systemBefore };
+      };
+      const mainTid = String(process.pid);
+      const main = threads.has(mainTid) ? spent(mainTid) : null;
+      const others = [...threads.keys()].filter((tid) => tid !== mainTid).map((tid) => spent(tid)).map((t) => t.userMicros + t.systemMicros).sort((a, b) => b - a);
+      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, main, others });
     }
   })();
 });
 process.on('disconnect', () => void bridge.close().finally(() => process.exit(0)));
 report({ type: 'listening', smtpPort: bridge.smtp.port, webUrl: bridge.webUrl });
+
+/** User and system µs of each thread of this process, by thread id (empty without /proc). */
+function threadTimes(): Map<string, [number, number]> {
+  const times = new Map<string, [number, number]>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    // No /proc: the main thread's share is not known.
+  }
+  for (const tid of tids) {
+    const [user, system] = cpuTimesOf(`/proc/self/task/${tid}/stat`);
+    // A thread that ended between the listing and the read gives NaN.
+    if (Number.isFinite(user)) times.set(tid, [user * 1e6, system * 1e6]);
+  }
+  return times;
+}
 
 async function startBridgeOf(checkout: string) {
   const { startBridge } = (await import(pathToFileURL(join(checkout, 'bridge', 'server.ts')).href)) as typeof import('../bridge/server');
