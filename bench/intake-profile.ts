@@ -42,6 +42,8 @@ interface CpuProfile {
 interface Stage {
   name: string;
   files: RegExp;
+  /** Native leaves that belong to this stage whoever called them. */
+  leaves?: RegExp;
 }
 
 /** Intake stages in the order they are printed; a frame belongs to the first whose pattern its URL matches. */
@@ -62,7 +64,8 @@ export const STAGES: readonly Stage[] = [
  * clone included (Node's message port code).
  */
 export const RELAY_STAGES: readonly Stage[] = [
-  { name: 'TLS (taps, relay and hosts over in-memory pairs)', files: /^node:(_tls_wrap|tls|_tls_common)$|\/bridge\/tap\/(tls-termination|tls-records|secure-contexts)\.ts/ },
+  // readBuffer: bytes fed into a TLS socket over an in-memory stream, decrypted there and then.
+  { name: 'TLS (taps, relay and hosts over in-memory pairs)', files: /^node:(_tls_wrap|tls|_tls_common)$|\/bridge\/tap\/(tls-termination|tls-records|secure-contexts)\.ts/, leaves: /^readBuffer$/ },
   { name: 'posting to the workers and back (structured clone)', files: /\/bridge\/world\/(work-pool|mail-auth-service)\.ts|^node:internal\/(worker|per_context\/messageport)/ },
   { name: 'DKIM signing and checks on this thread', files: /node_modules\/mailauth\/|\/bridge\/world\/(mail-auth|mailauth-loader)\.ts/ },
   { name: 'taps and recording (lines, session tracking, conversation record)', files: /\/bridge\/tap\/|\/core\/(machines|smtp|wire)|\/bridge\/lab\/(conversations|bounded-records)\.ts|\/bridge\/web\// },
@@ -155,7 +158,8 @@ export function stagesOf(profile: CpuProfile, table: readonly Stage[] = STAGES):
     const name = leaf?.functionName ?? '';
     if (name === '(idle)' || name === '(program)') return;
     const lab = name === '(garbage collector)' ? null : labFrameOf(id);
-    const stage = name === '(garbage collector)' ? GC : SOCKET_WRITE.test(name) ? KERNEL : name === WAKING_A_WORKER ? WAKE : (lab?.stage ?? NO_LAB_FRAME);
+    const byLeafName = table.find((each) => each.leaves?.test(name))?.name;
+    const stage = name === '(garbage collector)' ? GC : SOCKET_WRITE.test(name) ? KERNEL : name === WAKING_A_WORKER ? WAKE : (byLeafName ?? lab?.stage ?? NO_LAB_FRAME);
     if (stage === PROFILER.name || lab?.stage === PROFILER.name) return;
     const delta = profile.timeDeltas[index] ?? 0;
     stages.set(stage, (stages.get(stage) ?? 0) + delta);
