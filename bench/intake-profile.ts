@@ -93,8 +93,10 @@ const WAKING_A_WORKER = 'postMessage';
 const WAKE = 'waking a worker (postMessage; wall time, not shared out)';
 const NO_LAB_FRAME = 'sockets, streams, timers (Node; no lab code on the stack)';
 const GC = 'garbage collection';
-/** Every thread but the main one: the pool's workers (DKIM signing, SPF/DKIM/DMARC checks), V8's and libuv's helpers. */
-const OTHER_THREADS = 'other threads: signing and checking workers, V8 and libuv helpers';
+/** Threads started with the mail: the pool's workers (DKIM signing, SPF/DKIM/DMARC checks), and libuv's. */
+const OTHER_THREADS = 'worker threads: DKIM signing and SPF/DKIM/DMARC checks';
+/** Threads there from start-up: V8's platform threads, which compile hot code and help the garbage collector. */
+const V8_HELPERS = "V8's helper threads: optimising compiler, concurrent GC";
 /** The stages that are the lab's own work on the wire, apart from smtp-server, Node and the kernel. */
 const LAB_STAGES = new Set<string>(STAGES.slice(0, 4).map((stage) => stage.name));
 const INTAKE_EXCLUDES = 'relay (after the 250, not intake)';
@@ -208,7 +210,7 @@ async function startProfiledBridge(root: string): Promise<BridgeProcess & { prof
       const stopped = next('stopped');
       send({ type: 'stop', file });
       const report = await stopped;
-      return report.type === 'stopped' ? report : { cpuMicros: NaN, systemMicros: NaN, main: null, others: [] };
+      return report.type === 'stopped' ? report : { cpuMicros: NaN, systemMicros: NaN, main: null, others: [], helpers: 0 };
     },
     async stop() {
       if (child.exitCode === null) {
@@ -273,7 +275,7 @@ async function profileCheckout(part: ProfiledPart, label: string, root: string, 
     const file = join(dir, `${label.replace(/\W+/g, '-')}.cpuprofile`);
     let sending = NaN;
     let catchUp = 0;
-    const { cpuMicros, systemMicros, main, others } = await bridge.profile(file, async () => {
+    const { cpuMicros, systemMicros, main, others, helpers } = await bridge.profile(file, async () => {
       sending = await load(part.messages);
       if (part.relayed) catchUp = await drained();
     });
@@ -289,7 +291,10 @@ async function profileCheckout(part: ProfiledPart, label: string, root: string, 
     const userSampled = [...sampled.stages].reduce((sum, [stage, micros]) => sum + (stage === KERNEL || stage === WAKE ? 0 : micros), 0);
     const share = (micros: number) => (micros / userSampled) * (user / messages);
     const stages = new Map([...sampled.stages].filter(([stage]) => stage !== WAKE).map(([stage, micros]) => [stage, stage === KERNEL ? kernel / messages : share(micros)]));
-    if (main) stages.set(OTHER_THREADS, (cpuMicros - main.userMicros - main.systemMicros) / messages);
+    if (main) {
+      stages.set(OTHER_THREADS, (cpuMicros - main.userMicros - main.systemMicros - helpers) / messages);
+      stages.set(V8_HELPERS, helpers / messages);
+    }
     const leaves = new Map([...sampled.leaves].filter(([stage]) => stage !== KERNEL && stage !== WAKE).map(([stage, byLeaf]) => [stage, new Map([...byLeaf].map(([leaf, micros]) => [leaf, share(micros)]))]));
     const wall = [...sampled.stages.values()].reduce((sum, micros) => sum + micros, 0);
     const writeShare = (sampled.stages.get(KERNEL) ?? 0) / wall;
@@ -331,7 +336,7 @@ async function measureProfile(part: ProfiledPart, before: string | null): Promis
 }
 
 function printProfiles(part: ProfiledPart, profiles: StageProfile[]): void {
-  const names = [...part.stages.map((stage) => stage.name), NO_LAB_FRAME, GC, KERNEL, OTHER_THREADS];
+  const names = [...part.stages.map((stage) => stage.name), NO_LAB_FRAME, GC, KERNEL, OTHER_THREADS, V8_HELPERS];
   const table: Record<string, Record<string, string>> = {};
   const total = (profile: StageProfile) => [...profile.stages].reduce((sum, [stage, micros]) => sum + (stage === part.excludes ? 0 : micros), 0);
   const row = (figure: (profile: StageProfile) => string) => Object.fromEntries(profiles.map((profile) => [`${profile.label} µs/msg`, figure(profile)]));

@@ -20,9 +20,10 @@ export type ProfilerReport =
   /**
    * `cpuMicros`: the whole process (every thread), from start to stop; `main`: the main thread's
    * own user and system time (the one the profiler samples); `others`: every other thread's CPU,
-   * busiest first (the pool's signing and checking workers, V8's and libuv's helpers).
+   * busiest first; `helpers`: the part of it in threads that ran before the first message (V8's
+   * compiler and GC helpers: the pool's workers start with the first message that needs them).
    */
-  | { type: 'stopped'; cpuMicros: number; systemMicros: number; main: { userMicros: number; systemMicros: number } | null; others: number[] };
+  | { type: 'stopped'; cpuMicros: number; systemMicros: number; main: { userMicros: number; systemMicros: number } | null; others: number[]; helpers: number };
 
 /** Microseconds between samples: fine enough for stages of tens of µs a message over thousands of messages. */
 const SAMPLING_INTERVAL_US = 250;
@@ -37,6 +38,8 @@ await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
 let cpuAtStart = process.cpuUsage();
 let threadsAtStart = threadTimes();
+/** Threads there before any mail: the main one and V8's platform threads (compiling, collecting garbage). */
+const startUpThreads = new Set(threadsAtStart.keys());
 
 const report = (message: ProfilerReport) => process.send?.(message);
 process.on('message', (command: ProfilerCommand) => {
@@ -58,8 +61,11 @@ process.on('message', (command: ProfilerCommand) => {
       };
       const mainTid = String(process.pid);
       const main = threads.has(mainTid) ? spent(mainTid) : null;
-      const others = [...threads.keys()].filter((tid) => tid !== mainTid).map((tid) => spent(tid)).map((t) => t.userMicros + t.systemMicros).sort((a, b) => b - a);
-      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, main, others });
+      const total = (tid: string) => spent(tid).userMicros + spent(tid).systemMicros;
+      const otherTids = [...threads.keys()].filter((tid) => tid !== mainTid);
+      const others = otherTids.map(total).sort((a, b) => b - a);
+      const helpers = otherTids.filter((tid) => startUpThreads.has(tid)).reduce((sum, tid) => sum + total(tid), 0);
+      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, main, others, helpers });
     }
   })();
 });
