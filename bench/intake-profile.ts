@@ -116,6 +116,8 @@ export interface StageProfile {
   cpuPerMessage: number;
   /** The share of the main thread's samples inside socket writes (wall time: waking the client, and waiting to run again). */
   writeShare: number;
+  /** The profiler's own sampling thread, CPU µs per message: left out of the stages. */
+  profilerPerMessage: number;
   /** The same for posting to the workers (waking them). */
   wakeShare: number;
   messagesPerSecond: number;
@@ -210,7 +212,7 @@ async function startProfiledBridge(root: string): Promise<BridgeProcess & { prof
       const stopped = next('stopped');
       send({ type: 'stop', file });
       const report = await stopped;
-      return report.type === 'stopped' ? report : { cpuMicros: NaN, systemMicros: NaN, main: null, others: [], helpers: 0 };
+      return report.type === 'stopped' ? report : { cpuMicros: NaN, systemMicros: NaN, main: null, others: [], helpers: 0, profiler: 0 };
     },
     async stop() {
       if (child.exitCode === null) {
@@ -275,7 +277,7 @@ async function profileCheckout(part: ProfiledPart, label: string, root: string, 
     const file = join(dir, `${label.replace(/\W+/g, '-')}.cpuprofile`);
     let sending = NaN;
     let catchUp = 0;
-    const { cpuMicros, systemMicros, main, others, helpers } = await bridge.profile(file, async () => {
+    const { cpuMicros, systemMicros, main, others, helpers, profiler } = await bridge.profile(file, async () => {
       sending = await load(part.messages);
       if (part.relayed) catchUp = await drained();
     });
@@ -292,7 +294,7 @@ async function profileCheckout(part: ProfiledPart, label: string, root: string, 
     const share = (micros: number) => (micros / userSampled) * (user / messages);
     const stages = new Map([...sampled.stages].filter(([stage]) => stage !== WAKE).map(([stage, micros]) => [stage, stage === KERNEL ? kernel / messages : share(micros)]));
     if (main) {
-      stages.set(OTHER_THREADS, (cpuMicros - main.userMicros - main.systemMicros - helpers) / messages);
+      stages.set(OTHER_THREADS, (cpuMicros - main.userMicros - main.systemMicros - helpers - profiler) / messages);
       stages.set(V8_HELPERS, helpers / messages);
     }
     const leaves = new Map([...sampled.leaves].filter(([stage]) => stage !== KERNEL && stage !== WAKE).map(([stage, byLeaf]) => [stage, new Map([...byLeaf].map(([leaf, micros]) => [leaf, share(micros)]))]));
@@ -301,7 +303,7 @@ async function profileCheckout(part: ProfiledPart, label: string, root: string, 
     const wakeShare = (sampled.stages.get(WAKE) ?? 0) / wall;
     if (!part.relayed) await drained();
     const busiest = others.slice(0, 3).map((micros) => Math.round(micros / messages));
-    return { label, messages, stages, leaves, cpuPerMessage: cpuMicros / messages, writeShare, wakeShare, messagesPerSecond: messages / seconds, sending, catchUp, busiest, loadAverage: loadavg()[0] ?? NaN };
+    return { label, messages, stages, leaves, cpuPerMessage: cpuMicros / messages, writeShare, wakeShare, profilerPerMessage: profiler / messages, messagesPerSecond: messages / seconds, sending, catchUp, busiest, loadAverage: loadavg()[0] ?? NaN };
   } finally {
     await bridge.stop();
   }
@@ -343,6 +345,7 @@ function printProfiles(part: ProfiledPart, profiles: StageProfile[]): void {
   for (const name of names) table[name] = row((profile) => fmt(profile.stages.get(name) ?? 0));
   table[part.total] = row((profile) => fmt(total(profile)));
   table['whole process CPU (every thread, profiler included)'] = row((profile) => fmt(profile.cpuPerMessage));
+  table["the profiler's own sampling thread (left out above)"] = row((profile) => fmt(profile.profilerPerMessage));
   table['main thread wall time inside socket writes (waking the client, waiting to run again)'] = row((profile) => `${Math.round(profile.writeShare * 100)} %`);
   if (part.relayed) {
     table['main thread wall time inside postMessage (waking a worker)'] = row((profile) => `${Math.round(profile.wakeShare * 100)} %`);

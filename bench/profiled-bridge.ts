@@ -21,9 +21,10 @@ export type ProfilerReport =
    * `cpuMicros`: the whole process (every thread), from start to stop; `main`: the main thread's
    * own user and system time (the one the profiler samples); `others`: every other thread's CPU,
    * busiest first; `helpers`: the part of it in threads that ran before the first message (V8's
-   * compiler and GC helpers: the pool's workers start with the first message that needs them).
+   * compiler and GC helpers: the pool's workers start with the first message that needs them);
+   * `profiler`: the thread V8's profiler starts to take its samples (not in `others`).
    */
-  | { type: 'stopped'; cpuMicros: number; systemMicros: number; main: { userMicros: number; systemMicros: number } | null; others: number[]; helpers: number };
+  | { type: 'stopped'; cpuMicros: number; systemMicros: number; main: { userMicros: number; systemMicros: number } | null; others: number[]; helpers: number; profiler: number };
 
 /** Microseconds between samples: fine enough for stages of tens of µs a message over thousands of messages. */
 const SAMPLING_INTERVAL_US = 250;
@@ -40,14 +41,18 @@ let cpuAtStart = process.cpuUsage();
 let threadsAtStart = threadTimes();
 /** Threads there before any mail: the main one and V8's platform threads (compiling, collecting garbage). */
 const startUpThreads = new Set(threadsAtStart.keys());
+/** The thread the profiler starts with each run, to take its samples. */
+let profilerThreads = new Set<string>();
 
 const report = (message: ProfilerReport) => process.send?.(message);
 process.on('message', (command: ProfilerCommand) => {
   void (async () => {
     if (command.type === 'start') {
+      const before = new Set(threadTimes().keys());
       await session.post('Profiler.start');
       cpuAtStart = process.cpuUsage();
       threadsAtStart = threadTimes();
+      profilerThreads = new Set([...threadsAtStart.keys()].filter((tid) => !before.has(tid)));
       report({ type: 'started' });
     } else {
       const cpu = process.cpuUsage(cpuAtStart);
@@ -62,10 +67,11 @@ process.on('message', (command: ProfilerCommand) => {
       const mainTid = String(process.pid);
       const main = threads.has(mainTid) ? spent(mainTid) : null;
       const total = (tid: string) => spent(tid).userMicros + spent(tid).systemMicros;
-      const otherTids = [...threads.keys()].filter((tid) => tid !== mainTid);
+      const otherTids = [...threads.keys()].filter((tid) => tid !== mainTid && !profilerThreads.has(tid));
       const others = otherTids.map(total).sort((a, b) => b - a);
       const helpers = otherTids.filter((tid) => startUpThreads.has(tid)).reduce((sum, tid) => sum + total(tid), 0);
-      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, main, others, helpers });
+      const profiler = [...profilerThreads].filter((tid) => threads.has(tid)).reduce((sum, tid) => sum + total(tid), 0);
+      report({ type: 'stopped', cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, main, others, helpers, profiler });
     }
   })();
 });
