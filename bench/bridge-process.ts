@@ -20,13 +20,19 @@ export interface BridgeProcess {
  * machine, so CPU per message compares targets fairly on a busy box.
  */
 export function cpuSecondsOf(pid: number | undefined): number {
+  const [user, system] = cpuTimesOf(`/proc/${pid}/stat`);
+  return user + system;
+}
+
+/** User and system CPU seconds from a /proc stat file (a process's, or a thread's under task/); NaN where it cannot be read. */
+export function cpuTimesOf(statFile: string): [number, number] {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return [Number(fields[11]) / CLOCK_TICKS, Number(fields[12]) / CLOCK_TICKS];
   } catch {
-    return NaN;
+    return [NaN, NaN];
   }
 }
 /** USER_HZ: 100 on every Linux architecture Node runs on. */

@@ -6,6 +6,7 @@
  * catch-up is waited out before the next run starts, so one lab's relaying never lands on the
  * other's turn.
  */
+import { loadavg } from 'node:os';
 import { spawnBridge, type BridgeProcess } from './bridge-process';
 import { RECIPIENT, relayDrained, settle } from './delivery-throughput';
 import { runNodemailer } from './nodemailer-load';
@@ -25,6 +26,9 @@ interface Side {
   rates: number[];
   intakeCpu: number[];
   drain: number[];
+  /** Taking in and relaying: messages a second from the first sent to the last filed, and CPU µs per message over that span. */
+  endToEnd: number[];
+  relayCpu: number[];
 }
 
 export async function compareWithRevision(revision: string): Promise<void> {
@@ -48,8 +52,8 @@ export async function compareWithRevision(revision: string): Promise<void> {
   const interrupted = () => void cleanUp().finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
   try {
-    sides.push({ label: `this checkout (${here})`, bridge: await spawnBridge(), rates: [], intakeCpu: [], drain: [] });
-    sides.push({ label: other, bridge: await spawnBridge([], checkout.root), rates: [], intakeCpu: [], drain: [] });
+    sides.push({ label: `this checkout (${here})`, bridge: await spawnBridge(), rates: [], intakeCpu: [], drain: [], endToEnd: [], relayCpu: [] });
+    sides.push({ label: other, bridge: await spawnBridge([], checkout.root), rates: [], intakeCpu: [], drain: [], endToEnd: [], relayCpu: [] });
 
     // Warm-up: lets the JIT settle; this checkout's rate sizes the runs, the same for both sides.
     let messages = WARM_UP;
@@ -62,27 +66,33 @@ export async function compareWithRevision(revision: string): Promise<void> {
     console.log(`${ROUNDS} rounds of ${messages} messages per lab.`);
 
     const ratios: number[] = [];
+    const endToEndRatios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
         const cpuBefore = side.bridge.cpuSeconds();
         const seconds = await load(side.bridge.smtp.port, messages);
         side.intakeCpu.push(((side.bridge.cpuSeconds() - cpuBefore) / messages) * 1e6);
-        side.drain.push(await relayDrained(side.bridge.webUrl));
+        const drain = await relayDrained(side.bridge.webUrl);
+        side.relayCpu.push(((side.bridge.cpuSeconds() - cpuBefore) / messages) * 1e6);
+        side.drain.push(drain);
+        side.endToEnd.push(messages / (seconds + drain));
         await settle(side.bridge);
         side.rates.push(messages / seconds);
       }
       const [mine, theirs] = sides.map((side) => side.rates[round] ?? NaN);
       ratios.push((mine ?? NaN) / (theirs ?? NaN));
+      const [mineRelayed, theirsRelayed] = sides.map((side) => side.endToEnd[round] ?? NaN);
+      endToEndRatios.push((mineRelayed ?? NaN) / (theirsRelayed ?? NaN));
     }
-    report(sides, ratios, other);
+    report(sides, ratios, endToEndRatios, other);
   } finally {
     process.off('SIGINT', interrupted);
     await cleanUp();
   }
 }
 
-function report(sides: Side[], ratios: number[], other: string): void {
+function report(sides: Side[], ratios: number[], endToEndRatios: number[], other: string): void {
   const table: Record<string, Record<string, string>> = {};
   for (const side of sides) {
     table[side.label] = {
@@ -90,13 +100,17 @@ function report(sides: Side[], ratios: number[], other: string): void {
       'msg/s (each round)': side.rates.map(Math.round).join(' '),
       'CPU µs/msg taking in': String(Math.round(median(side.intakeCpu))),
       'relay catch-up s': median(side.drain).toFixed(1),
+      'end to end msg/s (each filed in its mailbox)': String(Math.round(median(side.endToEnd))),
+      'CPU µs/msg taking in and relaying': String(Math.round(median(side.relayCpu))),
     };
   }
   console.table(table);
-  const faster = ratios.filter((ratio) => ratio > 1).length;
-  const spread = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
-  console.log(
-    `this checkout / ${other}: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds, from ${spread}); ` +
-      `this checkout was faster in ${faster} of ${ratios.length} rounds. A ratio inside that spread is noise more than change.`,
-  );
+  const line = (what: string, each: number[]) => {
+    const faster = each.filter((ratio) => ratio > 1).length;
+    const spread = `${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}`;
+    console.log(`${what}, this checkout / ${other}: ${median(each).toFixed(3)} (median of ${each.length} rounds, from ${spread}); this checkout was faster in ${faster} of ${each.length} rounds.`);
+  };
+  line('Taking in', ratios);
+  line('Taking in and relaying, end to end', endToEndRatios);
+  console.log(`A ratio inside its spread is noise more than change. Load average at the end: ${loadavg().map((each) => each.toFixed(1)).join(', ')}.`);
 }

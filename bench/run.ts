@@ -7,7 +7,7 @@ import { spawnBridge, spawnPlainSmtpServer } from './bridge-process';
 import { measureClass } from './class-load';
 import { compareWithRevision } from './compare-revision';
 import { measureDelivery } from './delivery-throughput';
-import { measureIntakeProfile } from './intake-profile';
+import { measureIntakeProfile, measureRelayProfile } from './intake-profile';
 import { measureLongConversation } from './long-conversation';
 import { measurePageLoad } from './page-load';
 import { measureRelayMemory } from './relay-memory';
@@ -32,7 +32,8 @@ process.env.SMTP_LAB_LOG = 'quiet';
 // `-- --class --labs 200` holds a smaller class (the goal is for 1,000).
 // `-- --compare <revision>` runs only the comparison of this checkout's intake with that revision's.
 // `-- --intake` takes mail in from smtp-source beside bare smtp-server and MailDev; `--profile` adds
-// the CPU per message by stage, and `--before <revision>` that revision's stages beside this one's.
+// the CPU per message by stage, and `--before <revision>` that revision's stages beside this one's;
+// `-- --relay-reuse --profile [--before <revision>]` the same for taking in and relaying.
 const PARTS = ['--noop', '--delivery', '--intake', '--relay-reuse', '--relay-memory', '--class', '--page', '--search'] as const;
 const named = PARTS.filter((part) => process.argv.includes(part));
 const runs = (part: (typeof PARTS)[number]) => named.length === 0 || named.includes(part);
@@ -53,7 +54,11 @@ if (compareAt !== -1) {
     await measureDelivery(['smtp-source']);
     if (process.argv.includes('--profile')) await measureIntakeProfile(revisionOption('--before'));
   }
-  if (runs('--relay-reuse')) await measureRelayReuse();
+  if (runs('--relay-reuse')) {
+    // `--relay-reuse --profile` profiles taking and relaying by stage instead of timing reuse off and on.
+    if (named.includes('--relay-reuse') && process.argv.includes('--profile')) await measureRelayProfile(revisionOption('--before'));
+    else await measureRelayReuse();
+  }
   if (runs('--relay-memory')) await measureRelayMemory();
   if (runs('--class')) await measureClass(labsOption());
   if (runs('--search')) await measureSearch();
