@@ -57,7 +57,9 @@ describe("the learner's MTA-STS record and policy, checked before they are serve
   it('reads a policy file as typed, line by line, with the reason it cannot', () => {
     const policy = { mode: 'testing' as const, mx: ['mx.lab.test'], maxAge: 600 };
     expect(readPolicyFile(policyText(policy))).toEqual({ ok: true, policy });
-    expect(readPolicyFile('mode: enforce\nmx: mx.lab.test\nmax_age: 600')).toMatchObject({ ok: false, reason: expect.stringMatching(/version: STSv1/) });
+    // RFC 8461 §3.2 requires the version field, not that it comes first: the reason says only what is missing.
+    expect(readPolicyFile('mode: enforce\nmx: mx.lab.test\nmax_age: 600')).toMatchObject({ ok: false, reason: expect.stringMatching(/needs the line version: STSv1/) });
+    expect(readPolicyFile('mode: testing\nversion: STSv1\nmx: mx.lab.test\nmax_age: 600')).toEqual({ ok: true, policy });
     expect(readPolicyFile('version: STSv1\nmode enforce\n')).toMatchObject({ ok: false, reason: expect.stringMatching(/line 2 is not "key: value"/) });
     expect(readPolicyFile('version: STSv1\nmode: enforce\nmx: mx.lab.test\n')).toMatchObject({ ok: false, reason: expect.stringMatching(/max_age \(missing\)/) });
   });

@@ -26,7 +26,7 @@ export function policyText(policy: MtaStsPolicy): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** Read a policy file; null when it is not a valid STSv1 policy (§3.2: then there is no policy). */
+/** Read a policy file; null when it is not a valid STSv1 policy (§3.3: a sender then goes on as if there were none). */
 export function parsePolicy(text: string): MtaStsPolicy | null {
   const fields = text
     .split(/\r?\n/)
@@ -77,7 +77,7 @@ export const MAX_STS_MAX_AGE = 31_557_600;
 /** The most `mx` lines a learner's policy may hold: enough for every host of the lab world. */
 export const MAX_POLICY_MX = 10;
 const STS_MODES = ['enforce', 'testing', 'none'] as const;
-/** A host name, or `*.` and a host name (RFC 8461 §3.2: a wildcard covers one leftmost label). */
+/** A host name, or `*.` and a host name (RFC 8461 §3.2; §4.1: a wildcard covers one leftmost label). */
 const MX_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** What is wrong with an `_mta-sts` TXT record (RFC 8461 §3.1), or null: `v=STSv1` first, then `id=` of 1–32 letters and digits. */
@@ -122,7 +122,7 @@ export function readPolicyFile(text: string): { ok: true; policy: MtaStsPolicy }
     fields.push([match[1] ?? '', match[2] ?? '']);
   }
   const value = (key: string) => fields.find(([k]) => k === key)?.[1];
-  if (value('version') !== 'STSv1') return { ok: false, reason: 'MTA-STS policy: the first field is version: STSv1 (RFC 8461 §3.2)' };
+  if (value('version') !== 'STSv1') return { ok: false, reason: 'MTA-STS policy: a policy needs the line version: STSv1 (RFC 8461 §3.2)' };
   const age = value('max_age');
   return checkPolicy({ mode: value('mode') ?? '(missing)', mx: fields.filter(([k]) => k === 'mx').map(([, v]) => v), maxAge: age !== undefined && /^\d{1,10}$/.test(age) ? Number(age) : (age ?? '(missing)') });
 }
