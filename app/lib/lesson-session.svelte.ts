@@ -6,6 +6,7 @@ import { checkLesson, type LessonProgress as Checklist } from '../../core/lesson
 import { findDeadEnds, type DeadEnd } from '../../core/lessons/dead-ends';
 import { buildEvidence, CLOCK_SLACK_MS, type Evidence, type SelectedLine, type StoredMessage } from '../../core/lessons/evidence';
 import type { Lesson } from '../../core/lessons/lesson-schema';
+import { commandsUsed } from '../../core/lessons/par';
 import type { MessageSummary } from '../../core/wire';
 import type { LabConnection } from './lab-connection.svelte';
 import type { OpenLesson } from './open-lesson';
@@ -101,6 +102,11 @@ export class LessonSession {
       { wall: this.#since, clock: this.#sinceClock },
       { selections: this.#selections, answers: this.#answers },
     );
+  }
+
+  /** The commands the learner's terminal sent since the lesson (re)started, for its par. */
+  get commandsUsed(): number {
+    return commandsUsed(this.evidence);
   }
 
   /** Goals that can no longer be met as things stand, with what is missing and how to start over. */

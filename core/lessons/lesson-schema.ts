@@ -140,6 +140,12 @@ export const actionSchema = z.union([
 
 const noteSchema = z.strictObject({ id, when: predicateSchema, note: z.string().min(10) });
 
+/**
+ * A par, as learnGitBranching has: the commands the reference solution types in the terminal
+ * (core/lessons/par.ts says what counts). The lesson tests replay the solution and check it meets it.
+ */
+export const parSchema = z.strictObject({ commands: z.number().int().min(1).max(1000) });
+
 export const lessonMetaSchema = z.strictObject({
   id,
   number: z.number().int().min(1),
@@ -159,6 +165,8 @@ export const lessonMetaSchema = z.strictObject({
    * changed, messages seeded in mailboxes and in the relay queue. Undone when the lesson restarts or closes.
    */
   scenario: scenarioSchema.optional(),
+  /** Optional: how many commands the reference solution uses; the player shows the learner's count beside it. */
+  par: parSchema.optional(),
   steps: z.array(stepSchema).min(1),
   /**
    * Mistake notes: each says what went wrong when its tell-tale happens. A lesson's own solution
@@ -184,6 +192,9 @@ export const lessonMetaSchema = z.strictObject({
       }),
     )
     .min(1),
+}).refine((lesson) => !lesson.par || lesson.fixture.view === 'terminal', {
+  message: 'a par counts the commands typed in the terminal: only a lesson that opens on the terminal can have one',
+  path: ['par'],
 });
 
 export type Goal = z.infer<typeof goalSchema>;

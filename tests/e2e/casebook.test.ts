@@ -2,6 +2,7 @@
  * A casebook challenge taken in a real Chromium, evidence first and fix after: "the bounce nobody
  * sent". The learner replays the forgery, selects the 250 that made the bounce owed, answers why
  * Bob got it, then connects straight to mx.example.test and sees the same forgery refused at RCPT.
+ * Along the way the challenge's par counts the commands typed, and the learner's tally ends it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -31,6 +32,7 @@ afterAll(() => lab?.close());
 
 const goal = (id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
 const goalMet = (id: string) => goal(id).getAttribute('data-met');
+const par = () => page.getByTestId('par');
 const serverLine = (text: RegExp) => page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: text });
 
 async function type(line: string): Promise<void> {
@@ -55,6 +57,9 @@ describe('a casebook challenge: the bounce nobody sent', () => {
     for (const line of ['EHLO learner.test', 'MAIL FROM:<bob@example.test>', 'RCPT TO:<nobody@example.test>', 'DATA']) await type(line);
     for (const line of ['Subject: Cheap watches', '', 'Buy now.', '.']) await type(line);
     await expect.poll(() => serverLine(/queued as/).count(), { timeout: 10_000 }).toBe(1);
+    // Four commands so far: the message text and its dot are none.
+    expect(await par().getAttribute('data-state')).toBe('working');
+    await expect.poll(() => par().textContent()).toMatch(/^\s*Par 9 commands · used so far: 4\s*$/);
     await expect.poll(() => goalMet('backscatter'), { timeout: 20_000 }).toBe('true');
 
     // Evidence: the 250 to the end of data, selected in the learner's own transcript; a wrong line first.
@@ -91,6 +96,13 @@ describe('a casebook challenge: the bounce nobody sent', () => {
     await page.getByLabel(/Nobody: the client that heard the 550/).check();
     await page.getByTestId('check-answer').click();
     await expect.poll(() => goalMet('who-reports')).toBe('true');
+
+    // Complete: the tally against par, said in words (the reference solution also QUITs its first session).
+    await page.getByTestId('lesson-complete').waitFor();
+    const tally = page.getByTestId('lesson-complete').getByTestId('par');
+    expect(await tally.getAttribute('data-state')).toBe('complete');
+    expect((await tally.textContent())?.replace(/\s+/g, ' ').trim()).toBe('You used 8 commands; par is 9. Under par: fewer than the reference solution.');
+    expect(await par().count()).toBe(1);
     await lab.screenshot('casebook-fixed-1366');
   });
 });

@@ -2,7 +2,8 @@
  * Every lesson proves its checks both ways against a real lab: its reference solution meets every
  * goal and triggers none of its mistake notes; each wrong attempt leaves exactly the goals it names
  * unmet and triggers exactly the notes it names; every goal is left unmet, and every mistake note
- * triggered, by some named attempt; every remark shows up in some replay.
+ * triggered, by some named attempt; every remark shows up in some replay. A lesson with a par is
+ * solved within it by its own solution, and one command more than the solution goes over it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { LESSONS_DIR, loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
 import { checkLesson } from '../../core/lessons/check-goals';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
+import { commandsUsed, parStanding } from '../../core/lessons/par';
 import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
 import type { Scenario } from '../../core/lessons/scenario-schema';
 import { parseLesson } from '../../core/lessons/parse-lesson';
@@ -47,9 +49,18 @@ async function attempt(actions: readonly LessonAction[], scenario?: Scenario) {
 
 const sorted = (ids: readonly string[]) => [...ids].sort();
 
+/** The solution with a NOOP typed after its first EHLO: the same lesson, solved with one command more. */
+function withOneCommandMore(solution: readonly LessonAction[]): LessonAction[] {
+  const ehlo = solution.findIndex((action) => 'type' in action && /^(EHLO|HELO) /i.test(action.type));
+  if (ehlo === -1) throw new Error('the solution types no EHLO to follow with a NOOP');
+  return [...solution.slice(0, ehlo + 1), { type: 'NOOP' }, ...solution.slice(ehlo + 1)];
+}
+
 describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, lesson] as const))('lesson %s', (_name, lesson) => {
   /** Remarks seen in any replay of this lesson. */
   const remarksSeen = new Set<string>();
+  /** The commands the reference solution used, as the player counts them. */
+  let solutionUsed: number | undefined;
 
   it('leaves every goal unmet, and triggers every mistake note, in some named wrong attempt', () => {
     expect(goalsNeverLeftUnmet(lesson)).toEqual([]);
@@ -57,11 +68,25 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it('is solved by its reference solution, which triggers none of its mistake notes', async () => {
-    const progress = checkLesson(lesson, await attempt(lesson.solution, lesson.scenario));
+    const evidence = await attempt(lesson.solution, lesson.scenario);
+    const progress = checkLesson(lesson, evidence);
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
     expect(progress.complete).toBe(true);
     expect(progress.notes.map((note) => note.id)).toEqual([]);
+    solutionUsed = commandsUsed(evidence);
+    // A par the reference solution does not meet would be out of every learner's reach.
+    if (lesson.par) expect(solutionUsed, 'commands the solution used, against its par').toBeLessThanOrEqual(lesson.par.commands);
+  });
+
+  it.runIf(lesson.par)('counts one command more than the solution, and that goes over par', async () => {
+    const par = lesson.par?.commands ?? 0;
+    const evidence = await attempt(withOneCommandMore(lesson.solution), lesson.scenario);
+    expect(checkLesson(lesson, evidence).complete).toBe(true);
+    const used = commandsUsed(evidence);
+    expect(used).toBe((solutionUsed ?? NaN) + 1);
+    // The par is what the solution uses, no more: a command more is over it.
+    expect(parStanding(used, par)).toBe('over');
   });
 
   it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('wrong attempt "%s" fails exactly where it says', async (_label, wrong) => {
