@@ -6,7 +6,8 @@
 import { REPLIES } from '../../core/world/recipient-policy';
 import type { LabClock } from './lab-clock';
 import type { LateBounce } from './mail-host';
-import { RelayQueue } from './queue';
+import type { RelayQueue } from './queue';
+import { newQueueId } from './queue-entry';
 
 export interface HostReportDeps {
   clock: LabClock;
@@ -40,7 +41,7 @@ export class HostReports {
         reportingMta: { name: bounce.host.name, address: bounce.host.address },
         to: bounce.envelopeFrom,
         original: bounce.raw,
-        queueId: RelayQueue.newId(),
+        queueId: newQueueId(),
         arrivedAt: bounce.arrivedAt,
         ret: bounce.ret,
         envid: bounce.envid,
@@ -59,7 +60,7 @@ export class HostReports {
       reportingMta: { name: report.host.name, address: report.host.address },
       to: report.envelopeFrom,
       original: report.raw,
-      queueId: RelayQueue.newId(),
+      queueId: newQueueId(),
       arrivedAt: report.arrivedAt,
       ret: 'HDRS',
       envid: report.envid,
