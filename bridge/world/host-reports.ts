@@ -3,6 +3,7 @@
  * bounce for a recipient it accepted and then could not deliver, and the "delivered" report a host
  * that advertises DSN owes a NOTIFY=SUCCESS recipient.
  */
+import type { DsnRecipient } from '../../core/world/dsn';
 import { REPLIES } from '../../core/world/recipient-policy';
 import type { LabClock } from './lab-clock';
 import type { LateBounce } from './mail-host';
@@ -37,36 +38,29 @@ export class HostReports {
     this.#deps.clock.schedule(this.#deps.lateBounceDelayMs, () => {
       this.#lateBytes -= bounce.raw.length;
       const diagnostic = `${REPLIES.lateBounce.code} ${REPLIES.lateBounce.enhanced} ${REPLIES.lateBounce.text}`;
-      this.#deps.sendBounce({
-        reportingMta: { name: bounce.host.name, address: bounce.host.address },
-        to: bounce.envelopeFrom,
-        original: bounce.raw,
-        queueId: newQueueId(),
-        arrivedAt: bounce.arrivedAt,
-        ret: bounce.ret,
-        envid: bounce.envid,
-        recipients: [{ finalRecipient: bounce.recipient, originalRecipient: bounce.orcpt, action: 'failed', status: REPLIES.lateBounce.enhanced, remoteMta: null, diagnostic, lastAttemptDate: null }],
-        hop: 2,
-        // The host cannot tell who submitted what it bounces: such a bounce stays in the lab.
-        authenticated: false,
-      });
+      this.#queue(bounce, bounce.ret, { action: 'failed', status: REPLIES.lateBounce.enhanced, diagnostic });
     });
   }
 
   /** The "delivered" report for a NOTIFY=SUCCESS recipient: headers only. */
   successReport(report: LateBounce): void {
     if (!report.envelopeFrom) return;
+    this.#queue(report, 'HDRS', { action: 'delivered', status: '2.0.0', diagnostic: null });
+  }
+
+  /** A DSN from the host about one recipient, to the message's sender, as a hop 2 bounce. */
+  #queue(about: LateBounce, ret: string | null, outcome: Pick<DsnRecipient, 'action' | 'status' | 'diagnostic'>): void {
     this.#deps.sendBounce({
-      reportingMta: { name: report.host.name, address: report.host.address },
-      to: report.envelopeFrom,
-      original: report.raw,
+      reportingMta: { name: about.host.name, address: about.host.address },
+      to: about.envelopeFrom,
+      original: about.raw,
       queueId: newQueueId(),
-      arrivedAt: report.arrivedAt,
-      ret: 'HDRS',
-      envid: report.envid,
-      recipients: [{ finalRecipient: report.recipient, originalRecipient: report.orcpt, action: 'delivered', status: '2.0.0', remoteMta: null, diagnostic: null, lastAttemptDate: null }],
+      arrivedAt: about.arrivedAt,
+      ret,
+      envid: about.envid,
+      recipients: [{ finalRecipient: about.recipient, originalRecipient: about.orcpt, action: outcome.action, status: outcome.status, remoteMta: null, diagnostic: outcome.diagnostic, lastAttemptDate: null }],
       hop: 2,
-      // Like a late bounce: the host cannot tell who submitted what it reports on, so it stays in the lab.
+      // The host cannot tell who submitted what it reports on: such a report stays in the lab.
       authenticated: false,
     });
   }
