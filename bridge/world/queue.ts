@@ -4,70 +4,21 @@
  * pending and relays; 4xx answers wait for a retry with exponential backoff on the lab clock;
  * 5xx answers, or retries used up, become a DSN to the sender, queued like any other mail.
  */
-import { randomUUID } from 'node:crypto';
 import type { DsnRecipient } from '../../core/world/dsn';
 import { domainOf, type LabDns, type MxAnswer } from '../../core/world/lab-dns';
 import { REPLIES } from '../../core/world/recipient-policy';
 import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
-import type { QueuedKind, WorldEvent } from '../../core/world/world-events';
+import type { WorldEvent } from '../../core/world/world-events';
 import { rfc5322Date } from '../lab/received-header';
 import { AttemptScheduler } from './attempt-scheduler';
 import { buildDsnMessage } from './dsn-message';
 import type { LabClock } from './lab-clock';
 import type { Mailboxes } from './mailboxes';
-import type { RecipientResult, RelayRecipient } from './relay-client';
+import { deferredQueueEntry, newQueueEntry, type EarlierDeferral, type EnqueueInput, type QueueEntry, type QueuedRecipient, type QueueWriter } from './queue-entry';
+import type { RecipientResult } from './relay-client';
+import { RetryTimers } from './retry-timers';
 
-export interface QueuedRecipient extends RelayRecipient {
-  state: 'pending' | 'delivered' | 'failed' | 'outside';
-  last: RecipientResult | null;
-  /** A "delayed" report went out for it (NOTIFY=DELAY asks for one, not one per retry). */
-  delayReported?: boolean;
-}
-
-export interface QueueEntry {
-  queueId: string;
-  kind: QueuedKind;
-  raw: Buffer;
-  envelopeFrom: string;
-  recipients: QueuedRecipient[];
-  dsn: { ret: string | null; envid: string | null };
-  arrivedAt: number;
-  /** The conversation that brought it in (the submission), if known. */
-  conversation: string | null;
-  /** Hop number its relay conversations get: 1 for submitted mail, one more for its bounce. */
-  hop: number;
-  attempts: number;
-  /** The MTA that holds the message: it says EHLO with this name and signs its bounces. */
-  client: { name: string; address: string };
-  /**
-   * Submitted by a client that had logged in (or a bounce of such mail). Only this mail may leave
-   * through the smarthost: it sends under the operator's account, so anything else would let any
-   * client on port 25 send spoofed mail to the real world.
-   */
-  authenticated: boolean;
-}
-
-export interface EnqueueInput {
-  raw: Buffer;
-  envelopeFrom: string;
-  envelopeTo: Array<string | { address: string; notify?: string[] | null; orcpt?: string | null }>;
-  queueId?: string;
-  conversation?: string | null;
-  dsn?: { ret?: string | null; envid?: string | null };
-  kind?: QueuedKind;
-  hop?: number;
-  client: { name: string; address: string };
-  arrivedAt?: number;
-  /** The submission session had logged in (default false). */
-  authenticated?: boolean;
-}
-
-/** Where a lab keeps its relay queue beyond memory (the lab database); absent: memory only. */
-export interface QueueWriter {
-  /** An entry arrived or finished an attempt; `retryAt`: when (lab clock) its next attempt is due, null for its first. */
-  saved(entry: QueueEntry, retryAt: number | null): void;
-  removed(queueId: string): void;
-}
+export type { EnqueueInput, QueueEntry, QueuedRecipient, QueueWriter } from './queue-entry';
 
 export interface QueueDeps {
   dns: LabDns;
@@ -92,20 +43,18 @@ export class RelayQueue {
   readonly #deps: QueueDeps;
   readonly #entries = new Map<string, QueueEntry>();
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #cancels = new Set<() => void>();
   /** When attempts run: a burst of arrivals holds them back. */
   readonly #scheduler = new AttemptScheduler<QueueEntry>((entry) => this.#run(entry));
   /** Arrived in this turn of the event loop; their attempts are scheduled in the next. */
   #arriving: QueueEntry[] = [];
-  /** Retries whose clock task waits for their attempt to end. */
-  readonly #retried = new Map<QueueEntry, () => void>();
-  /** The clock task of each entry waiting for a retry, to cancel if it is taken out. */
-  readonly #retryCancels = new Map<QueueEntry, () => void>();
+  /** Entries deferred, waiting on the lab clock for their next attempt. */
+  readonly #retries: RetryTimers<QueueEntry>;
   #closed = false;
   #bytes = 0;
 
   constructor(deps: QueueDeps) {
     this.#deps = deps;
+    this.#retries = new RetryTimers(deps.clock);
   }
 
   /** Messages the queue holds, waiting for an attempt, in one, or for a retry. */
@@ -123,13 +72,8 @@ export class RelayQueue {
     return this.#scheduler.waiting;
   }
 
-  static newId(): string {
-    // randomUUID draws from a cached pool of entropy; randomBytes made a system call per message.
-    return randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase();
-  }
-
   enqueue(input: EnqueueInput): QueueEntry {
-    const entry = this.#keep(this.#entry(input));
+    const entry = this.#keep(newQueueEntry(input, this.#deps.clock.now()));
     this.#deps.writer?.saved(entry, null);
     if (entry.kind === 'mail') this.#scheduler.noteArrival();
     // The first attempt starts at once (real time), after the server's reply has gone out, unless
@@ -145,26 +89,6 @@ export class RelayQueue {
     this.#bytes += entry.raw.length;
     this.#deps.emit({ type: 'queued', at: this.#deps.clock.now(), queueId: entry.queueId, kind: entry.kind, from: entry.envelopeFrom, to: entry.recipients.map((r) => r.address), conversation: entry.conversation });
     return entry;
-  }
-
-  #entry(input: EnqueueInput): QueueEntry {
-    return {
-      queueId: input.queueId ?? RelayQueue.newId(),
-      kind: input.kind ?? 'mail',
-      raw: input.raw,
-      envelopeFrom: input.envelopeFrom,
-      recipients: input.envelopeTo.map((to) => {
-        const r = typeof to === 'string' ? { address: to } : to;
-        return { address: r.address, notify: r.notify ?? null, orcpt: r.orcpt ?? null, state: 'pending', last: null };
-      }),
-      dsn: { ret: input.dsn?.ret ?? null, envid: input.dsn?.envid ?? null },
-      arrivedAt: input.arrivedAt ?? this.#deps.clock.now(),
-      conversation: input.conversation ?? null,
-      hop: input.hop ?? 1,
-      attempts: 0,
-      client: input.client,
-      authenticated: input.authenticated ?? false,
-    };
   }
 
   /**
@@ -207,11 +131,7 @@ export class RelayQueue {
     this.#closed = true;
     this.#arriving = [];
     this.#scheduler.close();
-    for (const done of this.#retried.values()) done();
-    this.#retried.clear();
-    for (const cancel of this.#cancels) cancel();
-    this.#cancels.clear();
-    this.#retryCancels.clear();
+    this.#retries.stop();
   }
 
   #track(work: Promise<void>): Promise<void> {
@@ -235,9 +155,7 @@ export class RelayQueue {
   /** An attempt, tracked while it runs; a retry's clock task hears when it is over. */
   async #run(entry: QueueEntry): Promise<void> {
     await this.#track(this.#attempt(entry));
-    const done = this.#retried.get(entry);
-    this.#retried.delete(entry);
-    done?.();
+    this.#retries.attemptOver(entry);
   }
 
   async #attempt(entry: QueueEntry): Promise<void> {
@@ -301,24 +219,20 @@ export class RelayQueue {
       this.#retryLater(entry, retryIn);
       return;
     }
+    this.#forget(entry);
+  }
+
+  /** No longer held: uncounted, and announced done. */
+  #forget(entry: QueueEntry): void {
     this.#deps.writer?.removed(entry.queueId);
     this.#entries.delete(entry.queueId);
     this.#bytes -= entry.raw.length;
-    emit({ type: 'done', at: clock.now(), queueId: entry.queueId });
+    this.#deps.emit({ type: 'done', at: this.#deps.clock.now(), queueId: entry.queueId });
   }
 
   /** The next attempt, `retryIn` from now on the lab clock. */
   #retryLater(entry: QueueEntry, retryIn: number): void {
-    const cancel = this.#deps.clock.schedule(retryIn, () => {
-      this.#cancels.delete(cancel);
-      this.#retryCancels.delete(entry);
-      if (this.#closed) return Promise.resolve();
-      const over = new Promise<void>((resolve) => this.#retried.set(entry, resolve));
-      this.#schedule(entry);
-      return over;
-    });
-    this.#cancels.add(cancel);
-    this.#retryCancels.set(entry, cancel);
+    this.#retries.later(entry, retryIn, (due) => this.#schedule(due));
   }
 
   /**
@@ -326,12 +240,11 @@ export class RelayQueue {
    * scenario): it waits for its next attempt, due in `retryIn` on the lab clock, as one deferred by
    * a real attempt does. Its events say so, for the journey view.
    */
-  hold(input: EnqueueInput, deferred: { attempts: number; retryIn: number; last: { response: string; status: string } }): QueueEntry {
+  hold(input: EnqueueInput, deferred: EarlierDeferral & { retryIn: number }): QueueEntry {
     const { clock, emit } = this.#deps;
-    const entry = this.#keep({ ...this.#entry(input), attempts: deferred.attempts });
+    const entry = this.#keep(deferredQueueEntry(input, clock.now(), deferred));
     const at = clock.now();
     for (const recipient of entry.recipients) {
-      recipient.last = { recipient: recipient.address, outcome: 'deferred', response: deferred.last.response, status: deferred.last.status, host: null };
       emit({ type: 'recipient', at, queueId: entry.queueId, attempt: entry.attempts, recipient: recipient.address, outcome: 'deferred', response: deferred.last.response, status: deferred.last.status, host: null, retryAt: at + deferred.retryIn });
     }
     this.#retryLater(entry, deferred.retryIn);
@@ -342,14 +255,8 @@ export class RelayQueue {
   remove(queueId: string): boolean {
     const entry = this.#entries.get(queueId);
     if (!entry) return false;
-    const cancel = this.#retryCancels.get(entry);
-    cancel?.();
-    if (cancel) this.#cancels.delete(cancel);
-    this.#retryCancels.delete(entry);
-    this.#deps.writer?.removed(queueId);
-    this.#entries.delete(queueId);
-    this.#bytes -= entry.raw.length;
-    this.#deps.emit({ type: 'done', at: this.#deps.clock.now(), queueId });
+    this.#retries.cancel(entry);
+    this.#forget(entry);
     return true;
   }
 
