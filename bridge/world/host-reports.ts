@@ -3,7 +3,7 @@
  * bounce for a recipient it accepted and then could not deliver, and the "delivered" report a host
  * that advertises DSN owes a NOTIFY=SUCCESS recipient.
  */
-import type { DsnRecipient } from '../../core/world/dsn';
+import { wantsFailureReport, type DsnRecipient } from '../../core/world/dsn';
 import { REPLIES } from '../../core/world/recipient-policy';
 import type { LabClock } from './lab-clock';
 import type { LateBounce } from './mail-host';
@@ -32,7 +32,7 @@ export class HostReports {
   }
 
   lateBounce(bounce: LateBounce): void {
-    const wantsBounce = !bounce.notify || (bounce.notify.includes('FAILURE') && !bounce.notify.includes('NEVER'));
+    const wantsBounce = wantsFailureReport(bounce.notify);
     if (!bounce.envelopeFrom || !wantsBounce) return;
     this.#lateBytes += bounce.raw.length;
     this.#deps.clock.schedule(this.#deps.lateBounceDelayMs, () => {

@@ -4,7 +4,7 @@
  * pending and relays; 4xx answers wait for a retry with exponential backoff on the lab clock;
  * 5xx answers, or retries used up, become a DSN to the sender, queued like any other mail.
  */
-import type { DsnRecipient } from '../../core/world/dsn';
+import { wantsFailureReport, type DsnRecipient } from '../../core/world/dsn';
 import { domainOf, type LabDns, type MxAnswer } from '../../core/world/lab-dns';
 import { REPLIES } from '../../core/world/recipient-policy';
 import { MAX_DELIVERY_ATTEMPTS, RETRY_BASE_MS } from '../../core/world/world-definition';
@@ -272,7 +272,7 @@ export class RelayQueue {
   #bounce(entry: QueueEntry, failed: QueuedRecipient[]): void {
     // Never answer a bounce with a bounce (RFC 5321 §4.5.5): that is how mail loops start.
     if (entry.envelopeFrom === '') return;
-    const notify = failed.filter((r) => !r.notify || (r.notify.includes('FAILURE') && !r.notify.includes('NEVER')));
+    const notify = failed.filter((r) => wantsFailureReport(r.notify));
     if (!notify.length) {
       for (const r of failed) this.#deps.emit({ type: 'recipient', at: this.#deps.clock.now(), queueId: entry.queueId, attempt: entry.attempts, recipient: r.address, outcome: 'suppressed', response: 'No bounce: the sender asked for none (NOTIFY)', status: r.last?.status ?? '5.0.0', host: r.last?.host ?? null, retryAt: null });
       return;

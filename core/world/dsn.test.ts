@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryStatusText, humanReadableText, statusOfReply, type DsnReport } from './dsn';
+import { deliveryStatusText, humanReadableText, statusOfReply, wantsFailureReport, type DsnReport } from './dsn';
 
 const report: DsnReport = {
   reportingMta: 'smtp.lab.test',
@@ -34,5 +34,11 @@ describe('DSN text', () => {
   it('reads the enhanced code from a reply, or derives one from its class', () => {
     expect(statusOfReply(451, '4.7.1 Greylisted')).toBe('4.7.1');
     expect(statusOfReply(554, 'Transaction failed')).toBe('5.0.0');
+  });
+});
+
+describe('wantsFailureReport', () => {
+  it('reports a failure unless NOTIFY leaves FAILURE out or says NEVER', () => {
+    expect([null, ['FAILURE'], ['SUCCESS', 'FAILURE'], ['DELAY'], ['NEVER'], ['SUCCESS']].map((n) => wantsFailureReport(n))).toEqual([true, true, true, false, false, false]);
   });
 });

@@ -101,3 +101,11 @@ function explain(recipient: DsnRecipient): string {
   if (!recipient.diagnostic) return `status ${recipient.status}`;
   return recipient.remoteMta ? `host ${recipient.remoteMta} said: ${recipient.diagnostic}` : recipient.diagnostic;
 }
+
+/**
+ * Whether a recipient's NOTIFY asks for a failure report (RFC 3461 §4.1): without NOTIFY, yes;
+ * with it, only when it names FAILURE (NEVER stands alone).
+ */
+export function wantsFailureReport(notify: readonly string[] | null | undefined): boolean {
+  return !notify || (notify.includes('FAILURE') && !notify.includes('NEVER'));
+}
