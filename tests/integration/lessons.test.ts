@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../bridge/lab/lab';
 import { LESSONS_DIR, loadLessons } from '../../bridge/lessons/load-lessons';
-import { replayActions } from '../../bridge/lessons/replay';
-import { checkLesson } from '../../core/lessons/check-goals';
+import { replayLesson } from '../../bridge/lessons/replay';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
 import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
-import type { Scenario } from '../../core/lessons/scenario-schema';
 import { parseLesson } from '../../core/lessons/parse-lesson';
 
 /** The example in lessons/README.md is held to the same rules, so the page teachers copy from works. */
@@ -36,10 +34,10 @@ afterAll(async () => {
 });
 
 /** A fresh lab for each attempt, as the lesson player's "Reset the lab" gives, in the world of the lesson's scenario. */
-async function attempt(actions: readonly LessonAction[], scenario?: Scenario) {
+async function attempt(lesson: Lesson, actionsOf: (lesson: Lesson) => readonly LessonAction[]) {
   const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, smtpsPort: 0, stateDir, log: () => {} });
   try {
-    return await replayActions(lab, actions, scenario);
+    return await replayLesson(lab, lesson, actionsOf);
   } finally {
     await lab.close();
   }
@@ -57,7 +55,7 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it('is solved by its reference solution, which triggers none of its mistake notes', async () => {
-    const progress = checkLesson(lesson, await attempt(lesson.solution, lesson.scenario));
+    const progress = await attempt(lesson, (filled) => filled.solution);
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
     expect(progress.complete).toBe(true);
@@ -65,7 +63,7 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('wrong attempt "%s" fails exactly where it says', async (_label, wrong) => {
-    const progress = checkLesson(lesson, await attempt(wrong.actions, lesson.scenario));
+    const progress = await attempt(lesson, (filled) => filled.wrongAttempts[lesson.wrongAttempts.indexOf(wrong)]?.actions ?? []);
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect({
       unmet: sorted(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)),
