@@ -137,7 +137,8 @@ export class LabDirectory {
         maxMessages: limits.messages,
         maxLabBytes: limits.labBytes,
         dataFile: dir ? labDataFile(dir, id) : null,
-        // A domain of its own, named apart from the lab's id (which is the secret in its cookie).
+        // A domain of its own, named apart from the lab's id (which is the secret in its cookie). A lab
+        // restored from its database keeps the one it had there, with its records: this one is unused.
         world: { ...this.#options.settings.world, learnerDomain: `lab-${randomBytes(5).toString('hex')}.${LOCAL_LEARNER_DOMAIN}` },
       });
       if (dir) {

@@ -143,8 +143,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       dkim: shared.dkim,
       // The lab clock resumes as far ahead of real time as it was.
       ...(database ? { clock: createLabClock({ log, offsetMs: kept?.clockOffsetMs ?? 0, onMoved: (offset) => database.clockMoved(offset) }) } : {}),
-      writers: database ? { mailboxes: database.mailboxes, queue: database.queue } : null,
+      writers: database ? { mailboxes: database.mailboxes, queue: database.queue, zone: (zone) => database.zoneChanged(zone) } : null,
       ...options.world,
+      // A lab starting on its database keeps the domain it had (a hosted lab's is random), and its zone.
+      ...(kept?.learnerZone ? { learnerDomain: kept.learnerZone.domain, learnerZone: kept.learnerZone } : {}),
       seat: { relayHop: (...args) => seat.relayHop(...args) },
     },
     steppedDelivery: (conversation) => deliveries.list().find((d) => d.conversation === conversation && d.mode === 'step' && d.stepHops === true)?.id,

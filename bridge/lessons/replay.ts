@@ -6,7 +6,9 @@
 import { END_OF_DATA } from '../../core/machines/session-model';
 import { SessionTracker } from '../../core/machines/session-tracker';
 import { buildEvidence, type Evidence, type SelectedLine } from '../../core/lessons/evidence';
-import type { LessonAction } from '../../core/lessons/lesson-schema';
+import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
+import { checkLesson, type LessonProgress } from '../../core/lessons/check-goals';
+import { lessonForDomain } from '../../core/lessons/lesson-domain';
 import type { Scenario } from '../../core/lessons/scenario-schema';
 import type { DeliverySummary } from '../../core/protocol/delivery';
 import type { WireEvent } from '../../core/wire';
@@ -20,6 +22,17 @@ type LessonSend = Extract<LessonAction, { send: unknown }>['send'];
 const REPLY_TIMEOUT_MS = 5_000;
 /** A compose delivery into the lab is quick; this only stops a broken one from hanging the test. */
 const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * Play one attempt of a lesson (`actionsOf` picks the solution or a wrong attempt) as the player
+ * does in `lab`: the lesson filled for the lab's own learner domain, opened in its scenario, and
+ * its goals, notes and remarks checked against what happened.
+ */
+export async function replayLesson(lab: Lab, lesson: Lesson, actionsOf: (lesson: Lesson) => readonly LessonAction[]): Promise<LessonProgress & { evidence: Evidence }> {
+  const filled = lessonForDomain(lesson, lab.learnerDomain.domain);
+  const evidence = await replayActions(lab, actionsOf(filled), filled.scenario);
+  return { ...checkLesson(filled, evidence), evidence };
+}
 
 /** `scenario`: the lesson's, applied to the lab before the first action, as the player does when the lesson opens. */
 export async function replayActions(lab: Lab, actions: readonly LessonAction[], scenario?: Scenario): Promise<Evidence> {

@@ -22,6 +22,7 @@ import type { AcceptedMessage } from '../lab/smtp-server';
 import type { MailboxWriter, StoredMessage } from '../world/mailboxes';
 import type { QueueEntry, QueueWriter } from '../world/queue';
 import type { KeptWorld } from '../world/world';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import { migrate } from './schema';
 
 /** Everything a lab database holds, oldest first in each list. */
@@ -32,6 +33,8 @@ export interface KeptLab {
   unqueued: AcceptedMessage[];
   world: KeptWorld;
   clockOffsetMs: number;
+  /** The learner's domain as last published; null: a database from before it was kept. */
+  learnerZone: LearnerZone | null;
 }
 
 /** Lines one row holds at most: what memory no longer keeps is removed from disk by whole rows. */
@@ -67,6 +70,7 @@ function prepare(db: Database.Database) {
     queued: db.prepare('INSERT INTO relay_queue (queue_id, entry, raw, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT (queue_id) DO UPDATE SET entry = excluded.entry, retry_at = excluded.retry_at'),
     unqueued: db.prepare('DELETE FROM relay_queue WHERE queue_id = ?'),
     clock: db.prepare('INSERT OR REPLACE INTO lab_clock (id, offset_ms) VALUES (1, ?)'),
+    zone: db.prepare('INSERT OR REPLACE INTO learner_zone (id, domain, records, mta_sts) VALUES (1, ?, ?, ?)'),
   };
 }
 
@@ -178,6 +182,13 @@ export class LabDatabase {
     this.#later(() => this.#sql.clock.run(Math.round(offsetMs)));
   }
 
+  /** The learner's zone as published now (the lab started, or the learner, a lesson or a reset changed it). */
+  zoneChanged(zone: LearnerZone): void {
+    const records = JSON.stringify(zone.records);
+    const mtaSts = zone.mtaSts ? JSON.stringify(zone.mtaSts) : null;
+    this.#later(() => this.#sql.zone.run(zone.domain, records, mtaSts));
+  }
+
   /** Everything the database holds, for a lab starting on it. */
   load(): KeptLab {
     const db = this.#db;
@@ -223,7 +234,11 @@ export class LabDatabase {
       retryAt: row.retry_at,
     }));
     const clock = db.prepare('SELECT offset_ms FROM lab_clock WHERE id = 1').get() as { offset_ms: number } | undefined;
-    return { conversations, messages, unqueued, world: { copies, queue }, clockOffsetMs: clock?.offset_ms ?? 0 };
+    const zone = db.prepare('SELECT domain, records, mta_sts FROM learner_zone WHERE id = 1').get() as ZoneRow | undefined;
+    const learnerZone: LearnerZone | null = zone
+      ? { domain: zone.domain, records: JSON.parse(zone.records) as LearnerZone['records'], mtaSts: zone.mta_sts ? (JSON.parse(zone.mta_sts) as NonNullable<LearnerZone['mtaSts']>) : null }
+      : null;
+    return { conversations, messages, unqueued, world: { copies, queue }, clockOffsetMs: clock?.offset_ms ?? 0, learnerZone };
   }
 
   /**
@@ -351,4 +366,10 @@ interface QueueRow {
   entry: string;
   raw: Buffer;
   retry_at: number | null;
+}
+
+interface ZoneRow {
+  domain: string;
+  records: string;
+  mta_sts: string | null;
 }

@@ -34,12 +34,16 @@ describe('the lab database schema', () => {
     expect(kept.unqueued).toEqual([]);
     expect(kept.world).toEqual({ copies: [], queue: [] });
     expect(kept.clockOffsetMs).toBe(0);
+    // Nor the learner's zone: the lab starts on the domain it is given, and keeps it from now on.
+    expect(kept.learnerZone).toBeNull();
     // The new tables take writes.
     database.clockMoved(60_000);
+    database.zoneChanged({ domain: 'lab-1f.learner.test', records: [{ type: 'TXT', name: '_dmarc.lab-1f.learner.test', value: 'v=DMARC1; p=none' }], mtaSts: null });
     database.close();
     const reopened = new Database(file);
     expect(reopened.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(reopened.prepare('SELECT offset_ms FROM lab_clock').get()).toEqual({ offset_ms: 60_000 });
+    expect(reopened.prepare('SELECT domain FROM learner_zone').get()).toEqual({ domain: 'lab-1f.learner.test' });
     reopened.close();
   });
 

@@ -62,6 +62,17 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         offset_ms INTEGER NOT NULL
       );
     `),
+  // 3: the learner's own domain as the lab last published it — its name (a hosted lab's is random,
+  // and its mail and zone name it), records and MTA-STS policy. DKIM private keys are not kept.
+  (db) =>
+    db.exec(`
+      CREATE TABLE learner_zone (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        domain TEXT NOT NULL,
+        records TEXT NOT NULL,
+        mta_sts TEXT
+      );
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

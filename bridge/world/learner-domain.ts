@@ -17,6 +17,11 @@ export const MAX_REFUSAL_REASONS = 10;
 export interface LearnerDomainOptions {
   domain: string;
   setting: ZoneSetting;
+  /**
+   * The zone a lab database kept (the bridge restarted): its records and policy are published again.
+   * Its DKIM private keys were not kept, so the working key is new, and its record is rewritten to match.
+   */
+  kept?: LearnerZone | null;
   /** TXT records elsewhere in the lab DNS (for following SPF includes). */
   outsideTxt(name: string): string[];
   /** The published set changed: the DNS and the workers answer from `zone` from now on. */
@@ -58,6 +63,12 @@ export class LearnerDomain {
     this.#signing = this.#workingKey;
     this.#keys = [this.#workingKey];
     this.#records = this.#workingSet();
+    const kept = options.kept?.domain === options.domain ? options.kept : null;
+    if (kept) {
+      const working = this.#records.find((r) => r.name === `${LEARNER_DKIM_SELECTOR}._domainkey.${this.domain}`);
+      this.#records = kept.records.map((r) => (working && r.type === 'TXT' && r.name === working.name ? { ...working } : { ...r }));
+      this.#mtaSts = kept.mtaSts ?? null;
+    }
   }
 
   zone(): LearnerZone {

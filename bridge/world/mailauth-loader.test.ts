@@ -65,3 +65,24 @@ function installedVersions(tree: NpmTree, name: string, found = new Set<string>(
   }
   return found;
 }
+
+describe("a hosted lab's domain under learner.test", () => {
+  const world = (domain: string) => ({ ...LAB_WORLD, domains: [...LAB_WORLD.domains, { name: domain, role: 'learner' as const, mx: [], a: [], users: 'any' as const, magicLocalParts: false, greylistAll: false }] });
+  const forged = (from: string) => Buffer.from(`From: ${from}\r\nTo: alice@example.test\r\nSubject: forged\r\n\r\nNot from you.\r\n`);
+  const stranger = { ip: '192.0.2.99', helo: 'stranger.test', sender: 'x@stranger.test', mta: 'mx.example.test' };
+
+  it("is an organizational domain of its own: a subdomain's mail gets its sp=, not learner.test's (none)", async () => {
+    const domain = 'lab-1f2e3d4c5b.learner.test';
+    const dns = new LabDns(world(domain), { domain, records: [{ type: 'TXT', name: `_dmarc.${domain}`, value: 'v=DMARC1; p=none; sp=reject' }] });
+    const checked = await checkMessage(dns, forged(`news@news.${domain}`), stranger);
+    expect(checked.dmarc).toBe('fail');
+    expect(checked.policy).toBe('reject');
+  });
+
+  it('leaves the local learner.test as it was: news.learner.test belongs to learner.test', async () => {
+    const domain = 'learner.test';
+    const dns = new LabDns(world(domain), { domain, records: [{ type: 'TXT', name: `_dmarc.${domain}`, value: 'v=DMARC1; p=none; sp=reject' }] });
+    const checked = await checkMessage(dns, forged(`news@news.${domain}`), stranger);
+    expect(checked.policy).toBe('reject');
+  });
+});

@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type * as Mailauth from 'mailauth';
+import { LOCAL_LEARNER_DOMAIN } from '../../core/world/learner-zone';
 
 const require = createRequire(import.meta.url);
 
@@ -85,7 +86,31 @@ function installKeyCaches(tools: Tools): void {
   tools.labKeyCaches = true;
 }
 
+interface Tldts {
+  getDomain(name: string, options?: unknown): string | null;
+  /** Set once the lab's suffix is in, so a second load does not wrap it twice. */
+  labSuffix?: true;
+}
+
+/** A hosted lab's own domain (bridge/hosted/lab-directory.ts names it), at the end of a name. */
+const HOSTED_LEARNER_DOMAIN = new RegExp(`(?:^|\\.)(lab-[0-9a-f]+\\.${LOCAL_LEARNER_DOMAIN.replaceAll('.', '\\.')})$`, 'i');
+
+/**
+ * Each hosted lab's domain is an organizational domain of its own (RFC 7489 §3.2), as a name
+ * registered under a public suffix is: learner.test is to them what a private entry of the public
+ * suffix list is to its users. tldts, which mailauth asks, knows no such suffix under .test and would
+ * make every hosted lab's domain a part of learner.test: a subdomain's mail would find no policy,
+ * and alignment would only compare learner.test.
+ */
+function installLabSuffix(tldts: Tldts): void {
+  if (tldts.labSuffix) return;
+  const getDomain = tldts.getDomain.bind(tldts);
+  tldts.getDomain = (name, options) => HOSTED_LEARNER_DOMAIN.exec(name)?.[1]?.toLowerCase() ?? getDomain(name, options);
+  tldts.labSuffix = true;
+}
+
 installKeyCaches(require('mailauth/lib/tools.js') as Tools);
+installLabSuffix(createRequire(require.resolve('mailauth'))('tldts') as Tldts);
 const mailauth = require('mailauth') as typeof Mailauth;
 
 export const authenticate: typeof Mailauth.authenticate = mailauth.authenticate;

@@ -76,6 +76,8 @@ export interface WorldOptions {
   dkim?: DkimKey;
   /** The learner's own domain (LOCAL_LEARNER_DOMAIN; a hosted lab gets one of its own). */
   learnerDomain?: string;
+  /** The learner's zone a lab database kept (named for `learnerDomain`): published again at start. */
+  learnerZone?: LearnerZone | null;
   /** Outbound delivery to the real world through a smarthost; absent or null: off. */
   outbound?: SmarthostOptions | null;
   /** A hop the learner steps through: it gets a session of its own, never shared with other mail. */
@@ -85,7 +87,7 @@ export interface WorldOptions {
   /** A loopback port known to be closed, shared the same way; absent: found at start. */
   closedPort?: number;
   /** The lab database that keeps mailboxes and the queue across restarts; absent: memory only. */
-  writers?: { mailboxes: MailboxWriter; queue: QueueWriter } | null;
+  writers?: { mailboxes: MailboxWriter; queue: QueueWriter; zone?(zone: LearnerZone): void } | null;
   /** How the relay keeps and reuses its connections to a host (absent: the defaults). */
   relaySessions?: RelaySessionOptions;
   /**
@@ -201,15 +203,18 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const learner = new LearnerDomain({
     domain: learnerBase.domain,
     setting: learnerBase.setting,
+    kept: options.learnerZone ?? null,
     outsideTxt: (name) => dns.resolveTxt(name),
     onChange: (zone) => {
       dns.useZone(zone);
       auth.useZone(zone);
+      options.writers?.zone?.(zone);
       options.onZoneChange?.(zone);
     },
     onOutcome: (outcome, reasons) => emit({ type: 'zone', at: clock.now(), domain: learnerBase.domain, outcome, reasons }),
   });
   dns.useZone(learner.zone());
+  options.writers?.zone?.(learner.zone());
   const auth = mailAuthFor(definition, log, { zone: learner.zone() });
   const mailboxes = new Mailboxes({}, options.writers?.mailboxes ?? null);
   const ownsPairs = !options.pairs;

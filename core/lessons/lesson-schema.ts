@@ -1,6 +1,6 @@
 /** The shape of a lesson file's front matter, checked when the app is built and in tests. */
 import { z } from 'zod';
-import { composeSchema, connectionSchema } from '../protocol/delivery';
+import { composeSchemaFor, connectionSchema, mailboxAddress } from '../protocol/delivery';
 import { TERMINAL_SERVERS } from '../protocol/terminal-servers';
 import { PREPARED_MESSAGE_IDS, SEAT_CLIENTS } from '../protocol/seat';
 import { pattern, predicateSchema } from './predicates';
@@ -92,6 +92,14 @@ export function readHint(hint: Hint): { level: HintLevel | null; text: string } 
   return { level: 'command', text: hint.command };
 }
 
+/**
+ * A compose form in a lesson: an address may be at the learner's own domain, written `{domain}`
+ * (or below it), which the player and the replay fill for their lab (lesson-domain.ts).
+ */
+const lessonComposeSchema = composeSchemaFor(
+  z.union([mailboxAddress, z.string().trim().regex(/^[^\s<>@",;:()[\]\\]+@(?:[A-Za-z0-9-]+\.)*\{domain\}$/, { message: 'is not an address like name@example.test or name@{domain}' })]),
+);
+
 /** One thing the reference solution (or a wrong attempt) does in the lab. */
 export const actionSchema = z.union([
   /** Open a terminal: to a lab server, or `{ host: mx.example.test }` straight to a world host. */
@@ -99,13 +107,13 @@ export const actionSchema = z.union([
   z.strictObject({ type: z.string() }),
   /** Several lines sent together, without waiting for replies (pipelining, RFC 2920). */
   z.strictObject({ pipeline: z.array(z.string()).min(2).max(100) }),
-  z.strictObject({ send: z.strictObject({ compose: composeSchema, connection: connectionSchema }) }),
+  z.strictObject({ send: z.strictObject({ compose: lessonComposeSchema, connection: connectionSchema }) }),
   /**
    * A message from an outside client, as the learner's own program sends it: a real nodemailer on
    * the lab's SMTP port (STARTTLS trusting the lab CA, then AUTH with the lab account unless
    * `login: false`). Its conversation has origin `external`.
    */
-  z.strictObject({ external: z.strictObject({ message: composeSchema, login: z.boolean().default(true) }) }),
+  z.strictObject({ external: z.strictObject({ message: lessonComposeSchema, login: z.boolean().default(true) }) }),
   /** Fast-forward the lab clock by this many milliseconds: retries and late bounces that fall due run. */
   z.strictObject({ advance: z.number().int().min(1).max(7 * 24 * 3600 * 1000) }),
   /** Wait until no delivery attempt is running in the mail world. */

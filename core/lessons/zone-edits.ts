@@ -6,6 +6,7 @@
  * its own, and the same lesson works there.
  */
 import { z } from 'zod';
+import { fillDomain } from './lesson-domain';
 import { MAX_ZONE_RECORDS, ZONE_RECORD_TYPES, normaliseName, type ZoneRecord, type ZoneRecordType } from '../world/learner-zone';
 
 /** The owner name as a zone file writes it: `@`, or labels below the domain. */
@@ -50,7 +51,7 @@ export function absoluteName(name: string, domain: string): string {
 
 /** A record as the zone holds it: its name made absolute, `{domain}` in its value replaced. */
 export function absoluteRecord(record: ZoneRecordEdit, domain: string): ZoneRecord {
-  return { type: record.type, name: absoluteName(record.name, domain), value: record.value.replaceAll('{domain}', domain) };
+  return { type: record.type, name: absoluteName(record.name, domain), value: fillDomain(record.value, domain) };
 }
 
 /** The zone's records with `edits` set: each type and name given loses its old records and gets the new ones, at the end. */
@@ -75,7 +76,7 @@ export function editedRecords(records: readonly ZoneRecord[], edit: Extract<Zone
 /** In plain words, for the solution the player shows. */
 export function describeZoneEdit(edit: ZoneEdit): string {
   const shown = (name: string) => (name === '@' ? 'your domain' : `${name}.<your domain>`);
-  if ('set' in edit) return `In your zone (World page), set ${edit.set.map((r) => `${r.type} ${shown(r.name)} to “${r.value.replaceAll('{domain}', '<your domain>')}”`).join(', ')}, and save`;
+  if ('set' in edit) return `In your zone (World page), set ${edit.set.map((r) => `${r.type} ${shown(r.name)} to “${fillDomain(r.value, '<your domain>')}”`).join(', ')}, and save`;
   if ('remove' in edit) return `In your zone (World page), delete ${edit.remove.map((r) => `the ${r.type} record at ${shown(r.name)}`).join(', ')}, and save`;
   if ('key' in edit) return `Make a new ${edit.key === 'rsa' ? 'RSA' : 'Ed25519'} DKIM key in your zone${edit.publish ? ', and save its record' : ', without saving its record'}`;
   if ('publishKey' in edit) return 'In your zone, save the record of the DKIM key the lab made last';

@@ -16,8 +16,6 @@ export const mailboxAddress = z
     message: 'is not an address like name@example.test',
   });
 
-const addressList = z.array(mailboxAddress).max(MAX_RECIPIENTS_PER_FIELD);
-
 export const attachmentSchema = z.object({
   filename: z.string().min(1).max(200),
   contentType: z.string().max(100).default('application/octet-stream'),
@@ -25,21 +23,27 @@ export const attachmentSchema = z.object({
   contentBase64: z.string().max(Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 4),
 });
 
-export const composeSchema = z
-  .object({
-    from: mailboxAddress,
-    to: addressList,
-    cc: addressList.default([]),
-    bcc: addressList.default([]),
-    subject: z.string().max(998).default(''),
-    text: z.string().max(1024 * 1024).default(''),
-    html: z.string().max(1024 * 1024).optional(),
-    attachments: z.array(attachmentSchema).max(10).default([]),
-  })
-  .refine((c) => c.to.length + c.cc.length + c.bcc.length > 0, {
-    message: 'needs at least one recipient (To, Cc or Bcc)',
-    path: ['to'],
-  });
+/** The compose form, with `address` the rule for each of its addresses (a lesson's may name the learner's domain). */
+export function composeSchemaFor(address: z.ZodType<string>) {
+  const list = z.array(address).max(MAX_RECIPIENTS_PER_FIELD);
+  return z
+    .object({
+      from: address,
+      to: list,
+      cc: list.default([]),
+      bcc: list.default([]),
+      subject: z.string().max(998).default(''),
+      text: z.string().max(1024 * 1024).default(''),
+      html: z.string().max(1024 * 1024).optional(),
+      attachments: z.array(attachmentSchema).max(10).default([]),
+    })
+    .refine((c) => c.to.length + c.cc.length + c.bcc.length > 0, {
+      message: 'needs at least one recipient (To, Cc or Bcc)',
+      path: ['to'],
+    });
+}
+
+export const composeSchema = composeSchemaFor(mailboxAddress);
 
 export const connectionSchema = z.object({
   profile: z.enum(CONNECTION_PROFILES),

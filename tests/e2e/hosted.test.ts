@@ -103,4 +103,17 @@ describe('hosted mode, two learners', () => {
     expect((await login(ben)).user).toBe(benLogin.user);
     await expect.poll(() => subjects(ben), { timeout: 10_000 }).toContainEqual(expect.stringContaining('From Ben’s app'));
   });
+
+  it("names each learner's own domain in a lesson on it, not learner.test", async () => {
+    for (const page of [ada, ben]) {
+      const { learnerDomain } = await page.evaluate(async () => (await (await fetch('/api/lab')).json()) as { learnerDomain: string });
+      expect(learnerDomain).toMatch(/^lab-[0-9a-f]+\.learner\.test$/);
+      await page.getByTestId('lessons-tab').click();
+      await page.locator('[data-testid="lesson-item"][data-lesson="dkim-carries"]').click();
+      const intro = page.getByTestId('lesson-intro');
+      await intro.waitFor();
+      await expect.poll(() => intro.textContent()).toContain(`Your domain, ${learnerDomain}, starts`);
+      expect(await intro.textContent()).not.toContain('{domain}');
+    }
+  });
 });

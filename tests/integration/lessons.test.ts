@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../bridge/lab/lab';
 import { LESSONS_DIR, loadLessons } from '../../bridge/lessons/load-lessons';
-import { replayActions } from '../../bridge/lessons/replay';
-import { checkLesson } from '../../core/lessons/check-goals';
+import { replayLesson } from '../../bridge/lessons/replay';
 import { goalsNeverLeftUnmet, notesNeverTriggered } from '../../core/lessons/lesson-proofs';
 import { commandsUsed, parStanding } from '../../core/lessons/par';
 import type { Lesson, LessonAction } from '../../core/lessons/lesson-schema';
-import type { Scenario } from '../../core/lessons/scenario-schema';
 import { parseLesson } from '../../core/lessons/parse-lesson';
 
 /** The example in lessons/README.md is held to the same rules, so the page teachers copy from works. */
@@ -38,10 +36,10 @@ afterAll(async () => {
 });
 
 /** A fresh lab for each attempt, as the lesson player's "Reset the lab" gives, in the world of the lesson's scenario. */
-async function attempt(actions: readonly LessonAction[], scenario?: Scenario) {
+async function attempt(lesson: Lesson, actionsOf: (lesson: Lesson) => readonly LessonAction[]) {
   const lab = await createLab({ host: '127.0.0.1', smtpPort: 0, smtpsPort: 0, stateDir, log: () => {} });
   try {
-    return await replayActions(lab, actions, scenario);
+    return await replayLesson(lab, lesson, actionsOf);
   } finally {
     await lab.close();
   }
@@ -68,29 +66,28 @@ describe.each(lessons.map((lesson) => [`${lesson.number}. ${lesson.title}`, less
   });
 
   it('is solved by its reference solution, which triggers none of its mistake notes', async () => {
-    const evidence = await attempt(lesson.solution, lesson.scenario);
-    const progress = checkLesson(lesson, evidence);
+    const progress = await attempt(lesson, (filled) => filled.solution);
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)).toEqual([]);
     expect(progress.complete).toBe(true);
     expect(progress.notes.map((note) => note.id)).toEqual([]);
-    solutionUsed = commandsUsed(evidence);
+    solutionUsed = commandsUsed(progress.evidence);
     // A par the reference solution does not meet would be out of every learner's reach.
     if (lesson.par) expect(solutionUsed, 'commands the solution used, against its par').toBeLessThanOrEqual(lesson.par.commands);
   });
 
   it.runIf(lesson.par)('counts one command more than the solution, and that goes over par', async () => {
     const par = lesson.par?.commands ?? 0;
-    const evidence = await attempt(withOneCommandMore(lesson.solution), lesson.scenario);
-    expect(checkLesson(lesson, evidence).complete).toBe(true);
-    const used = commandsUsed(evidence);
+    const progress = await attempt(lesson, (filled) => withOneCommandMore(filled.solution));
+    expect(progress.complete).toBe(true);
+    const used = commandsUsed(progress.evidence);
     expect(used).toBe((solutionUsed ?? NaN) + 1);
     // The par is what the solution uses, no more: a command more is over it.
     expect(parStanding(used, par)).toBe('over');
   });
 
   it.each(lesson.wrongAttempts.map((wrong) => [wrong.name, wrong] as const))('wrong attempt "%s" fails exactly where it says', async (_label, wrong) => {
-    const progress = checkLesson(lesson, await attempt(wrong.actions, lesson.scenario));
+    const progress = await attempt(lesson, (filled) => filled.wrongAttempts[lesson.wrongAttempts.indexOf(wrong)]?.actions ?? []);
     progress.remarks.forEach((remark) => remarksSeen.add(remark.id));
     expect({
       unmet: sorted(progress.goals.filter((goal) => !goal.met).map((goal) => goal.goal)),

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConversationDetail, ConversationSummary, MessageSummary } from '../../core/wire';
 import type { MailboxSummary, WorldEvent } from '../../core/world/world-events';
+import type { LearnerZone } from '../../core/world/learner-zone';
 import { startBridgeChild, type BridgeChild } from '../support/bridge-child';
 import { Browser, sendAs } from '../support/hosted-browser';
 import { LabSocket } from '../support/ws-client';
@@ -199,6 +200,47 @@ describe('a lab kept across restarts', () => {
     expect((await visitor.lab()).id).not.toBe(lab.id);
     expect((await readdir(labFiles)).filter((name) => name.startsWith(lab.id))).toEqual([]);
     expect(await third.terminate()).toBe(0);
+  });
+
+  it('hosted: a restored lab keeps its learner domain, its records and its MTA-STS policy, and its mail from that domain still passes DKIM', async () => {
+    const dir = await stateDir();
+    const first = await start(['--state-dir', dir, '--hosted']);
+    const visitor = new Browser(first);
+    await visitor.get('/');
+    const { learnerDomain: domain } = (await visitor.lab()) as unknown as { learnerDomain: string };
+    expect(domain).toMatch(/^lab-[0-9a-f]{10}\.learner\.test$/);
+    const records = `/api/world/domains/${domain}/records`;
+    const before = await visitor.json<LearnerZone>(records);
+    const changed = {
+      records: before.records.map((r) => (r.name === `_dmarc.${domain}` ? { ...r, value: 'v=DMARC1; p=quarantine' } : r)),
+      mtaSts: { mode: 'testing', mx: ['mx.lab.test'], maxAge: 86_400 },
+    };
+    const put = await fetch(new URL(records, first.webUrl), { method: 'PUT', headers: { cookie: visitor.cookie, 'content-type': 'application/json' }, body: JSON.stringify(changed) });
+    expect(put.status).toBe(200);
+    const saved = await visitor.json<LearnerZone>(records);
+    expect(await first.terminate()).toBe(0);
+
+    const second = await start(['--state-dir', dir, '--hosted']);
+    visitor.bridge = second;
+    expect(((await visitor.lab()) as unknown as { learnerDomain: string }).learnerDomain).toBe(domain);
+    const kept = await visitor.json<LearnerZone>(records);
+    expect(kept.mtaSts).toEqual(saved.mtaSts);
+    // Every record as it was, but the working DKIM key: its private half is not kept, so the lab made a new one and published it.
+    const dkimName = `learner._domainkey.${domain}`;
+    expect(kept.records.filter((r) => r.name !== dkimName)).toEqual(saved.records.filter((r) => r.name !== dkimName));
+    expect(kept.records.filter((r) => r.name === dkimName)).toHaveLength(1);
+    const caPem = await (await fetch(new URL('/api/ca.pem', second.webUrl))).text();
+    const lab = await visitor.lab();
+    await sendAs(second, lab.credentials, 'From my kept domain', caPem, { from: `me@${domain}`, to: 'alice@example.test' });
+    const copy = await until(
+      "alice's copy",
+      () => visitor.json<MessageSummary[]>('/api/messages'),
+      (list) => list.some((m) => m.subject === 'From my kept domain' && m.mailbox === 'alice@example.test'),
+    );
+    const id = copy.find((m) => m.subject === 'From my kept domain' && m.mailbox === 'alice@example.test')!.id;
+    const raw = await (await visitor.get(`/api/messages/${id}/raw`)).text();
+    expect(raw).toMatch(new RegExp(`dkim=pass header\\.i=@${domain.replaceAll('.', '\\.')}`));
+    expect(await second.terminate()).toBe(0);
   });
 
   it("a lesson's seeded message lives only as long as the run: the lesson seeds it again when it opens", async () => {

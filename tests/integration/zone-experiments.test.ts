@@ -12,6 +12,7 @@ import { createLab } from '../../bridge/lab/lab';
 import type { Lab } from '../../bridge/lab/lab-types';
 import { loadLessons } from '../../bridge/lessons/load-lessons';
 import { replayActions } from '../../bridge/lessons/replay';
+import { lessonForDomain } from '../../core/lessons/lesson-domain';
 import { MAX_REFUSAL_REASONS } from '../../bridge/world/learner-domain';
 import { checkMessage } from '../../bridge/world/mail-auth';
 import type { LessonAction } from '../../core/lessons/lesson-schema';
@@ -127,7 +128,8 @@ describe('a parked domain', () => {
   it("bounces a forgery's bounce nowhere: its null MX fails it at once, and nothing is bounced again", async () => {
     const lesson = (await loadLessons()).find((l) => l.id === 'parked');
     if (!lesson) throw new Error('lesson 66 is missing');
-    await replayActions(lab, lesson.solution, lesson.scenario);
+    const played = lessonForDomain(lesson, DOMAIN);
+    await replayActions(lab, played.solution, played.scenario);
     const events = lab.worldEvents();
     const bounce = events.find((e): e is Extract<WorldEvent, { type: 'bounce' }> => e.type === 'bounce' && e.to === `ceo@${DOMAIN}`);
     expect(bounce).toBeDefined();
