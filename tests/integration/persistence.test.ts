@@ -89,8 +89,9 @@ describe('a lab kept across restarts', () => {
     page.send({ type: 'clock.advance', ref: 'skip', ms: 60_000 });
     const skipped = await page.next((m) => m.type === 'clock' && m.ref === 'skip');
     page.close();
-    // The relay keeps a connection open a little while for more mail: the picture is taken once it is over.
-    await until('every conversation over', () => api<ConversationSummary[]>(first, '/api/conversations?limit=200'), (list) => list.every((c) => c.state === 'closed'));
+    // The relay keeps a connection open a little while for more mail: the picture is taken once it is over,
+    // its TCP connection too (the session machine says closed at the 221, before the socket ends).
+    await until('every conversation over', () => api<ConversationSummary[]>(first, '/api/conversations?limit=200'), (list) => list.every((c) => c.state === 'closed' && c.endedAt !== null));
     const before = {
       conversations: await api<ConversationSummary[]>(first, '/api/conversations?limit=200'),
       messages: await accepted(first),
