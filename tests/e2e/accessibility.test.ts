@@ -92,6 +92,18 @@ describe('keyboard and accessibility', () => {
     await expect.poll(focused).toBe('message-open');
   });
 
+  it('keeps the lab in view when Tab reaches Import… at the end of the lesson list', async () => {
+    await page.getByTestId('lessons-tab').click();
+    await page.getByTestId('export-progress').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('import-progress');
+    // The page itself never scrolls: a jump would push the header and every pane out of sight.
+    expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
+    expect(await page.getByTestId('lessons-tab').isVisible()).toBe(true);
+    expect((await page.getByTestId('lessons-tab').boundingBox())?.y ?? -1).toBeGreaterThanOrEqual(0);
+    await page.getByTestId('lab-tab').click();
+  });
+
   it('reports no serious or critical axe finding on any view', async () => {
     await page.getByTestId('terminal-tab').click();
     // The EHLO reply's explanation is long enough to scroll at this size.
