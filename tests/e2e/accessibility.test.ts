@@ -92,7 +92,7 @@ describe('keyboard and accessibility', () => {
     await expect.poll(focused).toBe('message-open');
   });
 
-  it('keeps the lab in view when Tab reaches Import… at the end of the lesson list', async () => {
+  it('keeps the lab in view: neither Tab onto Import… nor a lesson of many goals makes the page itself scroll', async () => {
     await page.getByTestId('lessons-tab').click();
     await page.getByTestId('export-progress').focus();
     await page.keyboard.press('Tab');
@@ -101,6 +101,11 @@ describe('keyboard and accessibility', () => {
     expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
     expect(await page.getByTestId('lessons-tab').isVisible()).toBe(true);
     expect((await page.getByTestId('lessons-tab').boundingBox())?.y ?? -1).toBeGreaterThanOrEqual(0);
+    // Nor is it taller than the window with a lesson of many goals open, each with words only a screen reader hears.
+    await page.goto(`${lab.bridge.webUrl.replace(/\/$/, '')}/#/lessons/forwarding-and-arc`);
+    await page.getByTestId('begin-lesson').click();
+    await page.getByTestId('goal').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)).toBeLessThanOrEqual(0);
     await page.getByTestId('lab-tab').click();
   });
 
