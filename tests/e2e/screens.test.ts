@@ -141,6 +141,8 @@ describe('a phone, 390×844', () => {
         // The mail hosts, one under another: every row, and each host's tamper switch, within the width.
         await page.getByTestId('world-host').first().waitFor();
         expect(await page.getByTestId('world-page').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        // The world scrolls inside its page; the page itself is no taller than the window.
+        expect(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)).toBeLessThanOrEqual(0);
         for (const row of await page.getByTestId('world-host').all()) expect(await fitsAcrossBox(await row.boundingBox())).toBe(true);
         for (const choice of await page.getByTestId('world-tamper').all()) expect(await fitsAcrossBox(await choice.boundingBox())).toBe(true);
         // So does the zone editor: each record's type reads whole, and its name is not cut off.
