@@ -141,7 +141,7 @@ export class ZoneEditor {
       const errors = body.errors ?? [];
       this.errors = besideRecords ? new Map(errors.map((e) => [e.index, e.reason])) : new Map();
       const reasons = besideRecords ? '' : errors.map((e) => ` ${e.record ? `${e.record.type} ${e.record.name}: ` : ''}${e.reason}.`).join('');
-      this.status = `Not saved, nothing changed: ${body.error}${reasons}`;
+      this.status = `Not saved: ${body.error}${/[.!?]$/.test(body.error) ? '' : '.'}${reasons}`;
     } catch (error) {
       this.status = `The bridge did not answer: ${error instanceof Error ? error.message : String(error)}`;
     } finally {

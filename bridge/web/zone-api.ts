@@ -82,7 +82,7 @@ export function handleZoneApi(lab: Lab, req: IncomingMessage, pathname: string, 
 
   function answerReplace(checked: ReturnType<Lab['learnerDomain']['replace']>): void {
     if (checked.ok) reply.json(200, learner.zone());
-    else reply.json(400, { error: `${checked.errors.length} record(s) refused; nothing was changed`, errors: checked.errors });
+    else reply.json(400, { error: `${checked.errors.length} record${checked.errors.length === 1 ? '' : 's'} refused; nothing was changed`, errors: checked.errors });
   }
 }
 

@@ -141,4 +141,23 @@ describe('keyboard and accessibility', () => {
     await page.getByTestId('lesson-panel').waitFor();
     await expectNoSeriousFindings('a lesson open');
   });
+
+  it('keeps the lab in view: neither Tab onto Import… nor a lesson of many goals makes the page itself scroll', async () => {
+    await page.getByTestId('lessons-tab').click();
+    const back = page.getByRole('button', { name: '← All lessons' });
+    if (await back.isVisible()) await back.click();
+    await page.getByTestId('export-progress').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe('import-progress');
+    // The page itself never scrolls: a jump would push the header and every pane out of sight.
+    expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
+    expect(await page.getByTestId('lessons-tab').isVisible()).toBe(true);
+    expect((await page.getByTestId('lessons-tab').boundingBox())?.y ?? -1).toBeGreaterThanOrEqual(0);
+    // Nor is it taller than the window with a lesson of many goals open, each with words only a screen reader hears.
+    await page.goto(`${lab.bridge.webUrl.replace(/\/$/, '')}/#/lessons/forwarding-and-arc`);
+    await page.getByTestId('begin-lesson').click();
+    await page.getByTestId('goal').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)).toBeLessThanOrEqual(0);
+    await page.getByTestId('lab-tab').click();
+  });
 });

@@ -111,6 +111,20 @@ describe('the message reader', () => {
     await expect.poll(count).toBe(before);
   });
 
+  it("keeps a message's Mark unread, Delete and Download within a phone's width", async () => {
+    await sendRaw('carol@example.test', crlf(['From: learner@lab.test', 'To: carol@example.test', 'Subject: On a phone', '', 'Small screen.', '']));
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await openMessage('carol@example.test', 'On a phone');
+      for (const chore of ['message-mark-unread', 'message-delete', 'message-download']) {
+        const box = await page.getByTestId(chore).boundingBox();
+        expect(box && box.x >= 0 && box.x + box.width <= 390, chore).toBe(true);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
+  });
+
   it('searches as one types, and the keyboard reaches and opens a result', async () => {
     await sendRaw('carol@example.test', crlf(['From: learner@lab.test', 'To: carol@example.test', 'Subject: Findable', '', 'The word is periwinkle.', '']));
     await page.getByTestId('inbox-tab').click();

@@ -25,7 +25,11 @@ function sidewaysOverflow(): Promise<number> {
 
 /** True when the element is drawn, and wholly inside the viewport's width. */
 async function fitsAcross(testId: string): Promise<boolean> {
-  const box = await page.getByTestId(testId).boundingBox();
+  return fitsAcrossBox(await page.getByTestId(testId).boundingBox());
+}
+
+/** True when the box is drawn, and wholly inside the viewport's width. */
+async function fitsAcrossBox(box: { x: number; width: number } | null): Promise<boolean> {
   const width = page.viewportSize()?.width ?? 0;
   return box !== null && box.width > 0 && box.x >= 0 && box.x + box.width <= width;
 }
@@ -132,7 +136,32 @@ describe('a phone, 390×844', () => {
     for (const view of ['inbox', 'world'] as const) {
       await page.getByTestId(`${view}-tab`).click();
       expect(await sidewaysOverflow()).toBeLessThanOrEqual(0);
-      if (view === 'world') expect(await overlapping(WORLD_PARTS)).toEqual([]);
+      if (view === 'world') {
+        expect(await overlapping(WORLD_PARTS)).toEqual([]);
+        // The mail hosts, one under another: every row, and each host's tamper switch, within the width.
+        await page.getByTestId('world-host').first().waitFor();
+        expect(await page.getByTestId('world-page').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        // The world scrolls inside its page; the page itself is no taller than the window.
+        expect(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight)).toBeLessThanOrEqual(0);
+        for (const row of await page.getByTestId('world-host').all()) expect(await fitsAcrossBox(await row.boundingBox())).toBe(true);
+        for (const choice of await page.getByTestId('world-tamper').all()) expect(await fitsAcrossBox(await choice.boundingBox())).toBe(true);
+        // So does the zone editor: each record's type reads whole, and its name is not cut off.
+        const cut = await page.getByTestId('zone-record').evaluateAll((rows) =>
+          rows.flatMap((row) => [...row.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input')])
+            .filter((field) => {
+              if (field instanceof HTMLInputElement) return field.scrollWidth > field.clientWidth;
+              // A select narrower than it would be on its own cuts its type ("TX" for TXT).
+              const alone = field.cloneNode(true) as HTMLSelectElement;
+              alone.style.width = 'auto';
+              field.after(alone);
+              const natural = alone.getBoundingClientRect().width;
+              alone.remove();
+              return field.getBoundingClientRect().width < natural - 1;
+            })
+            .map((field) => field.value),
+        );
+        expect(cut).toEqual([]);
+      }
       await lab.screenshot(`screens-phone-${view}`);
       // The views are places: the Lab link goes back to the lab.
       await page.getByTestId('lab-tab').click();

@@ -62,7 +62,8 @@ describe("the learner's domain in the browser", () => {
     await row('_dmarc.learner.test').getByTestId('zone-value').fill('v=DMARC1; p=none; colour=blue');
     await page.getByTestId('zone-save').click();
     await expect.poll(() => row('_dmarc.learner.test').getByTestId('zone-error').textContent().catch(() => null), { timeout: 10_000 }).toMatch(/"colour" is not a DMARC tag/);
-    expect(await page.getByTestId('zone-status').textContent()).toMatch(/nothing changed/);
+    // Said once, in plain words: how many records were refused, and that nothing changed.
+    expect((await page.getByTestId('zone-status').textContent())?.trim()).toBe('Not saved: 1 record refused; nothing was changed.');
 
     await row('_dmarc.learner.test').getByTestId('zone-value').fill('v=DMARC1; p=none');
     await row('learner.test').getByTestId('zone-value').fill('v=spf1 -all');
@@ -124,8 +125,10 @@ describe("the learner's domain in the browser", () => {
   it('writes an MTA-STS policy beside the records, refused with its reason until the mode is one there is', async () => {
     await page.getByTestId('world-tab').click();
     await page.getByText('MTA-STS policy (RFC 8461)').click();
-    await page.getByRole('button', { name: 'Start a policy (testing mode)' }).click();
     const policy = page.getByTestId('zone-policy');
+    // Empty, the box still looks like room for a file of a few lines, not a one-line field.
+    expect(await policy.evaluate((box) => box.getBoundingClientRect().height / parseFloat(getComputedStyle(box).fontSize))).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: 'Start a policy (testing mode)' }).click();
     expect(await policy.inputValue()).toBe('version: STSv1\nmode: testing\nmx: mx.lab.test\nmax_age: 86400\n');
     expect(await row('_mta-sts.learner.test').count()).toBe(1);
     await policy.fill('version: STSv1\nmode: strict\nmx: mx.lab.test\nmax_age: 86400\n');
@@ -147,4 +150,22 @@ describe("the learner's domain in the browser", () => {
     await verdicts('Tampered on the way');
     expect(await page.getByTestId('dkim-signature').first().textContent()).toMatch(/Body hash: does not match: the body changed after signing/);
   }, 120_000);
+
+  it("shows the underscore of a record's name (_dmarc, _domainkey), which the field once cut off", async () => {
+    await page.getByTestId('world-tab').click();
+    const named = row('_dmarc.learner.test').getByRole('textbox', { name: /^Name of record/ });
+    await named.waitFor({ timeout: 15_000 });
+    // Found by its label, which stays while the name being typed changes.
+    const name = page.getByLabel((await named.getAttribute('aria-label')) ?? '', { exact: true });
+    const kept = await name.inputValue();
+    try {
+      await name.fill('');
+      const empty = await name.screenshot();
+      await name.fill('________');
+      // Underscores drawn change the field's pixels; cut off, the field looks empty.
+      expect((await name.screenshot()).equals(empty)).toBe(false);
+    } finally {
+      await name.fill(kept);
+    }
+  });
 });
