@@ -141,7 +141,7 @@ describe('dead ends: goals that cannot be met as things stand', () => {
       { id: 'tls', title: 'Over TLS', goals: [{ id: 'bob-tls', text: 'Bob has it, over TLS', check: { message: { mailbox: 'bob@example.test', header: { name: 'Received', matches: 'ESMTPS' } } } }] },
     ]);
     const dead = findDeadEnds(overTls, evidence([conversation('c1', inOrder)], [message('bob@example.test', 'bob@example.test')]));
-    expect(dead[0]?.why).toBe("Mail was delivered into bob@example.test's mailbox, but it is not a message in bob@example.test's mailbox with a Received: header like /ESMTPS/.");
+    expect(dead[0]?.why).toBe("Mail was delivered into bob@example.test's mailbox, but it is not a message in bob@example.test's mailbox with a Received: header containing “ESMTPS”.");
   });
 
   it('says mail that must never arrive did, and that only a restart helps', () => {
