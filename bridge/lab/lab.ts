@@ -1,32 +1,25 @@
 /**
  * A running lab: the SMTP servers, the outside-client listeners (plain and implicit TLS),
  * terminals, deliveries from the compose form, the mail world they hand their mail to, and the
- * record of every conversation. Each
- * connection — from outside, a terminal or the compose client — goes client → tap → in-memory
- * socket pair → smtp-server, so every line is recorded the same way and every reply is the server's own.
+ * record of every conversation. Every connection goes through the lab's taps (lab-connections.ts);
+ * what a lab is started with is in lab-settings.ts.
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import type { LabInfo } from '../../core/protocol/messages';
-import type { Origin } from '../../core/wire';
 import type { WorldEvent } from '../../core/world/world-events';
 import { Deliveries } from '../outbound/deliveries';
 import { DELIVERY_TIMEOUTS, type DeliveryTimeouts } from '../outbound/timeouts';
-import type { Gate } from '../tap/gate';
-import { LineTap, type TapEvent } from '../tap/line-tap';
-import { memorySocketPair } from '../tap/memory-pair';
-import { listenForClients } from '../tap/smtp-listener';
 import type { LabAccount } from '../../core/smtp/credential-filter';
-import { Conversations, type Conversation, type ConversationLimits, type Emit } from './conversations';
+import { Conversations, type Emit } from './conversations';
+import { LabConnections, type Route } from './lab-connections';
 import { createLabShared, type LabShared } from './lab-shared';
-import { LabLimitError, UnreachableHostError, type Lab, type LabOptions, type TerminalSession } from './lab-types';
-import { createLabWorld, type LabWorldOptions } from './lab-world';
+import { LabLimitError, UnreachableHostError, type Lab, type TerminalSession } from './lab-types';
+import { createLabWorld } from './lab-world';
 import { LabScenario } from './lab-scenario';
 import { LabServers } from './lab-servers';
 import { countedOnly, DEFAULT_LOCAL_LAB_BYTES, describeDrops, LabBudget, largestMessageWithin, MB, type DroppedRecord } from './lab-budget';
 import { DEFAULT_MAX_MESSAGES, MessageStore } from './message-store';
 import { headerReader } from './header-reader';
-import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type LabSmtpServer, type ServerLimits } from './smtp-server';
+import { DEFAULT_LIMITS, DEMO_CREDENTIALS, type AcceptedMessage, type ServerLimits } from './smtp-server';
 import { Terminal } from './terminal';
 import { LabDatabase } from '../store/lab-database';
 import { handOnUnqueued, restoreLab } from '../store/restore-lab';
@@ -34,67 +27,9 @@ import { createLabClock } from '../world/lab-clock';
 import { ServerSeat } from '../seat/server-seat';
 import { createInboxChores } from './inbox-chores';
 import { searchLab } from '../search/lab-search';
+import { MAX_RELAY_BACKLOG, type LabSettings } from './lab-settings';
 
-/**
- * Messages the relay queue may hold before new mail gets 452: about 20 MB of 1 KB messages,
- * reached only when an app sends faster than the world relays for many seconds on end.
- */
-export const MAX_RELAY_BACKLOG = 10_000;
-
-export interface LabSettings extends LabOptions {
-  limits?: Partial<ServerLimits>;
-  /** Messages the relay queue may hold before MAIL FROM gets 452 (default MAX_RELAY_BACKLOG). */
-  maxRelayBacklog?: number;
-  conversationLimits?: Partial<ConversationLimits>;
-  maxMessages?: number;
-  /**
-   * Bytes the lab may keep in all: transcript lines, accepted messages, mailbox copies, queued
-   * mail and bounces (see lab-budget.ts). Past it the oldest go first and the pages are told.
-   */
-  maxLabBytes?: number;
-  /** Conversations a learner or client may have open at once (terminal, compose, outside). */
-  maxOpenConversations?: number;
-  /** The bridge's certificates, socket pairs and DKIM key, shared by its labs; absent: the lab's own. */
-  shared?: LabShared;
-  /**
-   * Where outside clients reach this lab when the bridge listens for all its labs (hosted mode);
-   * absent: the lab opens its own SMTP and SMTPS listeners on `smtpPort` and `smtpsPort`.
-   */
-  outside?: { smtp: { host: string; port: number }; smtps: { host: string; port: number } };
-  /** The lab's own account (hosted mode), shown in its UI and the only one outside clients may use. */
-  account?: LabAccount;
-  /** The name outside clients should use for the SMTP ports, when it is not the bound address. */
-  publicHost?: string;
-  /** Hosted mode's facts for the UI. */
-  hosted?: LabInfo['hosted'];
-  /** Tests shorten these to show what a pause longer than a timeout does. */
-  deliveryTimeouts?: Partial<DeliveryTimeouts>;
-  /** How long clients of the learner's server seat wait for each reply (default: the teaching 10 minutes). */
-  seatTimeoutMs?: number;
-  /** Tests run the world's clock without real timers, or with shorter waits. */
-  world?: LabWorldOptions['world'];
-  /**
-   * The lab database (SQLite) that keeps conversations, messages, mailboxes, the relay queue and
-   * the lab clock across restarts; a lab started on one that holds something takes it back.
-   * Absent or null: memory only.
-   */
-  dataFile?: string | null;
-  log?(message: string): void;
-}
-
-/** Where a connection goes once the tap has it. */
-interface Route {
-  /** A lab server, a mail host of the world (a terminal talking to an MX directly), or the learner's end of a Be the server connection. */
-  server: () => Pick<LabSmtpServer, 'accept'>;
-  /** How the conversation names its client (default: its address and port), and its hop number. */
-  peer?: string;
-  hop?: number;
-  implicitTls?: boolean;
-  gate?: Gate;
-  onClose?(): void;
-  /** Hears every event the tap records (a delivery reads its outcome from them). */
-  onEvent?(event: TapEvent): void;
-}
+export { MAX_RELAY_BACKLOG, type LabSettings };
 
 export async function createLab(options: LabSettings): Promise<Lab> {
   const log = options.log ?? ((message: string) => console.error(message));
@@ -197,71 +132,9 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     limits: serverLimits,
     onMessage: keepMessage,
   });
-  const taps = new Set<LineTap>();
-  const loose = new Set<net.Socket>();
   let closing = false;
-
-  /** Put a tap between a client socket and a server, under a new conversation. */
-  async function serve(client: net.Socket, origin: Origin, remoteAddress: string, remotePort: number, route: Route): Promise<{ conversation: Conversation; tap: LineTap } | undefined> {
-    const conversation = conversations.start(origin, route.peer ?? `${remoteAddress}:${remotePort}`);
-    const onEarlyError = () => client.destroy();
-    client.on('error', onEarlyError); // until the tap takes over
-    loose.add(client);
-    try {
-      // In memory, not loopback TCP: the kernel round trips of a second hop cost more than recording.
-      const { near, far } = memorySocketPair({ remoteAddress, remotePort });
-      if (closing || client.destroyed) {
-        near.destroy();
-        far.destroy();
-        client.destroy();
-        conversations.end(conversation);
-        route.onClose?.();
-        return undefined;
-      }
-      const tap = new LineTap({
-        client,
-        server: near,
-        certPem: certificates.certPem,
-        keyPem: certificates.keyPem,
-        caPem: certificates.caPem,
-        log,
-        gate: route.gate,
-        implicitTls: route.implicitTls,
-        accounts,
-        onEvent: (event) => {
-          conversations.record(conversation, event, route.hop);
-          route.onEvent?.(event);
-        },
-        onClose: () => {
-          taps.delete(tap);
-          conversations.end(conversation);
-          route.onClose?.();
-        },
-      });
-      taps.add(tap);
-      conversation.readFrom(tap);
-      route.server().accept(far, { conversation: conversation.id, remoteAddress, remotePort });
-      return { conversation, tap };
-    } catch (error) {
-      log(`lab: could not serve ${conversation.id}: ${String(error)}`);
-      conversations.record(conversation, { dir: 'info', info: 'error', text: 'The lab could not reach its SMTP server', at: 0, tls: false });
-      client.destroy();
-      conversations.end(conversation);
-      route.onClose?.();
-      return undefined;
-    } finally {
-      loose.delete(client);
-      client.off('error', onEarlyError);
-    }
-  }
-
-  const listeners: net.Server[] = [];
-  async function listen(port: number, route: Route, name: string) {
-    const accept = (socket: net.Socket) => void serve(socket, 'external', socket.remoteAddress ?? '?', socket.remotePort ?? 0, route);
-    const { server, address } = await listenForClients(options.host, port, `lab: ${name}`, accept, log);
-    listeners.push(server);
-    return address;
-  }
+  const connections = new LabConnections({ conversations, certificates, accounts, closing: () => closing, log });
+  const listen = (port: number, route: Route, name: string) => connections.listen(options.host, port, route, name);
   let smtpAddress: { host: string; port: number };
   let smtpsAddress: { host: string; port: number };
   if (options.outside) {
@@ -272,7 +145,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       smtpsAddress = await listen(options.smtpsPort, { server: () => servers.smtps(), implicitTls: true }, 'SMTPS');
     } catch (error) {
       // A port in use must not leave the other listener or the servers behind.
-      await Promise.all([...listeners.map((l) => new Promise((resolve) => l.close(resolve))), labWorld.close(), ownShared?.close()]);
+      await Promise.all([connections.close(), labWorld.close(), ownShared?.close()]);
       database?.close();
       throw error;
     }
@@ -295,20 +168,11 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     if (!host) throw new UnreachableHostError(`${name} is no mail host of this lab's world.`);
     return { server: () => host };
   }
-  /**
-   * The terminal reaches the tap in memory: over loopback TCP every terminal waited on the
-   * kernel's accept queue, which a busy bridge drains one connection per event-loop turn.
-   */
-  let lastPort = 1023;
-  function clientPair(): { near: net.Socket; far: net.Socket; port: number } {
-    lastPort = lastPort >= 65535 ? 1024 : lastPort + 1;
-    return { ...memorySocketPair({ remoteAddress: '127.0.0.1', remotePort: lastPort }), port: lastPort };
-  }
 
   const seat: ServerSeat = new ServerSeat({
     host: '127.0.0.1',
     certificates,
-    serve,
+    serve: (...args) => connections.serve(...args),
     pair: () => pairs.pair(),
     roomForOne,
     enqueue: (message) => {
@@ -337,7 +201,7 @@ export async function createLab(options: LabSettings): Promise<Lab> {
       // against any server only on a real socket.
       const { near, far } = await pairs.pair();
       const route: Route = { server: () => servers.compose(profile), implicitTls: profile === 'smtps', gate, onClose, onEvent };
-      const served = await serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
+      const served = await connections.serve(far, 'compose', near.localAddress ?? '127.0.0.1', near.localPort ?? 0, route);
       if (!served) {
         near.destroy();
         throw new Error('The lab is closing');
@@ -370,10 +234,10 @@ export async function createLab(options: LabSettings): Promise<Lab> {
     async openTerminal(target = 'welcoming'): Promise<TerminalSession> {
       roomForOne();
       const route = typeof target === 'string' ? { server: () => servers.terminal(target) } : hostRoute(target.host);
-      const { near, far, port } = clientPair();
+      const { near, far, port } = connections.clientPair();
       // A terminal that talks to a world host speaks for the lab's relay: the host sees its address.
       const from = typeof target === 'string' ? '127.0.0.1' : world.definition.relay.address;
-      const served = await serve(far, 'terminal', from, port, route);
+      const served = await connections.serve(far, 'terminal', from, port, route);
       const conversation = served?.conversation;
       if (!conversation) {
         near.destroy();
@@ -451,13 +315,11 @@ export async function createLab(options: LabSettings): Promise<Lab> {
 
     async close() {
       closing = true;
-      const listenersClosed = listeners.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve())));
       deliveries.close();
       for (const terminal of terminals) terminal.close();
-      for (const tap of taps) tap.destroy();
-      for (const socket of loose) socket.destroy();
+      const connectionsClosed = connections.close();
       for (const drop of adopted) drop();
-      await Promise.all([...listenersClosed, servers.close(), labWorld.close(), seat.close()]);
+      await Promise.all([connectionsClosed, servers.close(), labWorld.close(), seat.close()]);
       await ownShared?.close();
       // Every connection is gone now, even where its socket has not said so yet: the database
       // keeps each conversation as ended.

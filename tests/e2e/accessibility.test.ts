@@ -3,20 +3,14 @@
  * first Tab stop and lands in the terminal; the focus stays somewhere useful after QUIT and after
  * the message dialog closes; axe-core finds nothing serious or critical on any view.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { seriousFindings } from '../support/axe';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 /** The focused element's test id (or its tag, when it has none). */
 function focused(): Promise<string> {

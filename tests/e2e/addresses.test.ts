@@ -5,18 +5,12 @@
  */
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { describe, expect, it } from 'vitest';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 const hash = () => page.evaluate(() => location.hash);
 const connected = () => page.getByTestId('connection-status').filter({ hasText: /connected/i }).waitFor();

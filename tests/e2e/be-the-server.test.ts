@@ -5,20 +5,14 @@
  * inline and never sent; nodemailer's report shows what the typed replies did. The view fits a
  * laptop and a phone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { seriousFindings } from '../support/axe';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 /** The command the client waits on, as the page's session machine reads it from the server's side. */
 async function owed(command: RegExp): Promise<void> {

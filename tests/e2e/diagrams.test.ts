@@ -5,20 +5,14 @@
  * just taken, the ladder's lines); and each diagram pans and zooms (buttons, keys, wheel, drag,
  * double-click) without losing selection. Screenshots land in test-results/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { diagramCrossings } from '../support/diagram-crossings';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 const READABLE = 11;
 

@@ -4,19 +4,13 @@
  * lesson asks, sends from Compose, and the goals read the verdicts off Alice's copy; the solution
  * names the zone change in words; leaving the lesson gives the learner's own zone back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 const RECORDS = () => `${lab.bridge.webUrl.replace(/\/$/, '')}/api/world/domains/learner.test/records`;
 const records = async (): Promise<Array<{ type: string; name: string; value: string }>> => ((await (await fetch(RECORDS())).json()) as { records: [] }).records;

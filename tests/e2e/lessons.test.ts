@@ -3,19 +3,13 @@
  * left open across a reload, lesson 3's dead end named by the player, and the goals that ask for
  * understanding: an answer typed and checked against the real reply, a line selected in a transcript.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 const goalMet = (goal: string) => page.locator(`[data-testid="goal"][data-goal="${goal}"]`).getAttribute('data-met');
 

@@ -7,19 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { describe, expect, it } from 'vitest';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 import { brokenBoundary, crlf, decoded, nestedMessage } from '../support/mime-samples';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 /** Sends the message exactly as written, as any outside client would. */
 async function sendRaw(to: string, raw: string): Promise<void> {

@@ -4,19 +4,13 @@
  * then the hop that waits shows its own Next among the delivery's controls, not only in the
  * Journey list.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 async function compose(subject: string, stepHops: boolean): Promise<void> {
   await page.getByTestId('compose-tab').click();

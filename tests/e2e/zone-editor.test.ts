@@ -6,19 +6,13 @@
  * It writes an MTA-STS policy the world then serves, and turns on a host's tamper-in-transit
  * switch: the Verdicts then say the body changed after signing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openLabPage, type LabPage } from '../support/lab-page';
+import { labPageForFile, type LabPage } from '../support/lab-page';
 
 let lab: LabPage;
 let page: Page;
-
-beforeAll(async () => {
-  lab = await openLabPage({ width: 1366, height: 768 });
-  ({ page } = lab);
-}, 180_000);
-
-afterAll(() => lab?.close());
+labPageForFile((opened) => ({ lab, page } = opened));
 
 const row = (name: string) => page.locator(`[data-testid="zone-record"][data-type="TXT"][data-name="${name}"]`);
 

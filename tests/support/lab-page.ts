@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureAppBuilt, PROJECT_ROOT } from '../../bridge/app-build';
 import { launchBrowser, type TestBrowser } from './browser';
 import { startTestBridge, type TestBridge } from './lab-process';
@@ -59,4 +60,20 @@ export async function openLabPage({ width, height, touch = false, beforeLoad }: 
     await bridge.close();
     throw error;
   }
+}
+
+/** The viewport most browser tests are about: a laptop screen. */
+const LAPTOP = { width: 1366, height: 768 };
+
+/**
+ * One lab page for all the tests of a file: opened before them, closed after them. `keep` hears it
+ * once open, for the file's own `lab` and `page`.
+ */
+export function labPageForFile(keep: (opened: { lab: LabPage; page: Page }) => void, options: LabPageOptions = LAPTOP): void {
+  let lab: LabPage | undefined;
+  beforeAll(async () => {
+    lab = await openLabPage(options);
+    keep({ lab, page: lab.page });
+  }, 180_000);
+  afterAll(() => lab?.close());
 }
