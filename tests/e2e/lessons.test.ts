@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { labPageForFile, type LabPage } from '../support/lab-page';
+import { CLOCK_SLACK_MS } from '../../core/lessons/evidence';
 
 let lab: LabPage;
 let page: Page;
@@ -227,6 +228,9 @@ describe("lesson 3's dead end", () => {
     expect(await question.textContent()).toMatch(/lab is not reset/);
     expect(await goalMet('bad-sequence')).toBe('true');
     await lab.screenshot('lesson-restart-question-1366');
+    // A conversation begun within CLOCK_SLACK_MS of a restart still counts (the bridge's and the
+    // browser's clocks may differ by that much): the 503's session must be older than that.
+    await page.waitForTimeout(CLOCK_SLACK_MS);
     await page.getByTestId('confirm-restart').click();
     await page.getByTestId('lesson-intro').waitFor();
     await expect.poll(() => goalMet('bad-sequence'), { timeout: 10_000 }).toBe('false');
@@ -239,11 +243,15 @@ describe('goals that ask for understanding', () => {
 
   it("checks a typed queue id against the lab's real 250, and says when it is wrong", async () => {
     await beginFromTheList('envelope-header');
+    // The session the last lesson left open carries on (the lesson does not reconnect an open
+    // terminal), so its transcript may already hold a 250 of its own: this message's is the newest.
+    const accepted = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /queued as/ });
+    const queueIds = async () => (await accepted.allTextContents()).map((text) => /queued as (\S+)/.exec(text)?.[1] ?? '');
+    const earlier = new Set(await queueIds());
     for (const line of ['EHLO learner.test', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<alice@example.test>', 'RCPT TO:<carol@example.test>', 'DATA']) await type(line);
     for (const line of ['From: Learner <learner@lab.test>', 'To: Alice <alice@example.test>', 'Date: Sun, 29 Nov 2026 10:00:00 +0000', '', 'Hello.', '.']) await type(line);
-    const accepted = page.locator('[data-testid="transcript-line"][data-dir="server"]', { hasText: /queued as/ });
-    await expect.poll(() => accepted.count(), { timeout: 10_000 }).toBe(1);
-    const queueId = /queued as (\S+)/.exec((await accepted.textContent()) ?? '')?.[1] ?? '';
+    await expect.poll(async () => (await queueIds()).filter((id) => !earlier.has(id)).length, { timeout: 10_000 }).toBe(1);
+    const queueId = (await queueIds()).find((id) => !earlier.has(id)) ?? '';
     expect(queueId).not.toBe('');
 
     await page.locator('.steps .step').nth(2).click();
@@ -267,6 +275,10 @@ describe('goals that ask for understanding', () => {
   });
 
   it('ticks an evidence goal only when the selected transcript line is the reply it asks for', async () => {
+    // The last lesson's session ends first, as a learner ends it: a lesson carries on an open
+    // session, and the journey of a session that carried several messages shows the first.
+    await type('QUIT');
+    await expect.poll(() => page.getByTestId('terminal-input').isEnabled(), { timeout: 10_000 }).toBe(false);
     await beginFromTheList('tempfail-bounce');
     for (const line of ['EHLO learner.test', 'MAIL FROM:<learner@lab.test>', 'RCPT TO:<greylist@example.test>', 'DATA', 'Subject: Later', '', 'Please.', '.']) await type(line);
     // The relay's hop runs after the lab's 250, with the mail checks of a loaded machine: give it time.
