@@ -11,6 +11,7 @@
  */
 import type net from 'node:net';
 import { SessionTracker } from '../../core/machines/session-tracker';
+import { explainExtension } from '../../core/smtp/extensions';
 import type { WireEvent } from '../../core/wire';
 import { LineSplitter } from '../tap/line-splitter';
 
@@ -20,9 +21,6 @@ export const STRIPPED_STARTTLS_REPLY = '502 5.5.1 Command not implemented';
 /** How long one side may linger after the other closed (as the line tap lets a half-closed connection). */
 const LINGER_MS = 1_000;
 
-const STARTTLS_COMMAND = /^STARTTLS\s*$/i;
-/** The extension line in an EHLO reply: "250-STARTTLS" or, last, "250 STARTTLS". */
-const STARTTLS_EXTENSION = /^\d{3}[- ]STARTTLS\b/i;
 
 /** Cut a byte stream into whole lines, each with its own bytes (line ending included) and its text. */
 class RawLines {
@@ -85,7 +83,7 @@ export function stripStartTls(relay: net.Socket, host: net.Socket): void {
     const back: Buffer[] = [];
     for (const line of fromRelay.push(chunk)) {
       const tracked = tracker.push(event('client', line.text, line.cut, line.bareLf));
-      if (tracked.mode !== 'command' || !STARTTLS_COMMAND.test(line.text)) {
+      if (tracked.mode !== 'command' || tracker.context.pending.at(-1)?.verb !== 'STARTTLS') {
         onward.push(line.bytes);
         continue;
       }
@@ -106,7 +104,7 @@ export function stripStartTls(relay: net.Socket, host: net.Socket): void {
       if (!tracked.reply) continue;
       const reply = held;
       held = [];
-      const toEhlo = tracked.reply.reply.code === 250 && /^EHLO\b/i.test(tracked.reply.answers ?? '');
+      const toEhlo = tracked.reply.reply.code === 250 && tracker.context.answered?.verb === 'EHLO';
       back.push(...(toEhlo ? withoutStartTls(reply) : reply.map((l) => l.bytes)));
       if (ownReplyDue && tracked.reply.reply.code !== 0 && --owed === 0) back.push(answerStartTls());
     }
@@ -135,7 +133,8 @@ export function stripStartTls(relay: net.Socket, host: net.Socket): void {
 
 /** An EHLO reply without its STARTTLS line; when that was the last line, the one before becomes last. */
 function withoutStartTls(reply: Array<{ bytes: Buffer; text: string }>): Buffer[] {
-  const kept = reply.filter((line) => !STARTTLS_EXTENSION.test(line.text)).map((line) => line.bytes);
+  // An extension line is "250-KEYWORD args" (or "250 KEYWORD args", last): core reads the keyword.
+  const kept = reply.filter((line) => explainExtension(line.text.slice(4)).keyword !== 'STARTTLS').map((line) => line.bytes);
   if (kept.length === reply.length || kept.length === 0) return kept.length ? kept : reply.map((line) => line.bytes);
   const last = kept[kept.length - 1] as Buffer;
   if (last[3] === 0x2d) {
