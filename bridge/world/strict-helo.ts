@@ -3,6 +3,7 @@
  * refusal and leaves the session as it was, as any refused EHLO does (RFC 5321 §4.1.4); a name it
  * takes goes on to smtp-server's own handler. A malformed command is smtp-server's to answer.
  */
+import { parseCommand } from '../../core/smtp/command';
 import type { LabReply } from '../../core/world/world-types';
 
 type Handler = (command: Buffer, callback: () => void) => void;
@@ -19,8 +20,9 @@ export function useStrictHelo(connection: object, refusal: (name: string, addres
   for (const key of ['handler_EHLO', 'handler_HELO'] as const) {
     const original = target[key].bind(connection);
     target[key] = (command, callback) => {
-      const [, name, ...extra] = command.toString().trim().split(/\s+/);
-      const refused = name && extra.length === 0 ? refusal(name, target.remoteAddress) : null;
+      // Read as core reads the line: a malformed one (no name, or more than one) has a problem.
+      const parsed = parseCommand(command.toString());
+      const refused = parsed.domain && !parsed.problem ? refusal(parsed.domain, target.remoteAddress) : null;
       if (!refused) return original(command, callback);
       target.send(refused.code, `${refused.enhanced} ${refused.text}`);
       callback();
